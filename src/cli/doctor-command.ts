@@ -1,0 +1,93 @@
+/**
+ * `s3ferry doctor --to s3://BUCKET ...`: checks, in order, the settings, the credentials, the
+ * endpoint, the bucket, and write permission (single and multipart), and prints each result with
+ * the cause and the fix when it fails. Exit code: that of the first failure.
+ */
+import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { md5HexToBase64 } from '../domain/etag.js';
+import { AppError, toAppError } from '../errors/app-error.js';
+import { md5Hex } from '../transfer/upload-run.js';
+import { addCommonOptions, buildTarget, parseCommon, type CommonOptions } from './common-options.js';
+import { reportError } from './output.js';
+
+interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly error?: AppError;
+}
+
+export function registerDoctor(program: Command): void {
+  addCommonOptions(program.command('doctor').description('check credentials, endpoint, bucket and write permission')).action(
+    async (opts: CommonOptions) => {
+      process.exitCode = await runDoctor(opts);
+    },
+  );
+}
+
+export async function runDoctor(opts: CommonOptions): Promise<number> {
+  let settings;
+  try {
+    settings = parseCommon(opts);
+  } catch (err) {
+    return reportError(err, opts.json === true);
+  }
+  const target = buildTarget(settings);
+  const checks: Check[] = [];
+  const print = (c: Check): void => {
+    checks.push(c);
+    if (settings.json) {
+      process.stdout.write(`${JSON.stringify({ type: 'check', name: c.name, ok: c.ok, detail: c.detail, ...(c.error === undefined ? {} : { error: c.error.toJSON() }) })}\n`);
+      return;
+    }
+    process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}\n`);
+    if (c.error?.hint !== undefined) process.stdout.write(`${' '.repeat(19)}fix: ${c.error.hint}\n`);
+  };
+  const step = async (name: string, okDetail: string, run: () => Promise<void>): Promise<boolean> => {
+    try {
+      await run();
+      print({ name, ok: true, detail: okDetail });
+      return true;
+    } catch (raw) {
+      const error = toAppError(raw);
+      print({ name, ok: false, detail: error.message, error });
+      return false;
+    }
+  };
+  const where = settings.connection.endpoint ?? 'AWS S3';
+  print({ name: 'settings', ok: true, detail: `s3://${settings.url.bucket}/${settings.url.prefix} at ${where}, region ${settings.connection.region ?? '(from the AWS config)'}` });
+  try {
+    const probeKey = `${settings.url.prefix}.s3ferry-doctor-${randomUUID()}`;
+    const ok =
+      (await step('credentials', 'found', async () => {
+        const creds = await target.credentials();
+        print({ name: 'access key', ok: true, detail: maskKey(creds) });
+      })) &&
+      (await step('bucket', `s3://${settings.url.bucket} exists and these credentials may use it`, () => target.probe())) &&
+      (await step('write', `PutObject and DeleteObject work under s3://${settings.url.bucket}/${settings.url.prefix}`, async () => {
+        const body = Buffer.from('s3ferry doctor probe\n');
+        await target.putObject({ key: probeKey, body, contentMd5: md5HexToBase64(md5Hex(body)) });
+        await target.deleteObject(probeKey);
+      })) &&
+      (await step('multipart', 'CreateMultipartUpload, ListParts and AbortMultipartUpload work', async () => {
+        const id = await target.createMultipartUpload(probeKey, {});
+        try {
+          await target.listParts(probeKey, id);
+        } finally {
+          await target.abortMultipartUpload(probeKey, id);
+        }
+      }));
+    const failed = checks.find((c) => !c.ok);
+    if (!settings.json) process.stdout.write(ok ? 'everything s3ferry needs works\n' : '');
+    return failed?.error?.exitCode ?? 0;
+  } finally {
+    target.destroy();
+  }
+}
+
+function maskKey(creds: { accessKeyId: string; source: string }): string {
+  const id = creds.accessKeyId;
+  const shown = id.length > 8 ? `${id.slice(0, 4)}…${id.slice(-4)}` : '…';
+  return `${shown} (from ${creds.source}; the secret is never shown)`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The one table from error code to kind, CLI exit code and HTTP status. The API and the CLI only
+ * translate through it; every code is documented in docs/errors.md (a test checks this).
+ */
+
+/** How the caller should react to an error. */
+export const ERROR_KINDS = {
+  /** Try again later: network trouble, throttling, a server hiccup. */
+  transient: 'transient',
+  /** This file cannot go as it is (unreadable, too large, invalid key): park it, go on with others. */
+  permanent: 'permanent',
+  /** The destination or configuration is wrong (keys, bucket, region, endpoint): hold everything. */
+  fatal: 'fatal',
+  /** Someone asked us to stop. Never retried. */
+  cancelled: 'cancelled',
+} as const;
+export type ErrorKind = (typeof ERROR_KINDS)[keyof typeof ERROR_KINDS];
+
+/** CLI exit codes (docs/errors.md). */
+export const EXIT = {
+  ok: 0,
+  /** Some files could not be uploaded (per-file errors). */
+  fileFailed: 1,
+  /** Bad command line or configuration. */
+  usage: 2,
+  /** The destination refused us or cannot be reached: credentials, bucket, region, endpoint. */
+  destination: 3,
+  /** Transient errors did not clear within the retry budget. */
+  retriesExhausted: 4,
+  /** The journal cannot be opened or written. */
+  journal: 5,
+  /** Something we did not expect: a bug. */
+  internal: 70,
+  /** Interrupted (SIGINT/SIGTERM); a rerun resumes. */
+  interrupted: 130,
+} as const;
+
+interface CodeInfo {
+  readonly kind: ErrorKind;
+  readonly exitCode: number;
+  readonly httpStatus: number;
+}
+
+const t = (exitCode: number, httpStatus = 503): CodeInfo => ({ kind: 'transient', exitCode, httpStatus });
+const p = (httpStatus = 422): CodeInfo => ({ kind: 'permanent', exitCode: EXIT.fileFailed, httpStatus });
+const f = (exitCode: number = EXIT.destination, httpStatus = 502): CodeInfo => ({ kind: 'fatal', exitCode, httpStatus });
+
+/** Every error code s3ferry raises. */
+export const ERROR_CODES = {
+  // destination-level (fatal)
+  ERR_S3_UNKNOWN_ACCESS_KEY: f(),
+  ERR_S3_SIGNATURE_MISMATCH: f(),
+  ERR_S3_ACCESS_DENIED: f(),
+  ERR_S3_NO_SUCH_BUCKET: f(),
+  ERR_S3_WRONG_REGION: f(),
+  ERR_S3_ENDPOINT_UNREACHABLE: f(),
+  ERR_S3_CLOCK_SKEW: f(),
+  ERR_S3_NO_CREDENTIALS: f(),
+  // transient
+  ERR_S3_THROTTLED: t(EXIT.retriesExhausted),
+  ERR_S3_SERVER: t(EXIT.retriesExhausted),
+  ERR_S3_TIMEOUT: t(EXIT.retriesExhausted),
+  ERR_NETWORK: t(EXIT.retriesExhausted),
+  ERR_S3_BAD_DIGEST: t(EXIT.retriesExhausted),
+  // per file (permanent)
+  ERR_FILE_UNREADABLE: p(),
+  ERR_FILE_NOT_FOUND: p(404),
+  ERR_FILE_CHANGED: p(409),
+  ERR_FILE_TOO_LARGE: p(),
+  ERR_KEY_INVALID: p(),
+  ERR_VERIFY_FAILED: p(),
+  ERR_S3_NOT_FOUND: p(404),
+  ERR_S3_UPLOAD_GONE: p(404),
+  ERR_S3_PRECONDITION_FAILED: p(412),
+  ERR_S3_ENTITY_TOO_LARGE: p(),
+  ERR_S3_INVALID_PART: p(),
+  ERR_S3_BAD_REQUEST: p(400),
+  // local configuration and state
+  ERR_USAGE: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 400 },
+  ERR_CONFIG_INVALID: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 400 },
+  ERR_JOURNAL: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 500 },
+  ERR_JOURNAL_LOCKED: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 503 },
+  ERR_JOURNAL_CORRUPT: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 500 },
+  ERR_CANCELLED: { kind: 'cancelled', exitCode: EXIT.interrupted, httpStatus: 499 },
+  ERR_INTERNAL: { kind: 'fatal', exitCode: EXIT.internal, httpStatus: 500 },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Looks a code up in the table. */
+export function codeInfo(code: ErrorCode): CodeInfo {
+  return ERROR_CODES[code];
+}

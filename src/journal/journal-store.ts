@@ -1,0 +1,233 @@
+/**
+ * The journal: s3ferry's durable memory. Every upload intent, UploadId and accepted part is written
+ * here before the next step, so that any interruption can be resumed (DESIGN.md item 6).
+ *
+ * This interface is made of domain operations only: it exposes no SQL, connection or transaction
+ * type, so the embedded SQLite store and the fleet's PostgreSQL store fulfil the same contract.
+ * It is async even though better-sqlite3 is synchronous, for that reason.
+ */
+
+/** Where an object goes. `endpoint` is '' for AWS's default endpoints. */
+export interface Destination {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** The identity of a source file at a moment: if any of these change, the file changed. */
+export interface SourceIdentity {
+  readonly path: string;
+  readonly size: number;
+  /** Modification time, ms since the epoch (fractional part kept where the fs has it). */
+  readonly mtimeMs: number;
+  readonly inode: number;
+}
+
+export const UPLOAD_MODES = { single: 'single', multipart: 'multipart' } as const;
+export type UploadMode = (typeof UPLOAD_MODES)[keyof typeof UPLOAD_MODES];
+
+/**
+ * States of one upload attempt of one file to one key.
+ * intent -> active (multipart: UploadId known) -> completed (S3 accepted Complete/Put) -> verified;
+ * any open state -> aborted | failed.
+ */
+export const UPLOAD_STATES = {
+  intent: 'intent',
+  active: 'active',
+  completed: 'completed',
+  verified: 'verified',
+  aborted: 'aborted',
+  failed: 'failed',
+} as const;
+export type UploadState = (typeof UPLOAD_STATES)[keyof typeof UPLOAD_STATES];
+
+/** The states in which an upload may still hold resources in S3 or be resumed. */
+export const OPEN_UPLOAD_STATES: readonly UploadState[] = ['intent', 'active', 'completed'];
+
+/** What is recorded before CreateMultipartUpload (or PutObject). */
+export interface UploadIntent {
+  readonly destination: Destination;
+  readonly source: SourceIdentity;
+  readonly mode: UploadMode;
+  /** Bytes per part (the whole size for single uploads). */
+  readonly partSize: number;
+  readonly partCount: number;
+  /** ms since the epoch. */
+  readonly startedAt: number;
+  /** Which agent/process owns it (hostname:pid for now). */
+  readonly owner: string;
+}
+
+/** An upload as the journal knows it. */
+export interface UploadRecord extends UploadIntent {
+  /** Journal id; also written into the object's metadata as `s3ferry-intent`. */
+  readonly id: number;
+  readonly uploadId: string | null;
+  readonly state: UploadState;
+  /** Final ETag as S3 reports it (quotes stripped), once known. */
+  readonly etag: string | null;
+  readonly finishedAt: number | null;
+  /** Error code and message of a failed/aborted upload. */
+  readonly error: string | null;
+}
+
+/** One part S3 accepted. */
+export interface PartRecord {
+  /** 1-based. */
+  readonly partNumber: number;
+  readonly size: number;
+  /** As S3 returned it, quotes stripped. */
+  readonly etag: string;
+  /** Hex MD5 of the part's bytes, computed locally. */
+  readonly md5: string;
+}
+
+/** How an open upload ended. */
+export interface UploadOutcome {
+  readonly state: 'verified' | 'aborted' | 'failed';
+  readonly finishedAt: number;
+  readonly etag?: string;
+  readonly error?: string;
+}
+
+export const EVENT_LEVELS = { info: 'info', warn: 'warn', error: 'error' } as const;
+export type EventLevel = (typeof EVENT_LEVELS)[keyof typeof EVENT_LEVELS];
+
+/** An event to record (time, type, what it is about, a human message). */
+export interface NewEvent {
+  readonly at: number;
+  /** e.g. 'upload.started', 'upload.finished', 'upload.failed', 'upload.retry', 'upload.resumed'. */
+  readonly type: string;
+  readonly level: EventLevel;
+  readonly message: string;
+  readonly path?: string;
+  readonly key?: string;
+  /** JSON-safe extra facts; never secrets. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface EventRecord extends NewEvent {
+  readonly id: number;
+}
+
+/** One row of upload history, written when an upload ends (success or not). */
+export interface HistoryEntry {
+  readonly sourcePath: string;
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  /** Bytes per second over the whole upload (size / duration). */
+  readonly avgBytesPerSec: number;
+  readonly attempts: number;
+  readonly etag: string | null;
+  /** e.g. 'md5:…' or 'sha256:…' of the content, where known. */
+  readonly checksum: string | null;
+  readonly result: 'done' | 'failed' | 'skipped' | 'cancelled';
+  readonly error: string | null;
+}
+
+export interface HistoryRecord extends HistoryEntry {
+  readonly id: number;
+}
+
+/** File states of DESIGN.md. */
+export const FILE_STATES = {
+  discovered: 'discovered',
+  settling: 'settling',
+  queued: 'queued',
+  uploading: 'uploading',
+  verifying: 'verifying',
+  done: 'done',
+  skipped: 'skipped',
+  waiting: 'waiting',
+  parked: 'parked',
+  cancelled: 'cancelled',
+} as const;
+export type FileState = (typeof FILE_STATES)[keyof typeof FILE_STATES];
+
+/** A file the agent knows about. */
+export interface FileRecord {
+  readonly id: number;
+  readonly job: string;
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly inode: number;
+  readonly state: FileState;
+  /** Why it waits or is parked (code: message), else null. */
+  readonly reason: string | null;
+  /** Earliest time it may be claimed again (waiting), ms since the epoch. */
+  readonly notBefore: number | null;
+  readonly attempts: number;
+  readonly updatedAt: number;
+}
+
+/** What a source reports for a finished file. */
+export interface FileToQueue {
+  readonly job: string;
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly inode: number;
+}
+
+/** The journal contract. All methods reject with an AppError (ERR_JOURNAL*) on storage failure. */
+export interface JournalStore {
+  // ---- uploads (transfer engine) ----
+  /** Records an upload intent, before any request to S3. State 'intent'. */
+  beginUpload(intent: UploadIntent): Promise<UploadRecord>;
+  /** Records the UploadId right after CreateMultipartUpload answers. State -> 'active'. */
+  recordUploadId(id: number, uploadId: string): Promise<void>;
+  /** Records one part right after S3 accepts it. Recording the same part number again replaces it. */
+  recordPart(id: number, part: PartRecord): Promise<void>;
+  /** The parts recorded for an upload, by part number ascending. */
+  listParts(id: number): Promise<PartRecord[]>;
+  /** S3 accepted Complete (or the single Put): state -> 'completed', final ETag kept. */
+  markCompleted(id: number, etag: string | null): Promise<void>;
+  /** Ends an open upload. */
+  finishUpload(id: number, outcome: UploadOutcome): Promise<void>;
+  /** One upload by id. */
+  getUpload(id: number): Promise<UploadRecord | undefined>;
+  /** The newest open upload (intent/active/completed) for this destination, if any. */
+  findOpenUpload(destination: Destination): Promise<UploadRecord | undefined>;
+  /** All open uploads, optionally for one endpoint+bucket, oldest first. */
+  listOpenUploads(filter?: { endpoint: string; bucket: string }): Promise<UploadRecord[]>;
+  /** True when some upload (any state) in the journal has this UploadId. */
+  knowsUploadId(uploadId: string): Promise<boolean>;
+
+  // ---- events and history ----
+  /** Appends an event; keeps only the newest `eventRetention` events. */
+  appendEvent(event: NewEvent): Promise<EventRecord>;
+  /** Newest first; `beforeId` pages backwards. */
+  listEvents(query: { limit: number; beforeId?: number }): Promise<EventRecord[]>;
+  addHistory(entry: HistoryEntry): Promise<HistoryRecord>;
+  /** Newest first. */
+  listHistory(query: { limit: number; offset?: number }): Promise<HistoryRecord[]>;
+
+  // ---- file queue (agent) ----
+  /**
+   * Queues a finished file. One entry per (job, path): a file already queued/uploading with the
+   * same identity is left as it is; a changed identity (size, mtime, inode) re-queues it.
+   */
+  enqueueFile(file: FileToQueue, now: number): Promise<FileRecord>;
+  /** Takes the oldest claimable file (queued, or waiting with notBefore <= now) -> 'uploading'. */
+  claimNextFile(now: number, jobs?: readonly string[]): Promise<FileRecord | undefined>;
+  /** Moves a file to a state, with a reason and a notBefore for 'waiting'. */
+  setFileState(
+    id: number,
+    state: FileState,
+    now: number,
+    extra?: { reason?: string | null; notBefore?: number | null; countAttempt?: boolean },
+  ): Promise<void>;
+  getFile(id: number): Promise<FileRecord | undefined>;
+  /** Files in the given states, oldest first. */
+  listFiles(query: { states?: readonly FileState[]; limit: number; offset?: number }): Promise<FileRecord[]>;
+  /** Count of files per state. */
+  countFiles(): Promise<Record<FileState, number>>;
+
+  /** Flushes and closes. Idempotent. */
+  close(): Promise<void>;
+}

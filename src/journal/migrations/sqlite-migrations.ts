@@ -1,0 +1,107 @@
+/**
+ * The SQLite journal schema, as an ordered, append-only list of migrations (see migration.ts).
+ * Columns are snake_case; the store maps them to the camelCase records of journal-store.ts.
+ * Times are integer ms since the epoch; mtimes are REAL to keep sub-millisecond precision.
+ */
+import type { Migration } from './migration.js';
+
+/** `PRAGMA application_id` of an s3ferry journal ('S3FY'): tells our file from other databases. */
+export const SQLITE_APPLICATION_ID = 0x53334659;
+
+const V1_INITIAL = `
+CREATE TABLE uploads (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  endpoint        TEXT    NOT NULL,
+  bucket          TEXT    NOT NULL,
+  object_key      TEXT    NOT NULL,
+  source_path     TEXT    NOT NULL,
+  source_size     INTEGER NOT NULL,
+  source_mtime_ms REAL    NOT NULL,
+  source_inode    INTEGER NOT NULL,
+  mode            TEXT    NOT NULL CHECK (mode IN ('single', 'multipart')),
+  part_size       INTEGER NOT NULL,
+  part_count      INTEGER NOT NULL,
+  owner           TEXT    NOT NULL,
+  upload_id       TEXT,
+  state           TEXT    NOT NULL
+    CHECK (state IN ('intent', 'active', 'completed', 'verified', 'aborted', 'failed')),
+  etag            TEXT,
+  started_at      INTEGER NOT NULL,
+  finished_at     INTEGER,
+  error           TEXT
+);
+-- findOpenUpload / listOpenUploads: only open uploads are indexed, so the index stays small.
+CREATE INDEX uploads_open_by_destination ON uploads (endpoint, bucket, object_key, id)
+  WHERE state IN ('intent', 'active', 'completed');
+-- knowsUploadId (cleanup must never abort an upload it did not start).
+CREATE INDEX uploads_by_upload_id ON uploads (upload_id) WHERE upload_id IS NOT NULL;
+
+-- upload_ref is the journal's uploads.id; uploads.upload_id is S3's UploadId.
+CREATE TABLE parts (
+  upload_ref  INTEGER NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+  part_number INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+  size        INTEGER NOT NULL,
+  etag        TEXT    NOT NULL,
+  md5         TEXT    NOT NULL,
+  PRIMARY KEY (upload_ref, part_number)
+) WITHOUT ROWID;
+
+-- Newest first is id DESC: the primary key serves it, no other index needed.
+CREATE TABLE events (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  type       TEXT    NOT NULL,
+  level      TEXT    NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+  message    TEXT    NOT NULL,
+  path       TEXT,
+  object_key TEXT,
+  data       TEXT
+);
+
+CREATE TABLE history (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_path        TEXT    NOT NULL,
+  endpoint           TEXT    NOT NULL,
+  bucket             TEXT    NOT NULL,
+  object_key         TEXT    NOT NULL,
+  size               INTEGER NOT NULL,
+  started_at         INTEGER NOT NULL,
+  finished_at        INTEGER NOT NULL,
+  avg_bytes_per_sec  REAL    NOT NULL,
+  attempts           INTEGER NOT NULL,
+  etag               TEXT,
+  checksum           TEXT,
+  result             TEXT    NOT NULL CHECK (result IN ('done', 'failed', 'skipped', 'cancelled')),
+  error              TEXT
+);
+CREATE INDEX history_newest_first ON history (finished_at DESC, id DESC);
+
+CREATE TABLE files (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  job        TEXT    NOT NULL,
+  path       TEXT    NOT NULL,
+  size       INTEGER NOT NULL,
+  mtime_ms   REAL    NOT NULL,
+  inode      INTEGER NOT NULL,
+  state      TEXT    NOT NULL CHECK (state IN ('discovered', 'settling', 'queued', 'uploading',
+    'verifying', 'done', 'skipped', 'waiting', 'parked', 'cancelled')),
+  reason     TEXT,
+  not_before INTEGER,
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  -- When the file became claimable (queued: when queued; waiting: its not_before): queue order.
+  ready_at   INTEGER NOT NULL,
+  UNIQUE (job, path)
+);
+-- claimNextFile: only claimable files are indexed, walked oldest-ready first.
+CREATE INDEX files_claimable ON files (ready_at, id) WHERE state IN ('queued', 'waiting');
+-- listFiles by state, countFiles.
+CREATE INDEX files_by_state ON files (state, updated_at, id);
+
+PRAGMA application_id = ${SQLITE_APPLICATION_ID};
+`;
+
+/** Every migration of the SQLite journal, oldest first. Append only. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial-schema', sql: V1_INITIAL },
+];

@@ -1,0 +1,294 @@
+/**
+ * The embedded journal: one SQLite file in WAL mode, through better-sqlite3. better-sqlite3 is
+ * synchronous; the async contract is kept so PostgreSQL fits it too (journal-store.ts).
+ *
+ * Every operation is one transaction: a single statement, or an IMMEDIATE transaction when it
+ * reads before it writes, so another process can never slip a write between the two. The work is
+ * split by concern (sqlite-uploads.ts, sqlite-event-log.ts, sqlite-file-queue.ts); this class maps
+ * errors and keeps the async contract. Opening and durability: see sqlite-connection.ts.
+ */
+import type Database from 'better-sqlite3';
+import { AppError } from '../../errors/app-error.js';
+import { journalError, toJournalError, type JournalErrorContext } from '../journal-errors.js';
+import {
+  FILE_STATES,
+  type Destination,
+  type EventRecord,
+  type FileRecord,
+  type FileState,
+  type FileToQueue,
+  type HistoryEntry,
+  type HistoryRecord,
+  type JournalStore,
+  type NewEvent,
+  type PartRecord,
+  type UploadIntent,
+  type UploadOutcome,
+  type UploadRecord,
+} from '../journal-store.js';
+import { openSqliteJournal } from './sqlite-connection.js';
+import { createEventLog, type EventLog } from './sqlite-event-log.js';
+import { createFileQueue, type FileQueue, type FileStateExtra } from './sqlite-file-queue.js';
+import { toFileRecord, toPartRecord, toUploadRecord } from './sqlite-rows.js';
+import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
+import { createUploadLog, type UploadLog } from './sqlite-uploads.js';
+
+/** What {@link SqliteJournalStore} needs. */
+export interface SqliteJournalStoreDeps {
+  /** The journal file (its directory is created if missing), or ':memory:' for tests. */
+  readonly path: string;
+  /** How many events to keep, newest first. Default {@link DEFAULT_EVENT_RETENTION}. */
+  readonly eventRetention?: number;
+  /** How long to wait for another connection's lock before ERR_JOURNAL_LOCKED, in ms. */
+  readonly busyTimeoutMs?: number;
+  /** 'normal' (default) survives process crashes, 'full' also power loss: sqlite-connection.ts. */
+  readonly synchronous?: 'normal' | 'full';
+}
+
+/** Default of {@link SqliteJournalStoreDeps.eventRetention}. */
+export const DEFAULT_EVENT_RETENTION = 10_000;
+/** Default of {@link SqliteJournalStoreDeps.busyTimeoutMs}. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+const BUG_HINT = 'this is a bug in s3ferry: please report it with the log';
+
+function wholeAtLeast(value: number, min: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new AppError(
+      'ERR_CONFIG_INVALID',
+      `${what} must be a whole number >= ${min}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** LIMIT/OFFSET as SQLite wants them: whole and not negative (SQLite reads -1 as "no limit"). */
+const count = (n: number | undefined): number => Math.max(0, Math.trunc(n ?? 0));
+
+/** The SQLite {@link JournalStore}. Use {@link SqliteJournalStore.open} to get one. */
+export class SqliteJournalStore implements JournalStore {
+  /** The journal file, as given. */
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly stmts: SqliteStatements;
+  private readonly uploads: UploadLog;
+  private readonly events: EventLog;
+  private readonly files: FileQueue;
+  private closed = false;
+
+  /**
+   * Opens (creating and migrating as needed) the journal, synchronously. Prefer {@link open}, the
+   * async factory that every store has. Throws an AppError: ERR_JOURNAL, ERR_JOURNAL_LOCKED,
+   * ERR_JOURNAL_CORRUPT, or ERR_CONFIG_INVALID for bad options.
+   */
+  constructor(deps: SqliteJournalStoreDeps) {
+    this.path = deps.path;
+    const retention = wholeAtLeast(
+      deps.eventRetention ?? DEFAULT_EVENT_RETENTION,
+      1,
+      'event retention',
+    );
+    const busyTimeoutMs = wholeAtLeast(
+      deps.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      0,
+      'journal busy timeout (ms)',
+    );
+    try {
+      const synchronous = deps.synchronous ?? 'normal';
+      this.db = openSqliteJournal(
+        { path: deps.path, busyTimeoutMs, synchronous },
+        this.context('open'),
+      );
+      this.stmts = prepareStatements(this.db);
+    } catch (err) {
+      throw toJournalError(err, this.context('open'));
+    }
+    const refuse = (operation: string, message: string): never => {
+      throw journalError(
+        'ERR_JOURNAL',
+        this.context(operation),
+        message,
+        'this is a bug in s3ferry, or another agent took over the upload: see the log',
+      );
+    };
+    this.uploads = createUploadLog(this.db, this.stmts, refuse);
+    this.events = createEventLog(this.db, this.stmts, retention);
+    this.files = createFileQueue(this.db, this.stmts);
+  }
+
+  /** Opens (creating and migrating as needed) the journal at `deps.path`. Rejects with an AppError. */
+  static open(deps: SqliteJournalStoreDeps): Promise<SqliteJournalStore> {
+    try {
+      return Promise.resolve(new SqliteJournalStore(deps));
+    } catch (err) {
+      return Promise.reject(
+        toJournalError(err, { backend: 'sqlite', location: deps.path, operation: 'open' }),
+      );
+    }
+  }
+
+  private context(operation: string): JournalErrorContext {
+    return { backend: 'sqlite', location: this.path, operation };
+  }
+
+  /** Runs one operation, turning whatever it throws into an AppError naming the journal. */
+  private run<T>(operation: string, fn: () => T): Promise<T> {
+    try {
+      if (this.closed)
+        throw journalError(
+          'ERR_JOURNAL',
+          this.context(operation),
+          'the journal is closed',
+          BUG_HINT,
+        );
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(toJournalError(err, this.context(operation)));
+    }
+  }
+
+  beginUpload(intent: UploadIntent): Promise<UploadRecord> {
+    return this.run('beginUpload', () => this.uploads.begin(intent));
+  }
+
+  /** Rejects (ERR_JOURNAL) if the upload is unknown, finished, or already has another UploadId. */
+  recordUploadId(id: number, uploadId: string): Promise<void> {
+    return this.run('recordUploadId', () => {
+      this.uploads.recordUploadId(id, uploadId);
+    });
+  }
+
+  /** Rejects (ERR_JOURNAL) if the upload is unknown or the part number is outside 1..10,000. */
+  recordPart(id: number, part: PartRecord): Promise<void> {
+    return this.run('recordPart', () => {
+      this.uploads.recordPart(id, part);
+    });
+  }
+
+  listParts(id: number): Promise<PartRecord[]> {
+    return this.run('listParts', () => this.stmts.listParts.all(id).map(toPartRecord));
+  }
+
+  /** A null `etag` keeps the one already recorded. Rejects (ERR_JOURNAL) unless the upload is open. */
+  markCompleted(id: number, etag: string | null): Promise<void> {
+    return this.run('markCompleted', () => {
+      this.uploads.markCompleted(id, etag);
+    });
+  }
+
+  /** Rejects (ERR_JOURNAL) unless the upload is open: a finished upload is never rewritten. */
+  finishUpload(id: number, outcome: UploadOutcome): Promise<void> {
+    return this.run('finishUpload', () => {
+      this.uploads.finish(id, outcome);
+    });
+  }
+
+  getUpload(id: number): Promise<UploadRecord | undefined> {
+    return this.run('getUpload', () => {
+      const row = this.stmts.getUpload.get(id);
+      return row === undefined ? undefined : toUploadRecord(row);
+    });
+  }
+
+  findOpenUpload({ endpoint, bucket, key }: Destination): Promise<UploadRecord | undefined> {
+    return this.run('findOpenUpload', () => {
+      const row = this.stmts.findOpenUpload.get({ endpoint, bucket, key });
+      return row === undefined ? undefined : toUploadRecord(row);
+    });
+  }
+
+  listOpenUploads(filter?: { endpoint: string; bucket: string }): Promise<UploadRecord[]> {
+    return this.run('listOpenUploads', () => {
+      const params = { endpoint: filter?.endpoint ?? null, bucket: filter?.bucket ?? null };
+      return this.stmts.listOpenUploads.all(params).map(toUploadRecord);
+    });
+  }
+
+  knowsUploadId(uploadId: string): Promise<boolean> {
+    return this.run('knowsUploadId', () => this.stmts.knowsUploadId.get(uploadId) !== undefined);
+  }
+
+  appendEvent(event: NewEvent): Promise<EventRecord> {
+    return this.run('appendEvent', () => this.events.append(event));
+  }
+
+  listEvents(query: { limit: number; beforeId?: number }): Promise<EventRecord[]> {
+    return this.run('listEvents', () => this.events.listEvents(count(query.limit), query.beforeId));
+  }
+
+  addHistory(entry: HistoryEntry): Promise<HistoryRecord> {
+    return this.run('addHistory', () => this.events.addHistory(entry));
+  }
+
+  /** Newest first by finishedAt, then by id. */
+  listHistory(query: { limit: number; offset?: number }): Promise<HistoryRecord[]> {
+    return this.run('listHistory', () =>
+      this.events.listHistory(count(query.limit), count(query.offset)),
+    );
+  }
+
+  enqueueFile(file: FileToQueue, now: number): Promise<FileRecord> {
+    return this.run('enqueueFile', () => this.files.enqueue(file, now));
+  }
+
+  claimNextFile(now: number, jobs?: readonly string[]): Promise<FileRecord | undefined> {
+    return this.run('claimNextFile', () => this.files.claimNext(now, jobs));
+  }
+
+  /**
+   * A `reason` or `notBefore` not given is cleared: both describe the state being left.
+   * Rejects (ERR_JOURNAL) if the file is unknown.
+   */
+  setFileState(id: number, state: FileState, now: number, extra?: FileStateExtra): Promise<void> {
+    return this.run('setFileState', () => {
+      if (!this.files.setState(id, state, now, extra ?? {})) {
+        throw journalError(
+          'ERR_JOURNAL',
+          this.context('setFileState'),
+          `file ${id} is not in the journal`,
+          BUG_HINT,
+        );
+      }
+    });
+  }
+
+  getFile(id: number): Promise<FileRecord | undefined> {
+    return this.run('getFile', () => {
+      const row = this.stmts.getFile.get(id);
+      return row === undefined ? undefined : toFileRecord(row);
+    });
+  }
+
+  /** Oldest first: by the time each entered its state, then by id. */
+  listFiles(query: {
+    states?: readonly FileState[];
+    limit: number;
+    offset?: number;
+  }): Promise<FileRecord[]> {
+    return this.run('listFiles', () => {
+      const states = query.states === undefined ? null : JSON.stringify(query.states);
+      const params = { states, limit: count(query.limit), offset: count(query.offset) };
+      return this.stmts.listFiles.all(params).map(toFileRecord);
+    });
+  }
+
+  countFiles(): Promise<Record<FileState, number>> {
+    return this.run('countFiles', () => {
+      const counts = Object.fromEntries(Object.values(FILE_STATES).map((s) => [s, 0]));
+      for (const { state, n } of this.stmts.countFiles.all()) counts[state] = n;
+      return counts as Record<FileState, number>;
+    });
+  }
+
+  /** Closes the connection (SQLite checkpoints the WAL into the file). Idempotent. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    try {
+      this.db.close();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(toJournalError(err, this.context('close')));
+    }
+  }
+}

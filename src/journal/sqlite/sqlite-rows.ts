@@ -1,0 +1,172 @@
+/**
+ * Row shapes of the SQLite journal (snake_case, as stored) and their mapping to the camelCase
+ * records of journal-store.ts. The schema's CHECK constraints guarantee the enum columns.
+ */
+import type {
+  EventLevel,
+  EventRecord,
+  FileRecord,
+  FileState,
+  HistoryEntry,
+  HistoryRecord,
+  PartRecord,
+  UploadMode,
+  UploadRecord,
+  UploadState,
+} from '../journal-store.js';
+
+/** A row of `uploads`. */
+export interface UploadRow {
+  id: number;
+  endpoint: string;
+  bucket: string;
+  object_key: string;
+  source_path: string;
+  source_size: number;
+  source_mtime_ms: number;
+  source_inode: number;
+  mode: UploadMode;
+  part_size: number;
+  part_count: number;
+  owner: string;
+  upload_id: string | null;
+  state: UploadState;
+  etag: string | null;
+  started_at: number;
+  finished_at: number | null;
+  error: string | null;
+}
+
+/** A row of `parts` without its upload reference. */
+export interface PartRow {
+  part_number: number;
+  size: number;
+  etag: string;
+  md5: string;
+}
+
+/** A row of `events`. */
+export interface EventRow {
+  id: number;
+  at: number;
+  type: string;
+  level: EventLevel;
+  message: string;
+  path: string | null;
+  object_key: string | null;
+  data: string | null;
+}
+
+/** A row of `history`. */
+export interface HistoryRow {
+  id: number;
+  source_path: string;
+  endpoint: string;
+  bucket: string;
+  object_key: string;
+  size: number;
+  started_at: number;
+  finished_at: number;
+  avg_bytes_per_sec: number;
+  attempts: number;
+  etag: string | null;
+  checksum: string | null;
+  result: HistoryEntry['result'];
+  error: string | null;
+}
+
+/** A row of `files`. */
+export interface FileRow {
+  id: number;
+  job: string;
+  path: string;
+  size: number;
+  mtime_ms: number;
+  inode: number;
+  state: FileState;
+  reason: string | null;
+  not_before: number | null;
+  attempts: number;
+  updated_at: number;
+  ready_at: number;
+}
+
+/** uploads row -> UploadRecord. */
+export function toUploadRecord(row: UploadRow): UploadRecord {
+  return {
+    id: row.id,
+    destination: { endpoint: row.endpoint, bucket: row.bucket, key: row.object_key },
+    source: {
+      path: row.source_path,
+      size: row.source_size,
+      mtimeMs: row.source_mtime_ms,
+      inode: row.source_inode,
+    },
+    mode: row.mode,
+    partSize: row.part_size,
+    partCount: row.part_count,
+    startedAt: row.started_at,
+    owner: row.owner,
+    uploadId: row.upload_id,
+    state: row.state,
+    etag: row.etag,
+    finishedAt: row.finished_at,
+    error: row.error,
+  };
+}
+
+/** parts row -> PartRecord. */
+export function toPartRecord(row: PartRow): PartRecord {
+  return { partNumber: row.part_number, size: row.size, etag: row.etag, md5: row.md5 };
+}
+
+/** events row -> EventRecord; absent optional fields stay absent. */
+export function toEventRecord(row: EventRow): EventRecord {
+  return {
+    id: row.id,
+    at: row.at,
+    type: row.type,
+    level: row.level,
+    message: row.message,
+    ...(row.path === null ? {} : { path: row.path }),
+    ...(row.object_key === null ? {} : { key: row.object_key }),
+    ...(row.data === null ? {} : { data: JSON.parse(row.data) as Record<string, unknown> }),
+  };
+}
+
+/** history row -> HistoryRecord. */
+export function toHistoryRecord(row: HistoryRow): HistoryRecord {
+  return {
+    id: row.id,
+    sourcePath: row.source_path,
+    endpoint: row.endpoint,
+    bucket: row.bucket,
+    key: row.object_key,
+    size: row.size,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    avgBytesPerSec: row.avg_bytes_per_sec,
+    attempts: row.attempts,
+    etag: row.etag,
+    checksum: row.checksum,
+    result: row.result,
+    error: row.error,
+  };
+}
+
+/** files row -> FileRecord (ready_at is internal queue order, not part of the record). */
+export function toFileRecord(row: FileRow): FileRecord {
+  return {
+    id: row.id,
+    job: row.job,
+    path: row.path,
+    size: row.size,
+    mtimeMs: row.mtime_ms,
+    inode: row.inode,
+    state: row.state,
+    reason: row.reason,
+    notBefore: row.not_before,
+    attempts: row.attempts,
+    updatedAt: row.updated_at,
+  };
+}

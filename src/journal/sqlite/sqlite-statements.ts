@@ -1,0 +1,117 @@
+/**
+ * Every SQL statement of the SQLite journal, prepared once per connection. Named parameters are
+ * camelCase (`@uploadId`), columns snake_case. Queries that must use a partial index repeat the
+ * index's WHERE term literally, since SQLite only uses a partial index when the query states it.
+ */
+import type Database from 'better-sqlite3';
+import type { EventRow, FileRow, HistoryRow, PartRow, UploadRow } from './sqlite-rows.js';
+
+const OPEN = `state IN ('intent', 'active', 'completed')`;
+const CLAIMABLE = `state IN ('queued', 'waiting')`;
+/** A JSON array parameter, or NULL for "no filter": one prepared statement for any list. */
+const inList = (column: string, param: string): string =>
+  `(@${param} IS NULL OR ${column} IN (SELECT value FROM json_each(@${param})))`;
+
+/** The SQL text of every statement (exported so tests can EXPLAIN QUERY PLAN them). */
+export const SQL = {
+  insertUpload: `INSERT INTO uploads (endpoint, bucket, object_key, source_path, source_size,
+      source_mtime_ms, source_inode, mode, part_size, part_count, owner, state, started_at)
+    VALUES (@endpoint, @bucket, @key, @path, @size, @mtimeMs, @inode, @mode, @partSize,
+      @partCount, @owner, 'intent', @startedAt)
+    RETURNING *`,
+  setUploadId: `UPDATE uploads SET upload_id = @uploadId, state = 'active'
+    WHERE id = @id AND state IN ('intent', 'active') AND (upload_id IS NULL OR upload_id = @uploadId)`,
+  upsertPart: `INSERT INTO parts (upload_ref, part_number, size, etag, md5)
+    VALUES (@id, @partNumber, @size, @etag, @md5)
+    ON CONFLICT (upload_ref, part_number)
+      DO UPDATE SET size = excluded.size, etag = excluded.etag, md5 = excluded.md5`,
+  listParts: `SELECT part_number, size, etag, md5 FROM parts WHERE upload_ref = ? ORDER BY part_number`,
+  markCompleted: `UPDATE uploads SET state = 'completed', etag = coalesce(@etag, etag)
+    WHERE id = @id AND ${OPEN}`,
+  finishUpload: `UPDATE uploads SET state = @state, finished_at = @finishedAt,
+      etag = coalesce(@etag, etag), error = @error
+    WHERE id = @id AND ${OPEN}`,
+  getUpload: `SELECT * FROM uploads WHERE id = ?`,
+  findOpenUpload: `SELECT * FROM uploads
+    WHERE endpoint = @endpoint AND bucket = @bucket AND object_key = @key AND ${OPEN}
+    ORDER BY id DESC LIMIT 1`,
+  listOpenUploads: `SELECT * FROM uploads
+    WHERE ${OPEN} AND (@endpoint IS NULL OR (endpoint = @endpoint AND bucket = @bucket))
+    ORDER BY id`,
+  knowsUploadId: `SELECT 1 AS found FROM uploads WHERE upload_id = ? LIMIT 1`,
+
+  insertEvent: `INSERT INTO events (at, type, level, message, path, object_key, data)
+    VALUES (@at, @type, @level, @message, @path, @key, @data)
+    RETURNING *`,
+  pruneEvents: `DELETE FROM events WHERE id <= ?`,
+  listEvents: `SELECT * FROM events WHERE id < @beforeId ORDER BY id DESC LIMIT @limit`,
+
+  insertHistory: `INSERT INTO history (source_path, endpoint, bucket, object_key, size, started_at,
+      finished_at, avg_bytes_per_sec, attempts, etag, checksum, result, error)
+    VALUES (@sourcePath, @endpoint, @bucket, @key, @size, @startedAt, @finishedAt,
+      @avgBytesPerSec, @attempts, @etag, @checksum, @result, @error)
+    RETURNING *`,
+  listHistory: `SELECT * FROM history ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+
+  findFile: `SELECT * FROM files WHERE job = @job AND path = @path`,
+  insertFile: `INSERT INTO files (job, path, size, mtime_ms, inode, state, attempts, updated_at, ready_at)
+    VALUES (@job, @path, @size, @mtimeMs, @inode, 'queued', 0, @now, @now)
+    RETURNING *`,
+  requeueFile: `UPDATE files SET size = @size, mtime_ms = @mtimeMs, inode = @inode, state = 'queued',
+      reason = NULL, not_before = NULL, attempts = @attempts, updated_at = @now, ready_at = @now
+    WHERE id = @id
+    RETURNING *`,
+  claimFile: `UPDATE files SET state = 'uploading', reason = NULL, not_before = NULL, updated_at = @now
+    WHERE id = (
+      SELECT id FROM files
+      WHERE ${CLAIMABLE} AND (state = 'queued' OR ready_at <= @now) AND ${inList('job', 'jobs')}
+      ORDER BY ready_at, id LIMIT 1)
+    RETURNING *`,
+  setFileState: `UPDATE files SET state = @state, reason = @reason, not_before = @notBefore,
+      attempts = attempts + @addAttempts, updated_at = @now, ready_at = @readyAt
+    WHERE id = @id`,
+  getFile: `SELECT * FROM files WHERE id = ?`,
+  listFiles: `SELECT * FROM files WHERE ${inList('state', 'states')}
+    ORDER BY updated_at, id LIMIT @limit OFFSET @offset`,
+  countFiles: `SELECT state, count(*) AS n FROM files GROUP BY state`,
+} as const;
+
+type Params = Record<string, string | number | null>;
+
+/** Prepares every statement of {@link SQL} on `db`, typed by its parameters and rows. */
+export function prepareStatements(db: Database.Database) {
+  return {
+    insertUpload: db.prepare<Params, UploadRow>(SQL.insertUpload),
+    setUploadId: db.prepare<{ id: number; uploadId: string }>(SQL.setUploadId),
+    upsertPart: db.prepare<Params>(SQL.upsertPart),
+    listParts: db.prepare<[number], PartRow>(SQL.listParts),
+    markCompleted: db.prepare<{ id: number; etag: string | null }>(SQL.markCompleted),
+    finishUpload: db.prepare<Params>(SQL.finishUpload),
+    getUpload: db.prepare<[number], UploadRow>(SQL.getUpload),
+    findOpenUpload: db.prepare<{ endpoint: string; bucket: string; key: string }, UploadRow>(
+      SQL.findOpenUpload,
+    ),
+    listOpenUploads: db.prepare<{ endpoint: string | null; bucket: string | null }, UploadRow>(
+      SQL.listOpenUploads,
+    ),
+    knowsUploadId: db.prepare<[string], { found: 1 }>(SQL.knowsUploadId),
+    insertEvent: db.prepare<Params, EventRow>(SQL.insertEvent),
+    pruneEvents: db.prepare<[number]>(SQL.pruneEvents),
+    listEvents: db.prepare<{ beforeId: number; limit: number }, EventRow>(SQL.listEvents),
+    insertHistory: db.prepare<Params, HistoryRow>(SQL.insertHistory),
+    listHistory: db.prepare<{ limit: number; offset: number }, HistoryRow>(SQL.listHistory),
+    findFile: db.prepare<{ job: string; path: string }, FileRow>(SQL.findFile),
+    insertFile: db.prepare<Params, FileRow>(SQL.insertFile),
+    requeueFile: db.prepare<Params, FileRow>(SQL.requeueFile),
+    claimFile: db.prepare<{ now: number; jobs: string | null }, FileRow>(SQL.claimFile),
+    setFileState: db.prepare<Params>(SQL.setFileState),
+    getFile: db.prepare<[number], FileRow>(SQL.getFile),
+    listFiles: db.prepare<{ states: string | null; limit: number; offset: number }, FileRow>(
+      SQL.listFiles,
+    ),
+    countFiles: db.prepare<[], { state: string; n: number }>(SQL.countFiles),
+  };
+}
+
+/** The prepared statements of one connection. */
+export type SqliteStatements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,90 @@
+/**
+ * The uploads half of the SQLite journal: intent, UploadId, parts, completion, end. State moves
+ * are guarded in SQL (the WHERE names the states that allow them), so a finished upload is never
+ * rewritten and an UploadId, once recorded, is never replaced: cleanup relies on knowing every
+ * UploadId this agent started.
+ */
+import type Database from 'better-sqlite3';
+import type { PartRecord, UploadIntent, UploadOutcome, UploadRecord } from '../journal-store.js';
+import { toUploadRecord, type UploadRow } from './sqlite-rows.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+
+/** Raises the store's error for a refused operation (the message says why). */
+export type RefuseFn = (operation: string, message: string) => never;
+
+/** Synchronous upload operations; the store wraps them into its async contract. */
+export interface UploadLog {
+  begin(intent: UploadIntent): UploadRecord;
+  recordUploadId(id: number, uploadId: string): void;
+  recordPart(id: number, part: PartRecord): void;
+  markCompleted(id: number, etag: string | null): void;
+  finish(id: number, outcome: UploadOutcome): void;
+}
+
+function returned(row: UploadRow | undefined): UploadRow {
+  if (row === undefined) throw new Error('a statement with RETURNING returned no row');
+  return row;
+}
+
+/** Builds the upload log on a connection and its prepared statements. */
+export function createUploadLog(
+  db: Database.Database,
+  stmts: SqliteStatements,
+  refuse: RefuseFn,
+): UploadLog {
+  /** Why a guarded statement changed nothing: no such upload, or a state that forbids it. */
+  const explain = (operation: string, id: number): never => {
+    const row = stmts.getUpload.get(id);
+    const why =
+      row === undefined
+        ? `upload ${id} is not in the journal`
+        : `upload ${id} is ${row.state}${row.upload_id === null ? '' : ` with UploadId ${row.upload_id}`}, which refuses ${operation}`;
+    return refuse(operation, why);
+  };
+  // Update and explanation in one transaction, so the explanation describes the state refused.
+  const guarded = db.transaction((operation: string, id: number, apply: () => number) => {
+    if (apply() === 0) explain(operation, id);
+  });
+  const recordPartTx = db.transaction((id: number, part: PartRecord) => {
+    if (stmts.getUpload.get(id) === undefined) explain('recordPart', id);
+    const { partNumber, size, etag, md5 } = part;
+    stmts.upsertPart.run({ id, partNumber, size, etag, md5 });
+  });
+
+  return {
+    begin: ({ destination: d, source: s, ...intent }) => {
+      const row = stmts.insertUpload.get({
+        endpoint: d.endpoint,
+        bucket: d.bucket,
+        key: d.key,
+        path: s.path,
+        size: s.size,
+        mtimeMs: s.mtimeMs,
+        inode: s.inode,
+        mode: intent.mode,
+        partSize: intent.partSize,
+        partCount: intent.partCount,
+        owner: intent.owner,
+        startedAt: intent.startedAt,
+      });
+      return toUploadRecord(returned(row));
+    },
+    recordUploadId: (id, uploadId) => {
+      guarded.immediate(
+        'recordUploadId',
+        id,
+        () => stmts.setUploadId.run({ id, uploadId }).changes,
+      );
+    },
+    recordPart: (id, part) => {
+      recordPartTx.immediate(id, part);
+    },
+    markCompleted: (id, etag) => {
+      guarded.immediate('markCompleted', id, () => stmts.markCompleted.run({ id, etag }).changes);
+    },
+    finish: (id, { state, finishedAt, etag, error }) => {
+      const params = { id, state, finishedAt, etag: etag ?? null, error: error ?? null };
+      guarded.immediate('finishUpload', id, () => stmts.finishUpload.run(params).changes);
+    },
+  };
+}

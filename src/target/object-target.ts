@@ -1,0 +1,88 @@
+/**
+ * The port through which the transfer engine talks to an object store. Only target/s3/ knows S3;
+ * the engine sees these operations and AppErrors classified in one table (target/s3/classify.ts).
+ * Every call takes an AbortSignal; an aborted call rejects with ERR_CANCELLED.
+ */
+
+/** Object metadata (x-amz-meta-*), lower-case keys. */
+export type Metadata = Readonly<Record<string, string>>;
+
+/** What every write carries besides the bytes. */
+export interface WriteOptions {
+  readonly contentType?: string;
+  readonly metadata?: Metadata;
+  readonly storageClass?: string;
+  readonly sse?: { readonly mode: 'AES256' | 'aws:kms'; readonly kmsKeyId?: string };
+  /** URL-encoded tag set (a=b&c=d). */
+  readonly tagging?: string;
+}
+
+export interface PutObjectInput extends WriteOptions {
+  readonly key: string;
+  readonly body: Uint8Array;
+  /** Base64 MD5 of body; always sent. */
+  readonly contentMd5: string;
+  /** Refuse when the key exists (If-None-Match: *). */
+  readonly ifNoneMatch?: boolean;
+}
+
+export interface UploadPartInput {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly partNumber: number;
+  readonly body: Uint8Array;
+  readonly contentMd5: string;
+}
+
+export interface RemotePart {
+  readonly partNumber: number;
+  readonly size: number;
+  /** Quotes stripped. */
+  readonly etag: string;
+}
+
+export interface MultipartUploadInfo {
+  readonly key: string;
+  readonly uploadId: string;
+  /** ms since the epoch. */
+  readonly initiated: number;
+}
+
+export interface ObjectHead {
+  readonly size: number;
+  /** Quotes stripped; '' if the store gave none. */
+  readonly etag: string;
+  readonly metadata: Metadata;
+  readonly lastModified: number | null;
+}
+
+/** An object store bucket. Keys are full object keys. */
+export interface ObjectTarget {
+  /** Human name of the destination, e.g. `s3://bucket` at `http://127.0.0.1:7480`. */
+  readonly description: string;
+  /** The endpoint URL, '' for AWS defaults (part of the journal's destination identity). */
+  readonly endpoint: string;
+  readonly bucket: string;
+
+  putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }>;
+  createMultipartUpload(key: string, options: WriteOptions, signal?: AbortSignal): Promise<string>;
+  uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }>;
+  /** All parts, following pagination. Rejects ERR_S3_UPLOAD_GONE when the upload no longer exists. */
+  listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<RemotePart[]>;
+  /** Parts must be in ascending order. Returns the ETag S3 gave ('' where the store gives none). */
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+    signal?: AbortSignal,
+  ): Promise<{ etag: string }>;
+  /** Idempotent: an upload already gone is not an error. */
+  abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void>;
+  /** In-progress multipart uploads under `prefix`, following pagination. */
+  listMultipartUploads(prefix: string, signal?: AbortSignal): Promise<MultipartUploadInfo[]>;
+  /** undefined when the object does not exist. */
+  headObject(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined>;
+  /** A cheap request that fails with the destination-level cause when the bucket is unusable. */
+  probe(signal?: AbortSignal): Promise<void>;
+  deleteObject(key: string, signal?: AbortSignal): Promise<void>;
+}

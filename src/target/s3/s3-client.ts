@@ -1,0 +1,104 @@
+/**
+ * Builds the S3Client from connection settings: the standard AWS credential chain or explicit
+ * keys, region, custom endpoint with path-style, an HTTP(S) proxy with a bypass list, and the
+ * checksum mode that S3-compatible stores need.
+ */
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import http from 'node:http';
+import https from 'node:https';
+
+/** How to reach the store. Secrets live here and nowhere else. */
+export interface S3ConnectionSettings {
+  /** Custom endpoint URL (S3-compatible stores); undefined for AWS. */
+  readonly endpoint?: string;
+  /** Region; defaults to the SDK's chain, then us-east-1. */
+  readonly region?: string;
+  /** Path-style addressing; defaults to true when an endpoint is given. */
+  readonly forcePathStyle?: boolean;
+  /** Explicit keys; otherwise the standard AWS credential chain is used. */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  /** A profile of the shared config files (~/.aws/config, ~/.aws/credentials). */
+  readonly profile?: string;
+  /** Proxy URL for all requests, and hosts that bypass it (NO_PROXY syntax). */
+  readonly proxy?: string;
+  readonly noProxy?: readonly string[];
+  /**
+   * 'auto' (default): the SDK's flexible checksums on AWS, only Content-MD5 on custom endpoints
+   * (Ceph RGW and Swift refuse the SDK's aws-chunked trailing checksums).
+   */
+  readonly checksumMode?: 'auto' | 'when-required' | 'when-supported';
+  /** Socket connect timeout, ms (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Inactivity timeout on a request's socket, ms (default 120 s). */
+  readonly requestTimeoutMs?: number;
+  /** Sockets per host (default 64). */
+  readonly maxSockets?: number;
+}
+
+/** The region used when none is configured anywhere. */
+export const FALLBACK_REGION = 'us-east-1';
+
+/** True when `host` matches an entry of a NO_PROXY-style list. */
+export function bypassesProxy(host: string, noProxy: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return noProxy.some((raw) => {
+    const entry = raw.trim().toLowerCase().replace(/:\d+$/, '');
+    if (entry === '') return false;
+    if (entry === '*') return true;
+    const bare = entry.replace(/^\*?\./, '');
+    return h === bare || h.endsWith(`.${bare}`);
+  });
+}
+
+function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
+  const maxSockets = settings.maxSockets ?? 64;
+  const host = settings.endpoint === undefined ? 'amazonaws.com' : new URL(settings.endpoint).hostname;
+  const useProxy = settings.proxy !== undefined && !bypassesProxy(host, settings.noProxy ?? []);
+  const agentOptions = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
+  const httpAgent = useProxy
+    ? new HttpProxyAgent({ ...agentOptions, proxy: settings.proxy ?? '' })
+    : new http.Agent(agentOptions);
+  const httpsAgent = useProxy
+    ? new HttpsProxyAgent({ ...agentOptions, proxy: settings.proxy ?? '' })
+    : new https.Agent(agentOptions);
+  return new NodeHttpHandler({
+    httpAgent,
+    httpsAgent,
+    connectionTimeout: settings.connectTimeoutMs ?? 10_000,
+    requestTimeout: settings.requestTimeoutMs ?? 120_000,
+  });
+}
+
+/**
+ * A client with the SDK's own retries off (maxAttempts 1): s3ferry retries with its own policy,
+ * which understands the errors, so the two layers never multiply.
+ */
+export function buildS3Client(settings: S3ConnectionSettings): S3Client {
+  const custom = settings.endpoint !== undefined;
+  const mode = settings.checksumMode ?? 'auto';
+  const checksum = mode === 'when-supported' || (mode === 'auto' && !custom) ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
+  const config: S3ClientConfig = {
+    maxAttempts: 1,
+    requestHandler: makeHandler(settings),
+    forcePathStyle: settings.forcePathStyle ?? custom,
+    requestChecksumCalculation: checksum,
+    responseChecksumValidation: checksum,
+  };
+  if (settings.endpoint !== undefined) config.endpoint = settings.endpoint;
+  // A custom endpoint rarely cares about the region, but SigV4 needs one.
+  if (settings.region !== undefined) config.region = settings.region;
+  else if (custom) config.region = FALLBACK_REGION;
+  if (settings.profile !== undefined) config.profile = settings.profile;
+  if (settings.accessKeyId !== undefined && settings.secretAccessKey !== undefined) {
+    config.credentials = {
+      accessKeyId: settings.accessKeyId,
+      secretAccessKey: settings.secretAccessKey,
+      ...(settings.sessionToken === undefined ? {} : { sessionToken: settings.sessionToken }),
+    };
+  }
+  return new S3Client(config);
+}

@@ -1,0 +1,295 @@
+/**
+ * ObjectTarget on @aws-sdk/client-s3. Thin: each method is one S3 operation (plus pagination),
+ * every failure goes through classifyS3Error.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+  type ServerSideEncryption,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
+import { normalizeEtag } from '../../domain/etag.js';
+import { AppError, isAppError } from '../../errors/app-error.js';
+import type {
+  MultipartUploadInfo,
+  ObjectHead,
+  ObjectTarget,
+  PutObjectInput,
+  RemotePart,
+  UploadPartInput,
+  WriteOptions,
+} from '../object-target.js';
+import { classifyS3Error, type RequestContext } from './classify.js';
+
+/** Dependencies of {@link S3ObjectTarget}. */
+export interface S3ObjectTargetDeps {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Endpoint URL as configured ('' for AWS). */
+  readonly endpoint: string;
+  /** The region the client signs for, for error messages. */
+  readonly region?: string;
+}
+
+export class S3ObjectTarget implements ObjectTarget {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly description: string;
+  readonly #client: S3Client;
+  readonly #region: string | undefined;
+
+  constructor(deps: S3ObjectTargetDeps) {
+    this.#client = deps.client;
+    this.bucket = deps.bucket;
+    this.endpoint = deps.endpoint;
+    this.#region = deps.region;
+    this.description = `s3://${deps.bucket}${deps.endpoint ? ` at ${deps.endpoint}` : ''}`;
+  }
+
+  async #call<T>(operation: string, key: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      const context: RequestContext = {
+        operation,
+        endpoint: this.endpoint,
+        bucket: this.bucket,
+        ...(key === undefined ? {} : { key }),
+        ...(this.#region === undefined ? {} : { region: this.#region }),
+      };
+      throw classifyS3Error(err, context);
+    }
+  }
+
+  async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }> {
+    const out = await this.#call('PutObject', input.key, () =>
+      this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: input.key,
+          Body: input.body,
+          ContentLength: input.body.byteLength,
+          ContentMD5: input.contentMd5,
+          ...(input.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+          ...writeParams(input),
+        }),
+        opts(signal),
+      ),
+    );
+    return { etag: normalizeEtag(out.ETag) };
+  }
+
+  async createMultipartUpload(key: string, options: WriteOptions, signal?: AbortSignal): Promise<string> {
+    const out = await this.#call('CreateMultipartUpload', key, () =>
+      this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ...writeParams(options) }), opts(signal)),
+    );
+    if (out.UploadId === undefined || out.UploadId === '') {
+      throw new AppError('ERR_S3_BAD_REQUEST', `${this.description} returned no UploadId for ${key}`, {
+        hint: 'the store does not support multipart uploads; raise the multipart threshold',
+      });
+    }
+    return out.UploadId;
+  }
+
+  async uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }> {
+    const out = await this.#call('UploadPart', input.key, () =>
+      this.#client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: input.key,
+          UploadId: input.uploadId,
+          PartNumber: input.partNumber,
+          Body: input.body,
+          ContentLength: input.body.byteLength,
+          ContentMD5: input.contentMd5,
+        }),
+        opts(signal),
+      ),
+    );
+    return { etag: normalizeEtag(out.ETag) };
+  }
+
+  async listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<RemotePart[]> {
+    const parts: RemotePart[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      const out = await this.#uploadCall('ListParts', key, () =>
+        this.#client.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, ...(marker === undefined ? {} : { PartNumberMarker: marker }) }),
+          opts(signal),
+        ),
+      );
+      for (const p of out.Parts ?? []) {
+        if (p.PartNumber !== undefined) parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: normalizeEtag(p.ETag) });
+      }
+      if (out.IsTruncated !== true || out.NextPartNumberMarker === undefined) break;
+      marker = out.NextPartNumberMarker;
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+    signal?: AbortSignal,
+  ): Promise<{ etag: string }> {
+    const out = await this.#uploadCall('CompleteMultipartUpload', key, () =>
+      this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) },
+        }),
+        opts(signal),
+      ),
+    );
+    return { etag: normalizeEtag(out.ETag) };
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#uploadCall('AbortMultipartUpload', key, () =>
+        this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), opts(signal)),
+      );
+    } catch (err) {
+      if (!isAppError(err, 'ERR_S3_UPLOAD_GONE')) throw err;
+    }
+  }
+
+  /** Calls on an existing upload: RGW answers 404 NoSuchKey for one already gone, AWS NoSuchUpload. */
+  async #uploadCall<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#call(operation, key, run);
+    } catch (err) {
+      if (isAppError(err, 'ERR_S3_NOT_FOUND') || (isAppError(err) && err.details.s3Code === 'NoSuchKey')) {
+        throw new AppError('ERR_S3_UPLOAD_GONE', `the multipart upload of s3://${this.bucket}/${key} no longer exists`, {
+          hint: 'it was completed or aborted elsewhere; s3ferry starts the file afresh',
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  async listMultipartUploads(prefix: string, signal?: AbortSignal): Promise<MultipartUploadInfo[]> {
+    const uploads: MultipartUploadInfo[] = [];
+    let keyMarker: string | undefined;
+    let idMarker: string | undefined;
+    for (;;) {
+      const out = await this.#call('ListMultipartUploads', undefined, () =>
+        this.#client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
+            ...(idMarker === undefined ? {} : { UploadIdMarker: idMarker }),
+          }),
+          opts(signal),
+        ),
+      );
+      for (const u of out.Uploads ?? []) {
+        if (u.Key !== undefined && u.UploadId !== undefined) {
+          uploads.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 });
+        }
+      }
+      if (out.IsTruncated !== true) break;
+      keyMarker = out.NextKeyMarker;
+      idMarker = out.NextUploadIdMarker;
+    }
+    return uploads;
+  }
+
+  async headObject(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
+    try {
+      const out = await this.#call('HeadObject', key, () =>
+        this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), opts(signal)),
+      );
+      return {
+        size: out.ContentLength ?? 0,
+        etag: normalizeEtag(out.ETag),
+        metadata: out.Metadata ?? {},
+        lastModified: out.LastModified?.getTime() ?? null,
+      };
+    } catch (err) {
+      if (isAppError(err, 'ERR_S3_NOT_FOUND')) return undefined;
+      throw err;
+    }
+  }
+
+  async probe(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#call('HeadBucket', undefined, () =>
+        this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), opts(signal)),
+      );
+    } catch (err) {
+      // HEAD answers have no body: a 403/404 says little. Ask again with a request whose error
+      // body names the cause (InvalidAccessKeyId, SignatureDoesNotMatch, NoSuchBucket, …).
+      if (!isAppError(err, 'ERR_S3_ACCESS_DENIED', 'ERR_S3_NOT_FOUND')) throw err;
+      await this.#call('ListObjectsV2', undefined, () =>
+        this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }), opts(signal)),
+      );
+      if (isAppError(err, 'ERR_S3_NOT_FOUND')) {
+        throw new AppError('ERR_S3_NO_SUCH_BUCKET', `the bucket "${this.bucket}" does not exist at ${this.endpoint || 'AWS S3'}`, {
+          hint: 'create the bucket, or correct the bucket name in --to s3://BUCKET',
+        });
+      }
+    }
+  }
+
+  /**
+   * Resolves the credentials the client will sign with (the standard chain or explicit keys).
+   * Only the access key ID leaves this method, never the secret.
+   */
+  async credentials(): Promise<{ accessKeyId: string; source: string }> {
+    const creds = await this.#call('ResolveCredentials', undefined, () => this.#client.config.credentials());
+    const tracked = Object.keys((creds as { $source?: Record<string, string> }).$source ?? {});
+    const source = tracked.length > 0 ? tracked.join(', ').toLowerCase().replace(/_/g, ' ') : 'the AWS credential chain';
+    return { accessKeyId: creds.accessKeyId, source };
+  }
+
+  /** Closes the client's sockets. */
+  destroy(): void {
+    this.#client.destroy();
+  }
+
+  async deleteObject(key: string, signal?: AbortSignal): Promise<void> {
+    await this.#call('DeleteObject', key, () =>
+      this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), opts(signal)),
+    );
+  }
+}
+
+/** SDK call options: exactOptionalPropertyTypes forbids passing `abortSignal: undefined`. */
+function opts(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
+}
+
+function writeParams(options: WriteOptions): {
+  ContentType?: string;
+  Metadata?: Record<string, string>;
+  StorageClass?: StorageClass;
+  ServerSideEncryption?: ServerSideEncryption;
+  SSEKMSKeyId?: string;
+  Tagging?: string;
+} {
+  return {
+    ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
+    ...(options.metadata === undefined ? {} : { Metadata: { ...options.metadata } }),
+    ...(options.storageClass === undefined ? {} : { StorageClass: options.storageClass as StorageClass }),
+    ...(options.sse === undefined ? {} : { ServerSideEncryption: options.sse.mode }),
+    ...(options.sse?.kmsKeyId === undefined ? {} : { SSEKMSKeyId: options.sse.kmsKeyId }),
+    ...(options.tagging === undefined ? {} : { Tagging: options.tagging }),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Files below the multipart threshold: one PutObject with Content-MD5. The file is read once into
+ * a pooled buffer, checked unchanged, sent, and verified. An interrupted single upload restarts
+ * from byte 0.
+ */
+import { md5HexToBase64 } from '../domain/etag.js';
+import { sameFile, type FileStat } from './file-system.js';
+import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
+import { md5Hex, type UploadRun } from './upload-run.js';
+import { verifyObject } from './verify.js';
+
+export async function singleUpload(run: UploadRun, st: FileStat, startedAt: number, attempts: number): Promise<UploadResult> {
+  const { deps, req } = run;
+  const record = await deps.journal.beginUpload({
+    destination: run.destination,
+    source: run.source(st),
+    mode: 'single',
+    partSize: st.size,
+    partCount: 1,
+    startedAt: deps.clock.now(),
+    owner: deps.owner,
+  });
+  await run.emit('upload.started', 'info', `uploading ${req.path} to s3://${deps.target.bucket}/${req.key}`, { size: st.size, mode: 'single' });
+  let md5 = '';
+  try {
+    await deps.slots.with(async () => {
+      const body = deps.buffers.take(st.size);
+      try {
+        const file = await deps.fs.open(req.path);
+        try {
+          const n = await file.read(body, 0, st.size);
+          const after = await file.stat();
+          if (n !== st.size || !sameFile(after, st)) throw run.changed(n !== st.size ? `read ${n} of ${st.size} bytes` : 'size or mtime differ');
+        } finally {
+          await file.close();
+        }
+        md5 = md5Hex(body);
+        await deps.limiter?.take(st.size, run.signal);
+        const metadata = { ...req.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
+        const { etag } = await run.retry('PutObject', () =>
+          deps.target.putObject(
+            { ...req.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5), ifNoneMatch: run.settings.ifNoneMatch },
+            run.signal,
+          ),
+        );
+        await deps.journal.recordPart(record.id, { partNumber: 1, size: st.size, etag, md5 });
+        await deps.journal.markCompleted(record.id, etag);
+      } finally {
+        deps.buffers.give(body);
+      }
+    }, run.signal);
+  } catch (err) {
+    await deps.journal.finishUpload(record.id, { state: 'failed', finishedAt: deps.clock.now(), error: String(err) });
+    throw err;
+  }
+  run.partsSent += 1;
+  run.progress(st.size, st.size);
+  const etag = await run.retry('HeadObject', () =>
+    verifyObject(deps.target, req.key, { size: st.size, etag: md5, intentId: record.id }, req.write, run.signal),
+  );
+  const finishedAt = deps.clock.now();
+  await deps.journal.finishUpload(record.id, { state: 'verified', finishedAt, etag });
+  return {
+    path: req.path,
+    key: req.key,
+    size: st.size,
+    etag,
+    mode: 'single',
+    partCount: 1,
+    partsSent: run.partsSent,
+    partsReused: 0,
+    bytesSent: run.bytesSent,
+    resumed: false,
+    attempts,
+    startedAt,
+    finishedAt,
+    checksum: `md5:${md5}`,
+  };
+}

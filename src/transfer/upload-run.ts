@@ -1,0 +1,78 @@
+/** The state of one file's upload while it runs: its dependencies, counters and helpers. */
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors/app-error.js';
+import type { Destination, EventLevel, SourceIdentity } from '../journal/journal-store.js';
+import type { FileStat } from './file-system.js';
+import { withRetry } from './retry.js';
+import type { TransferDeps, TransferSettings, UploadRequest } from './transfer-types.js';
+
+export class UploadRun {
+  partsSent = 0;
+  partsReused = 0;
+  bytesSent = 0;
+  resumed = false;
+
+  constructor(
+    readonly deps: TransferDeps,
+    readonly settings: TransferSettings,
+    readonly req: UploadRequest,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  get destination(): Destination {
+    return { endpoint: this.deps.target.endpoint, bucket: this.deps.target.bucket, key: this.req.key };
+  }
+
+  source(st: FileStat): SourceIdentity {
+    return { path: this.req.path, size: st.size, mtimeMs: st.mtimeMs, inode: st.inode };
+  }
+
+  /** Records an event in the journal and tells the observer. */
+  async emit(type: string, level: EventLevel, message: string, data?: Record<string, unknown>): Promise<void> {
+    const event = {
+      at: this.deps.clock.now(),
+      type,
+      level,
+      message,
+      path: this.req.path,
+      key: this.req.key,
+      ...(data === undefined ? {} : { data }),
+    };
+    this.deps.observer?.onEvent?.(event);
+    await this.deps.journal.appendEvent(event);
+  }
+
+  /** One S3 request with the retry policy; each retry is an event. */
+  retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(operation, fn, this.settings.retry, {
+      clock: this.deps.clock,
+      random: this.deps.random,
+      onRetry: ({ attempt, delayMs, error }) => {
+        void this.emit('upload.retry', 'warn', `${operation} failed (${error.message}); retry ${attempt} in ${delayMs} ms`, {
+          operation,
+          attempt,
+          delayMs,
+          code: error.code,
+        }).catch(() => undefined);
+      },
+    }, this.signal);
+  }
+
+  /** Reports bytes accepted by the store. */
+  progress(bytes: number, totalBytes: number): void {
+    this.bytesSent += bytes;
+    this.deps.observer?.onProgress?.({ path: this.req.path, key: this.req.key, bytes, totalBytes });
+  }
+
+  /** The error for a source that changed under us. */
+  changed(what: string): AppError {
+    return new AppError('ERR_FILE_CHANGED', `${this.req.path} changed during its upload (${what}); nothing was published`, {
+      hint: 'the file is still being written: s3ferry starts it afresh once it is stable',
+    });
+  }
+}
+
+/** Hex MD5 of a buffer. */
+export function md5Hex(data: Uint8Array): string {
+  return createHash('md5').update(data).digest('hex');
+}
