@@ -224,7 +224,11 @@ export interface JournalStore {
   ): Promise<void>;
   getFile(id: number): Promise<FileRecord | undefined>;
   /** Files in the given states, oldest first. */
-  listFiles(query: { states?: readonly FileState[]; limit: number; offset?: number }): Promise<FileRecord[]>;
+  listFiles(query: {
+    states?: readonly FileState[];
+    limit: number;
+    offset?: number;
+  }): Promise<FileRecord[]>;
   /** Count of files per state. */
   countFiles(): Promise<Record<FileState, number>>;
 

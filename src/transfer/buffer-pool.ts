@@ -1,16 +1,22 @@
 /**
  * Reusable part buffers. With every request holding at most one buffer and requests bounded by a
- * Semaphore, memory stays at concurrency x part size however large the files are, and the
- * garbage collector does not have to chase hundreds of 8 MiB allocations.
+ * Semaphore, memory stays near concurrency x part size however large the files are, and the
+ * garbage collector does not have to chase hundreds of 8 MiB allocations. Small bodies (below
+ * `minPooled`) are plain allocations: pooling them would crowd out the large ones.
  */
 export class BufferPool {
   readonly #free: Buffer[] = [];
 
-  /** Keeps at most `maxIdle` free buffers. */
-  constructor(readonly maxIdle: number) {}
+  constructor(
+    /** Keeps at most this many idle buffers. */
+    readonly maxIdle: number,
+    /** Buffers smaller than this are not pooled, bytes. */
+    readonly minPooled = 1024 * 1024,
+  ) {}
 
-  /** A buffer of at least `size` bytes (contents undefined), viewed at exactly `size`. */
+  /** A buffer of exactly `size` bytes (contents undefined). */
   take(size: number): Buffer {
+    if (size < this.minPooled) return Buffer.allocUnsafe(size);
     const i = this.#free.findIndex((b) => b.byteLength >= size);
     const buf = i >= 0 ? (this.#free.splice(i, 1)[0] ?? Buffer.allocUnsafeSlow(size)) : Buffer.allocUnsafeSlow(size);
     return buf.subarray(0, size);
@@ -18,7 +24,7 @@ export class BufferPool {
 
   /** Returns a buffer obtained from take(); it must no longer be in use. */
   give(view: Buffer): void {
-    const whole = Buffer.from(view.buffer, 0, view.buffer.byteLength);
-    if (this.#free.length < this.maxIdle) this.#free.push(whole);
+    if (view.byteLength < this.minPooled || view.byteOffset !== 0) return;
+    if (this.#free.length < this.maxIdle) this.#free.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
   }
 }

@@ -199,8 +199,11 @@ export class SqliteJournalStore implements JournalStore {
 
   listOpenUploads(filter?: { endpoint: string; bucket: string }): Promise<UploadRecord[]> {
     return this.run('listOpenUploads', () => {
-      const params = { endpoint: filter?.endpoint ?? null, bucket: filter?.bucket ?? null };
-      return this.stmts.listOpenUploads.all(params).map(toUploadRecord);
+      const rows =
+        filter === undefined
+          ? this.stmts.listOpenUploads.all()
+          : this.stmts.listOpenUploadsIn.all({ endpoint: filter.endpoint, bucket: filter.bucket });
+      return rows.map(toUploadRecord);
     });
   }
 
@@ -266,9 +269,12 @@ export class SqliteJournalStore implements JournalStore {
     offset?: number;
   }): Promise<FileRecord[]> {
     return this.run('listFiles', () => {
-      const states = query.states === undefined ? null : JSON.stringify(query.states);
-      const params = { states, limit: count(query.limit), offset: count(query.offset) };
-      return this.stmts.listFiles.all(params).map(toFileRecord);
+      const page = { limit: count(query.limit), offset: count(query.offset) };
+      const rows =
+        query.states === undefined
+          ? this.stmts.listFiles.all(page)
+          : this.stmts.listFilesIn.all({ ...page, states: JSON.stringify(query.states) });
+      return rows.map(toFileRecord);
     });
   }
 

@@ -35,8 +35,11 @@ export const SQL = {
   findOpenUpload: `SELECT * FROM uploads
     WHERE endpoint = @endpoint AND bucket = @bucket AND object_key = @key AND ${OPEN}
     ORDER BY id DESC LIMIT 1`,
-  listOpenUploads: `SELECT * FROM uploads
-    WHERE ${OPEN} AND (@endpoint IS NULL OR (endpoint = @endpoint AND bucket = @bucket))
+  // INDEXED BY: read only the (few) open uploads, not every upload ever made.
+  listOpenUploads: `SELECT * FROM uploads INDEXED BY uploads_open_by_destination
+    WHERE ${OPEN} ORDER BY id`,
+  listOpenUploadsIn: `SELECT * FROM uploads
+    WHERE endpoint = @endpoint AND bucket = @bucket AND ${OPEN}
     ORDER BY id`,
   knowsUploadId: `SELECT 1 AS found FROM uploads WHERE upload_id = ? LIMIT 1`,
 
@@ -61,9 +64,11 @@ export const SQL = {
       reason = NULL, not_before = NULL, attempts = @attempts, updated_at = @now, ready_at = @now
     WHERE id = @id
     RETURNING *`,
+  // INDEXED BY: walk the claimable files in queue order and stop at the first match. Without
+  // it the planner may prefer files_by_state and sort every queued file on each claim.
   claimFile: `UPDATE files SET state = 'uploading', reason = NULL, not_before = NULL, updated_at = @now
     WHERE id = (
-      SELECT id FROM files
+      SELECT id FROM files INDEXED BY files_claimable
       WHERE ${CLAIMABLE} AND (state = 'queued' OR ready_at <= @now) AND ${inList('job', 'jobs')}
       ORDER BY ready_at, id LIMIT 1)
     RETURNING *`,
@@ -71,7 +76,8 @@ export const SQL = {
       attempts = attempts + @addAttempts, updated_at = @now, ready_at = @readyAt
     WHERE id = @id`,
   getFile: `SELECT * FROM files WHERE id = ?`,
-  listFiles: `SELECT * FROM files WHERE ${inList('state', 'states')}
+  listFiles: `SELECT * FROM files ORDER BY updated_at, id LIMIT @limit OFFSET @offset`,
+  listFilesIn: `SELECT * FROM files WHERE state IN (SELECT value FROM json_each(@states))
     ORDER BY updated_at, id LIMIT @limit OFFSET @offset`,
   countFiles: `SELECT state, count(*) AS n FROM files GROUP BY state`,
 } as const;
@@ -91,8 +97,9 @@ export function prepareStatements(db: Database.Database) {
     findOpenUpload: db.prepare<{ endpoint: string; bucket: string; key: string }, UploadRow>(
       SQL.findOpenUpload,
     ),
-    listOpenUploads: db.prepare<{ endpoint: string | null; bucket: string | null }, UploadRow>(
-      SQL.listOpenUploads,
+    listOpenUploads: db.prepare<[], UploadRow>(SQL.listOpenUploads),
+    listOpenUploadsIn: db.prepare<{ endpoint: string; bucket: string }, UploadRow>(
+      SQL.listOpenUploadsIn,
     ),
     knowsUploadId: db.prepare<[string], { found: 1 }>(SQL.knowsUploadId),
     insertEvent: db.prepare<Params, EventRow>(SQL.insertEvent),
@@ -106,8 +113,9 @@ export function prepareStatements(db: Database.Database) {
     claimFile: db.prepare<{ now: number; jobs: string | null }, FileRow>(SQL.claimFile),
     setFileState: db.prepare<Params>(SQL.setFileState),
     getFile: db.prepare<[number], FileRow>(SQL.getFile),
-    listFiles: db.prepare<{ states: string | null; limit: number; offset: number }, FileRow>(
-      SQL.listFiles,
+    listFiles: db.prepare<{ limit: number; offset: number }, FileRow>(SQL.listFiles),
+    listFilesIn: db.prepare<{ states: string; limit: number; offset: number }, FileRow>(
+      SQL.listFilesIn,
     ),
     countFiles: db.prepare<[], { state: string; n: number }>(SQL.countFiles),
   };
