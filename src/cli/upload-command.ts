@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import mime from 'mime-types';
 import { randomInt } from 'node:crypto';
 import { formatBytes } from '../domain/duration.js';
-import { MIB } from '../domain/part-size.js';
+import { choosePartSize, MIB } from '../domain/part-size.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
@@ -82,8 +82,10 @@ function pairs(list: readonly string[] | undefined, what: string): Record<string
 }
 
 function transferSettings(opts: UploadOptions): TransferSettings {
+  const partSize = sizeOption('--part-size', opts.partSize);
+  choosePartSize(0, partSize); // refuses sizes S3 cannot take before any work
   return {
-    partSize: sizeOption('--part-size', opts.partSize),
+    partSize,
     multipartThreshold: Math.max(5 * MIB, sizeOption('--multipart-threshold', opts.multipartThreshold)),
     partConcurrency: intOption('--concurrency', opts.concurrency),
     resume: opts.resume,

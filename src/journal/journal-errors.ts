@@ -79,8 +79,8 @@ const FAILURES: Readonly<Record<JournalFailure, FailureText>> = {
     code: 'ERR_JOURNAL',
     description: 'the journal failed',
     hint: {
-      sqlite: 'see the log for the driver error; if it persists, move the journal file aside',
-      postgres: 'see the log for the driver error',
+      sqlite: 'see the log for the driver error; if it persists, report it with the log',
+      postgres: 'see the log for the driver error; if it persists, report it with the log',
     },
   },
 };

@@ -176,7 +176,10 @@ export class SqliteJournalStore implements JournalStore {
     });
   }
 
-  /** Rejects (ERR_JOURNAL) unless the upload is open: a finished upload is never rewritten. */
+  /**
+   * Rejects (ERR_JOURNAL) unless the upload is open: a finished upload is never rewritten. Ending
+   * it again in the same state is a no-op that keeps the first record.
+   */
   finishUpload(id: number, outcome: UploadOutcome): Promise<void> {
     return this.run('finishUpload', () => {
       this.uploads.finish(id, outcome);

@@ -2,7 +2,8 @@
  * The uploads half of the SQLite journal: intent, UploadId, parts, completion, end. State moves
  * are guarded in SQL (the WHERE names the states that allow them), so a finished upload is never
  * rewritten and an UploadId, once recorded, is never replaced: cleanup relies on knowing every
- * UploadId this agent started.
+ * UploadId this agent started. Repeating a move with the same result is accepted as a no-op, so
+ * a retried write is harmless.
  */
 import type Database from 'better-sqlite3';
 import type { PartRecord, UploadIntent, UploadOutcome, UploadRecord } from '../journal-store.js';
@@ -84,7 +85,12 @@ export function createUploadLog(
     },
     finish: (id, { state, finishedAt, etag, error }) => {
       const params = { id, state, finishedAt, etag: etag ?? null, error: error ?? null };
-      guarded.immediate('finishUpload', id, () => stmts.finishUpload.run(params).changes);
+      guarded.immediate('finishUpload', id, () => {
+        if (stmts.finishUpload.run(params).changes > 0) return 1;
+        // Ending it again the same way (a retried write, two cleanups) is a no-op: the first
+        // record stands. Ending it another way is refused.
+        return stmts.getUpload.get(id)?.state === state ? 1 : 0;
+      });
     },
   };
 }
