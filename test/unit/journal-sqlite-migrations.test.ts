@@ -71,10 +71,18 @@ void describe('SQLite migrations', () => {
   });
 
   void it('refuses a malformed list (gap, repeat, disorder)', () => {
-    assert.throws(() => assertMigrationList([V2]), /expected 1/);
-    assert.throws(() => assertMigrationList([V1, V1]), /expected 2/);
-    assert.throws(() => assertMigrationList([V2, V1]), /expected 1/);
-    assert.doesNotThrow(() => assertMigrationList(SQLITE_MIGRATIONS));
+    assert.throws(() => {
+      assertMigrationList([V2]);
+    }, /expected 1/);
+    assert.throws(() => {
+      assertMigrationList([V1, V1]);
+    }, /expected 2/);
+    assert.throws(() => {
+      assertMigrationList([V2, V1]);
+    }, /expected 1/);
+    assert.doesNotThrow(() => {
+      assertMigrationList(SQLITE_MIGRATIONS);
+    });
   });
 
   void it('a store records the schema in user_version and application_id, and reopening keeps it', async () => {

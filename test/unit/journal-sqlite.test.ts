@@ -246,7 +246,9 @@ void describe('SqliteJournalStore: query plans', () => {
     try {
       for (const [name, index] of Object.entries(expected)) {
         const sql = SQL[name as keyof typeof SQL];
-        const params = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], null]));
+        const params = Object.fromEntries(
+          [...sql.matchAll(/@(\w+)/g)].map((m) => [m[1] ?? '', null] as const),
+        );
         const positional = (sql.match(/\?/g) ?? []).map(() => null);
         const stmt = db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`);
         const plan = (Object.keys(params).length > 0 ? stmt.all(params) : stmt.all(...positional))

@@ -27,6 +27,24 @@ function returned(row: UploadRow | undefined): UploadRow {
   return row;
 }
 
+/** The named parameters of `insertUpload`. */
+function intentParams({ destination: d, source: s, ...intent }: UploadIntent) {
+  return {
+    endpoint: d.endpoint,
+    bucket: d.bucket,
+    key: d.key,
+    path: s.path,
+    size: s.size,
+    mtimeMs: s.mtimeMs,
+    inode: s.inode,
+    mode: intent.mode,
+    partSize: intent.partSize,
+    partCount: intent.partCount,
+    owner: intent.owner,
+    startedAt: intent.startedAt,
+  };
+}
+
 /** Builds the upload log on a connection and its prepared statements. */
 export function createUploadLog(
   db: Database.Database,
@@ -53,23 +71,7 @@ export function createUploadLog(
   });
 
   return {
-    begin: ({ destination: d, source: s, ...intent }) => {
-      const row = stmts.insertUpload.get({
-        endpoint: d.endpoint,
-        bucket: d.bucket,
-        key: d.key,
-        path: s.path,
-        size: s.size,
-        mtimeMs: s.mtimeMs,
-        inode: s.inode,
-        mode: intent.mode,
-        partSize: intent.partSize,
-        partCount: intent.partCount,
-        owner: intent.owner,
-        startedAt: intent.startedAt,
-      });
-      return toUploadRecord(returned(row));
-    },
+    begin: (intent) => toUploadRecord(returned(stmts.insertUpload.get(intentParams(intent)))),
     recordUploadId: (id, uploadId) => {
       guarded.immediate(
         'recordUploadId',
