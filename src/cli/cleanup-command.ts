@@ -8,7 +8,14 @@ import { toAppError } from '../errors/app-error.js';
 import type { JournalStore, UploadRecord } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
 import type { MultipartUploadInfo } from '../target/object-target.js';
-import { addCommonOptions, buildTarget, durationOption, openJournal, parseCommon, type CommonOptions } from './common-options.js';
+import {
+  addCommonOptions,
+  buildTarget,
+  durationOption,
+  openJournal,
+  parseCommon,
+  type CommonOptions,
+} from './common-options.js';
 import { reportError } from './output.js';
 
 interface CleanupOptions extends CommonOptions {
@@ -20,8 +27,15 @@ interface CleanupOptions extends CommonOptions {
 const INTENT_WINDOW_MS = 15 * 60_000;
 
 export function registerCleanup(program: Command): void {
-  addCommonOptions(program.command('cleanup').description('abort incomplete multipart uploads that s3ferry started'))
-    .requiredOption('--older-than <duration>', 'only uploads initiated at least this long ago, e.g. 1d')
+  addCommonOptions(
+    program
+      .command('cleanup')
+      .description('abort incomplete multipart uploads that s3ferry started'),
+  )
+    .requiredOption(
+      '--older-than <duration>',
+      'only uploads initiated at least this long ago, e.g. 1d',
+    )
     .option('--dry-run', 'list what would be aborted, abort nothing')
     .action(async (opts: CleanupOptions) => {
       process.exitCode = await runCleanup(opts);
@@ -29,12 +43,20 @@ export function registerCleanup(program: Command): void {
 }
 
 /** Which open journal upload, if any, an S3 upload belongs to. */
-async function ownerOf(u: MultipartUploadInfo, open: readonly UploadRecord[], journal: JournalStore): Promise<UploadRecord | 'known' | undefined> {
+async function ownerOf(
+  u: MultipartUploadInfo,
+  open: readonly UploadRecord[],
+  journal: JournalStore,
+): Promise<UploadRecord | 'known' | undefined> {
   const byId = open.find((r) => r.uploadId === u.uploadId);
   if (byId !== undefined) return byId;
   if (await journal.knowsUploadId(u.uploadId)) return 'known';
   return open.find(
-    (r) => r.uploadId === null && r.mode === 'multipart' && r.destination.key === u.key && Math.abs(u.initiated - r.startedAt) <= INTENT_WINDOW_MS,
+    (r) =>
+      r.uploadId === null &&
+      r.mode === 'multipart' &&
+      r.destination.key === u.key &&
+      Math.abs(u.initiated - r.startedAt) <= INTENT_WINDOW_MS,
   );
 }
 
@@ -68,16 +90,32 @@ export async function runCleanup(opts: CleanupOptions): Promise<number> {
       if (opts.dryRun !== true) {
         await target.abortMultipartUpload(u.key, u.uploadId);
         if (owner !== 'known') {
-          await journal.finishUpload(owner.id, { state: 'aborted', finishedAt: systemClock.now(), error: 'aborted by s3ferry cleanup' });
+          await journal.finishUpload(owner.id, {
+            state: 'aborted',
+            finishedAt: systemClock.now(),
+            error: 'aborted by s3ferry cleanup',
+          });
         }
       }
       aborted += 1;
       const verb = opts.dryRun === true ? 'would abort' : 'aborted';
-      if (json) process.stdout.write(`${JSON.stringify({ type: opts.dryRun === true ? 'cleanup.would-abort' : 'cleanup.aborted', key: u.key, uploadId: u.uploadId, initiated: new Date(u.initiated).toISOString() })}\n`);
-      else process.stdout.write(`${verb} s3://${settings.url.bucket}/${u.key} (upload ${u.uploadId}, started ${age} min ago)\n`);
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ type: opts.dryRun === true ? 'cleanup.would-abort' : 'cleanup.aborted', key: u.key, uploadId: u.uploadId, initiated: new Date(u.initiated).toISOString() })}\n`,
+        );
+      else
+        process.stdout.write(
+          `${verb} s3://${settings.url.bucket}/${u.key} (upload ${u.uploadId}, started ${age} min ago)\n`,
+        );
     }
-    if (json) process.stdout.write(`${JSON.stringify({ type: 'summary', aborted, keptYounger: young, notOurs: foreign, dryRun: opts.dryRun === true })}\n`);
-    else process.stdout.write(`${opts.dryRun === true ? 'would abort' : 'aborted'} ${aborted}; kept ${young} younger than --older-than; left ${foreign} not started by s3ferry\n`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ type: 'summary', aborted, keptYounger: young, notOurs: foreign, dryRun: opts.dryRun === true })}\n`,
+      );
+    else
+      process.stdout.write(
+        `${opts.dryRun === true ? 'would abort' : 'aborted'} ${aborted}; kept ${young} younger than --older-than; left ${foreign} not started by s3ferry\n`,
+      );
     return 0;
   } catch (err) {
     return reportError(toAppError(err), json);

@@ -27,14 +27,24 @@ export interface CommonOptions {
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--to <s3url>', 'destination, s3://BUCKET[/PREFIX]')
-    .option('--endpoint-url <url>', 'S3-compatible endpoint (env S3FERRY_ENDPOINT_URL or AWS_ENDPOINT_URL); path-style is used with it')
+    .option(
+      '--endpoint-url <url>',
+      'S3-compatible endpoint (env S3FERRY_ENDPOINT_URL or AWS_ENDPOINT_URL); path-style is used with it',
+    )
     .option('--region <region>', 'region (env AWS_REGION); us-east-1 with a custom endpoint')
     .option('--profile <name>', 'profile of the shared AWS config files (env AWS_PROFILE)')
     .option('--force-path-style', 'path-style addressing (default with --endpoint-url)')
     .option('--no-force-path-style', 'virtual-host addressing even with --endpoint-url')
     .option('--proxy <url>', 'HTTP(S) proxy (env HTTPS_PROXY; NO_PROXY is honoured)')
-    .option('--checksum-mode <mode>', 'auto | when-required | when-supported (SDK flexible checksums; auto = when-required on custom endpoints)', 'auto')
-    .option('--journal <file>', 'journal file (default ~/.local/state/s3ferry/journal.db, env S3FERRY_JOURNAL)')
+    .option(
+      '--checksum-mode <mode>',
+      'auto | when-required | when-supported (SDK flexible checksums; auto = when-required on custom endpoints)',
+      'auto',
+    )
+    .option(
+      '--journal <file>',
+      'journal file (default ~/.local/state/s3ferry/journal.db, env S3FERRY_JOURNAL)',
+    )
     .option('--json', 'one JSON object per line on stdout');
 }
 
@@ -47,15 +57,24 @@ export interface CommonSettings {
   readonly env: EnvironmentSettings;
 }
 
-export function parseCommon(opts: CommonOptions, env: EnvironmentSettings = readEnvironment()): CommonSettings {
+export function parseCommon(
+  opts: CommonOptions,
+  env: EnvironmentSettings = readEnvironment(),
+): CommonSettings {
   const url = parseS3Url(opts.to ?? '');
   const endpoint = opts.endpointUrl ?? env.endpoint;
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
-    throw new AppError('ERR_USAGE', `--endpoint-url "${endpoint}" is not an http(s) URL`, { hint: 'write it like http://127.0.0.1:7480 or https://s3.example.com' });
+    throw new AppError('ERR_USAGE', `--endpoint-url "${endpoint}" is not an http(s) URL`, {
+      hint: 'write it like http://127.0.0.1:7480 or https://s3.example.com',
+    });
   }
   const mode = opts.checksumMode ?? 'auto';
   if (mode !== 'auto' && mode !== 'when-required' && mode !== 'when-supported') {
-    throw new AppError('ERR_USAGE', `--checksum-mode "${mode}" is not one of auto, when-required, when-supported`, { hint: 'use auto unless you know better' });
+    throw new AppError(
+      'ERR_USAGE',
+      `--checksum-mode "${mode}" is not one of auto, when-required, when-supported`,
+      { hint: 'use auto unless you know better' },
+    );
   }
   const region = opts.region ?? env.region;
   const profile = opts.profile ?? env.profile;
@@ -69,11 +88,20 @@ export function parseCommon(opts: CommonOptions, env: EnvironmentSettings = read
     noProxy: env.noProxy,
     checksumMode: mode,
   };
-  return { url, connection, journalPath: opts.journal ?? env.defaultJournalPath, json: opts.json === true, env };
+  return {
+    url,
+    connection,
+    journalPath: opts.journal ?? env.defaultJournalPath,
+    json: opts.json === true,
+    env,
+  };
 }
 
 /** The store for these settings. */
-export function buildTarget(settings: CommonSettings, extra: Partial<S3ConnectionSettings> = {}): S3ObjectTarget {
+export function buildTarget(
+  settings: CommonSettings,
+  extra: Partial<S3ConnectionSettings> = {},
+): S3ObjectTarget {
   const connection = { ...settings.connection, ...extra };
   return new S3ObjectTarget({
     client: buildS3Client(connection),
@@ -96,20 +124,30 @@ export function ownerName(): string {
 /** Parses a size option or throws ERR_USAGE naming the option. */
 export function sizeOption(name: string, text: string): number {
   const n = parseSize(text);
-  if (n === undefined || n < 0) throw new AppError('ERR_USAGE', `${name} "${text}" is not a size`, { hint: 'write sizes like 8MiB, 16M, 1G or a number of bytes' });
+  if (n === undefined || n < 0)
+    throw new AppError('ERR_USAGE', `${name} "${text}" is not a size`, {
+      hint: 'write sizes like 8MiB, 16M, 1G or a number of bytes',
+    });
   return n;
 }
 
 /** Parses a duration option or throws ERR_USAGE naming the option. */
 export function durationOption(name: string, text: string): number {
   const n = parseDuration(text);
-  if (n === undefined) throw new AppError('ERR_USAGE', `${name} "${text}" is not a duration`, { hint: 'write durations like 30s, 15m, 2h, 7d' });
+  if (n === undefined)
+    throw new AppError('ERR_USAGE', `${name} "${text}" is not a duration`, {
+      hint: 'write durations like 30s, 15m, 2h, 7d',
+    });
   return n;
 }
 
 /** Parses a positive integer option. */
 export function intOption(name: string, text: string, min = 1, max = 1024): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new AppError('ERR_USAGE', `${name} "${text}" must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new AppError(
+      'ERR_USAGE',
+      `${name} "${text}" must be a whole number from ${min} to ${max}`,
+    );
   return n;
 }

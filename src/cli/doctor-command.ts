@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { md5HexToBase64 } from '../domain/etag.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import { md5Hex } from '../transfer/upload-run.js';
-import { addCommonOptions, buildTarget, parseCommon, type CommonOptions } from './common-options.js';
+import {
+  addCommonOptions,
+  buildTarget,
+  parseCommon,
+  type CommonOptions,
+} from './common-options.js';
 import { reportError } from './output.js';
 
 interface Check {
@@ -19,11 +24,13 @@ interface Check {
 }
 
 export function registerDoctor(program: Command): void {
-  addCommonOptions(program.command('doctor').description('check credentials, endpoint, bucket and write permission')).action(
-    async (opts: CommonOptions) => {
-      process.exitCode = await runDoctor(opts);
-    },
-  );
+  addCommonOptions(
+    program
+      .command('doctor')
+      .description('check credentials, endpoint, bucket and write permission'),
+  ).action(async (opts: CommonOptions) => {
+    process.exitCode = await runDoctor(opts);
+  });
 }
 
 export async function runDoctor(opts: CommonOptions): Promise<number> {
@@ -38,16 +45,23 @@ export async function runDoctor(opts: CommonOptions): Promise<number> {
   const print = (c: Check): void => {
     checks.push(c);
     if (settings.json) {
-      process.stdout.write(`${JSON.stringify({ type: 'check', name: c.name, ok: c.ok, detail: c.detail, ...(c.error === undefined ? {} : { error: c.error.toJSON() }) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ type: 'check', name: c.name, ok: c.ok, detail: c.detail, ...(c.error === undefined ? {} : { error: c.error.toJSON() }) })}\n`,
+      );
       return;
     }
     process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}\n`);
-    if (c.error?.hint !== undefined) process.stdout.write(`${' '.repeat(19)}fix: ${c.error.hint}\n`);
+    if (c.error?.hint !== undefined)
+      process.stdout.write(`${' '.repeat(19)}fix: ${c.error.hint}\n`);
   };
-  const step = async (name: string, okDetail: string, run: () => Promise<void>): Promise<boolean> => {
+  const step = async (
+    name: string,
+    okDetail: string,
+    run: () => Promise<unknown>,
+  ): Promise<boolean> => {
     try {
-      await run();
-      print({ name, ok: true, detail: okDetail });
+      const detail = await run();
+      print({ name, ok: true, detail: typeof detail === 'string' ? detail : okDetail });
       return true;
     } catch (raw) {
       const error = toAppError(raw);
@@ -56,28 +70,41 @@ export async function runDoctor(opts: CommonOptions): Promise<number> {
     }
   };
   const where = settings.connection.endpoint ?? 'AWS S3';
-  print({ name: 'settings', ok: true, detail: `s3://${settings.url.bucket}/${settings.url.prefix} at ${where}, region ${settings.connection.region ?? '(from the AWS config)'}` });
+  print({
+    name: 'settings',
+    ok: true,
+    detail: `s3://${settings.url.bucket}/${settings.url.prefix} at ${where}, region ${settings.connection.region ?? '(from the AWS config)'}`,
+  });
   try {
     const probeKey = `${settings.url.prefix}.s3ferry-doctor-${randomUUID()}`;
     const ok =
-      (await step('credentials', 'found', async () => {
-        const creds = await target.credentials();
-        print({ name: 'access key', ok: true, detail: maskKey(creds) });
-      })) &&
-      (await step('bucket', `s3://${settings.url.bucket} exists and these credentials may use it`, () => target.probe())) &&
-      (await step('write', `PutObject and DeleteObject work under s3://${settings.url.bucket}/${settings.url.prefix}`, async () => {
-        const body = Buffer.from('s3ferry doctor probe\n');
-        await target.putObject({ key: probeKey, body, contentMd5: md5HexToBase64(md5Hex(body)) });
-        await target.deleteObject(probeKey);
-      })) &&
-      (await step('multipart', 'CreateMultipartUpload, ListParts and AbortMultipartUpload work', async () => {
-        const id = await target.createMultipartUpload(probeKey, {});
-        try {
-          await target.listParts(probeKey, id);
-        } finally {
-          await target.abortMultipartUpload(probeKey, id);
-        }
-      }));
+      (await step('credentials', 'found', async () => maskKey(await target.credentials()))) &&
+      (await step(
+        'bucket',
+        `s3://${settings.url.bucket} exists and these credentials may use it`,
+        () => target.probe(),
+      )) &&
+      (await step(
+        'write',
+        `PutObject and DeleteObject work under s3://${settings.url.bucket}/${settings.url.prefix}`,
+        async () => {
+          const body = Buffer.from('s3ferry doctor probe\n');
+          await target.putObject({ key: probeKey, body, contentMd5: md5HexToBase64(md5Hex(body)) });
+          await target.deleteObject(probeKey);
+        },
+      )) &&
+      (await step(
+        'multipart',
+        'CreateMultipartUpload, ListParts and AbortMultipartUpload work',
+        async () => {
+          const id = await target.createMultipartUpload(probeKey, {});
+          try {
+            await target.listParts(probeKey, id);
+          } finally {
+            await target.abortMultipartUpload(probeKey, id);
+          }
+        },
+      ));
     const failed = checks.find((c) => !c.ok);
     if (!settings.json) process.stdout.write(ok ? 'everything s3ferry needs works\n' : '');
     return failed?.error?.exitCode ?? 0;

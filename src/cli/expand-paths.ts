@@ -50,7 +50,10 @@ function globBase(pattern: string): string {
 }
 
 /** Expands PATHS. Throws ERR_FILE_NOT_FOUND for a path that neither exists nor matches. */
-export async function expandPaths(paths: readonly string[], prefix: string): Promise<FileToUpload[]> {
+export async function expandPaths(
+  paths: readonly string[],
+  prefix: string,
+): Promise<FileToUpload[]> {
   const out: FileToUpload[] = [];
   for (const p of paths) {
     const info = await lstat(p).catch(() => undefined);
@@ -59,16 +62,20 @@ export async function expandPaths(paths: readonly string[], prefix: string): Pro
       const matches: string[] = [];
       for await (const m of globIterate(p)) matches.push(m);
       if (matches.length === 0) {
-        throw new AppError('ERR_FILE_NOT_FOUND', `no file matches ${p}`, { hint: 'check the pattern' });
+        throw new AppError('ERR_FILE_NOT_FOUND', `no file matches ${p}`, {
+          hint: 'check the pattern',
+        });
       }
-      for (const m of matches.sort()) out.push({ path: resolve(m), key: toKey(prefix, relative(base, m)) });
+      for (const m of matches.sort())
+        out.push({ path: resolve(m), key: toKey(prefix, relative(base, m)) });
       continue;
     }
     const st = await stat(p).catch((err: unknown) => {
       throw fileError(err, p);
     });
     if (st.isDirectory()) {
-      for await (const f of walk(p)) out.push({ path: resolve(f), key: toKey(prefix, relative(p, f)) });
+      for await (const f of walk(p))
+        out.push({ path: resolve(f), key: toKey(prefix, relative(p, f)) });
     } else {
       out.push({ path: resolve(p), key: prefix + basename(p) });
     }
@@ -103,7 +110,14 @@ export function globToRegExp(pattern: string): RegExp {
       i = end > i ? end : i;
     } else if (c === '{') {
       const end = pattern.indexOf('}', i);
-      re += end > i ? `(?:${pattern.slice(i + 1, end).split(',').map(escape).join('|')})` : '\\{';
+      re +=
+        end > i
+          ? `(?:${pattern
+              .slice(i + 1, end)
+              .split(',')
+              .map(escape)
+              .join('|')})`
+          : '\\{';
       i = end > i ? end : i;
     } else re += escape(c);
   }

@@ -10,16 +10,19 @@ import { registerUpload } from './upload-command.js';
 // The AWS SDK warns on every start under Node 20 that its releases from 2027 need Node 22. The
 // lock file pins a release that supports Node 20 (README says so); keep the CLI's output clean.
 const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   const text = typeof warning === 'string' ? warning : warning.name;
-  const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  const type =
+    typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
   if (type === 'NodeVersionSupportWarning' || text.includes('NodeVersionSupportWarning')) return;
-  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
+  emitWarning(warning, ...(rest as []));
+};
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+    ) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -27,7 +30,9 @@ function version(): string {
 }
 
 const program = new Command('s3ferry')
-  .description('carries finished files into Amazon S3 or any S3-compatible store, and never loses one')
+  .description(
+    'carries finished files into Amazon S3 or any S3-compatible store, and never loses one',
+  )
   .version(version())
   .showHelpAfterError()
   .exitOverride((err) => {

@@ -2,10 +2,16 @@
 import { AppError, toAppError } from '../errors/app-error.js';
 
 /** Prints an error with its fix (human) or as a JSON line, and returns its exit code. */
-export function reportError(raw: unknown, json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+export function reportError(
+  raw: unknown,
+  json: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): number {
   const e = toAppError(raw);
   if (json) out.write(`${JSON.stringify({ type: 'error', ...e.toJSON() })}\n`);
-  else err.write(`s3ferry: error: ${e.message}\n${e.hint === undefined ? '' : `  fix: ${e.hint}\n`}`);
+  else
+    err.write(`s3ferry: error: ${e.message}\n${e.hint === undefined ? '' : `  fix: ${e.hint}\n`}`);
   return e.exitCode;
 }
 

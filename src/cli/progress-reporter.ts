@@ -11,7 +11,15 @@ import type { TransferObserver } from '../transfer/transfer-types.js';
 export type OutputMode = 'tty' | 'plain' | 'json';
 
 /** Event types shown as lines in tty/plain mode (all go out in JSON mode). */
-const SHOWN = new Set(['upload.finished', 'upload.failed', 'upload.retry', 'upload.resumed', 'upload.restarted', 'upload.abandoned', 'upload.adopted']);
+const SHOWN = new Set([
+  'upload.finished',
+  'upload.failed',
+  'upload.retry',
+  'upload.resumed',
+  'upload.restarted',
+  'upload.abandoned',
+  'upload.adopted',
+]);
 
 export class ProgressReporter implements TransferObserver {
   #bytesDone = 0;
@@ -23,7 +31,14 @@ export class ProgressReporter implements TransferObserver {
   readonly #samples: { at: number; bytes: number }[] = [];
 
   constructor(
-    private readonly deps: { mode: OutputMode; out: Writable; err: Writable; clock: Clock; totalBytes: number; totalFiles: number },
+    private readonly deps: {
+      mode: OutputMode;
+      out: Writable;
+      err: Writable;
+      clock: Clock;
+      totalBytes: number;
+      totalFiles: number;
+    },
   ) {
     this.#started = deps.clock.now();
   }
@@ -31,7 +46,15 @@ export class ProgressReporter implements TransferObserver {
   onEvent(event: NewEvent): void {
     if (event.type === 'upload.finished') this.#filesDone += 1;
     if (this.deps.mode === 'json') {
-      this.json({ type: event.type, at: new Date(event.at).toISOString(), level: event.level, path: event.path, key: event.key, message: event.message, ...event.data });
+      this.json({
+        type: event.type,
+        at: new Date(event.at).toISOString(),
+        level: event.level,
+        path: event.path,
+        key: event.key,
+        message: event.message,
+        ...event.data,
+      });
       return;
     }
     if (!SHOWN.has(event.type)) return;
@@ -58,7 +81,8 @@ export class ProgressReporter implements TransferObserver {
 
   #speed(now: number): number {
     this.#samples.push({ at: now, bytes: this.#bytesDone });
-    while (this.#samples.length > 2 && now - (this.#samples[0]?.at ?? now) > 5000) this.#samples.shift();
+    while (this.#samples.length > 2 && now - (this.#samples[0]?.at ?? now) > 5000)
+      this.#samples.shift();
     const first = this.#samples[0];
     if (first === undefined || now - first.at < 200) {
       return (this.#bytesDone / Math.max(1, now - this.#started)) * 1000;

@@ -17,7 +17,11 @@ import { BandwidthLimiter } from '../transfer/bandwidth-limiter.js';
 import { BufferPool } from '../transfer/buffer-pool.js';
 import { FileUploader } from '../transfer/file-uploader.js';
 import { Semaphore } from '../transfer/semaphore.js';
-import { DEFAULT_BACKOFF_POLICY, type TransferSettings, type UploadResult } from '../transfer/transfer-types.js';
+import {
+  DEFAULT_BACKOFF_POLICY,
+  type TransferSettings,
+  type UploadResult,
+} from '../transfer/transfer-types.js';
 import {
   addCommonOptions,
   buildTarget,
@@ -52,13 +56,34 @@ interface UploadOptions extends CommonOptions {
 }
 
 export function registerUpload(program: Command): void {
-  addCommonOptions(program.command('upload').description('upload files, directories (recursive) or globs, with resume').argument('<paths...>'))
-    .option('--part-size <size>', 'preferred multipart part size (raised so no upload exceeds 10,000 parts)', '8MiB')
-    .option('--multipart-threshold <size>', 'files of at least this size are uploaded in parts', '8MiB')
-    .option('--concurrency <n>', 'requests in flight (memory used is about n x part size)', '8')
+  addCommonOptions(
+    program
+      .command('upload')
+      .description('upload files, directories (recursive) or globs, with resume')
+      .argument('<paths...>'),
+  )
+    .option(
+      '--part-size <size>',
+      'preferred multipart part size (raised so no upload exceeds 10,000 parts)',
+      '8MiB',
+    )
+    .option(
+      '--multipart-threshold <size>',
+      'files of at least this size are uploaded in parts',
+      '8MiB',
+    )
+    .option(
+      '--concurrency <n>',
+      'requests in flight; part buffers use about n x part size of memory',
+      '6',
+    )
     .option('--bwlimit <rate>', 'bandwidth limit in bytes per second, e.g. 10MiB')
     .option('--no-resume', 'abort uploads an earlier run left unfinished and start over')
-    .option('--retry-timeout <duration>', 'give up on a request after transient errors for this long', '15m')
+    .option(
+      '--retry-timeout <duration>',
+      'give up on a request after transient errors for this long',
+      '15m',
+    )
     .option('--storage-class <class>', 'e.g. STANDARD_IA, GLACIER_IR')
     .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
     .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms')
@@ -86,10 +111,16 @@ function transferSettings(opts: UploadOptions): TransferSettings {
   choosePartSize(0, partSize); // refuses sizes S3 cannot take before any work
   return {
     partSize,
-    multipartThreshold: Math.max(5 * MIB, sizeOption('--multipart-threshold', opts.multipartThreshold)),
+    multipartThreshold: Math.max(
+      5 * MIB,
+      sizeOption('--multipart-threshold', opts.multipartThreshold),
+    ),
     partConcurrency: intOption('--concurrency', opts.concurrency),
     resume: opts.resume,
-    retry: { backoff: DEFAULT_BACKOFF_POLICY, maxElapsedMs: durationOption('--retry-timeout', opts.retryTimeout) },
+    retry: {
+      backoff: DEFAULT_BACKOFF_POLICY,
+      maxElapsedMs: durationOption('--retry-timeout', opts.retryTimeout),
+    },
     maxChangedRestarts: 3,
     unjournaledWindowMs: 15 * 60_000,
     ifNoneMatch: opts.ifNoneMatch === true,
@@ -105,7 +136,12 @@ function writeOptions(opts: UploadOptions, path: string): WriteOptions {
     ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
     ...(opts.storageClass === undefined ? {} : { storageClass: opts.storageClass }),
     ...(opts.sse === 'AES256' || opts.sse === 'aws:kms'
-      ? { sse: { mode: opts.sse, ...(opts.sseKmsKeyId === undefined ? {} : { kmsKeyId: opts.sseKmsKeyId }) } }
+      ? {
+          sse: {
+            mode: opts.sse,
+            ...(opts.sseKmsKeyId === undefined ? {} : { kmsKeyId: opts.sseKmsKeyId }),
+          },
+        }
       : {}),
     ...(Object.keys(tags).length === 0 ? {} : { tagging: new URLSearchParams(tags).toString() }),
   };
@@ -117,13 +153,18 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   let journal: JournalStore | undefined;
   let target: ReturnType<typeof buildTarget> | undefined;
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  const onSignal = (): void => {
+    controller.abort(new Error('interrupted'));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     common = parseCommon(opts);
     const settings = transferSettings(opts);
-    const bwlimit = opts.bwlimit === undefined ? undefined : sizeOption('--bwlimit', opts.bwlimit.replace(/\/s$/i, ''));
+    const bwlimit =
+      opts.bwlimit === undefined
+        ? undefined
+        : sizeOption('--bwlimit', opts.bwlimit.replace(/\/s$/i, ''));
     writeOptions(opts, ''); // validates --metadata/--tag before any work
     const files = await expandPaths(paths, common.url.prefix);
     journal = await openJournal(common.journalPath);
@@ -133,7 +174,14 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
     });
     const mode: OutputMode = common.json ? 'json' : common.env.isTerminal ? 'tty' : 'plain';
     const totalBytes = await sumSizes(files);
-    const reporter = new ProgressReporter({ mode, out: process.stdout, err: process.stderr, clock: systemClock, totalBytes, totalFiles: files.length });
+    const reporter = new ProgressReporter({
+      mode,
+      out: process.stdout,
+      err: process.stderr,
+      clock: systemClock,
+      totalBytes,
+      totalFiles: files.length,
+    });
     const uploader = new FileUploader(
       {
         target,
@@ -143,15 +191,24 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
         random: () => randomInt(0, 1_000_000) / 1_000_000,
         slots: new Semaphore(settings.partConcurrency),
         buffers: new BufferPool(settings.partConcurrency),
-        ...(bwlimit === undefined ? {} : { limiter: new BandwidthLimiter({ clock: systemClock, bytesPerSec: bwlimit }) }),
+        ...(bwlimit === undefined
+          ? {}
+          : { limiter: new BandwidthLimiter({ clock: systemClock, bytesPerSec: bwlimit }) }),
         owner: ownerName(),
         observer: reporter,
       },
       settings,
     );
     const started = systemClock.now();
-    const { results, errors } = await uploadAll(files, settings.partConcurrency, controller, async (f) =>
-      uploader.upload({ path: f.path, key: f.key, write: writeOptions(opts, f.path) }, controller.signal),
+    const { results, errors } = await uploadAll(
+      files,
+      settings.partConcurrency,
+      controller,
+      async (f) =>
+        uploader.upload(
+          { path: f.path, key: f.key, write: writeOptions(opts, f.path) },
+          controller.signal,
+        ),
     );
     reporter.finish();
     summarize(reporter, mode, results, errors, systemClock.now() - started);
@@ -168,7 +225,8 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
 
 async function sumSizes(files: readonly FileToUpload[]): Promise<number> {
   let total = 0;
-  for (const f of files) total += (await nodeFileSystem.stat(f.path).catch(() => ({ size: 0 }))).size;
+  for (const f of files)
+    total += (await nodeFileSystem.stat(f.path).catch(() => ({ size: 0 }))).size;
   return total;
 }
 
@@ -209,29 +267,55 @@ async function uploadAll(
   return { results, errors };
 }
 
-function summarize(reporter: ProgressReporter, mode: OutputMode, results: readonly UploadResult[], errors: readonly FileFailure[], ms: number): void {
+function summarize(
+  reporter: ProgressReporter,
+  mode: OutputMode,
+  results: readonly UploadResult[],
+  errors: readonly FileFailure[],
+  ms: number,
+): void {
   const bytes = results.reduce((s, r) => s + r.size, 0);
   const sent = results.reduce((s, r) => s + r.bytesSent, 0);
   // Several files failing for the same cause are reported once.
   const causes = new Map<string, FileFailure[]>();
   for (const e of errors) {
-    const key = e.error.kind === 'fatal' || e.error.kind === 'cancelled' ? e.error.code : `${e.error.code}|${e.file.path}`;
+    const key =
+      e.error.kind === 'fatal' || e.error.kind === 'cancelled'
+        ? e.error.code
+        : `${e.error.code}|${e.file.path}`;
     causes.set(key, [...(causes.get(key) ?? []), e]);
   }
   if (mode === 'json') {
-    for (const e of errors) reporter.json({ type: 'file.failed', path: e.file.path, key: e.file.key, ...e.error.toJSON() });
-    reporter.json({ type: 'summary', files: results.length + errors.length, uploaded: results.length, failed: errors.length, bytes, bytesSent: sent, seconds: ms / 1000 });
+    for (const e of errors)
+      reporter.json({
+        type: 'file.failed',
+        path: e.file.path,
+        key: e.file.key,
+        ...e.error.toJSON(),
+      });
+    reporter.json({
+      type: 'summary',
+      files: results.length + errors.length,
+      uploaded: results.length,
+      failed: errors.length,
+      bytes,
+      bytesSent: sent,
+      seconds: ms / 1000,
+    });
     return;
   }
   const speed = ms > 0 ? (sent / ms) * 1000 : 0;
-  const lines = [`uploaded ${results.length} of ${results.length + errors.length} files, ${formatBytes(bytes)} (${formatBytes(sent)} sent) in ${(ms / 1000).toFixed(1)} s, ${formatBytes(speed)}/s`];
+  const lines = [
+    `uploaded ${results.length} of ${results.length + errors.length} files, ${formatBytes(bytes)} (${formatBytes(sent)} sent) in ${(ms / 1000).toFixed(1)} s, ${formatBytes(speed)}/s`,
+  ];
   for (const group of causes.values()) {
     const first = group[0];
     if (first === undefined) continue;
     const e = first.error;
     const subject = group.length > 1 ? `${group.length} files: ` : `${first.file.path}: `;
     lines.push(`error: ${subject}${e.message}${e.hint === undefined ? '' : `\n  fix: ${e.hint}`}`);
-    if (e.kind === 'cancelled' || e.kind === 'fatal' || e.kind === 'transient') lines.push('  run the same command again to resume');
+    if (e.kind === 'cancelled' || e.kind === 'fatal' || e.kind === 'transient')
+      lines.push('  run the same command again to resume');
   }
   process.stderr.write(`${lines.join('\n')}\n`);
 }

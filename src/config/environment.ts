@@ -22,14 +22,27 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** Reads s3ferry's and the standard variables (AWS_ENDPOINT_URL, AWS_REGION, HTTPS_PROXY, …). */
-export function readEnvironment(env: NodeJS.ProcessEnv = process.env, stderrIsTTY = process.stderr.isTTY): EnvironmentSettings {
-  const endpoint = nonEmpty(env.S3FERRY_ENDPOINT_URL) ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+export function readEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  stderrIsTTY = process.stderr.isTTY,
+): EnvironmentSettings {
+  const endpoint =
+    nonEmpty(env.S3FERRY_ENDPOINT_URL) ??
+    nonEmpty(env.AWS_ENDPOINT_URL_S3) ??
+    nonEmpty(env.AWS_ENDPOINT_URL);
   const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
   const profile = nonEmpty(env.AWS_PROFILE);
-  const proxy = nonEmpty(env.HTTPS_PROXY) ?? nonEmpty(env.https_proxy) ?? nonEmpty(env.HTTP_PROXY) ?? nonEmpty(env.http_proxy);
-  const noProxy = (nonEmpty(env.NO_PROXY) ?? nonEmpty(env.no_proxy) ?? '').split(',').filter((s) => s.trim() !== '');
+  const proxy =
+    nonEmpty(env.HTTPS_PROXY) ??
+    nonEmpty(env.https_proxy) ??
+    nonEmpty(env.HTTP_PROXY) ??
+    nonEmpty(env.http_proxy);
+  const noProxy = (nonEmpty(env.NO_PROXY) ?? nonEmpty(env.no_proxy) ?? '')
+    .split(',')
+    .filter((s) => s.trim() !== '');
   const stateHome = nonEmpty(env.XDG_STATE_HOME) ?? join(homedir(), '.local', 'state');
-  const defaultJournalPath = nonEmpty(env.S3FERRY_JOURNAL) ?? join(stateHome, 's3ferry', 'journal.db');
+  const defaultJournalPath =
+    nonEmpty(env.S3FERRY_JOURNAL) ?? join(stateHome, 's3ferry', 'journal.db');
   return {
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(region === undefined ? {} : { region }),

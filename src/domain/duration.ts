@@ -57,7 +57,9 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     i += 1;
   }
-  return i === 0 ? `${Math.round(bytes)} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[i] ?? ''}`;
+  return i === 0
+    ? `${Math.round(bytes)} B`
+    : `${value.toFixed(value < 10 ? 2 : 1)} ${units[i] ?? ''}`;
 }
 
 /** "1h02m", "3m05s", "12s". */

@@ -21,14 +21,22 @@ export const MAX_SINGLE_PUT = 5 * GIB;
  */
 export function choosePartSize(size: number, preferred: number): number {
   if (!Number.isSafeInteger(preferred) || preferred < MIN_PART_SIZE || preferred > MAX_PART_SIZE) {
-    throw new AppError('ERR_USAGE', `part size ${preferred} is outside S3's limits (5 MiB to 5 GiB)`, {
-      hint: 'choose a part size between 5MiB and 5GiB',
-    });
+    throw new AppError(
+      'ERR_USAGE',
+      `part size ${preferred} is outside S3's limits (5 MiB to 5 GiB)`,
+      {
+        hint: 'choose a part size between 5MiB and 5GiB',
+      },
+    );
   }
   if (size > MAX_OBJECT_SIZE) {
-    throw new AppError('ERR_FILE_TOO_LARGE', `the file is ${size} bytes; S3 objects are at most 5 TiB`, {
-      hint: 'split the file before uploading it',
-    });
+    throw new AppError(
+      'ERR_FILE_TOO_LARGE',
+      `the file is ${size} bytes; S3 objects are at most 5 TiB`,
+      {
+        hint: 'split the file before uploading it',
+      },
+    );
   }
   return Math.max(preferred, Math.ceil(size / MAX_PARTS));
 }
@@ -39,7 +47,11 @@ export function partCount(size: number, partSize: number): number {
 }
 
 /** Byte range [start, end) of 1-based part `partNumber`. */
-export function partRange(partNumber: number, partSize: number, size: number): { start: number; end: number } {
+export function partRange(
+  partNumber: number,
+  partSize: number,
+  size: number,
+): { start: number; end: number } {
   const start = (partNumber - 1) * partSize;
   return { start, end: Math.min(size, start + partSize) };
 }

@@ -65,5 +65,8 @@ export function toAppError(err: unknown): AppError {
 
 /** True for the errors an aborted AbortSignal produces. */
 export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR');
+  return (
+    err instanceof Error &&
+    (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR')
+  );
 }

@@ -41,9 +41,21 @@ interface CodeInfo {
   readonly httpStatus: number;
 }
 
-const t = (exitCode: number, httpStatus = 503): CodeInfo => ({ kind: 'transient', exitCode, httpStatus });
-const p = (httpStatus = 422): CodeInfo => ({ kind: 'permanent', exitCode: EXIT.fileFailed, httpStatus });
-const f = (exitCode: number = EXIT.destination, httpStatus = 502): CodeInfo => ({ kind: 'fatal', exitCode, httpStatus });
+const t = (exitCode: number, httpStatus = 503): CodeInfo => ({
+  kind: 'transient',
+  exitCode,
+  httpStatus,
+});
+const p = (httpStatus = 422): CodeInfo => ({
+  kind: 'permanent',
+  exitCode: EXIT.fileFailed,
+  httpStatus,
+});
+const f = (exitCode: number = EXIT.destination, httpStatus = 502): CodeInfo => ({
+  kind: 'fatal',
+  exitCode,
+  httpStatus,
+});
 
 /** Every error code s3ferry raises. */
 export const ERROR_CODES = {

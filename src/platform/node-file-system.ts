@@ -24,10 +24,14 @@ export function fileError(err: unknown, path: string): AppError {
     });
   }
   if (code === 'ELOOP') {
-    return new AppError('ERR_FILE_UNREADABLE', `${path}: too many levels of symbolic links (a link loop)`, {
-      hint: 'fix or remove the symbolic link',
-      cause: err,
-    });
+    return new AppError(
+      'ERR_FILE_UNREADABLE',
+      `${path}: too many levels of symbolic links (a link loop)`,
+      {
+        hint: 'fix or remove the symbolic link',
+        cause: err,
+      },
+    );
   }
   const what = err instanceof Error ? err.message : String(err);
   return new AppError('ERR_FILE_UNREADABLE', `${path}: cannot be read: ${what}`, {

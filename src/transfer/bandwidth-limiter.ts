@@ -8,9 +8,7 @@ import type { Clock } from '../platform/clock.js';
 export class BandwidthLimiter {
   #nextFree = 0;
 
-  constructor(
-    private readonly deps: { clock: Clock; bytesPerSec: number },
-  ) {}
+  constructor(private readonly deps: { clock: Clock; bytesPerSec: number }) {}
 
   /** Waits until `bytes` may be sent. */
   async take(bytes: number, signal?: AbortSignal): Promise<void> {

@@ -18,13 +18,17 @@ export class BufferPool {
   take(size: number): Buffer {
     if (size < this.minPooled) return Buffer.allocUnsafe(size);
     const i = this.#free.findIndex((b) => b.byteLength >= size);
-    const buf = i >= 0 ? (this.#free.splice(i, 1)[0] ?? Buffer.allocUnsafeSlow(size)) : Buffer.allocUnsafeSlow(size);
+    const buf =
+      i >= 0
+        ? (this.#free.splice(i, 1)[0] ?? Buffer.allocUnsafeSlow(size))
+        : Buffer.allocUnsafeSlow(size);
     return buf.subarray(0, size);
   }
 
   /** Returns a buffer obtained from take(); it must no longer be in use. */
   give(view: Buffer): void {
     if (view.byteLength < this.minPooled || view.byteOffset !== 0) return;
-    if (this.#free.length < this.maxIdle) this.#free.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
+    if (this.#free.length < this.maxIdle)
+      this.#free.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
   }
 }

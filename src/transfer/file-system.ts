@@ -26,6 +26,9 @@ export interface FileSystem {
 }
 
 /** True when two stats describe the same unchanged file. */
-export function sameFile(a: Pick<FileStat, 'size' | 'mtimeMs' | 'inode'>, b: Pick<FileStat, 'size' | 'mtimeMs' | 'inode'>): boolean {
+export function sameFile(
+  a: Pick<FileStat, 'size' | 'mtimeMs' | 'inode'>,
+  b: Pick<FileStat, 'size' | 'mtimeMs' | 'inode'>,
+): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.inode === b.inode;
 }

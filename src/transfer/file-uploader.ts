@@ -12,7 +12,6 @@ import type { UploadRecord } from '../journal/journal-store.js';
 import { sameFile, type FileStat } from './file-system.js';
 import {
   completeAndVerify,
-  isOurObject,
   multipartResult,
   reconcileParts,
   sendParts,
@@ -33,7 +32,12 @@ import { UploadRun } from './upload-run.js';
  * Failures after which the file is started afresh (a bounded number of times): the source changed,
  * or the server's copy of the upload no longer matches the journal.
  */
-const RESTART_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_FILE_CHANGED', 'ERR_S3_UPLOAD_GONE', 'ERR_S3_INVALID_PART', 'ERR_VERIFY_FAILED']);
+const RESTART_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ERR_FILE_CHANGED',
+  'ERR_S3_UPLOAD_GONE',
+  'ERR_S3_INVALID_PART',
+  'ERR_VERIFY_FAILED',
+]);
 
 interface Plan {
   readonly mode: 'single' | 'multipart';
@@ -42,7 +46,10 @@ interface Plan {
 }
 
 /** What to do with an upload an earlier run left open. */
-type Decision = { kind: 'fresh' } | { kind: 'resume'; upload: ActiveUpload } | { kind: 'done'; result: UploadResult };
+type Decision =
+  | { kind: 'fresh' }
+  | { kind: 'resume'; upload: ActiveUpload }
+  | { kind: 'done'; result: UploadResult };
 
 export class FileUploader {
   constructor(
@@ -63,22 +70,33 @@ export class FileUploader {
       try {
         const result = await this.#attempt(run, startedAt, attempt);
         await this.#history(run, result, undefined);
-        await run.emit('upload.finished', 'info', `uploaded ${req.path} to s3://${this.deps.target.bucket}/${req.key}`, {
-          size: result.size,
-          etag: result.etag,
-          partsSent: result.partsSent,
-          partsReused: result.partsReused,
-          resumed: result.resumed,
-        });
+        await run.emit(
+          'upload.finished',
+          'info',
+          `uploaded ${req.path} to s3://${this.deps.target.bucket}/${req.key}`,
+          {
+            size: result.size,
+            etag: result.etag,
+            partsSent: result.partsSent,
+            partsReused: result.partsReused,
+            resumed: result.resumed,
+          },
+        );
         return result;
       } catch (raw) {
         const err = toAppError(raw);
         if (RESTART_CODES.has(err.code) && attempt <= this.settings.maxChangedRestarts) {
-          await run.emit('upload.restarted', 'warn', `${err.message}; starting it afresh`, { code: err.code, attempt });
+          await run.emit('upload.restarted', 'warn', `${err.message}; starting it afresh`, {
+            code: err.code,
+            attempt,
+          });
           continue;
         }
         await this.#history(run, undefined, err, startedAt, attempt);
-        await run.emit('upload.failed', err.kind === 'cancelled' ? 'warn' : 'error', err.message, { code: err.code, hint: err.hint ?? null });
+        await run.emit('upload.failed', err.kind === 'cancelled' ? 'warn' : 'error', err.message, {
+          code: err.code,
+          hint: err.hint ?? null,
+        });
         throw err;
       }
     }
@@ -87,13 +105,19 @@ export class FileUploader {
   async #attempt(run: UploadRun, startedAt: number, attempt: number): Promise<UploadResult> {
     const st = await this.deps.fs.stat(run.req.path);
     if (!st.isFile) {
-      throw new AppError('ERR_FILE_UNREADABLE', `${run.req.path} is not a regular file`, { hint: 'only regular files are uploaded' });
+      throw new AppError('ERR_FILE_UNREADABLE', `${run.req.path} is not a regular file`, {
+        hint: 'only regular files are uploaded',
+      });
     }
     const plan = this.#plan(st);
     const open = await this.deps.journal.findOpenUpload(run.destination);
-    const decision: Decision = open === undefined ? { kind: 'fresh' } : await this.#decide(run, open, st, plan, startedAt, attempt);
+    const decision: Decision =
+      open === undefined
+        ? { kind: 'fresh' }
+        : await this.#decide(run, open, st, plan, startedAt, attempt);
     if (decision.kind === 'done') return decision.result;
-    if (decision.kind === 'resume') return this.#multipart(run, st, decision.upload, startedAt, attempt);
+    if (decision.kind === 'resume')
+      return this.#multipart(run, st, decision.upload, startedAt, attempt);
     if (plan.mode === 'single') return singleUpload(run, st, startedAt, attempt);
     return this.#multipart(run, st, await this.#create(run, st, plan), startedAt, attempt);
   }
@@ -117,14 +141,22 @@ export class FileUploader {
       startedAt: deps.clock.now(),
       owner: deps.owner,
     });
-    await run.emit('upload.started', 'info', `uploading ${run.req.path} to s3://${deps.target.bucket}/${run.req.key} in ${plan.partCount} parts`, {
-      size: st.size,
-      mode: 'multipart',
-      partSize: plan.partSize,
-      parts: plan.partCount,
-    });
+    await run.emit(
+      'upload.started',
+      'info',
+      `uploading ${run.req.path} to s3://${deps.target.bucket}/${run.req.key} in ${plan.partCount} parts`,
+      {
+        size: st.size,
+        mode: 'multipart',
+        partSize: plan.partSize,
+        parts: plan.partCount,
+      },
+    );
     let calls = 0;
-    const write = { ...run.req.write, metadata: { ...run.req.write.metadata, [INTENT_METADATA_KEY]: String(intent.id) } };
+    const write = {
+      ...run.req.write,
+      metadata: { ...run.req.write.metadata, [INTENT_METADATA_KEY]: String(intent.id) },
+    };
     const uploadId = await run.retry('CreateMultipartUpload', () => {
       calls += 1;
       return deps.target.createMultipartUpload(run.req.key, write, run.signal);
@@ -135,19 +167,32 @@ export class FileUploader {
     return { ...intent, uploadId, state: 'active' };
   }
 
-  async #multipart(run: UploadRun, st: FileStat, upload: ActiveUpload, startedAt: number, attempt: number): Promise<UploadResult> {
+  async #multipart(
+    run: UploadRun,
+    st: FileStat,
+    upload: ActiveUpload,
+    startedAt: number,
+    attempt: number,
+  ): Promise<UploadResult> {
     const { deps } = run;
     const file = await deps.fs.open(run.req.path);
     try {
       if (!sameFile(await file.stat(), st)) throw run.changed('replaced before reading');
       const done = run.resumed ? await reconcileParts(run, file, st, upload) : new Set<number>();
       run.partsReused = done.size;
-      const missing = Array.from({ length: upload.partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
+      const missing = Array.from({ length: upload.partCount }, (_, i) => i + 1).filter(
+        (n) => !done.has(n),
+      );
       if (run.resumed) {
-        await run.emit('upload.resumed', 'info', `resuming ${run.req.path}: ${done.size} of ${upload.partCount} parts already on the server`, {
-          partsOnServer: done.size,
-          partsToSend: missing.length,
-        });
+        await run.emit(
+          'upload.resumed',
+          'info',
+          `resuming ${run.req.path}: ${done.size} of ${upload.partCount} parts already on the server`,
+          {
+            partsOnServer: done.size,
+            partsToSend: missing.length,
+          },
+        );
       }
       await sendParts(run, file, st, upload, missing);
       const etag = await completeAndVerify(run, st, upload);
@@ -155,11 +200,18 @@ export class FileUploader {
     } catch (raw) {
       const err = toAppError(raw);
       if (err.code === 'ERR_S3_UPLOAD_GONE') {
-        await this.#finish(upload, 'aborted', 'the multipart upload no longer exists on the server');
+        await this.#finish(
+          upload,
+          'aborted',
+          'the multipart upload no longer exists on the server',
+        );
         throw err;
       }
       // Keep the upload for a later resume only when the failure is not the file's fault.
-      const keep = this.settings.resume && (err.kind === 'transient' || err.kind === 'fatal' || err.kind === 'cancelled') && err.code !== 'ERR_INTERNAL';
+      const keep =
+        this.settings.resume &&
+        (err.kind === 'transient' || err.kind === 'fatal' || err.kind === 'cancelled') &&
+        err.code !== 'ERR_INTERNAL';
       if (!keep) await this.#abandon(run, upload, err.message);
       throw err;
     } finally {
@@ -167,11 +219,22 @@ export class FileUploader {
     }
   }
 
-  async #decide(run: UploadRun, open: UploadRecord, st: FileStat, plan: Plan, startedAt: number, attempt: number): Promise<Decision> {
+  async #decide(
+    run: UploadRun,
+    open: UploadRecord,
+    st: FileStat,
+    plan: Plan,
+    startedAt: number,
+    attempt: number,
+  ): Promise<Decision> {
     const same = open.source.path === run.req.path && sameFile(open.source, st);
     if (open.state === 'completed') {
       if (!same) {
-        await this.#finish(open, 'failed', 'the file changed after its upload was completed; uploading the new content');
+        await this.#finish(
+          open,
+          'failed',
+          'the file changed after its upload was completed; uploading the new content',
+        );
         return { kind: 'fresh' };
       }
       // S3 accepted it but we stopped before verifying: verify now.
@@ -193,12 +256,15 @@ export class FileUploader {
           ? 'single-part uploads restart from byte 0'
           : undefined;
     if (reason !== undefined) {
-      await run.emit('upload.abandoned', 'warn', `${run.req.path}: ${reason}`, { uploadId: open.uploadId });
+      await run.emit('upload.abandoned', 'warn', `${run.req.path}: ${reason}`, {
+        uploadId: open.uploadId,
+      });
       await this.#abandon(run, open, reason);
       return { kind: 'fresh' };
     }
     run.resumed = true;
-    if (open.uploadId !== null) return { kind: 'resume', upload: { ...open, uploadId: open.uploadId } };
+    if (open.uploadId !== null)
+      return { kind: 'resume', upload: { ...open, uploadId: open.uploadId } };
     return this.#adoptUnjournaled(run, open);
   }
 
@@ -213,20 +279,32 @@ export class FileUploader {
     const [only] = candidates;
     if (candidates.length === 1 && only !== undefined) {
       await this.deps.journal.recordUploadId(open.id, only.uploadId);
-      await run.emit('upload.adopted', 'info', `adopted multipart upload ${only.uploadId} that an interrupted run created`, { uploadId: only.uploadId });
+      await run.emit(
+        'upload.adopted',
+        'info',
+        `adopted multipart upload ${only.uploadId} that an interrupted run created`,
+        { uploadId: only.uploadId },
+      );
       return { kind: 'resume', upload: { ...open, uploadId: only.uploadId, state: 'active' } };
     }
     await this.#abandon(run, open, 'interrupted before its UploadId was journaled');
     return { kind: 'fresh' };
   }
 
-  async #unjournaled(run: UploadRun, intent: UploadRecord, except?: string): Promise<{ uploadId: string }[]> {
+  async #unjournaled(
+    run: UploadRun,
+    intent: UploadRecord,
+    except?: string,
+  ): Promise<{ uploadId: string }[]> {
     const window = this.settings.unjournaledWindowMs;
-    const listed = await run.retry('ListMultipartUploads', () => this.deps.target.listMultipartUploads(run.req.key, run.signal));
+    const listed = await run.retry('ListMultipartUploads', () =>
+      this.deps.target.listMultipartUploads(run.req.key, run.signal),
+    );
     const mine: { uploadId: string }[] = [];
     for (const u of listed) {
       if (u.key !== run.req.key || u.uploadId === except) continue;
-      if (u.initiated < intent.startedAt - window || u.initiated > intent.startedAt + window) continue;
+      if (u.initiated < intent.startedAt - window || u.initiated > intent.startedAt + window)
+        continue;
       if (await this.deps.journal.knowsUploadId(u.uploadId)) continue;
       mine.push(u);
     }
@@ -235,7 +313,9 @@ export class FileUploader {
 
   async #abortUnjournaled(run: UploadRun, intent: UploadRecord, except?: string): Promise<void> {
     for (const u of await this.#unjournaled(run, intent, except)) {
-      await run.retry('AbortMultipartUpload', () => this.deps.target.abortMultipartUpload(run.req.key, u.uploadId, run.signal));
+      await run.retry('AbortMultipartUpload', () =>
+        this.deps.target.abortMultipartUpload(run.req.key, u.uploadId, run.signal),
+      );
     }
   }
 
@@ -244,7 +324,9 @@ export class FileUploader {
     if (upload.mode === 'multipart') {
       if (upload.uploadId !== null) {
         const id = upload.uploadId;
-        await run.retry('AbortMultipartUpload', () => this.deps.target.abortMultipartUpload(run.req.key, id, run.signal));
+        await run.retry('AbortMultipartUpload', () =>
+          this.deps.target.abortMultipartUpload(run.req.key, id, run.signal),
+        );
       } else {
         await this.#abortUnjournaled(run, upload);
       }
@@ -253,10 +335,20 @@ export class FileUploader {
   }
 
   async #finish(upload: UploadRecord, state: 'aborted' | 'failed', error: string): Promise<void> {
-    await this.deps.journal.finishUpload(upload.id, { state, finishedAt: this.deps.clock.now(), error });
+    await this.deps.journal.finishUpload(upload.id, {
+      state,
+      finishedAt: this.deps.clock.now(),
+      error,
+    });
   }
 
-  async #history(run: UploadRun, result: UploadResult | undefined, err: AppError | undefined, startedAt = 0, attempts = 1): Promise<void> {
+  async #history(
+    run: UploadRun,
+    result: UploadResult | undefined,
+    err: AppError | undefined,
+    startedAt = 0,
+    attempts = 1,
+  ): Promise<void> {
     const { deps, req } = run;
     const finishedAt = result?.finishedAt ?? deps.clock.now();
     const start = result?.startedAt ?? startedAt;

@@ -28,7 +28,8 @@ async function withPart<T>(
   const body = run.deps.buffers.take(end - start);
   try {
     const n = await file.read(body, start, end - start);
-    if (n !== end - start) throw run.changed(`part ${partNumber}: read ${n} of ${end - start} bytes`);
+    if (n !== end - start)
+      throw run.changed(`part ${partNumber}: read ${n} of ${end - start} bytes`);
     if (!sameFile(await file.stat(), st)) throw run.changed('size or mtime differ');
     return await use(body, md5Hex(body));
   } finally {
@@ -37,7 +38,13 @@ async function withPart<T>(
 }
 
 /** Sends the given parts, at most `partConcurrency` at once and never more than the shared slots. */
-export async function sendParts(run: UploadRun, file: OpenFile, st: FileStat, upload: ActiveUpload, parts: number[]): Promise<void> {
+export async function sendParts(
+  run: UploadRun,
+  file: OpenFile,
+  st: FileStat,
+  upload: ActiveUpload,
+  parts: number[],
+): Promise<void> {
   const { deps } = run;
   const queue = [...parts];
   let failure: unknown;
@@ -52,11 +59,22 @@ export async function sendParts(run: UploadRun, file: OpenFile, st: FileStat, up
               await deps.limiter?.take(body.byteLength, run.signal);
               const { etag } = await run.retry('UploadPart', () =>
                 deps.target.uploadPart(
-                  { key: run.req.key, uploadId: upload.uploadId, partNumber, body, contentMd5: md5HexToBase64(md5) },
+                  {
+                    key: run.req.key,
+                    uploadId: upload.uploadId,
+                    partNumber,
+                    body,
+                    contentMd5: md5HexToBase64(md5),
+                  },
                   run.signal,
                 ),
               );
-              await deps.journal.recordPart(upload.id, { partNumber, size: body.byteLength, etag, md5 });
+              await deps.journal.recordPart(upload.id, {
+                partNumber,
+                size: body.byteLength,
+                etag,
+                md5,
+              });
               run.partsSent += 1;
               run.progress(body.byteLength, st.size);
             }),
@@ -69,7 +87,9 @@ export async function sendParts(run: UploadRun, file: OpenFile, st: FileStat, up
   };
   // Let every in-flight part settle before reporting the failure: an abort issued while parts
   // are still uploading can strand them.
-  await Promise.allSettled(Array.from({ length: Math.min(run.settings.partConcurrency, queue.length) }, worker));
+  await Promise.allSettled(
+    Array.from({ length: Math.min(run.settings.partConcurrency, queue.length) }, worker),
+  );
   if (failure !== undefined) throw toAppError(failure);
 }
 
@@ -78,10 +98,19 @@ export async function sendParts(run: UploadRun, file: OpenFile, st: FileStat, up
  * A part the server has but the journal lacks (accepted just before a crash) is adopted when the
  * local bytes hash to its ETag. Rejects ERR_S3_UPLOAD_GONE when the upload no longer exists.
  */
-export async function reconcileParts(run: UploadRun, file: OpenFile, st: FileStat, upload: ActiveUpload): Promise<Set<number>> {
+export async function reconcileParts(
+  run: UploadRun,
+  file: OpenFile,
+  st: FileStat,
+  upload: ActiveUpload,
+): Promise<Set<number>> {
   const { deps } = run;
-  const remote = await run.retry('ListParts', () => deps.target.listParts(run.req.key, upload.uploadId, run.signal));
-  const journaled = new Map((await deps.journal.listParts(upload.id)).map((p) => [p.partNumber, p]));
+  const remote = await run.retry('ListParts', () =>
+    deps.target.listParts(run.req.key, upload.uploadId, run.signal),
+  );
+  const journaled = new Map(
+    (await deps.journal.listParts(upload.id)).map((p) => [p.partNumber, p]),
+  );
   const done = new Set<number>();
   for (const part of remote) {
     if (part.partNumber > upload.partCount) continue;
@@ -93,11 +122,19 @@ export async function reconcileParts(run: UploadRun, file: OpenFile, st: FileSta
       continue;
     }
     const adopted = await deps.slots.with(
-      () => withPart(run, file, st, upload, part.partNumber, (_body, md5) => Promise.resolve(md5 === part.etag ? md5 : undefined)),
+      () =>
+        withPart(run, file, st, upload, part.partNumber, (_body, md5) =>
+          Promise.resolve(md5 === part.etag ? md5 : undefined),
+        ),
       run.signal,
     );
     if (adopted !== undefined) {
-      await deps.journal.recordPart(upload.id, { partNumber: part.partNumber, size: part.size, etag: part.etag, md5: adopted });
+      await deps.journal.recordPart(upload.id, {
+        partNumber: part.partNumber,
+        size: part.size,
+        etag: part.etag,
+        md5: adopted,
+      });
       done.add(part.partNumber);
     }
   }
@@ -105,27 +142,46 @@ export async function reconcileParts(run: UploadRun, file: OpenFile, st: FileSta
 }
 
 /** The journal's parts 1..N, checked complete and adding up to the file's size. */
-async function completeParts(run: UploadRun, upload: UploadRecord, size: number): Promise<PartRecord[]> {
-  const parts = (await run.deps.journal.listParts(upload.id)).filter((p) => p.partNumber <= upload.partCount);
+async function completeParts(
+  run: UploadRun,
+  upload: UploadRecord,
+  size: number,
+): Promise<PartRecord[]> {
+  const parts = (await run.deps.journal.listParts(upload.id)).filter(
+    (p) => p.partNumber <= upload.partCount,
+  );
   const total = parts.reduce((sum, p) => sum + p.size, 0);
   if (parts.length !== upload.partCount || total !== size) {
     // Never Complete an upload whose parts do not add up: that would publish a truncated object.
-    throw new AppError('ERR_INTERNAL', `parts of ${run.req.path} do not add up: ${parts.length}/${upload.partCount} parts, ${total}/${size} bytes`, {
-      hint: 'this is a bug in s3ferry: please report it; the upload was not completed',
-    });
+    throw new AppError(
+      'ERR_INTERNAL',
+      `parts of ${run.req.path} do not add up: ${parts.length}/${upload.partCount} parts, ${total}/${size} bytes`,
+      {
+        hint: 'this is a bug in s3ferry: please report it; the upload was not completed',
+      },
+    );
   }
   return parts;
 }
 
 /** Complete (tolerating a lost answer to an earlier Complete), then verify. Returns the ETag. */
-export async function completeAndVerify(run: UploadRun, st: FileStat, upload: ActiveUpload): Promise<string> {
+export async function completeAndVerify(
+  run: UploadRun,
+  st: FileStat,
+  upload: ActiveUpload,
+): Promise<string> {
   const { deps, req } = run;
   const parts = await completeParts(run, upload, st.size);
   const after = await deps.fs.stat(req.path);
   if (!sameFile(after, st)) throw run.changed('replaced or modified before Complete');
   try {
     await run.retry('CompleteMultipartUpload', () =>
-      deps.target.completeMultipartUpload(req.key, upload.uploadId, parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), run.signal),
+      deps.target.completeMultipartUpload(
+        req.key,
+        upload.uploadId,
+        parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        run.signal,
+      ),
     );
   } catch (err) {
     // The upload is gone: maybe our own earlier Complete went through and its answer was lost.
@@ -137,23 +193,47 @@ export async function completeAndVerify(run: UploadRun, st: FileStat, upload: Ac
 
 /** True when the object at our key was written by this journal intent. */
 export async function isOurObject(run: UploadRun, upload: UploadRecord): Promise<boolean> {
-  const head = await run.retry('HeadObject', () => run.deps.target.headObject(run.req.key, run.signal));
+  const head = await run.retry('HeadObject', () =>
+    run.deps.target.headObject(run.req.key, run.signal),
+  );
   return head?.metadata[INTENT_METADATA_KEY] === String(upload.id);
 }
 
 /** Verifies a completed upload against the journal's parts and records the outcome. */
-export async function verifyCompleted(run: UploadRun, st: FileStat, upload: UploadRecord, parts?: readonly PartRecord[]): Promise<string> {
+export async function verifyCompleted(
+  run: UploadRun,
+  st: FileStat,
+  upload: UploadRecord,
+  parts?: readonly PartRecord[],
+): Promise<string> {
   const { deps, req } = run;
   const list = parts ?? (await deps.journal.listParts(upload.id));
   const etag = await run.retry('HeadObject', () =>
-    verifyObject(deps.target, req.key, { size: st.size, etag: expectedEtag(upload.mode, list), intentId: upload.id }, req.write, run.signal),
+    verifyObject(
+      deps.target,
+      req.key,
+      { size: st.size, etag: expectedEtag(upload.mode, list), intentId: upload.id },
+      req.write,
+      run.signal,
+    ),
   );
-  await deps.journal.finishUpload(upload.id, { state: 'verified', finishedAt: deps.clock.now(), etag });
+  await deps.journal.finishUpload(upload.id, {
+    state: 'verified',
+    finishedAt: deps.clock.now(),
+    etag,
+  });
   return etag;
 }
 
 /** The result record of a finished multipart upload. */
-export function multipartResult(run: UploadRun, st: FileStat, upload: UploadRecord, etag: string, startedAt: number, attempts: number): UploadResult {
+export function multipartResult(
+  run: UploadRun,
+  st: FileStat,
+  upload: UploadRecord,
+  etag: string,
+  startedAt: number,
+  attempts: number,
+): UploadResult {
   return {
     path: run.req.path,
     key: run.req.key,

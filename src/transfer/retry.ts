@@ -20,7 +20,12 @@ export interface RetryDeps {
   readonly clock: Clock;
   readonly random: () => number;
   /** Told before each wait. */
-  readonly onRetry?: (info: { operation: string; attempt: number; delayMs: number; error: AppError }) => void;
+  readonly onRetry?: (info: {
+    operation: string;
+    attempt: number;
+    delayMs: number;
+    error: AppError;
+  }) => void;
 }
 
 /** True for errors that a later attempt may not meet. */
@@ -42,18 +47,28 @@ export async function withRetry<T>(
       return await fn();
     } catch (raw) {
       const err = toAppError(raw);
-      if (signal?.aborted === true) throw new AppError('ERR_CANCELLED', `${operation} cancelled`, { cause: err });
+      if (signal?.aborted === true)
+        throw new AppError('ERR_CANCELLED', `${operation} cancelled`, { cause: err });
       if (!isRetryable(err)) throw err;
       const now = deps.clock.now();
       firstFailure ??= now;
       if (now - firstFailure >= policy.maxElapsedMs) {
-        throw new AppError(err.code, `${err.message} (still failing after ${Math.round((now - firstFailure) / 1000)} s of retries)`, {
-          ...(err.hint === undefined ? {} : { hint: err.hint }),
-          cause: err,
-          details: err.details,
-        });
+        throw new AppError(
+          err.code,
+          `${err.message} (still failing after ${Math.round((now - firstFailure) / 1000)} s of retries)`,
+          {
+            ...(err.hint === undefined ? {} : { hint: err.hint }),
+            cause: err,
+            details: err.details,
+          },
+        );
       }
-      const delayMs = backoffDelay(attempt, deps.random(), policy.backoff, err.code === 'ERR_S3_THROTTLED');
+      const delayMs = backoffDelay(
+        attempt,
+        deps.random(),
+        policy.backoff,
+        err.code === 'ERR_S3_THROTTLED',
+      );
       deps.onRetry?.({ operation, attempt, delayMs, error: err });
       try {
         await deps.clock.sleep(delayMs, signal);

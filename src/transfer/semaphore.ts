@@ -1,7 +1,12 @@
 /** A counting semaphore: bounds requests in flight (and so buffer memory) across all files. */
 export class Semaphore {
   #free: number;
-  readonly #waiters: { resolve: () => void; reject: (e: unknown) => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
+  readonly #waiters: {
+    resolve: () => void;
+    reject: (e: unknown) => void;
+    signal: AbortSignal | undefined;
+    onAbort: () => void;
+  }[] = [];
 
   constructor(readonly size: number) {
     this.#free = size;
@@ -22,7 +27,11 @@ export class Semaphore {
         onAbort: () => {
           const i = this.#waiters.indexOf(waiter);
           if (i >= 0) this.#waiters.splice(i, 1);
-          reject(signal?.reason instanceof Error ? signal.reason : new DOMException('aborted', 'AbortError'));
+          reject(
+            signal?.reason instanceof Error
+              ? signal.reason
+              : new DOMException('aborted', 'AbortError'),
+          );
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });

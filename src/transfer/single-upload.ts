@@ -9,7 +9,12 @@ import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
 import { md5Hex, type UploadRun } from './upload-run.js';
 import { verifyObject } from './verify.js';
 
-export async function singleUpload(run: UploadRun, st: FileStat, startedAt: number, attempts: number): Promise<UploadResult> {
+export async function singleUpload(
+  run: UploadRun,
+  st: FileStat,
+  startedAt: number,
+  attempts: number,
+): Promise<UploadResult> {
   const { deps, req } = run;
   const record = await deps.journal.beginUpload({
     destination: run.destination,
@@ -20,7 +25,12 @@ export async function singleUpload(run: UploadRun, st: FileStat, startedAt: numb
     startedAt: deps.clock.now(),
     owner: deps.owner,
   });
-  await run.emit('upload.started', 'info', `uploading ${req.path} to s3://${deps.target.bucket}/${req.key}`, { size: st.size, mode: 'single' });
+  await run.emit(
+    'upload.started',
+    'info',
+    `uploading ${req.path} to s3://${deps.target.bucket}/${req.key}`,
+    { size: st.size, mode: 'single' },
+  );
   let md5 = '';
   try {
     await deps.slots.with(async () => {
@@ -30,7 +40,10 @@ export async function singleUpload(run: UploadRun, st: FileStat, startedAt: numb
         try {
           const n = await file.read(body, 0, st.size);
           const after = await file.stat();
-          if (n !== st.size || !sameFile(after, st)) throw run.changed(n !== st.size ? `read ${n} of ${st.size} bytes` : 'size or mtime differ');
+          if (n !== st.size || !sameFile(after, st))
+            throw run.changed(
+              n !== st.size ? `read ${n} of ${st.size} bytes` : 'size or mtime differ',
+            );
         } finally {
           await file.close();
         }
@@ -39,7 +52,14 @@ export async function singleUpload(run: UploadRun, st: FileStat, startedAt: numb
         const metadata = { ...req.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
         const { etag } = await run.retry('PutObject', () =>
           deps.target.putObject(
-            { ...req.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5), ifNoneMatch: run.settings.ifNoneMatch },
+            {
+              ...req.write,
+              metadata,
+              key: req.key,
+              body,
+              contentMd5: md5HexToBase64(md5),
+              ifNoneMatch: run.settings.ifNoneMatch,
+            },
             run.signal,
           ),
         );
@@ -50,13 +70,23 @@ export async function singleUpload(run: UploadRun, st: FileStat, startedAt: numb
       }
     }, run.signal);
   } catch (err) {
-    await deps.journal.finishUpload(record.id, { state: 'failed', finishedAt: deps.clock.now(), error: String(err) });
+    await deps.journal.finishUpload(record.id, {
+      state: 'failed',
+      finishedAt: deps.clock.now(),
+      error: String(err),
+    });
     throw err;
   }
   run.partsSent += 1;
   run.progress(st.size, st.size);
   const etag = await run.retry('HeadObject', () =>
-    verifyObject(deps.target, req.key, { size: st.size, etag: md5, intentId: record.id }, req.write, run.signal),
+    verifyObject(
+      deps.target,
+      req.key,
+      { size: st.size, etag: md5, intentId: record.id },
+      req.write,
+      run.signal,
+    ),
   );
   const finishedAt = deps.clock.now();
   await deps.journal.finishUpload(record.id, { state: 'verified', finishedAt, etag });

@@ -20,7 +20,11 @@ export class UploadRun {
   ) {}
 
   get destination(): Destination {
-    return { endpoint: this.deps.target.endpoint, bucket: this.deps.target.bucket, key: this.req.key };
+    return {
+      endpoint: this.deps.target.endpoint,
+      bucket: this.deps.target.bucket,
+      key: this.req.key,
+    };
   }
 
   source(st: FileStat): SourceIdentity {
@@ -28,7 +32,12 @@ export class UploadRun {
   }
 
   /** Records an event in the journal and tells the observer. */
-  async emit(type: string, level: EventLevel, message: string, data?: Record<string, unknown>): Promise<void> {
+  async emit(
+    type: string,
+    level: EventLevel,
+    message: string,
+    data?: Record<string, unknown>,
+  ): Promise<void> {
     const event = {
       at: this.deps.clock.now(),
       type,
@@ -44,18 +53,29 @@ export class UploadRun {
 
   /** One S3 request with the retry policy; each retry is an event. */
   retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(operation, fn, this.settings.retry, {
-      clock: this.deps.clock,
-      random: this.deps.random,
-      onRetry: ({ attempt, delayMs, error }) => {
-        void this.emit('upload.retry', 'warn', `${operation} failed (${error.message}); retry ${attempt} in ${delayMs} ms`, {
-          operation,
-          attempt,
-          delayMs,
-          code: error.code,
-        }).catch(() => undefined);
+    return withRetry(
+      operation,
+      fn,
+      this.settings.retry,
+      {
+        clock: this.deps.clock,
+        random: this.deps.random,
+        onRetry: ({ attempt, delayMs, error }) => {
+          void this.emit(
+            'upload.retry',
+            'warn',
+            `${operation} failed (${error.message}); retry ${attempt} in ${delayMs} ms`,
+            {
+              operation,
+              attempt,
+              delayMs,
+              code: error.code,
+            },
+          ).catch(() => undefined);
+        },
       },
-    }, this.signal);
+      this.signal,
+    );
   }
 
   /** Reports bytes accepted by the store. */
@@ -66,9 +86,13 @@ export class UploadRun {
 
   /** The error for a source that changed under us. */
   changed(what: string): AppError {
-    return new AppError('ERR_FILE_CHANGED', `${this.req.path} changed during its upload (${what}); nothing was published`, {
-      hint: 'the file is still being written: s3ferry starts it afresh once it is stable',
-    });
+    return new AppError(
+      'ERR_FILE_CHANGED',
+      `${this.req.path} changed during its upload (${what}); nothing was published`,
+      {
+        hint: 'the file is still being written: s3ferry starts it afresh once it is stable',
+      },
+    );
   }
 }
 

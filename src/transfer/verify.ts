@@ -24,21 +24,33 @@ export async function verifyObject(
   const head = await target.headObject(key, signal);
   const where = `s3://${target.bucket}/${key}`;
   if (head === undefined) {
-    throw new AppError('ERR_VERIFY_FAILED', `${where} is missing right after its upload was accepted`, {
-      hint: 'something deleted it, or the store is eventually consistent; the file will be uploaded again',
-    });
+    throw new AppError(
+      'ERR_VERIFY_FAILED',
+      `${where} is missing right after its upload was accepted`,
+      {
+        hint: 'something deleted it, or the store is eventually consistent; the file will be uploaded again',
+      },
+    );
   }
   if (head.size !== expected.size) {
-    throw new AppError('ERR_VERIFY_FAILED', `${where} has ${head.size} bytes, the file ${expected.size}`, {
-      hint: 'another writer replaced the object, or the store lost data; the file will be uploaded again',
-    });
+    throw new AppError(
+      'ERR_VERIFY_FAILED',
+      `${where} has ${head.size} bytes, the file ${expected.size}`,
+      {
+        hint: 'another writer replaced the object, or the store lost data; the file will be uploaded again',
+      },
+    );
   }
   // With SSE-KMS (and SSE-C) the ETag is not an MD5 of the content: size is all we can compare.
   const comparable = write.sse?.mode !== 'aws:kms' && head.etag !== '';
   if (comparable && head.etag !== expected.etag) {
-    throw new AppError('ERR_VERIFY_FAILED', `${where} has ETag ${head.etag}, expected ${expected.etag} from the local file`, {
-      hint: 'another writer replaced the object, or the bytes differ; the file will be uploaded again',
-    });
+    throw new AppError(
+      'ERR_VERIFY_FAILED',
+      `${where} has ETag ${head.etag}, expected ${expected.etag} from the local file`,
+      {
+        hint: 'another writer replaced the object, or the bytes differ; the file will be uploaded again',
+      },
+    );
   }
   return head.etag === '' ? expected.etag : head.etag;
 }

@@ -26,16 +26,29 @@ export interface TargetQuirks {
   readonly unknownKeyCode: 'ERR_S3_UNKNOWN_ACCESS_KEY' | 'ERR_S3_SIGNATURE_MISMATCH';
 }
 
-function targetFor(info: S3ServerInfo, bucket: string, overrides: Partial<S3ServerInfo> = {}): S3ObjectTarget {
+function targetFor(
+  info: S3ServerInfo,
+  bucket: string,
+  overrides: Partial<S3ServerInfo> = {},
+): S3ObjectTarget {
   const i = { ...info, ...overrides };
   return new S3ObjectTarget({
-    client: buildS3Client({ endpoint: i.endpoint, region: i.region, accessKeyId: i.accessKeyId, secretAccessKey: i.secretAccessKey }),
+    client: buildS3Client({
+      endpoint: i.endpoint,
+      region: i.region,
+      accessKeyId: i.accessKeyId,
+      secretAccessKey: i.secretAccessKey,
+    }),
     bucket,
     endpoint: i.endpoint,
   });
 }
 
-export function runTargetConformance(name: string, server: () => Promise<S3ServerInfo>, quirks: TargetQuirks): void {
+export function runTargetConformance(
+  name: string,
+  server: () => Promise<S3ServerInfo>,
+  quirks: TargetQuirks,
+): void {
   describe(`ObjectTarget conformance: ${name}`, () => {
     let info: S3ServerInfo;
     let bucket: { name: string; cleanup(): Promise<void> };
@@ -53,19 +66,29 @@ export function runTargetConformance(name: string, server: () => Promise<S3Serve
 
     it('PutObject with Content-MD5 and metadata; HeadObject returns size, MD5 ETag and metadata', async () => {
       const body = Buffer.from('hello s3ferry\n');
-      const { etag } = await target.putObject({ key: 'a/b c.txt', body, contentMd5: md5HexToBase64(md5Hex(body)), metadata: { 's3ferry-intent': '42' }, contentType: 'text/plain' });
+      const { etag } = await target.putObject({
+        key: 'a/b c.txt',
+        body,
+        contentMd5: md5HexToBase64(md5Hex(body)),
+        metadata: { 's3ferry-intent': '42' },
+        contentType: 'text/plain',
+      });
       const head = await target.headObject('a/b c.txt');
       assert.equal(head?.size, body.length);
-      assert.equal(head?.etag, md5Hex(body));
+      assert.equal(head.etag, md5Hex(body));
       assert.equal(etag, md5Hex(body));
-      assert.equal(head?.metadata['s3ferry-intent'], '42');
+      assert.equal(head.metadata['s3ferry-intent'], '42');
       assert.equal(await target.headObject('missing/key'), undefined);
     });
 
     it('a body that does not match its Content-MD5 is refused, never stored', async () => {
       const body = Buffer.from('damaged on the way');
       await assert.rejects(
-        target.putObject({ key: 'bad-digest', body, contentMd5: md5HexToBase64(md5Hex(Buffer.from('original'))) }),
+        target.putObject({
+          key: 'bad-digest',
+          body,
+          contentMd5: md5HexToBase64(md5Hex(Buffer.from('original'))),
+        }),
         (e) => isAppError(e) && e.kind === 'transient' && /digest|MD5/i.test(e.message),
       );
       assert.equal(await target.headObject('bad-digest'), undefined);
@@ -76,23 +99,41 @@ export function runTargetConformance(name: string, server: () => Promise<S3Serve
       const id = await target.createMultipartUpload(key, { metadata: { 's3ferry-intent': '7' } });
       const p1 = Buffer.alloc(5 * MIB, 1);
       const p2 = Buffer.from('tail');
-      const r1 = await target.uploadPart({ key, uploadId: id, partNumber: 1, body: p1, contentMd5: md5HexToBase64(md5Hex(p1)) });
-      const r2 = await target.uploadPart({ key, uploadId: id, partNumber: 2, body: p2, contentMd5: md5HexToBase64(md5Hex(p2)) });
-      assert.deepEqual((await target.listParts(key, id)).map((p) => [p.partNumber, p.size, p.etag]), [
-        [1, p1.length, r1.etag],
-        [2, p2.length, r2.etag],
-      ]);
-      assert.ok((await target.listMultipartUploads('mp/')).some((u) => u.uploadId === id && u.key === key));
+      const r1 = await target.uploadPart({
+        key,
+        uploadId: id,
+        partNumber: 1,
+        body: p1,
+        contentMd5: md5HexToBase64(md5Hex(p1)),
+      });
+      const r2 = await target.uploadPart({
+        key,
+        uploadId: id,
+        partNumber: 2,
+        body: p2,
+        contentMd5: md5HexToBase64(md5Hex(p2)),
+      });
+      assert.deepEqual(
+        (await target.listParts(key, id)).map((p) => [p.partNumber, p.size, p.etag]),
+        [
+          [1, p1.length, r1.etag],
+          [2, p2.length, r2.etag],
+        ],
+      );
+      assert.ok(
+        (await target.listMultipartUploads('mp/')).some((u) => u.uploadId === id && u.key === key),
+      );
       await target.completeMultipartUpload(key, id, [
         { partNumber: 1, etag: r1.etag },
         { partNumber: 2, etag: r2.etag },
       ]);
       const head = await target.headObject(key);
       assert.equal(head?.size, p1.length + p2.length);
-      assert.equal(head?.etag, multipartEtag([md5Hex(p1), md5Hex(p2)]));
-      assert.equal(head?.metadata['s3ferry-intent'], '7');
+      assert.equal(head.etag, multipartEtag([md5Hex(p1), md5Hex(p2)]));
+      assert.equal(head.metadata['s3ferry-intent'], '7');
       // the upload is gone now: ListParts says so in one code whatever the store answers
-      if (quirks.listPartsGoneAfterComplete) await assert.rejects(target.listParts(key, id), (e) => isAppError(e, 'ERR_S3_UPLOAD_GONE'));
+      if (quirks.listPartsGoneAfterComplete)
+        await assert.rejects(target.listParts(key, id), (e) => isAppError(e, 'ERR_S3_UPLOAD_GONE'));
       await target.abortMultipartUpload(key, id); // idempotent
     });
 
@@ -114,16 +155,26 @@ export function runTargetConformance(name: string, server: () => Promise<S3Serve
       );
       const parts = await target.listParts(key, id);
       assert.equal(parts.length, count);
-      assert.deepEqual(parts.map((p) => p.partNumber), Array.from({ length: count }, (_, i) => i + 1));
+      assert.deepEqual(
+        parts.map((p) => p.partNumber),
+        Array.from({ length: count }, (_, i) => i + 1),
+      );
       await target.abortMultipartUpload(key, id);
       assert.ok(!(await target.listMultipartUploads('mp/many')).some((u) => u.uploadId === id));
     });
 
     it(`conditional PUT (If-None-Match: *) ${quirks.conditionalPut ? 'refuses an existing key' : 'is reported clearly where unsupported'}`, async () => {
       const body = Buffer.from('v1');
-      const put = (): Promise<unknown> => target.putObject({ key: 'cond', body, contentMd5: md5HexToBase64(md5Hex(body)), ifNoneMatch: true });
+      const put = (): Promise<unknown> =>
+        target.putObject({
+          key: 'cond',
+          body,
+          contentMd5: md5HexToBase64(md5Hex(body)),
+          ifNoneMatch: true,
+        });
       await put().catch(() => undefined);
-      if (quirks.conditionalPut) await assert.rejects(put(), (e) => isAppError(e, 'ERR_S3_PRECONDITION_FAILED'));
+      if (quirks.conditionalPut)
+        await assert.rejects(put(), (e) => isAppError(e, 'ERR_S3_PRECONDITION_FAILED'));
       else await assert.rejects(put(), (e) => isAppError(e) && e.message.length > 0);
     });
 

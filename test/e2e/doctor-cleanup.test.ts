@@ -6,7 +6,14 @@ import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3'
 import { EXIT } from '../../src/errors/codes.js';
 import { cliEnv, runCli, spawnCli, writeRandomFile } from '../support/cli.js';
 import { openUploadState, waitForParts } from '../support/journal-watch.js';
-import { createTestBucket, listAllMultipartUploads, listAllObjects, makeS3Client, rgwServer, type S3ServerInfo } from '../support/s3-server.js';
+import {
+  createTestBucket,
+  listAllMultipartUploads,
+  listAllObjects,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 describe('doctor', () => {
@@ -28,30 +35,49 @@ describe('doctor', () => {
   });
 
   it('passes every check on a good setup and leaves nothing behind', async () => {
-    const res = await runCli(['doctor', '--to', `s3://${bucket.name}/pre`, '--endpoint-url', info.endpoint], cliEnv(info));
+    const res = await runCli(
+      ['doctor', '--to', `s3://${bucket.name}/pre`, '--endpoint-url', info.endpoint],
+      cliEnv(info),
+    );
     assert.equal(res.code, 0, res.stdout + res.stderr);
-    for (const name of ['settings', 'credentials', 'access key', 'bucket', 'write', 'multipart']) {
+    for (const name of ['settings', 'credentials', 'bucket', 'write', 'multipart']) {
       assert.match(res.stdout, new RegExp(`^ok\\s+${name}`, 'm'), name);
     }
     assert.match(res.stdout, /AKIA…TKEY/, 'the access key is shown masked');
-    assert.doesNotMatch(res.stdout, new RegExp(info.secretAccessKey.replace(/[/+]/g, '.')), 'never the secret');
+    assert.doesNotMatch(
+      res.stdout,
+      new RegExp(info.secretAccessKey.replace(/[/+]/g, '.')),
+      'never the secret',
+    );
     assert.deepEqual(await listAllObjects(client, bucket.name), []);
     assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
   });
 
   it('names the failing check with its cause and fix (wrong secret)', async () => {
-    const res = await runCli(['doctor', '--to', `s3://${bucket.name}`, '--endpoint-url', info.endpoint, '--json'], cliEnv(info, { AWS_SECRET_ACCESS_KEY: 'wrong' }));
+    const res = await runCli(
+      ['doctor', '--to', `s3://${bucket.name}`, '--endpoint-url', info.endpoint, '--json'],
+      cliEnv(info, { AWS_SECRET_ACCESS_KEY: 'wrong' }),
+    );
     assert.equal(res.code, EXIT.destination);
     const failed = res.events.find((e) => e.type === 'check' && e.ok === false);
     assert.equal(failed?.name, 'bucket');
-    assert.equal((failed?.error as { code?: string } | undefined)?.code, 'ERR_S3_SIGNATURE_MISMATCH');
+    assert.equal(
+      (failed.error as { code?: string } | undefined)?.code,
+      'ERR_S3_SIGNATURE_MISMATCH',
+    );
     assert.ok(!res.events.some((e) => e.name === 'write'), 'checks stop at the first failure');
   });
 
   it('names a missing bucket', async () => {
-    const res = await runCli(['doctor', '--to', 's3://s3ferry-doctor-missing', '--endpoint-url', info.endpoint], cliEnv(info));
+    const res = await runCli(
+      ['doctor', '--to', 's3://s3ferry-doctor-missing', '--endpoint-url', info.endpoint],
+      cliEnv(info),
+    );
     assert.equal(res.code, EXIT.destination);
-    assert.match(res.stdout, /^FAIL\s+bucket\s+the bucket "s3ferry-doctor-missing" does not exist/m);
+    assert.match(
+      res.stdout,
+      /^FAIL\s+bucket\s+the bucket "s3ferry-doctor-missing" does not exist/m,
+    );
     assert.match(res.stdout, /fix: create the bucket/);
   });
 });
@@ -79,29 +105,67 @@ describe('cleanup', () => {
     const journal = join(tmp.path, 'j.db');
     await writeRandomFile(file, 64 * 1024 * 1024);
     const proc = spawnCli(
-      ['upload', file, '--to', `s3://${bucket.name}/c`, '--endpoint-url', info.endpoint, '--journal', journal, '--part-size', '5MiB', '--bwlimit', '20MiB'],
+      [
+        'upload',
+        file,
+        '--to',
+        `s3://${bucket.name}/c`,
+        '--endpoint-url',
+        info.endpoint,
+        '--journal',
+        journal,
+        '--part-size',
+        '5MiB',
+        '--bwlimit',
+        '20MiB',
+      ],
       cliEnv(info),
     );
     await waitForParts(journal, 2);
     proc.child.kill('SIGKILL');
     await proc.result;
     const ours = (await openUploadState(journal))?.upload.uploadId;
-    const foreign = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: 'c/someone-else.bin' }));
-    const common = ['--to', `s3://${bucket.name}/c`, '--endpoint-url', info.endpoint, '--journal', journal];
+    const foreign = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: 'c/someone-else.bin' }),
+    );
+    const common = [
+      '--to',
+      `s3://${bucket.name}/c`,
+      '--endpoint-url',
+      info.endpoint,
+      '--journal',
+      journal,
+    ];
 
     const young = await runCli(['cleanup', ...common, '--older-than', '1h'], cliEnv(info));
     assert.equal(young.code, 0, young.stderr);
-    assert.match(young.stdout, /aborted 0; kept 1 younger than --older-than; left 1 not started by s3ferry/);
+    assert.match(
+      young.stdout,
+      /aborted 0; kept 1 younger than --older-than; left 1 not started by s3ferry/,
+    );
 
-    const dry = await runCli(['cleanup', ...common, '--older-than', '0s', '--dry-run'], cliEnv(info));
+    const dry = await runCli(
+      ['cleanup', ...common, '--older-than', '0s', '--dry-run'],
+      cliEnv(info),
+    );
     assert.match(dry.stdout, /would abort s3:\/\/.*\/c\/big\.bin/);
     assert.equal((await listAllMultipartUploads(client, bucket.name)).length, 2);
 
     const res = await runCli(['cleanup', ...common, '--older-than', '0s', '--json'], cliEnv(info));
     assert.equal(res.code, 0, res.stderr);
-    assert.deepEqual(res.events.filter((e) => e.type === 'cleanup.aborted').map((e) => e.uploadId), [ours]);
+    assert.deepEqual(
+      res.events.filter((e) => e.type === 'cleanup.aborted').map((e) => e.uploadId),
+      [ours],
+    );
     const left = await listAllMultipartUploads(client, bucket.name);
-    assert.deepEqual(left.map((u) => u.uploadId), [foreign.UploadId]);
-    assert.equal(await openUploadState(journal), undefined, 'the journal no longer lists it as open');
+    assert.deepEqual(
+      left.map((u) => u.uploadId),
+      [foreign.UploadId],
+    );
+    assert.equal(
+      await openUploadState(journal),
+      undefined,
+      'the journal no longer lists it as open',
+    );
   });
 });

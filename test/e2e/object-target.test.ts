@@ -2,9 +2,15 @@
 import { runTargetConformance } from '../conformance/object-target-conformance.js';
 import { rgwServer, swiftServer } from '../support/s3-server.js';
 
-runTargetConformance('rgw', rgwServer, { conditionalPut: true, maxPartNumber: 10_000, listPartsGoneAfterComplete: true, unknownKeyCode: 'ERR_S3_UNKNOWN_ACCESS_KEY' });
+runTargetConformance('rgw', rgwServer, {
+  conditionalPut: true,
+  maxPartNumber: 10_000,
+  listPartsGoneAfterComplete: true,
+  unknownKeyCode: 'ERR_S3_UNKNOWN_ACCESS_KEY',
+});
 const swift = swiftServer();
-if (swift !== undefined) runTargetConformance('swift', () => Promise.resolve(swift), {
+if (swift !== undefined)
+  runTargetConformance('swift', () => Promise.resolve(swift), {
     conditionalPut: false,
     maxPartNumber: 1000,
     listPartsGoneAfterComplete: false,

@@ -14,7 +14,13 @@ import { INTENT_METADATA_KEY } from '../../src/transfer/transfer-types.js';
 import { md5Hex } from '../../src/transfer/upload-run.js';
 import { fileSha256, objectDigest, writeRandomFile } from '../support/cli.js';
 import { makeEngine, TEST_SETTINGS, type Engine } from '../support/engine.js';
-import { createTestBucket, listAllMultipartUploads, makeS3Client, rgwServer, type S3ServerInfo } from '../support/s3-server.js';
+import {
+  createTestBucket,
+  listAllMultipartUploads,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 const MIB = 1024 * 1024;
@@ -38,7 +44,12 @@ describe('resume protocol branches', () => {
     client.destroy();
   });
 
-  async function setup(size: number): Promise<{ engine: Engine; file: string; key: string; intent: () => Promise<{ id: number; startedAt: number }> }> {
+  async function setup(size: number): Promise<{
+    engine: Engine;
+    file: string;
+    key: string;
+    intent: () => Promise<{ id: number; startedAt: number }>;
+  }> {
     n += 1;
     const file = join(tmp.path, `f${n}.bin`);
     await writeRandomFile(file, size);
@@ -64,16 +75,22 @@ describe('resume protocol branches', () => {
   }
 
   const uploadsOn = async (key: string): Promise<string[]> =>
-    (await listAllMultipartUploads(client, bucket.name)).filter((u) => u.key === key).map((u) => u.uploadId);
+    (await listAllMultipartUploads(client, bucket.name))
+      .filter((u) => u.key === key)
+      .map((u) => u.uploadId);
 
   it('crash between CreateMultipartUpload and the journal write: the unrecorded upload is adopted', async () => {
     const { engine, file, key, intent } = await setup(12 * MIB);
     try {
       const rec = await intent();
-      const created = await engine.target.createMultipartUpload(key, { metadata: { [INTENT_METADATA_KEY]: String(rec.id) } });
+      const created = await engine.target.createMultipartUpload(key, {
+        metadata: { [INTENT_METADATA_KEY]: String(rec.id) },
+      });
       const result = await engine.uploader.upload({ path: file, key, write: {} });
       assert.equal(result.resumed, true);
-      assert.ok(engine.events.some((e) => e.type === 'upload.adopted' && e.data?.uploadId === created));
+      assert.ok(
+        engine.events.some((e) => e.type === 'upload.adopted' && e.data?.uploadId === created),
+      );
       assert.equal((await engine.journal.getUpload(rec.id))?.state, 'verified');
       assert.equal((await objectDigest(client, bucket.name, key)).sha256, await fileSha256(file));
       assert.deepEqual(await uploadsOn(key), []);
@@ -102,7 +119,9 @@ describe('resume protocol branches', () => {
     const { engine, file, key, intent } = await setup(11 * MIB);
     try {
       const rec = await intent();
-      const uploadId = await engine.target.createMultipartUpload(key, { metadata: { [INTENT_METADATA_KEY]: String(rec.id) } });
+      const uploadId = await engine.target.createMultipartUpload(key, {
+        metadata: { [INTENT_METADATA_KEY]: String(rec.id) },
+      });
       await engine.journal.recordUploadId(rec.id, uploadId);
       const bytes = await readFile(file);
       const parts = [];
@@ -110,7 +129,13 @@ describe('resume protocol branches', () => {
         const { start, end } = partRange(p, TEST_SETTINGS.partSize, bytes.length);
         const body = bytes.subarray(start, end);
         const md5 = md5Hex(body);
-        const { etag } = await engine.target.uploadPart({ key, uploadId, partNumber: p, body, contentMd5: md5HexToBase64(md5) });
+        const { etag } = await engine.target.uploadPart({
+          key,
+          uploadId,
+          partNumber: p,
+          body,
+          contentMd5: md5HexToBase64(md5),
+        });
         await engine.journal.recordPart(rec.id, { partNumber: p, size: body.length, etag, md5 });
         parts.push({ partNumber: p, etag });
       }
@@ -145,7 +170,9 @@ describe('resume protocol branches', () => {
   it("never aborts another client's multipart upload on the same key", async () => {
     const { engine, file, key } = await setup(7 * MIB);
     try {
-      const foreign = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: key }));
+      const foreign = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: key }),
+      );
       await engine.uploader.upload({ path: file, key, write: {} });
       assert.deepEqual(await uploadsOn(key), [foreign.UploadId]);
     } finally {
@@ -162,7 +189,13 @@ describe('resume protocol branches', () => {
       const bytes = await readFile(file);
       const { start, end } = partRange(2, TEST_SETTINGS.partSize, bytes.length);
       const body = bytes.subarray(start, end);
-      await engine.target.uploadPart({ key, uploadId, partNumber: 2, body, contentMd5: md5HexToBase64(md5Hex(body)) }); // not journaled
+      await engine.target.uploadPart({
+        key,
+        uploadId,
+        partNumber: 2,
+        body,
+        contentMd5: md5HexToBase64(md5Hex(body)),
+      }); // not journaled
       const result = await engine.uploader.upload({ path: file, key, write: {} });
       assert.equal(result.partsReused, 1);
       assert.equal(result.partsSent, 3);

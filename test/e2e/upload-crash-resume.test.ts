@@ -7,9 +7,22 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { cliEnv, fileSha256, objectDigest, runCli, spawnCli, writeRandomFile } from '../support/cli.js';
+import {
+  cliEnv,
+  fileSha256,
+  objectDigest,
+  runCli,
+  spawnCli,
+  writeRandomFile,
+} from '../support/cli.js';
 import { openUploadState, waitForParts, type OpenUploadState } from '../support/journal-watch.js';
-import { createTestBucket, listAllMultipartUploads, makeS3Client, rgwServer, type S3ServerInfo } from '../support/s3-server.js';
+import {
+  createTestBucket,
+  listAllMultipartUploads,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 const MIB = 1024 * 1024;
@@ -34,12 +47,29 @@ describe('upload interrupted by SIGKILL', () => {
   });
 
   const args = (file: string, key: string, journal: string, extra: string[] = []): string[] => [
-    'upload', file, '--to', `s3://${bucket.name}/${key}`, '--endpoint-url', info.endpoint, '--journal', journal,
-    '--part-size', '5MiB', '--concurrency', String(CONCURRENCY), '--json', ...extra,
+    'upload',
+    file,
+    '--to',
+    `s3://${bucket.name}/${key}`,
+    '--endpoint-url',
+    info.endpoint,
+    '--journal',
+    journal,
+    '--part-size',
+    '5MiB',
+    '--concurrency',
+    String(CONCURRENCY),
+    '--json',
+    ...extra,
   ];
 
   /** Starts an upload slowed by --bwlimit, SIGKILLs it once `minParts` are journaled. */
-  async function killMidway(file: string, key: string, journal: string, minParts: number): Promise<OpenUploadState> {
+  async function killMidway(
+    file: string,
+    key: string,
+    journal: string,
+    minParts: number,
+  ): Promise<OpenUploadState> {
     const proc = spawnCli(args(file, key, journal, ['--bwlimit', '40MiB']), cliEnv(info));
     await waitForParts(journal, minParts);
     proc.child.kill('SIGKILL');
@@ -50,9 +80,17 @@ describe('upload interrupted by SIGKILL', () => {
     return state;
   }
 
-  async function serverParts(key: string, uploadId: string): Promise<{ partNumber: number; etag: string }[]> {
-    const out = await client.send(new ListPartsCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId, MaxParts: 1000 }));
-    return (out.Parts ?? []).map((p) => ({ partNumber: p.PartNumber ?? 0, etag: (p.ETag ?? '').replace(/"/g, '') }));
+  async function serverParts(
+    key: string,
+    uploadId: string,
+  ): Promise<{ partNumber: number; etag: string }[]> {
+    const out = await client.send(
+      new ListPartsCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId, MaxParts: 1000 }),
+    );
+    return (out.Parts ?? []).map((p) => ({
+      partNumber: p.PartNumber ?? 0,
+      etag: (p.ETag ?? '').replace(/"/g, ''),
+    }));
   }
 
   it('resumes after a kill, sending only the parts the server lacks', async () => {
@@ -66,9 +104,16 @@ describe('upload interrupted by SIGKILL', () => {
     const uploadId = killed.upload.uploadId ?? '';
     const onServer = await serverParts(key, uploadId);
     // every journaled part is on the server with the same ETag
-    for (const p of killed.parts) assert.ok(onServer.some((s) => s.partNumber === p.partNumber && s.etag === p.etag), `part ${p.partNumber}`);
+    for (const p of killed.parts)
+      assert.ok(
+        onServer.some((s) => s.partNumber === p.partNumber && s.etag === p.etag),
+        `part ${p.partNumber}`,
+      );
     // what the server has beyond the journal was in flight at the kill
-    assert.ok(onServer.length - killed.parts.length <= CONCURRENCY, `${onServer.length} on server, ${killed.parts.length} journaled`);
+    assert.ok(
+      onServer.length - killed.parts.length <= CONCURRENCY,
+      `${onServer.length} on server, ${killed.parts.length} journaled`,
+    );
     assert.ok(onServer.length < total, 'the kill came before the end');
 
     const res = await runCli(args(file, 'resume', journal), cliEnv(info));
@@ -77,9 +122,9 @@ describe('upload interrupted by SIGKILL', () => {
     assert.equal(resumed?.partsOnServer, onServer.length);
     const finished = res.events.find((e) => e.type === 'upload.finished');
     assert.equal(finished?.resumed, true);
-    assert.equal(finished?.partsReused, onServer.length);
-    assert.equal(finished?.partsSent, total - onServer.length, 'only the missing parts were sent');
-    assert.ok(Number(finished?.partsSent) <= total - killed.parts.length);
+    assert.equal(finished.partsReused, onServer.length);
+    assert.equal(finished.partsSent, total - onServer.length, 'only the missing parts were sent');
+    assert.ok(finished.partsSent <= total - killed.parts.length);
 
     const got = await objectDigest(client, bucket.name, key);
     assert.equal(got.size, size);
@@ -95,12 +140,17 @@ describe('upload interrupted by SIGKILL', () => {
     await writeRandomFile(file, 100 * MIB + 123); // new content, new size
     const res = await runCli(args(file, 'changed', journal), cliEnv(info));
     assert.equal(res.code, 0, res.stderr + res.stdout);
-    assert.ok(res.events.some((e) => e.type === 'upload.abandoned' && /changed/.test(String(e.message))));
+    assert.ok(
+      res.events.some((e) => e.type === 'upload.abandoned' && /changed/.test(String(e.message))),
+    );
     const got = await objectDigest(client, bucket.name, 'changed/changing.bin');
     assert.equal(got.sha256, await fileSha256(file), 'the object is the new content, not a mix');
     const finished = res.events.find((e) => e.type === 'upload.finished');
     assert.equal(finished?.partsReused, 0);
-    await assert.rejects(serverParts('changed/changing.bin', killed.upload.uploadId ?? ''), 'the stale upload was aborted');
+    await assert.rejects(
+      serverParts('changed/changing.bin', killed.upload.uploadId ?? ''),
+      'the stale upload was aborted',
+    );
     assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
   });
 
@@ -109,15 +159,24 @@ describe('upload interrupted by SIGKILL', () => {
     const journal = join(tmp.path, 'noresume.db');
     await writeRandomFile(file, 96 * MIB);
     const killed = await killMidway(file, 'noresume', journal, 4);
-    assert.equal((await listAllMultipartUploads(client, bucket.name)).filter((u) => u.key.startsWith('noresume/')).length, 1);
+    assert.equal(
+      (await listAllMultipartUploads(client, bucket.name)).filter((u) =>
+        u.key.startsWith('noresume/'),
+      ).length,
+      1,
+    );
     const res = await runCli(args(file, 'noresume', journal, ['--no-resume']), cliEnv(info));
     assert.equal(res.code, 0, res.stderr + res.stdout);
     const finished = res.events.find((e) => e.type === 'upload.finished');
     assert.equal(finished?.resumed, false);
-    assert.equal(finished?.partsReused, 0);
-    assert.equal(finished?.partsSent, killed.upload.partCount);
+    assert.equal(finished.partsReused, 0);
+    assert.equal(finished.partsSent, killed.upload.partCount);
     await assert.rejects(serverParts('noresume/noresume.bin', killed.upload.uploadId ?? ''));
-    assert.deepEqual(await listAllMultipartUploads(client, bucket.name), [], 'no multipart upload is left');
+    assert.deepEqual(
+      await listAllMultipartUploads(client, bucket.name),
+      [],
+      'no multipart upload is left',
+    );
     const got = await objectDigest(client, bucket.name, 'noresume/noresume.bin');
     assert.equal(got.sha256, await fileSha256(file));
   });

@@ -8,7 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { cliEnv, fileSha256, objectDigest, spawnCli, writeRandomFile } from '../support/cli.js';
 import { waitForParts } from '../support/journal-watch.js';
-import { createTestBucket, listAllMultipartUploads, makeS3Client, startDedicatedRgw, type DedicatedRgw } from '../support/s3-server.js';
+import {
+  createTestBucket,
+  listAllMultipartUploads,
+  makeS3Client,
+  startDedicatedRgw,
+  type DedicatedRgw,
+} from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 const MIB = 1024 * 1024;
@@ -34,7 +40,23 @@ describe('gateway outage during an upload', () => {
       const journal = join(tmp.path, 'j.db');
       await writeRandomFile(file, 96 * MIB);
       const proc = spawnCli(
-        ['upload', file, '--to', `s3://${bucket.name}/o`, '--endpoint-url', rgw.endpoint, '--journal', journal, '--part-size', '5MiB', '--concurrency', '4', '--bwlimit', '24MiB', '--json'],
+        [
+          'upload',
+          file,
+          '--to',
+          `s3://${bucket.name}/o`,
+          '--endpoint-url',
+          rgw.endpoint,
+          '--journal',
+          journal,
+          '--part-size',
+          '5MiB',
+          '--concurrency',
+          '4',
+          '--bwlimit',
+          '24MiB',
+          '--json',
+        ],
         cliEnv(rgw),
       );
       await waitForParts(journal, 3);
@@ -45,7 +67,9 @@ describe('gateway outage during an upload', () => {
       assert.equal(res.code, 0, res.stderr + res.stdout);
       const retries = res.events.filter((e) => e.type === 'upload.retry');
       assert.ok(retries.length > 0, 'the outage was met and retried');
-      assert.ok(retries.some((e) => e.code === 'ERR_S3_ENDPOINT_UNREACHABLE' || e.code === 'ERR_NETWORK'));
+      assert.ok(
+        retries.some((e) => e.code === 'ERR_S3_ENDPOINT_UNREACHABLE' || e.code === 'ERR_NETWORK'),
+      );
       const got = await objectDigest(client, bucket.name, 'o/big.bin');
       assert.equal(got.sha256, await fileSha256(file));
       assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);

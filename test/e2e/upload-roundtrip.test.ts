@@ -9,7 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
 import { cliEnv, fileSha256, objectDigest, runCli, writeRandomFile } from '../support/cli.js';
-import { createTestBucket, listAllObjects, makeS3Client, rgwServer, type S3ServerInfo } from '../support/s3-server.js';
+import {
+  createTestBucket,
+  listAllObjects,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 const MIB = 1024 * 1024;
@@ -21,7 +27,12 @@ const SIZES: readonly [string, number][] = [
   ['five-mib-plus-1.bin', 5 * MIB + 1],
   ['sixty-four-mib.bin', 64 * MIB],
 ];
-const NAMES = ['with space.txt', 'ünïcødé-日本語.txt', 'odd #?&%+= chars.txt', 'deep/er/nested dir/file.txt'];
+const NAMES = [
+  'with space.txt',
+  'ünïcødé-日本語.txt',
+  'odd #?&%+= chars.txt',
+  'deep/er/nested dir/file.txt',
+];
 
 describe('upload round trip', () => {
   let info: S3ServerInfo;
@@ -47,7 +58,21 @@ describe('upload round trip', () => {
     for (const [name, size] of SIZES) await writeRandomFile(join(dir, name), size);
     const journal = join(tmp.path, 'sizes.db');
     const res = await runCli(
-      ['upload', dir, '--to', `s3://${bucket.name}/sizes`, '--endpoint-url', info.endpoint, '--part-size', '5MiB', '--multipart-threshold', '5MiB', '--journal', journal, '--json'],
+      [
+        'upload',
+        dir,
+        '--to',
+        `s3://${bucket.name}/sizes`,
+        '--endpoint-url',
+        info.endpoint,
+        '--part-size',
+        '5MiB',
+        '--multipart-threshold',
+        '5MiB',
+        '--journal',
+        journal,
+        '--json',
+      ],
       cliEnv(info),
     );
     assert.equal(res.code, 0, res.stderr + res.stdout);
@@ -59,9 +84,13 @@ describe('upload round trip', () => {
     const finished = res.events.filter((e) => e.type === 'upload.finished');
     assert.equal(finished.length, SIZES.length);
     // 5 MiB and above go in parts of 5 MiB: 5 MiB is one part, 5 MiB + 1 two, 64 MiB thirteen
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket.name, Key: 'sizes/five-mib-plus-1.bin' }));
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: bucket.name, Key: 'sizes/five-mib-plus-1.bin' }),
+    );
     assert.match(head.ETag ?? '', /-2"$/);
-    const big = await client.send(new HeadObjectCommand({ Bucket: bucket.name, Key: 'sizes/sixty-four-mib.bin' }));
+    const big = await client.send(
+      new HeadObjectCommand({ Bucket: bucket.name, Key: 'sizes/sixty-four-mib.bin' }),
+    );
     assert.match(big.ETag ?? '', /-13"$/);
     assert.equal(big.ContentType, 'application/octet-stream');
 
@@ -69,7 +98,9 @@ describe('upload round trip', () => {
     try {
       const history = await store.listHistory({ limit: 100 });
       assert.equal(history.length, SIZES.length);
-      assert.ok(history.every((h) => h.result === 'done' && h.etag !== null && h.bucket === bucket.name));
+      assert.ok(
+        history.every((h) => h.result === 'done' && h.etag !== null && h.bucket === bucket.name),
+      );
       assert.deepEqual(await store.listOpenUploads(), []);
     } finally {
       await store.close();
@@ -82,9 +113,23 @@ describe('upload round trip', () => {
       await mkdir(join(dir, name, '..'), { recursive: true });
       await writeFile(join(dir, name), `content of ${name}\n`);
     }
-    const res = await runCli(['upload', dir, '--to', `s3://${bucket.name}/names/`, '--endpoint-url', info.endpoint, '--journal', join(tmp.path, 'names.db')], cliEnv(info));
+    const res = await runCli(
+      [
+        'upload',
+        dir,
+        '--to',
+        `s3://${bucket.name}/names/`,
+        '--endpoint-url',
+        info.endpoint,
+        '--journal',
+        join(tmp.path, 'names.db'),
+      ],
+      cliEnv(info),
+    );
     assert.equal(res.code, 0, res.stderr);
-    const keys = (await listAllObjects(client, bucket.name)).map((o) => o.key).filter((k) => k.startsWith('names/'));
+    const keys = (await listAllObjects(client, bucket.name))
+      .map((o) => o.key)
+      .filter((k) => k.startsWith('names/'));
     assert.deepEqual(keys.sort(), NAMES.map((n) => `names/${n}`).sort());
     for (const name of NAMES) {
       const got = await objectDigest(client, bucket.name, `names/${name}`);
@@ -100,18 +145,42 @@ describe('upload round trip', () => {
     await writeFile(join(dir, 'b.txt'), 'b');
     await writeFile(join(dir, 'sub', 'c.json'), '{"c":3}');
     const res = await runCli(
-      ['upload', join(dir, 'b.txt'), `${dir}/**/*.json`, '--to', `s3://${bucket.name}/g`, '--endpoint-url', info.endpoint, '--journal', join(tmp.path, 'g.db')],
+      [
+        'upload',
+        join(dir, 'b.txt'),
+        `${dir}/**/*.json`,
+        '--to',
+        `s3://${bucket.name}/g`,
+        '--endpoint-url',
+        info.endpoint,
+        '--journal',
+        join(tmp.path, 'g.db'),
+      ],
       cliEnv(info),
     );
     assert.equal(res.code, 0, res.stderr);
-    const keys = (await listAllObjects(client, bucket.name)).map((o) => o.key).filter((k) => k.startsWith('g/'));
+    const keys = (await listAllObjects(client, bucket.name))
+      .map((o) => o.key)
+      .filter((k) => k.startsWith('g/'));
     assert.deepEqual(keys.sort(), ['g/a.json', 'g/b.txt', 'g/sub/c.json']);
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket.name, Key: 'g/a.json' }));
     assert.equal(head.ContentType, 'application/json');
   });
 
   it('a path that does not exist fails with the path named and exit code 1, uploading nothing', async () => {
-    const res = await runCli(['upload', join(tmp.path, 'nope.bin'), '--to', `s3://${bucket.name}/x`, '--endpoint-url', info.endpoint, '--journal', join(tmp.path, 'x.db')], cliEnv(info));
+    const res = await runCli(
+      [
+        'upload',
+        join(tmp.path, 'nope.bin'),
+        '--to',
+        `s3://${bucket.name}/x`,
+        '--endpoint-url',
+        info.endpoint,
+        '--journal',
+        join(tmp.path, 'x.db'),
+      ],
+      cliEnv(info),
+    );
     assert.equal(res.code, 1);
     assert.match(res.stderr, /nope\.bin: no such file/);
   });

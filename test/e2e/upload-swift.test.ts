@@ -12,24 +12,44 @@ import { makeTmpDir } from '../support/tmp.js';
 
 const swift = swiftServer();
 
-describe('upload to Swift s3api', { skip: swift === undefined ? 'Swift is not running (set S3FERRY_TEST_SWIFT=1)' : false }, () => {
-  it('uploads small and multipart files with only --endpoint-url', async () => {
-    if (swift === undefined) return;
-    const bucket = await createTestBucket(swift, 'swift-upload');
-    const tmp = await makeTmpDir('swift-upload');
-    const client = makeS3Client(swift);
-    try {
-      await writeFile(join(tmp.path, 'small.txt'), 'small\n');
-      await writeRandomFile(join(tmp.path, 'big.bin'), 20 * 1024 * 1024);
-      const res = await runCli(['upload', join(tmp.path, 'small.txt'), join(tmp.path, 'big.bin'), '--to', `s3://${bucket.name}/s`, '--endpoint-url', swift.endpoint, '--journal', join(tmp.path, 'j.db')], cliEnv(swift));
-      assert.equal(res.code, 0, res.stderr);
-      for (const name of ['small.txt', 'big.bin']) {
-        assert.equal((await objectDigest(client, bucket.name, `s/${name}`)).sha256, await fileSha256(join(tmp.path, name)));
+describe(
+  'upload to Swift s3api',
+  { skip: swift === undefined ? 'Swift is not running (set S3FERRY_TEST_SWIFT=1)' : false },
+  () => {
+    it('uploads small and multipart files with only --endpoint-url', async () => {
+      if (swift === undefined) return;
+      const bucket = await createTestBucket(swift, 'swift-upload');
+      const tmp = await makeTmpDir('swift-upload');
+      const client = makeS3Client(swift);
+      try {
+        await writeFile(join(tmp.path, 'small.txt'), 'small\n');
+        await writeRandomFile(join(tmp.path, 'big.bin'), 20 * 1024 * 1024);
+        const res = await runCli(
+          [
+            'upload',
+            join(tmp.path, 'small.txt'),
+            join(tmp.path, 'big.bin'),
+            '--to',
+            `s3://${bucket.name}/s`,
+            '--endpoint-url',
+            swift.endpoint,
+            '--journal',
+            join(tmp.path, 'j.db'),
+          ],
+          cliEnv(swift),
+        );
+        assert.equal(res.code, 0, res.stderr);
+        for (const name of ['small.txt', 'big.bin']) {
+          assert.equal(
+            (await objectDigest(client, bucket.name, `s/${name}`)).sha256,
+            await fileSha256(join(tmp.path, name)),
+          );
+        }
+      } finally {
+        client.destroy();
+        await bucket.cleanup();
+        await tmp.cleanup();
       }
-    } finally {
-      client.destroy();
-      await bucket.cleanup();
-      await tmp.cleanup();
-    }
-  });
-});
+    });
+  },
+);

@@ -11,7 +11,10 @@ import type { S3ServerInfo } from './s3-server.js';
 export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** Environment for the CLI: the server's keys and nothing from the developer's own AWS setup. */
-export function cliEnv(info: S3ServerInfo, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function cliEnv(
+  info: S3ServerInfo,
+  overrides: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('AWS_') && !k.startsWith('S3FERRY_') && !/proxy/i.test(k)) env[k] = v;
@@ -44,11 +47,14 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): CliProcess {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const result = (async (): Promise<CliResult> => {
     const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
     const events = stdout
@@ -75,7 +81,11 @@ export function fileSha256(path: string): Promise<string> {
 }
 
 /** sha256 and size of an object, streamed. */
-export async function objectDigest(client: S3Client, bucket: string, key: string): Promise<{ sha256: string; size: number }> {
+export async function objectDigest(
+  client: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ sha256: string; size: number }> {
   const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const body = out.Body as NodeJS.ReadableStream;
   return { sha256: await sha256OfStream(body), size: out.ContentLength ?? -1 };
@@ -85,7 +95,7 @@ export async function objectDigest(client: S3Client, bucket: string, key: string
 export async function writeRandomFile(path: string, size: number): Promise<void> {
   const out = createWriteStream(path);
   const chunk = Buffer.allocUnsafe(1024 * 1024);
-  for (let written = 0; written < size; ) {
+  for (let written = 0; written < size;) {
     const n = Math.min(chunk.length, size - written);
     randomFillSync(chunk, 0, n);
     // write() may keep a reference to the chunk: hand it a copy

@@ -9,7 +9,10 @@ import { S3ObjectTarget } from '../../src/target/s3/s3-object-target.js';
 import { BufferPool } from '../../src/transfer/buffer-pool.js';
 import { FileUploader } from '../../src/transfer/file-uploader.js';
 import { Semaphore } from '../../src/transfer/semaphore.js';
-import { DEFAULT_BACKOFF_POLICY, type TransferSettings } from '../../src/transfer/transfer-types.js';
+import {
+  DEFAULT_BACKOFF_POLICY,
+  type TransferSettings,
+} from '../../src/transfer/transfer-types.js';
 import type { S3ServerInfo } from './s3-server.js';
 
 export interface Engine {
@@ -31,9 +34,19 @@ export const TEST_SETTINGS: TransferSettings = {
   ifNoneMatch: false,
 };
 
-export async function makeEngine(info: S3ServerInfo, bucket: string, journalPath: string, settings: Partial<TransferSettings> = {}): Promise<Engine> {
+export async function makeEngine(
+  info: S3ServerInfo,
+  bucket: string,
+  journalPath: string,
+  settings: Partial<TransferSettings> = {},
+): Promise<Engine> {
   const target = new S3ObjectTarget({
-    client: buildS3Client({ endpoint: info.endpoint, region: info.region, accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey }),
+    client: buildS3Client({
+      endpoint: info.endpoint,
+      region: info.region,
+      accessKeyId: info.accessKeyId,
+      secretAccessKey: info.secretAccessKey,
+    }),
     bucket,
     endpoint: info.endpoint,
   });

@@ -8,7 +8,8 @@ export class FakeClock implements Clock {
     return this.time;
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted === true) return Promise.reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    if (signal?.aborted === true)
+      return Promise.reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
     this.sleeps.push(ms);
     this.time += ms;
     return Promise.resolve();

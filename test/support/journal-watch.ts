@@ -22,12 +22,17 @@ export async function openUploadState(journalPath: string): Promise<OpenUploadSt
 }
 
 /** Polls until the journal holds at least `min` parts of an open upload. */
-export async function waitForParts(journalPath: string, min: number, timeoutMs = 120_000): Promise<OpenUploadState> {
+export async function waitForParts(
+  journalPath: string,
+  min: number,
+  timeoutMs = 120_000,
+): Promise<OpenUploadState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await openUploadState(journalPath).catch(() => undefined);
     if (state !== undefined && state.parts.length >= min) return state;
-    if (Date.now() > deadline) throw new Error(`the journal ${journalPath} never reached ${min} parts`);
+    if (Date.now() > deadline)
+      throw new Error(`the journal ${journalPath} never reached ${min} parts`);
     await sleep(50);
   }
 }

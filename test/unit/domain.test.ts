@@ -3,7 +3,16 @@ import { describe, it } from 'node:test';
 import { backoffDelay } from '../../src/domain/backoff.js';
 import { parseDuration, parseSize, formatBytes } from '../../src/domain/duration.js';
 import { md5HexToBase64, multipartEtag, normalizeEtag } from '../../src/domain/etag.js';
-import { choosePartSize, MAX_OBJECT_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE, partCount, partRange, TIB } from '../../src/domain/part-size.js';
+import {
+  choosePartSize,
+  MAX_OBJECT_SIZE,
+  MAX_PARTS,
+  MIB,
+  MIN_PART_SIZE,
+  partCount,
+  partRange,
+  TIB,
+} from '../../src/domain/part-size.js';
 import { isAppError } from '../../src/errors/app-error.js';
 import { createHash } from 'node:crypto';
 
@@ -26,16 +35,25 @@ describe('part size', () => {
     assert.equal(ps, MIN_PART_SIZE + 1);
     assert.ok(partCount(size, ps) <= MAX_PARTS);
     // floor would have given MIN_PART_SIZE and 10,001 parts
-    assert.equal(partCount(size, Math.max(MIN_PART_SIZE, Math.floor(size / MAX_PARTS))), MAX_PARTS + 1);
+    assert.equal(
+      partCount(size, Math.max(MIN_PART_SIZE, Math.floor(size / MAX_PARTS))),
+      MAX_PARTS + 1,
+    );
   });
   it('5 TiB fits in 10,000 parts; one byte more is refused', () => {
     const ps = choosePartSize(5 * TIB, 8 * MIB);
     assert.ok(partCount(5 * TIB, ps) <= MAX_PARTS);
     assert.ok(ps * MAX_PARTS >= 5 * TIB);
-    assert.throws(() => choosePartSize(MAX_OBJECT_SIZE + 1, 8 * MIB), (e) => isAppError(e, 'ERR_FILE_TOO_LARGE'));
+    assert.throws(
+      () => choosePartSize(MAX_OBJECT_SIZE + 1, 8 * MIB),
+      (e) => isAppError(e, 'ERR_FILE_TOO_LARGE'),
+    );
   });
   it('refuses part sizes S3 cannot take', () => {
-    assert.throws(() => choosePartSize(1, MIN_PART_SIZE - 1), (e) => isAppError(e, 'ERR_USAGE'));
+    assert.throws(
+      () => choosePartSize(1, MIN_PART_SIZE - 1),
+      (e) => isAppError(e, 'ERR_USAGE'),
+    );
   });
   it('part ranges cover the file exactly', () => {
     const size = 3 * MIB + 17;
@@ -54,7 +72,9 @@ describe('etag', () => {
   it('computes the multipart ETag as S3 does: md5 of the binary part md5s, dash, count', () => {
     const a = createHash('md5').update('aaa').digest('hex');
     const b = createHash('md5').update('bb').digest('hex');
-    const expected = createHash('md5').update(Buffer.concat([Buffer.from(a, 'hex'), Buffer.from(b, 'hex')])).digest('hex');
+    const expected = createHash('md5')
+      .update(Buffer.concat([Buffer.from(a, 'hex'), Buffer.from(b, 'hex')]))
+      .digest('hex');
     assert.equal(multipartEtag([a, b]), `${expected}-2`);
   });
   it('normalises quotes and case; converts hex to base64', () => {

@@ -14,11 +14,17 @@ describe('withRetry', () => {
     const clock = new FakeClock();
     let calls = 0;
     const retries: string[] = [];
-    const out = await withRetry('UploadPart', async () => {
-      calls += 1;
-      if (calls < 4) throw new AppError('ERR_S3_THROTTLED', 'slow down');
-      return 'ok';
-    }, policy, { clock, random: () => 0.5, onRetry: (r) => retries.push(r.error.code) });
+    const out = await withRetry(
+      'UploadPart',
+      () => {
+        calls += 1;
+        return calls < 4
+          ? Promise.reject(new AppError('ERR_S3_THROTTLED', 'slow down'))
+          : Promise.resolve('ok');
+      },
+      policy,
+      { clock, random: () => 0.5, onRetry: (r) => retries.push(r.error.code) },
+    );
     assert.equal(out, 'ok');
     assert.equal(calls, 4);
     assert.equal(clock.sleeps.length, 3);
@@ -27,17 +33,29 @@ describe('withRetry', () => {
   it('retries a refused connection (an outage) but not a wrong key', async () => {
     const clock = new FakeClock();
     let calls = 0;
-    await withRetry('PutObject', async () => {
-      calls += 1;
-      if (calls === 1) throw new AppError('ERR_S3_ENDPOINT_UNREACHABLE', 'refused');
-    }, policy, { clock, random: () => 0 });
+    await withRetry(
+      'PutObject',
+      () => {
+        calls += 1;
+        return calls === 1
+          ? Promise.reject(new AppError('ERR_S3_ENDPOINT_UNREACHABLE', 'refused'))
+          : Promise.resolve();
+      },
+      policy,
+      { clock, random: () => 0 },
+    );
     assert.equal(calls, 2);
     calls = 0;
     await assert.rejects(
-      withRetry('PutObject', async () => {
-        calls += 1;
-        throw new AppError('ERR_S3_UNKNOWN_ACCESS_KEY', 'who?');
-      }, policy, { clock, random: () => 0 }),
+      withRetry(
+        'PutObject',
+        () => {
+          calls += 1;
+          return Promise.reject(new AppError('ERR_S3_UNKNOWN_ACCESS_KEY', 'who?'));
+        },
+        policy,
+        { clock, random: () => 0 },
+      ),
       (e) => e instanceof AppError && e.code === 'ERR_S3_UNKNOWN_ACCESS_KEY',
     );
     assert.equal(calls, 1);
@@ -45,8 +63,14 @@ describe('withRetry', () => {
   it('gives up once failures have lasted maxElapsedMs, keeping the code and saying how long', async () => {
     const clock = new FakeClock();
     await assert.rejects(
-      withRetry('UploadPart', () => Promise.reject(new AppError('ERR_NETWORK', 'reset')), policy, { clock, random: () => 0.99 }),
-      (e) => e instanceof AppError && e.code === 'ERR_NETWORK' && /still failing after \d+ s/.test(e.message),
+      withRetry('UploadPart', () => Promise.reject(new AppError('ERR_NETWORK', 'reset')), policy, {
+        clock,
+        random: () => 0.99,
+      }),
+      (e) =>
+        e instanceof AppError &&
+        e.code === 'ERR_NETWORK' &&
+        /still failing after \d+ s/.test(e.message),
     );
     assert.ok(clock.time - 1_700_000_000_000 >= 10_000);
   });
@@ -56,10 +80,16 @@ describe('withRetry', () => {
     ac.abort();
     let calls = 0;
     await assert.rejects(
-      withRetry('UploadPart', () => {
-        calls += 1;
-        return Promise.reject(new AppError('ERR_NETWORK', 'reset'));
-      }, policy, { clock, random: () => 0 }, ac.signal),
+      withRetry(
+        'UploadPart',
+        () => {
+          calls += 1;
+          return Promise.reject(new AppError('ERR_NETWORK', 'reset'));
+        },
+        policy,
+        { clock, random: () => 0 },
+        ac.signal,
+      ),
       (e) => e instanceof AppError && e.code === 'ERR_CANCELLED',
     );
     assert.equal(calls, 1);

@@ -32,23 +32,29 @@ interface SdkErrorShape {
 }
 
 const where = (c: RequestContext): string => c.endpoint || 'AWS S3';
-const obj = (c: RequestContext): string => (c.key === undefined ? `s3://${c.bucket}` : `s3://${c.bucket}/${c.key}`);
+const obj = (c: RequestContext): string =>
+  c.key === undefined ? `s3://${c.bucket}` : `s3://${c.bucket}/${c.key}`;
 
 const SERVER_CODES: Readonly<Record<string, Row>> = {
   InvalidAccessKeyId: {
     code: 'ERR_S3_UNKNOWN_ACCESS_KEY',
     cause: (c) => `the access key is not known to ${where(c)} (InvalidAccessKeyId)`,
-    hint: () => 'check the credentials: the access key ID (AWS_ACCESS_KEY_ID, the profile, or --access-key) must exist on this endpoint',
+    hint: () =>
+      'check the credentials: the access key ID (AWS_ACCESS_KEY_ID or the profile) must exist on this endpoint',
   },
   SignatureDoesNotMatch: {
     code: 'ERR_S3_SIGNATURE_MISMATCH',
-    cause: (c) => `${where(c)} rejected the request signature: the secret key does not match the access key (SignatureDoesNotMatch)`,
-    hint: () => 'check the secret access key (AWS_SECRET_ACCESS_KEY or the profile); a proxy that rewrites requests can also cause this',
+    cause: (c) =>
+      `${where(c)} rejected the request signature: the secret key does not match the access key (SignatureDoesNotMatch)`,
+    hint: () =>
+      'check the secret access key (AWS_SECRET_ACCESS_KEY or the profile); a proxy that rewrites requests can also cause this',
   },
   AccessDenied: {
     code: 'ERR_S3_ACCESS_DENIED',
-    cause: (c) => `access denied: these credentials may not ${c.operation} on ${obj(c)} (AccessDenied)`,
-    hint: () => 'grant the credentials s3:PutObject, s3:GetObject, s3:ListBucket, s3:ListBucketMultipartUploads, s3:AbortMultipartUpload on the bucket, or use other credentials',
+    cause: (c) =>
+      `access denied: these credentials may not ${c.operation} on ${obj(c)} (AccessDenied)`,
+    hint: () =>
+      'grant the credentials s3:PutObject, s3:GetObject, s3:ListBucket, s3:ListBucketMultipartUploads, s3:AbortMultipartUpload on the bucket, or use other credentials',
   },
   NoSuchBucket: {
     code: 'ERR_S3_NO_SUCH_BUCKET',
@@ -57,17 +63,21 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
   },
   PermanentRedirect: {
     code: 'ERR_S3_WRONG_REGION',
-    cause: (c, e) => `the bucket "${c.bucket}" is in ${e.region ?? 'another region'}, not ${c.region ?? 'the configured one'} (PermanentRedirect)`,
-    hint: (_c, e) => `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION)`,
+    cause: (c, e) =>
+      `the bucket "${c.bucket}" is in ${e.region ?? 'another region'}, not ${c.region ?? 'the configured one'} (PermanentRedirect)`,
+    hint: (_c, e) =>
+      `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION)`,
   },
   AuthorizationHeaderMalformed: {
     code: 'ERR_S3_WRONG_REGION',
-    cause: (c, e) => `the request was signed for the wrong region (${c.region ?? 'unset'}): ${e.message}`,
+    cause: (c, e) =>
+      `the request was signed for the wrong region (${c.region ?? 'unset'}): ${e.message}`,
     hint: () => "set the bucket's region with --region or AWS_REGION",
   },
   RequestTimeTooSkewed: {
     code: 'ERR_S3_CLOCK_SKEW',
-    cause: (c) => `${where(c)} says this machine's clock is too far from its own (RequestTimeTooSkewed)`,
+    cause: (c) =>
+      `${where(c)} says this machine's clock is too far from its own (RequestTimeTooSkewed)`,
     hint: () => 'synchronise the system clock (NTP)',
   },
   SlowDown: transientRow('ERR_S3_THROTTLED', 'asks us to slow down (503 SlowDown)'),
@@ -75,8 +85,14 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
   TooManyRequests: transientRow('ERR_S3_THROTTLED', 'has too many requests (429)'),
   Throttling: transientRow('ERR_S3_THROTTLED', 'throttles us'),
   InternalError: transientRow('ERR_S3_SERVER', 'had an internal error (500)'),
-  RequestTimeout: transientRow('ERR_S3_TIMEOUT', 'timed out waiting for the request body (RequestTimeout)'),
-  BadDigest: transientRow('ERR_S3_BAD_DIGEST', 'received bytes whose MD5 differs from Content-MD5 (BadDigest): they were damaged on the way'),
+  RequestTimeout: transientRow(
+    'ERR_S3_TIMEOUT',
+    'timed out waiting for the request body (RequestTimeout)',
+  ),
+  BadDigest: transientRow(
+    'ERR_S3_BAD_DIGEST',
+    'received bytes whose MD5 differs from Content-MD5 (BadDigest): they were damaged on the way',
+  ),
   NoSuchUpload: {
     code: 'ERR_S3_UPLOAD_GONE',
     cause: (c) => `the multipart upload of ${obj(c)} no longer exists (NoSuchUpload)`,
@@ -94,7 +110,8 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
   },
   PreconditionFailed: {
     code: 'ERR_S3_PRECONDITION_FAILED',
-    cause: (c) => `${obj(c)} already exists and the overwrite policy forbids replacing it (412 PreconditionFailed)`,
+    cause: (c) =>
+      `${obj(c)} already exists and the overwrite policy forbids replacing it (412 PreconditionFailed)`,
     hint: () => 'choose another key or overwrite policy',
   },
   InvalidPart: invalidPartRow('InvalidPart'),
@@ -105,7 +122,8 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
 function transientRow(code: ErrorCode, what: string): Row {
   return {
     code,
-    cause: (c, e) => `${where(c)} ${what} during ${c.operation}${e.message ? `: ${e.message}` : ''}`,
+    cause: (c, e) =>
+      `${where(c)} ${what} during ${c.operation}${e.message ? `: ${e.message}` : ''}`,
     hint: () => 'temporary: s3ferry retries with backoff',
   };
 }
@@ -119,9 +137,22 @@ function invalidPartRow(name: string): Row {
 }
 
 /** Node socket errors that mean "could not connect at all". */
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 /** Node socket errors that mean "the connection broke". */
-const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
 
 function shape(err: unknown): SdkErrorShape {
   const e = (err ?? {}) as Record<string, unknown>;
@@ -141,7 +172,8 @@ function shape(err: unknown): SdkErrorShape {
 function networkCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (CONNECT_CODES.has(code) || NETWORK_CODES.has(code))) return code;
+    if (typeof code === 'string' && (CONNECT_CODES.has(code) || NETWORK_CODES.has(code)))
+      return code;
   }
   return undefined;
 }
@@ -149,29 +181,45 @@ function networkCode(err: unknown): string | undefined {
 /** Turns anything an S3 call threw into an AppError with cause and fix. */
 export function classifyS3Error(err: unknown, context: RequestContext): AppError {
   if (err instanceof AppError) return err;
-  if (isAbortError(err)) return new AppError('ERR_CANCELLED', `${context.operation} cancelled`, { cause: err });
+  if (isAbortError(err))
+    return new AppError('ERR_CANCELLED', `${context.operation} cancelled`, { cause: err });
   const e = shape(err);
   const build = (row: Row): AppError =>
-    new AppError(row.code, row.cause(context, e), { hint: row.hint(context, e), cause: err, details: { operation: context.operation, s3Code: e.code } });
+    new AppError(row.code, row.cause(context, e), {
+      hint: row.hint(context, e),
+      cause: err,
+      details: { operation: context.operation, s3Code: e.code },
+    });
 
   const row = SERVER_CODES[e.code] ?? SERVER_CODES[e.name];
   if (row !== undefined) return build(row);
   const net = networkCode(err);
   if (net !== undefined) return networkError(net, context, err);
   if (e.name === 'TimeoutError' || /timed? ?out/i.test(e.message)) {
-    return new AppError('ERR_S3_TIMEOUT', `no answer from ${where(context)} in time during ${context.operation}`, {
-      hint: 'temporary: s3ferry retries; if it persists check the network or raise the request timeout',
-      cause: err,
-    });
+    return new AppError(
+      'ERR_S3_TIMEOUT',
+      `no answer from ${where(context)} in time during ${context.operation}`,
+      {
+        hint: 'temporary: s3ferry retries; if it persists check the network or raise the request timeout',
+        cause: err,
+      },
+    );
   }
   if (e.name === 'CredentialsProviderError' || /Could not load credentials/i.test(e.message)) {
-    return new AppError('ERR_S3_NO_CREDENTIALS', 'no AWS credentials were found (environment, shared config files, SSO, or instance/container role)', {
-      hint: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE or --profile, or give keys explicitly',
-      cause: err,
-    });
+    return new AppError(
+      'ERR_S3_NO_CREDENTIALS',
+      'no AWS credentials were found (environment, shared config files, SSO, or instance/container role)',
+      {
+        hint: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile with AWS_PROFILE or --profile',
+        cause: err,
+      },
+    );
   }
   if (/Region is missing/i.test(e.message)) {
-    return new AppError('ERR_S3_WRONG_REGION', 'no region is configured', { hint: 'set --region or AWS_REGION', cause: err });
+    return new AppError('ERR_S3_WRONG_REGION', 'no region is configured', {
+      hint: 'set --region or AWS_REGION',
+      cause: err,
+    });
   }
   return byStatus(e, context, err);
 }
@@ -180,17 +228,25 @@ function networkError(code: string, context: RequestContext, err: unknown): AppE
   if (CONNECT_CODES.has(code)) {
     // Whether this is a configuration error (never reachable) or an outage is the caller's call:
     // a probe before any upload treats it as fatal, a transfer in progress as transient.
-    return new AppError('ERR_S3_ENDPOINT_UNREACHABLE', `cannot connect to ${where(context)} (${code})`, {
-      hint: 'check the endpoint URL (--endpoint-url), that the server runs, and the network or proxy between',
+    return new AppError(
+      'ERR_S3_ENDPOINT_UNREACHABLE',
+      `cannot connect to ${where(context)} (${code})`,
+      {
+        hint: 'check the endpoint URL (--endpoint-url), that the server runs, and the network or proxy between',
+        cause: err,
+        details: { operation: context.operation, s3Code: code },
+      },
+    );
+  }
+  return new AppError(
+    'ERR_NETWORK',
+    `the connection to ${where(context)} broke during ${context.operation} (${code})`,
+    {
+      hint: 'temporary: s3ferry retries with backoff',
       cause: err,
       details: { operation: context.operation, s3Code: code },
-    });
-  }
-  return new AppError('ERR_NETWORK', `the connection to ${where(context)} broke during ${context.operation} (${code})`, {
-    hint: 'temporary: s3ferry retries with backoff',
-    cause: err,
-    details: { operation: context.operation, s3Code: code },
-  });
+    },
+  );
 }
 
 function byStatus(e: SdkErrorShape, context: RequestContext, err: unknown): AppError {
@@ -198,39 +254,62 @@ function byStatus(e: SdkErrorShape, context: RequestContext, err: unknown): AppE
   const details = { operation: context.operation, s3Code: e.code, httpStatus: status };
   const label = `${e.code || e.name || 'error'}${status ? ` ${status}` : ''}`;
   if (status === 429 || status >= 500) {
-    return new AppError(status === 429 || status === 503 ? 'ERR_S3_THROTTLED' : 'ERR_S3_SERVER', `${where(context)} answered ${label} to ${context.operation}`, {
-      hint: 'temporary: s3ferry retries with backoff',
-      cause: err,
-      details,
-    });
+    return new AppError(
+      status === 429 || status === 503 ? 'ERR_S3_THROTTLED' : 'ERR_S3_SERVER',
+      `${where(context)} answered ${label} to ${context.operation}`,
+      {
+        hint: 'temporary: s3ferry retries with backoff',
+        cause: err,
+        details,
+      },
+    );
   }
   // HEAD answers carry no body, so only the status tells.
   if (status === 404) {
-    return new AppError('ERR_S3_NOT_FOUND', `${obj(context)} was not found at ${where(context)} (${label})`, { hint: 'check the bucket and key', cause: err, details });
+    return new AppError(
+      'ERR_S3_NOT_FOUND',
+      `${obj(context)} was not found at ${where(context)} (${label})`,
+      { hint: 'check the bucket and key', cause: err, details },
+    );
   }
   if (status === 403) {
-    return new AppError('ERR_S3_ACCESS_DENIED', `${where(context)} refused ${context.operation} on ${obj(context)} (403 Forbidden)`, {
-      hint: 'check the credentials and that they may write to this bucket',
-      cause: err,
-      details,
-    });
+    return new AppError(
+      'ERR_S3_ACCESS_DENIED',
+      `${where(context)} refused ${context.operation} on ${obj(context)} (403 Forbidden)`,
+      {
+        hint: 'check the credentials and that they may write to this bucket',
+        cause: err,
+        details,
+      },
+    );
   }
   if (status === 301) return build301(context, e, err);
   if (status >= 400) {
-    return new AppError('ERR_S3_BAD_REQUEST', `${where(context)} refused ${context.operation} on ${obj(context)}: ${label}: ${e.message}`, {
-      hint: 'the store does not accept this request; check the key, the settings and the store’s documentation',
+    return new AppError(
+      'ERR_S3_BAD_REQUEST',
+      `${where(context)} refused ${context.operation} on ${obj(context)}: ${label}: ${e.message}`,
+      {
+        hint: 'the store does not accept this request; check the key, the settings and the store’s documentation',
+        cause: err,
+        details,
+      },
+    );
+  }
+  return new AppError(
+    'ERR_NETWORK',
+    `${context.operation} to ${where(context)} failed: ${e.message}`,
+    {
+      hint: 'temporary: s3ferry retries with backoff',
       cause: err,
       details,
-    });
-  }
-  return new AppError('ERR_NETWORK', `${context.operation} to ${where(context)} failed: ${e.message}`, {
-    hint: 'temporary: s3ferry retries with backoff',
-    cause: err,
-    details,
-  });
+    },
+  );
 }
 
 function build301(context: RequestContext, e: SdkErrorShape, err: unknown): AppError {
   const row = SERVER_CODES.PermanentRedirect;
-  return new AppError('ERR_S3_WRONG_REGION', row?.cause(context, e) ?? 'wrong region', { hint: row?.hint(context, e) ?? 'set --region', cause: err });
+  return new AppError('ERR_S3_WRONG_REGION', row?.cause(context, e) ?? 'wrong region', {
+    hint: row?.hint(context, e) ?? 'set --region',
+    cause: err,
+  });
 }

@@ -56,7 +56,8 @@ export function bypassesProxy(host: string, noProxy: readonly string[]): boolean
 
 function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
   const maxSockets = settings.maxSockets ?? 64;
-  const host = settings.endpoint === undefined ? 'amazonaws.com' : new URL(settings.endpoint).hostname;
+  const host =
+    settings.endpoint === undefined ? 'amazonaws.com' : new URL(settings.endpoint).hostname;
   const useProxy = settings.proxy !== undefined && !bypassesProxy(host, settings.noProxy ?? []);
   const agentOptions = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
   const httpAgent = useProxy
@@ -80,7 +81,8 @@ function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
 export function buildS3Client(settings: S3ConnectionSettings): S3Client {
   const custom = settings.endpoint !== undefined;
   const mode = settings.checksumMode ?? 'auto';
-  const checksum = mode === 'when-supported' || (mode === 'auto' && !custom) ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
+  const checksum =
+    mode === 'when-supported' || (mode === 'auto' && !custom) ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
   const config: S3ClientConfig = {
     maxAttempts: 1,
     requestHandler: makeHandler(settings),

@@ -89,14 +89,29 @@ export class S3ObjectTarget implements ObjectTarget {
     return { etag: normalizeEtag(out.ETag) };
   }
 
-  async createMultipartUpload(key: string, options: WriteOptions, signal?: AbortSignal): Promise<string> {
+  async createMultipartUpload(
+    key: string,
+    options: WriteOptions,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const out = await this.#call('CreateMultipartUpload', key, () =>
-      this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ...writeParams(options) }), opts(signal)),
+      this.#client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...writeParams(options),
+        }),
+        opts(signal),
+      ),
     );
     if (out.UploadId === undefined || out.UploadId === '') {
-      throw new AppError('ERR_S3_BAD_REQUEST', `${this.description} returned no UploadId for ${key}`, {
-        hint: 'the store does not support multipart uploads; raise the multipart threshold',
-      });
+      throw new AppError(
+        'ERR_S3_BAD_REQUEST',
+        `${this.description} returned no UploadId for ${key}`,
+        {
+          hint: 'the store does not support multipart uploads; raise the multipart threshold',
+        },
+      );
     }
     return out.UploadId;
   }
@@ -125,12 +140,18 @@ export class S3ObjectTarget implements ObjectTarget {
     for (;;) {
       const out = await this.#uploadCall('ListParts', key, () =>
         this.#client.send(
-          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, ...(marker === undefined ? {} : { PartNumberMarker: marker }) }),
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+          }),
           opts(signal),
         ),
       );
       for (const p of out.Parts ?? []) {
-        if (p.PartNumber !== undefined) parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: normalizeEtag(p.ETag) });
+        if (p.PartNumber !== undefined)
+          parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: normalizeEtag(p.ETag) });
       }
       if (out.IsTruncated !== true || out.NextPartNumberMarker === undefined) break;
       marker = out.NextPartNumberMarker;
@@ -150,7 +171,9 @@ export class S3ObjectTarget implements ObjectTarget {
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) },
+          MultipartUpload: {
+            Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })),
+          },
         }),
         opts(signal),
       ),
@@ -161,7 +184,10 @@ export class S3ObjectTarget implements ObjectTarget {
   async abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.#uploadCall('AbortMultipartUpload', key, () =>
-        this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), opts(signal)),
+        this.#client.send(
+          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+          opts(signal),
+        ),
       );
     } catch (err) {
       if (!isAppError(err, 'ERR_S3_UPLOAD_GONE')) throw err;
@@ -173,11 +199,18 @@ export class S3ObjectTarget implements ObjectTarget {
     try {
       return await this.#call(operation, key, run);
     } catch (err) {
-      if (isAppError(err, 'ERR_S3_NOT_FOUND') || (isAppError(err) && err.details.s3Code === 'NoSuchKey')) {
-        throw new AppError('ERR_S3_UPLOAD_GONE', `the multipart upload of s3://${this.bucket}/${key} no longer exists`, {
-          hint: 'it was completed or aborted elsewhere; s3ferry starts the file afresh',
-          cause: err,
-        });
+      if (
+        isAppError(err, 'ERR_S3_NOT_FOUND') ||
+        (isAppError(err) && err.details.s3Code === 'NoSuchKey')
+      ) {
+        throw new AppError(
+          'ERR_S3_UPLOAD_GONE',
+          `the multipart upload of s3://${this.bucket}/${key} no longer exists`,
+          {
+            hint: 'it was completed or aborted elsewhere; s3ferry starts the file afresh',
+            cause: err,
+          },
+        );
       }
       throw err;
     }
@@ -201,7 +234,11 @@ export class S3ObjectTarget implements ObjectTarget {
       );
       for (const u of out.Uploads ?? []) {
         if (u.Key !== undefined && u.UploadId !== undefined) {
-          uploads.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 });
+          uploads.push({
+            key: u.Key,
+            uploadId: u.UploadId,
+            initiated: u.Initiated?.getTime() ?? 0,
+          });
         }
       }
       if (out.IsTruncated !== true) break;
@@ -238,12 +275,19 @@ export class S3ObjectTarget implements ObjectTarget {
       // body names the cause (InvalidAccessKeyId, SignatureDoesNotMatch, NoSuchBucket, …).
       if (!isAppError(err, 'ERR_S3_ACCESS_DENIED', 'ERR_S3_NOT_FOUND')) throw err;
       await this.#call('ListObjectsV2', undefined, () =>
-        this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }), opts(signal)),
+        this.#client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }),
+          opts(signal),
+        ),
       );
       if (isAppError(err, 'ERR_S3_NOT_FOUND')) {
-        throw new AppError('ERR_S3_NO_SUCH_BUCKET', `the bucket "${this.bucket}" does not exist at ${this.endpoint || 'AWS S3'}`, {
-          hint: 'create the bucket, or correct the bucket name in --to s3://BUCKET',
-        });
+        throw new AppError(
+          'ERR_S3_NO_SUCH_BUCKET',
+          `the bucket "${this.bucket}" does not exist at ${this.endpoint || 'AWS S3'}`,
+          {
+            hint: 'create the bucket, or correct the bucket name in --to s3://BUCKET',
+          },
+        );
       }
     }
   }
@@ -253,9 +297,14 @@ export class S3ObjectTarget implements ObjectTarget {
    * Only the access key ID leaves this method, never the secret.
    */
   async credentials(): Promise<{ accessKeyId: string; source: string }> {
-    const creds = await this.#call('ResolveCredentials', undefined, () => this.#client.config.credentials());
+    const creds = await this.#call('ResolveCredentials', undefined, () =>
+      this.#client.config.credentials(),
+    );
     const tracked = Object.keys((creds as { $source?: Record<string, string> }).$source ?? {});
-    const source = tracked.length > 0 ? tracked.join(', ').toLowerCase().replace(/_/g, ' ') : 'the AWS credential chain';
+    const source =
+      tracked.length > 0
+        ? tracked.join(', ').toLowerCase().replace(/_/g, ' ')
+        : 'the AWS credential chain';
     return { accessKeyId: creds.accessKeyId, source };
   }
 
@@ -287,7 +336,9 @@ function writeParams(options: WriteOptions): {
   return {
     ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
     ...(options.metadata === undefined ? {} : { Metadata: { ...options.metadata } }),
-    ...(options.storageClass === undefined ? {} : { StorageClass: options.storageClass as StorageClass }),
+    ...(options.storageClass === undefined
+      ? {}
+      : { StorageClass: options.storageClass as StorageClass }),
     ...(options.sse === undefined ? {} : { ServerSideEncryption: options.sse.mode }),
     ...(options.sse?.kmsKeyId === undefined ? {} : { SSEKMSKeyId: options.sse.kmsKeyId }),
     ...(options.tagging === undefined ? {} : { Tagging: options.tagging }),

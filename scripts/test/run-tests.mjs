@@ -1,0 +1,266 @@
+#!/usr/bin/env node
+// run-tests.mjs - `npm test` (after `tsc -b`): starts the real S3 servers the tests talk to, then runs
+// `node --test` over the compiled test files.
+//
+//   npm test                                   all dist/test/**/*.test.js
+//   npm test -- dist/test/e2e/foo.test.js      only that file (also: test/e2e/foo.test.ts, a folder,
+//                                              or any part of a path, e.g. `npm test -- e2e/foo`)
+//   npm test -- --test-name-pattern=resume     arguments starting with '-' go to `node --test`
+//
+// Servers (all on 127.0.0.1):
+//   Ceph RGW  always: scripts/s3/start-rgw.sh, RGW_DIR=/tmp/s3ferry-rgw-test, RGW_PORT=7480 (both
+//             overridable); exported to the tests as S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY/S3_REGION.
+//   Swift     when CI is set or S3FERRY_TEST_SWIFT=1: scripts/s3/start-swift.sh, port 8080, exported as
+//             SWIFT_S3_ENDPOINT/SWIFT_S3_ACCESS_KEY/SWIFT_S3_SECRET_KEY/SWIFT_S3_REGION.
+// They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh).
+// Exits with node --test's exit code.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DIST_TEST = path.join(ROOT, 'dist', 'test');
+const START_TIMEOUT_MS = 15 * 60_000; // a first run on a clean machine apt-get installs Ceph/Swift
+
+const truthy = (v) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+const CI = truthy(process.env.CI);
+const WITH_SWIFT = CI || process.env.S3FERRY_TEST_SWIFT === '1';
+const RGW_DIR = process.env.RGW_DIR || '/tmp/s3ferry-rgw-test';
+const RGW_PORT = process.env.RGW_PORT || '7480';
+const SWIFT_DIR = process.env.SWIFT_DIR || '/tmp/s3ferry-swift-test';
+const SWIFT_PORT = process.env.SWIFT_PORT || '8080';
+
+const say = (msg) => process.stderr.write(`run-tests: ${msg}\n`);
+
+// ---------- test files ----------
+
+function walk(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (entry.isFile() && entry.name.endsWith('.test.js')) out.push(full);
+  }
+  return out;
+}
+
+/** dist/test/**\/*.test.js whose source test/**\/*.test.ts still exists (tsc -b never deletes outputs). */
+function allTestFiles() {
+  const files = [];
+  for (const file of walk(DIST_TEST).sort()) {
+    const source = path.join(ROOT, 'test', path.relative(DIST_TEST, file)).replace(/\.js$/, '.ts');
+    if (existsSync(source)) files.push(file);
+    else
+      say(
+        `skipping ${path.relative(ROOT, file)}: its source ${path.relative(ROOT, source)} is gone`,
+      );
+  }
+  return files;
+}
+
+/** Maps one filter argument to test files: a file, a folder, a .ts source, or part of a path. */
+function select(arg, all) {
+  const bases = [process.env.INIT_CWD || process.cwd(), ROOT];
+  const candidates = [];
+  for (const base of bases) {
+    const abs = path.resolve(base, arg);
+    candidates.push(abs);
+    const rel = path.relative(ROOT, abs);
+    if (rel.startsWith(`test${path.sep}`) && rel.endsWith('.ts')) {
+      candidates.push(path.join(ROOT, 'dist', rel.replace(/\.ts$/, '.js')));
+    }
+  }
+  for (const c of candidates) {
+    if (!existsSync(c)) continue;
+    if (statSync(c).isDirectory()) return all.filter((f) => f.startsWith(c + path.sep));
+    if (c.endsWith('.js')) return [c];
+  }
+  const needle = arg.replace(/\.ts$/, '').replace(/\.js$/, '');
+  return all.filter((f) => path.relative(ROOT, f).includes(needle));
+}
+
+// ---------- servers ----------
+
+/** The scripts read S3_ACCESS_KEY etc. as the keys to create: never hand them the caller's. */
+function scriptEnv(extra) {
+  const env = { ...process.env, ...extra };
+  for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION', 'S3_BUCKET'])
+    delete env[key];
+  return env;
+}
+
+function runScript(script, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn('bash', [path.join(ROOT, 'scripts', 's3', script), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+      // show the scripts' own progress lines live (installing, ready after N s); keep the rest for errors
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines)
+        if (/^\[start-(rgw|swift) /.test(line) && !/ERROR:/.test(line)) say(line);
+    });
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${START_TIMEOUT_MS / 1000} s)\n`;
+      child.kill('SIGKILL');
+    }, START_TIMEOUT_MS);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: `${stderr}\n${err.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? `signal ${signal}`, stdout, stderr });
+    });
+  });
+}
+
+function parseInfo(stdout) {
+  const vars = {};
+  for (const line of stdout.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) vars[m[1]] = m[2];
+  }
+  return vars;
+}
+
+function logTails(dir) {
+  const logDir = path.join(dir, 'log');
+  if (!existsSync(logDir)) return '';
+  return readdirSync(logDir)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => {
+      const text = readFileSync(path.join(logDir, f), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-15)
+        .join('\n');
+      return `--- tail ${path.join(logDir, f)}\n${text}`;
+    })
+    .join('\n');
+}
+
+async function startServer(label, script, env, dir) {
+  const t0 = Date.now();
+  const r = await runScript(script, [], env);
+  const info = parseInfo(r.stdout);
+  if (r.code !== 0 || !info.S3_ENDPOINT || !info.S3_ACCESS_KEY || !info.S3_SECRET_KEY) {
+    // the tail of the script's output (its die() appends the daemons' log tails), else of the logs,
+    // then one clear line last, where a CI log is read from
+    const lines = r.stderr.trimEnd().split('\n');
+    const reason = lines.find((l) => /\] ERROR: /.test(l))?.replace(/^.*\] ERROR: /, '');
+    const tail = r.stderr.includes('--- tail')
+      ? lines.slice(-60).join('\n')
+      : `${lines.slice(-20).join('\n')}\n${logTails(dir)}`;
+    process.stderr.write(`${tail.trim() || '(no output)'}\n`);
+    say(
+      `ERROR: ${label} failed to start: ${reason ?? `scripts/s3/${script} exited ${r.code}`} ` +
+        `(scripts/s3/${script}, logs in ${dir}/log; its output and log tails are above)`,
+    );
+    return undefined;
+  }
+  say(`${label} ready at ${info.S3_ENDPOINT} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return info;
+}
+
+async function stopServers() {
+  await runScript('stop-rgw.sh', ['--purge'], scriptEnv({ RGW_DIR }));
+  if (WITH_SWIFT) await runScript('stop-swift.sh', [], scriptEnv({ SWIFT_DIR }));
+}
+
+// ---------- main ----------
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const nodeArgs = argv.filter((a) => a.startsWith('-'));
+  const filters = argv.filter((a) => !a.startsWith('-'));
+
+  const all = allTestFiles();
+  let files = all;
+  if (filters.length > 0) {
+    const chosen = new Set();
+    for (const f of filters) {
+      const matched = select(f, all);
+      if (matched.length === 0) {
+        say(`ERROR: no test file matches '${f}' (compiled tests live in dist/test/**/*.test.js)`);
+        return 1;
+      }
+      for (const m of matched) chosen.add(m);
+    }
+    files = [...chosen];
+  }
+  if (files.length === 0) {
+    say('ERROR: no test files in dist/test (did `tsc -b` run?)');
+    return 1;
+  }
+
+  const [rgw, swift] = await Promise.all([
+    startServer('Ceph RGW', 'start-rgw.sh', scriptEnv({ RGW_DIR, RGW_PORT }), RGW_DIR),
+    WITH_SWIFT
+      ? startServer(
+          'Swift s3api',
+          'start-swift.sh',
+          scriptEnv({ SWIFT_DIR, SWIFT_PORT }),
+          SWIFT_DIR,
+        )
+      : Promise.resolve(null),
+  ]);
+  if (rgw === undefined || swift === undefined) {
+    if (CI) await stopServers();
+    return 1;
+  }
+
+  const env = { ...process.env };
+  env.S3_ENDPOINT = rgw.S3_ENDPOINT;
+  env.S3_ACCESS_KEY = rgw.S3_ACCESS_KEY;
+  env.S3_SECRET_KEY = rgw.S3_SECRET_KEY;
+  env.S3_REGION = rgw.S3_REGION || 'us-east-1';
+  env.RGW_DIR = RGW_DIR;
+  env.RGW_PORT = RGW_PORT;
+  for (const key of [
+    'SWIFT_S3_ENDPOINT',
+    'SWIFT_S3_ACCESS_KEY',
+    'SWIFT_S3_SECRET_KEY',
+    'SWIFT_S3_REGION',
+  ])
+    delete env[key];
+  if (swift) {
+    env.SWIFT_S3_ENDPOINT = swift.S3_ENDPOINT;
+    env.SWIFT_S3_ACCESS_KEY = swift.S3_ACCESS_KEY;
+    env.SWIFT_S3_SECRET_KEY = swift.S3_SECRET_KEY;
+    env.SWIFT_S3_REGION = swift.S3_REGION || 'us-east-1';
+  }
+
+  const args = ['--test', '--test-concurrency=2', '--test-timeout=600000', ...nodeArgs, ...files];
+  say(`node --test over ${files.length} file(s)`);
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'inherit' });
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code = await new Promise((resolve) => {
+    child.on('error', (err) => {
+      say(`ERROR: could not run node --test: ${err.message}`);
+      resolve(1);
+    });
+    child.on('exit', (c, signal) => resolve(c ?? 128 + (constants.signals[signal] ?? 0)));
+  });
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+
+  if (CI) await stopServers();
+  return code;
+}
+
+process.exitCode = await main();
