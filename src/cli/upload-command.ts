@@ -16,6 +16,7 @@ import type { WriteOptions } from '../target/object-target.js';
 import { BandwidthLimiter } from '../transfer/bandwidth-limiter.js';
 import { BufferPool } from '../transfer/buffer-pool.js';
 import { FileUploader } from '../transfer/file-uploader.js';
+import { withRetry } from '../transfer/retry.js';
 import { Semaphore } from '../transfer/semaphore.js';
 import {
   DEFAULT_BACKOFF_POLICY,
@@ -38,6 +39,9 @@ import { expandPaths, type FileToUpload } from './expand-paths.js';
 import { exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { checkKey } from './s3-url.js';
+
+/** Uniform in [0, 1) for retry jitter. */
+const jitter = (): number => randomInt(0, 1_000_000) / 1_000_000;
 
 interface UploadOptions extends CommonOptions {
   partSize: string;
@@ -169,9 +173,14 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
     const files = await expandPaths(paths, common.url.prefix);
     journal = await openJournal(common.journalPath);
     target = buildTarget(common, { maxSockets: Math.max(16, settings.partConcurrency * 2) });
-    await target.probe(controller.signal).catch((err: unknown) => {
-      throw toAppError(err);
-    });
+    const probeTarget = target;
+    await withRetry(
+      'HeadBucket',
+      () => probeTarget.probe(controller.signal),
+      { ...settings.retry, retryUnreachable: false },
+      { clock: systemClock, random: jitter },
+      controller.signal,
+    );
     const mode: OutputMode = common.json ? 'json' : common.env.isTerminal ? 'tty' : 'plain';
     const totalBytes = await sumSizes(files);
     const reporter = new ProgressReporter({
@@ -188,7 +197,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
         journal,
         fs: nodeFileSystem,
         clock: systemClock,
-        random: () => randomInt(0, 1_000_000) / 1_000_000,
+        random: jitter,
         slots: new Semaphore(settings.partConcurrency),
         buffers: new BufferPool(settings.partConcurrency),
         ...(bwlimit === undefined

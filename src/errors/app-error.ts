@@ -55,7 +55,12 @@ export function isAppError(err: unknown, ...codes: ErrorCode[]): err is AppError
 /** Wraps anything thrown into an AppError; AppErrors pass through unchanged. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (isAbortError(err)) return new AppError('ERR_CANCELLED', 'cancelled', { cause: err });
+  if (isAbortError(err)) {
+    return new AppError('ERR_CANCELLED', 'cancelled', {
+      cause: err,
+      hint: 'interrupted: run the same command again to resume',
+    });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new AppError('ERR_INTERNAL', `unexpected error: ${message}`, {
     cause: err,

@@ -14,6 +14,11 @@ export interface RetryPolicy {
    * Infinity retries forever (the agent's default).
    */
   readonly maxElapsedMs: number;
+  /**
+   * Retry a refused connection (an outage met mid-transfer). Off for a first contact, where it
+   * means a wrong endpoint and deserves an immediate answer.
+   */
+  readonly retryUnreachable?: boolean;
 }
 
 export interface RetryDeps {
@@ -29,8 +34,10 @@ export interface RetryDeps {
 }
 
 /** True for errors that a later attempt may not meet. */
-export function isRetryable(err: AppError): boolean {
-  return err.kind === 'transient' || err.code === 'ERR_S3_ENDPOINT_UNREACHABLE';
+export function isRetryable(err: AppError, retryUnreachable = true): boolean {
+  return (
+    err.kind === 'transient' || (retryUnreachable && err.code === 'ERR_S3_ENDPOINT_UNREACHABLE')
+  );
 }
 
 /** Runs `fn` until it succeeds, a non-retryable error occurs, or the budget runs out. */
@@ -49,7 +56,7 @@ export async function withRetry<T>(
       const err = toAppError(raw);
       if (signal?.aborted === true)
         throw new AppError('ERR_CANCELLED', `${operation} cancelled`, { cause: err });
-      if (!isRetryable(err)) throw err;
+      if (!isRetryable(err, policy.retryUnreachable ?? true)) throw err;
       const now = deps.clock.now();
       firstFailure ??= now;
       if (now - firstFailure >= policy.maxElapsedMs) {

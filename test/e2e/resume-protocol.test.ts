@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { md5HexToBase64 } from '../../src/domain/etag.js';
 import { partRange } from '../../src/domain/part-size.js';
 import { INTENT_METADATA_KEY } from '../../src/transfer/transfer-types.js';
@@ -200,6 +200,37 @@ describe('resume protocol branches', () => {
       assert.equal(result.partsReused, 1);
       assert.equal(result.partsSent, 3);
       assert.equal((await objectDigest(client, bucket.name, key)).sha256, await fileSha256(file));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a file that grows during its upload is never published torn: the upload starts afresh', async () => {
+    n += 1;
+    const file = join(tmp.path, `growing${n}.bin`);
+    await writeRandomFile(file, 30 * MIB);
+    const engine = await makeEngine(info, bucket.name, join(tmp.path, `g${n}.db`), {}, 20 * MIB);
+    const key = `grow${n}/f.bin`;
+    try {
+      const uploading = engine.uploader.upload({ path: file, key, write: {} });
+      // once the first part is in, the writer appends more
+      for (;;) {
+        const open = await engine.journal.listOpenUploads();
+        const first = open[0];
+        if (first !== undefined && (await engine.journal.listParts(first.id)).length > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await appendFile(file, Buffer.alloc(3 * MIB, 7));
+      const result = await uploading;
+      assert.ok(
+        engine.events.some((e) => e.type === 'upload.restarted'),
+        'the change was noticed',
+      );
+      assert.equal(result.size, 33 * MIB);
+      const got = await objectDigest(client, bucket.name, key);
+      assert.equal(got.size, 33 * MIB);
+      assert.equal(got.sha256, await fileSha256(file), 'the object is the whole final file');
+      assert.deepEqual(await uploadsOn(key), [], 'the abandoned upload was aborted');
     } finally {
       await engine.close();
     }

@@ -6,6 +6,7 @@ import { systemClock } from '../../src/platform/clock.js';
 import { nodeFileSystem } from '../../src/platform/node-file-system.js';
 import { buildS3Client } from '../../src/target/s3/s3-client.js';
 import { S3ObjectTarget } from '../../src/target/s3/s3-object-target.js';
+import { BandwidthLimiter } from '../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../src/transfer/buffer-pool.js';
 import { FileUploader } from '../../src/transfer/file-uploader.js';
 import { Semaphore } from '../../src/transfer/semaphore.js';
@@ -39,6 +40,7 @@ export async function makeEngine(
   bucket: string,
   journalPath: string,
   settings: Partial<TransferSettings> = {},
+  bytesPerSec?: number,
 ): Promise<Engine> {
   const target = new S3ObjectTarget({
     client: buildS3Client({
@@ -62,6 +64,9 @@ export async function makeEngine(
       random: () => randomInt(0, 1_000_000) / 1_000_000,
       slots: new Semaphore(all.partConcurrency),
       buffers: new BufferPool(all.partConcurrency),
+      ...(bytesPerSec === undefined
+        ? {}
+        : { limiter: new BandwidthLimiter({ clock: systemClock, bytesPerSec }) }),
       owner: `test:${process.pid}`,
       observer: { onEvent: (e) => events.push(e) },
     },

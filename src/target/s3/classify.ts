@@ -181,8 +181,12 @@ function networkCode(err: unknown): string | undefined {
 /** Turns anything an S3 call threw into an AppError with cause and fix. */
 export function classifyS3Error(err: unknown, context: RequestContext): AppError {
   if (err instanceof AppError) return err;
-  if (isAbortError(err))
-    return new AppError('ERR_CANCELLED', `${context.operation} cancelled`, { cause: err });
+  if (isAbortError(err)) {
+    return new AppError('ERR_CANCELLED', `${context.operation} cancelled`, {
+      cause: err,
+      hint: 'interrupted: run the same command again to resume',
+    });
+  }
   const e = shape(err);
   const build = (row: Row): AppError =>
     new AppError(row.code, row.cause(context, e), {

@@ -5,7 +5,8 @@
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -60,11 +61,14 @@ function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
     settings.endpoint === undefined ? 'amazonaws.com' : new URL(settings.endpoint).hostname;
   const useProxy = settings.proxy !== undefined && !bypassesProxy(host, settings.noProxy ?? []);
   const agentOptions = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
+  // Plain-http endpoints go through the proxy as absolute-form requests (what every forward proxy
+  // accepts); https endpoints through a CONNECT tunnel.
+  const proxy = settings.proxy ?? '';
   const httpAgent = useProxy
-    ? new HttpProxyAgent({ ...agentOptions, proxy: settings.proxy ?? '' })
+    ? new HttpProxyAgent(proxy, agentOptions)
     : new http.Agent(agentOptions);
   const httpsAgent = useProxy
-    ? new HttpsProxyAgent({ ...agentOptions, proxy: settings.proxy ?? '' })
+    ? new HttpsProxyAgent(proxy, agentOptions)
     : new https.Agent(agentOptions);
   return new NodeHttpHandler({
     httpAgent,

@@ -1,0 +1,88 @@
+/**
+ * The classification table on error shapes the SDK and Node produce (plain values built here, the
+ * SDK itself is not involved). The codes real servers send are covered against RGW and Swift in
+ * the e2e and conformance suites.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyS3Error } from '../../src/target/s3/classify.js';
+
+const ctx = {
+  operation: 'UploadPart',
+  endpoint: 'http://127.0.0.1:9',
+  bucket: 'b',
+  key: 'k',
+  region: 'us-east-1',
+};
+
+function sdkError(name: string, status: number, message = name): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: { httpStatusCode: status },
+    $fault: status >= 500 ? 'server' : 'client',
+  });
+}
+
+function sysError(code: string): Error {
+  return Object.assign(new Error(`socket ${code}`), { code });
+}
+
+describe('classifyS3Error', () => {
+  const cases: [string, unknown, string, string][] = [
+    ['503 SlowDown', sdkError('SlowDown', 503), 'ERR_S3_THROTTLED', 'transient'],
+    ['429', sdkError('TooManyRequestsException', 429), 'ERR_S3_THROTTLED', 'transient'],
+    ['500 InternalError', sdkError('InternalError', 500), 'ERR_S3_SERVER', 'transient'],
+    ['502 without a code', sdkError('Unknown', 502), 'ERR_S3_SERVER', 'transient'],
+    ['RequestTimeout', sdkError('RequestTimeout', 400), 'ERR_S3_TIMEOUT', 'transient'],
+    ['BadDigest', sdkError('BadDigest', 400), 'ERR_S3_BAD_DIGEST', 'transient'],
+    ['connection reset', sysError('ECONNRESET'), 'ERR_NETWORK', 'transient'],
+    [
+      'reset wrapped as cause',
+      Object.assign(new Error('outer'), { cause: sysError('EPIPE') }),
+      'ERR_NETWORK',
+      'transient',
+    ],
+    [
+      'socket timeout',
+      Object.assign(new Error('x'), { name: 'TimeoutError' }),
+      'ERR_S3_TIMEOUT',
+      'transient',
+    ],
+    ['refused', sysError('ECONNREFUSED'), 'ERR_S3_ENDPOINT_UNREACHABLE', 'fatal'],
+    ['unknown host', sysError('ENOTFOUND'), 'ERR_S3_ENDPOINT_UNREACHABLE', 'fatal'],
+    ['AccessDenied', sdkError('AccessDenied', 403), 'ERR_S3_ACCESS_DENIED', 'fatal'],
+    ['bare 403 (HEAD)', sdkError('403', 403), 'ERR_S3_ACCESS_DENIED', 'fatal'],
+    ['PermanentRedirect', sdkError('PermanentRedirect', 301), 'ERR_S3_WRONG_REGION', 'fatal'],
+    ['RequestTimeTooSkewed', sdkError('RequestTimeTooSkewed', 403), 'ERR_S3_CLOCK_SKEW', 'fatal'],
+    ['NoSuchUpload', sdkError('NoSuchUpload', 404), 'ERR_S3_UPLOAD_GONE', 'permanent'],
+    ['bare 404 (HEAD)', sdkError('NotFound', 404), 'ERR_S3_NOT_FOUND', 'permanent'],
+    ['EntityTooSmall', sdkError('EntityTooSmall', 400), 'ERR_S3_INVALID_PART', 'permanent'],
+    ['KeyTooLongError', sdkError('KeyTooLongError', 400), 'ERR_KEY_INVALID', 'permanent'],
+    ['unknown 400', sdkError('WeirdThing', 400), 'ERR_S3_BAD_REQUEST', 'permanent'],
+    [
+      'aborted',
+      Object.assign(new Error('aborted'), { name: 'AbortError' }),
+      'ERR_CANCELLED',
+      'cancelled',
+    ],
+  ];
+  for (const [label, err, code, kind] of cases) {
+    it(`${label} -> ${code} (${kind})`, () => {
+      const out = classifyS3Error(err, ctx);
+      assert.equal(out.code, code);
+      assert.equal(out.kind, kind);
+      assert.ok(
+        out.message.length > 10 && out.hint !== undefined && out.hint.length > 5,
+        'a cause and a fix',
+      );
+    });
+  }
+  it('names the region a bucket lives in when the store says it', () => {
+    const err = Object.assign(sdkError('PermanentRedirect', 301), {
+      $response: { headers: { 'x-amz-bucket-region': 'eu-west-3' } },
+    });
+    const out = classifyS3Error(err, ctx);
+    assert.match(out.message, /is in eu-west-3, not us-east-1/);
+    assert.match(out.hint ?? '', /set the region to eu-west-3/);
+  });
+});
