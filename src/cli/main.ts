@@ -4,6 +4,10 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT } from '../errors/codes.js';
 import { registerCleanup } from './cleanup-command.js';
+import { registerConfig } from './config-command.js';
+import { registerControl } from './control-commands.js';
+import { registerInspect } from './inspect-commands.js';
+import { registerRun } from './run-command.js';
 import { registerDoctor } from './doctor-command.js';
 import { registerUpload } from './upload-command.js';
 
@@ -39,8 +43,12 @@ const program = new Command('s3ferry')
     // commander's own usage errors (unknown option, missing argument) get the documented code
     process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
   });
+registerRun(program);
 registerUpload(program);
 registerDoctor(program);
 registerCleanup(program);
+registerInspect(program);
+registerControl(program);
+registerConfig(program);
 
 await program.parseAsync(process.argv);

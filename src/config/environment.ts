@@ -53,3 +53,43 @@ export function readEnvironment(
     isTerminal: stderrIsTTY && env.TERM !== 'dumb',
   };
 }
+
+/**
+ * The configuration overrides the environment may supply (raw text: config/load.ts converts and
+ * validates them with the schema, naming the variable in any error). Absent or blank variables are
+ * left out.
+ */
+export interface ConfigEnvironment {
+  /** S3FERRY_CONFIG: the configuration file to read when none is given on the command line. */
+  readonly configFile?: string;
+  /** S3FERRY_JOURNAL: overrides `journal`. */
+  readonly journal?: string;
+  /** S3FERRY_API_HOST: overrides `api.host`. */
+  readonly apiHost?: string;
+  /** S3FERRY_API_PORT: overrides `api.port`. */
+  readonly apiPort?: string;
+  /** S3FERRY_API_TOKEN: overrides `api.token` (keeps the secret out of the file). */
+  readonly apiToken?: string;
+  /** S3FERRY_LOG_LEVEL: overrides `log.level`. */
+  readonly logLevel?: string;
+}
+
+/** The environment variable behind each {@link ConfigEnvironment} field, for error messages. */
+export const CONFIG_ENVIRONMENT_VARIABLES = {
+  configFile: 'S3FERRY_CONFIG',
+  journal: 'S3FERRY_JOURNAL',
+  apiHost: 'S3FERRY_API_HOST',
+  apiPort: 'S3FERRY_API_PORT',
+  apiToken: 'S3FERRY_API_TOKEN',
+  logLevel: 'S3FERRY_LOG_LEVEL',
+} as const satisfies Record<keyof ConfigEnvironment, string>;
+
+/** Reads the S3FERRY_* variables that override the configuration file. */
+export function readConfigEnvironment(env: NodeJS.ProcessEnv = process.env): ConfigEnvironment {
+  const out: Partial<Record<keyof ConfigEnvironment, string>> = {};
+  for (const [field, variable] of Object.entries(CONFIG_ENVIRONMENT_VARIABLES)) {
+    const value = nonEmpty(env[variable]);
+    if (value !== undefined) out[field as keyof ConfigEnvironment] = value;
+  }
+  return out;
+}

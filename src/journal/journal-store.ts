@@ -193,6 +193,8 @@ export interface JournalStore {
   getUpload(id: number): Promise<UploadRecord | undefined>;
   /** The newest open upload (intent/active/completed) for this destination, if any. */
   findOpenUpload(destination: Destination): Promise<UploadRecord | undefined>;
+  /** The newest upload of this destination in any state (open, verified, aborted, failed), if any. */
+  findLatestUpload(destination: Destination): Promise<UploadRecord | undefined>;
   /** All open uploads, optionally for one endpoint+bucket, oldest first. */
   listOpenUploads(filter?: { endpoint: string; bucket: string }): Promise<UploadRecord[]>;
   /** True when some upload (any state) in the journal has this UploadId. */
@@ -204,8 +206,12 @@ export interface JournalStore {
   /** Newest first; `beforeId` pages backwards. */
   listEvents(query: { limit: number; beforeId?: number }): Promise<EventRecord[]>;
   addHistory(entry: HistoryEntry): Promise<HistoryRecord>;
-  /** Newest first. */
-  listHistory(query: { limit: number; offset?: number }): Promise<HistoryRecord[]>;
+  /** Newest first; only the uploads of one source file when `sourcePath` is given. */
+  listHistory(query: {
+    limit: number;
+    offset?: number;
+    sourcePath?: string;
+  }): Promise<HistoryRecord[]>;
 
   // ---- file queue (agent) ----
   /**

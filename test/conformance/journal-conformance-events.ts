@@ -124,5 +124,17 @@ export function describeEventsAndHistory(make: MakeJournalStore): void {
         assert.deepEqual(await keys({ limit: 2, offset: 3 }), ['h1']);
         assert.deepEqual(await keys({ limit: 2, offset: 4 }), []);
       }));
+
+    void it('lists the history of one source file when sourcePath is given', () =>
+      withStore(make, async (store) => {
+        await store.addHistory(historyFor({ key: 'a1', sourcePath: '/src/a', finishedAt: 1000 }));
+        await store.addHistory(historyFor({ key: 'b1', sourcePath: '/src/b', finishedAt: 2000 }));
+        await store.addHistory(historyFor({ key: 'a2', sourcePath: '/src/a', finishedAt: 3000 }));
+        const keys = (await store.listHistory({ limit: 10, sourcePath: '/src/a' })).map(
+          (h) => h.key,
+        );
+        assert.deepEqual(keys, ['a2', 'a1']);
+        assert.deepEqual(await store.listHistory({ limit: 10, sourcePath: '/src/none' }), []);
+      }));
   });
 }

@@ -244,6 +244,20 @@ function describeOpenUploads(make: MakeJournalStore): void {
         assert.equal(await store.findOpenUpload(DEST), undefined);
       }));
 
+    void it('findLatestUpload returns the newest upload of exactly that destination in any state', () =>
+      withStore(make, async (store) => {
+        assert.equal(await store.findLatestUpload(DEST), undefined);
+        const first = await store.beginUpload(intentFor());
+        await store.finishUpload(first.id, { state: 'verified', finishedAt: 5, etag: 'abc' });
+        await store.beginUpload(intentFor({ destination: { ...DEST, key: 'other/key' } }));
+        await store.beginUpload(intentFor({ destination: { ...DEST, bucket: 'elsewhere' } }));
+        const latest = await store.findLatestUpload(DEST);
+        assert.equal(latest?.id, first.id);
+        assert.equal(latest.state, 'verified', 'finished uploads are found too');
+        const second = await store.beginUpload(intentFor());
+        assert.equal((await store.findLatestUpload(DEST))?.id, second.id);
+      }));
+
     void it('listOpenUploads lists open uploads oldest first, optionally for one endpoint and bucket', () =>
       withStore(make, async (store) => {
         const at = (endpoint: string, bucket: string) =>

@@ -232,10 +232,12 @@ void describe('SqliteJournalStore: query plans', () => {
     findOpenUpload: 'USING INDEX uploads_open_by_destination',
     listOpenUploads: 'USING INDEX uploads_open_by_destination',
     listOpenUploadsIn: 'USING INDEX uploads_open_by_destination',
+    findLatestUpload: 'USING INDEX uploads_by_destination',
     knowsUploadId: 'USING COVERING INDEX uploads_by_upload_id',
     claimFile: 'USING INDEX files_claimable',
     listFilesIn: 'USING INDEX files_by_state',
     listHistory: 'USING INDEX history_newest_first',
+    listHistoryBySource: 'USING INDEX history_by_source',
     listEvents: 'USING INTEGER PRIMARY KEY',
     findFile: 'USING INDEX sqlite_autoindex_files_1',
   };

@@ -101,7 +101,20 @@ CREATE INDEX files_by_state ON files (state, updated_at, id);
 PRAGMA application_id = ${SQLITE_APPLICATION_ID};
 `;
 
+// findLatestUpload: the newest upload of a destination in any state (the agent asks whether an
+// unchanged file was already uploaded and verified, e.g. before a crash stopped its after-action).
+const V2_UPLOADS_BY_DESTINATION = `
+CREATE INDEX uploads_by_destination ON uploads (endpoint, bucket, object_key, id);
+`;
+
+// listHistory({ sourcePath }): the uploads of one file, newest first (`s3ferry link FILE`).
+const V3_HISTORY_BY_SOURCE = `
+CREATE INDEX history_by_source ON history (source_path, finished_at DESC, id DESC);
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
+  { version: 2, name: 'uploads-by-destination', sql: V2_UPLOADS_BY_DESTINATION },
+  { version: 3, name: 'history-by-source', sql: V3_HISTORY_BY_SOURCE },
 ];

@@ -11,7 +11,7 @@ export interface EventLog {
   append(event: NewEvent): EventRecord;
   listEvents(limit: number, beforeId: number | undefined): EventRecord[];
   addHistory(entry: HistoryEntry): HistoryRecord;
-  listHistory(limit: number, offset: number): HistoryRecord[];
+  listHistory(limit: number, offset: number, sourcePath?: string): HistoryRecord[];
 }
 
 /** Builds the event log; `retention` is how many events to keep (>= 1). */
@@ -62,6 +62,10 @@ export function createEventLog(
       if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
       return toHistoryRecord(row);
     },
-    listHistory: (limit, offset) => stmts.listHistory.all({ limit, offset }).map(toHistoryRecord),
+    listHistory: (limit, offset, sourcePath) =>
+      (sourcePath === undefined
+        ? stmts.listHistory.all({ limit, offset })
+        : stmts.listHistoryBySource.all({ limit, offset, sourcePath })
+      ).map(toHistoryRecord),
   };
 }

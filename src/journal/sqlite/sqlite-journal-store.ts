@@ -200,6 +200,13 @@ export class SqliteJournalStore implements JournalStore {
     });
   }
 
+  findLatestUpload({ endpoint, bucket, key }: Destination): Promise<UploadRecord | undefined> {
+    return this.run('findLatestUpload', () => {
+      const row = this.stmts.findLatestUpload.get({ endpoint, bucket, key });
+      return row === undefined ? undefined : toUploadRecord(row);
+    });
+  }
+
   listOpenUploads(filter?: { endpoint: string; bucket: string }): Promise<UploadRecord[]> {
     return this.run('listOpenUploads', () => {
       const rows =
@@ -227,9 +234,13 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   /** Newest first by finishedAt, then by id. */
-  listHistory(query: { limit: number; offset?: number }): Promise<HistoryRecord[]> {
+  listHistory(query: {
+    limit: number;
+    offset?: number;
+    sourcePath?: string;
+  }): Promise<HistoryRecord[]> {
     return this.run('listHistory', () =>
-      this.events.listHistory(count(query.limit), count(query.offset)),
+      this.events.listHistory(count(query.limit), count(query.offset), query.sourcePath),
     );
   }
 

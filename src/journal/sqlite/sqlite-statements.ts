@@ -38,9 +38,12 @@ export const SQL = {
   // INDEXED BY: read only the (few) open uploads, not every upload ever made.
   listOpenUploads: `SELECT * FROM uploads INDEXED BY uploads_open_by_destination
     WHERE ${OPEN} ORDER BY id`,
-  listOpenUploadsIn: `SELECT * FROM uploads
+  listOpenUploadsIn: `SELECT * FROM uploads INDEXED BY uploads_open_by_destination
     WHERE endpoint = @endpoint AND bucket = @bucket AND ${OPEN}
     ORDER BY id`,
+  findLatestUpload: `SELECT * FROM uploads INDEXED BY uploads_by_destination
+    WHERE endpoint = @endpoint AND bucket = @bucket AND object_key = @key
+    ORDER BY id DESC LIMIT 1`,
   knowsUploadId: `SELECT 1 AS found FROM uploads WHERE upload_id = ? LIMIT 1`,
 
   insertEvent: `INSERT INTO events (at, type, level, message, path, object_key, data)
@@ -55,6 +58,8 @@ export const SQL = {
       @avgBytesPerSec, @attempts, @etag, @checksum, @result, @error)
     RETURNING *`,
   listHistory: `SELECT * FROM history ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+  listHistoryBySource: `SELECT * FROM history WHERE source_path = @sourcePath
+    ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
 
   findFile: `SELECT * FROM files WHERE job = @job AND path = @path`,
   insertFile: `INSERT INTO files (job, path, size, mtime_ms, inode, state, attempts, updated_at, ready_at)
@@ -101,12 +106,19 @@ export function prepareStatements(db: Database.Database) {
     listOpenUploadsIn: db.prepare<{ endpoint: string; bucket: string }, UploadRow>(
       SQL.listOpenUploadsIn,
     ),
+    findLatestUpload: db.prepare<{ endpoint: string; bucket: string; key: string }, UploadRow>(
+      SQL.findLatestUpload,
+    ),
     knowsUploadId: db.prepare<[string], { found: 1 }>(SQL.knowsUploadId),
     insertEvent: db.prepare<Params, EventRow>(SQL.insertEvent),
     pruneEvents: db.prepare<[number]>(SQL.pruneEvents),
     listEvents: db.prepare<{ beforeId: number; limit: number }, EventRow>(SQL.listEvents),
     insertHistory: db.prepare<Params, HistoryRow>(SQL.insertHistory),
     listHistory: db.prepare<{ limit: number; offset: number }, HistoryRow>(SQL.listHistory),
+    listHistoryBySource: db.prepare<
+      { limit: number; offset: number; sourcePath: string },
+      HistoryRow
+    >(SQL.listHistoryBySource),
     findFile: db.prepare<{ job: string; path: string }, FileRow>(SQL.findFile),
     insertFile: db.prepare<Params, FileRow>(SQL.insertFile),
     requeueFile: db.prepare<Params, FileRow>(SQL.requeueFile),

@@ -114,6 +114,13 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
       `${obj(c)} already exists and the overwrite policy forbids replacing it (412 PreconditionFailed)`,
     hint: () => 'choose another key or overwrite policy',
   },
+  NotImplemented: {
+    code: 'ERR_S3_BAD_REQUEST',
+    cause: (c) =>
+      `${where(c)} does not implement a feature ${c.operation} asked for (501 NotImplemented)`,
+    hint: () =>
+      'the store lacks this S3 feature (e.g. conditional PUT); s3ferry falls back where it can',
+  },
   InvalidPart: invalidPartRow('InvalidPart'),
   InvalidPartOrder: invalidPartRow('InvalidPartOrder'),
   EntityTooSmall: invalidPartRow('EntityTooSmall'),

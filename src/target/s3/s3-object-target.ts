@@ -7,6 +7,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -18,6 +19,7 @@ import {
   type ServerSideEncryption,
   type StorageClass,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { normalizeEtag } from '../../domain/etag.js';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import type {
@@ -306,6 +308,15 @@ export class S3ObjectTarget implements ObjectTarget {
         ? tracked.join(', ').toLowerCase().replace(/_/g, ' ')
         : 'the AWS credential chain';
     return { accessKeyId: creds.accessKeyId, source };
+  }
+
+  /** A presigned GET URL for `key`, valid `expiresInSec` seconds (at most 7 days). */
+  async presignGet(key: string, expiresInSec: number): Promise<string> {
+    return this.#call('PresignGetObject', key, () =>
+      getSignedUrl(this.#client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+        expiresIn: Math.max(1, Math.min(604_800, Math.round(expiresInSec))),
+      }),
+    );
   }
 
   /** Closes the client's sockets. */

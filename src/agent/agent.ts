@@ -1,0 +1,422 @@
+/**
+ * The long-running agent: sources report finished files, the journal queues them, workers claim
+ * and process them. Jobs can be paused (files keep being queued), destinations can be unhealthy
+ * (their files wait), and the configuration can be reloaded without a restart.
+ */
+import type { AgentConfig, JobConfig } from '../config/agent-config.js';
+import { AppError } from '../errors/app-error.js';
+import { isMarker, markerFor } from '../domain/file-filter.js';
+import type { FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
+import type { Clock } from '../platform/clock.js';
+import type { FileSystem } from '../transfer/file-system.js';
+import { JobSource } from '../sources/job-source.js';
+import type { WatcherFactory } from '../sources/watcher.js';
+import { DestinationRuntime, type ClosableTarget } from './destination-runtime.js';
+import type { EventSink } from './event-sink.js';
+import { FileProcessor } from './file-processor.js';
+import { JobRuntime } from './job-runtime.js';
+import { Wakeup } from './wakeup.js';
+
+export interface AgentDeps {
+  readonly journal: JournalStore;
+  readonly events: EventSink;
+  readonly clock: Clock;
+  readonly fs: FileSystem;
+  readonly watcherFactory: WatcherFactory;
+  readonly buildTarget: (destination: JobConfig['destination']) => ClosableTarget;
+  readonly hostname: string;
+  readonly owner: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly random: () => number;
+  /** Files processed at once over all jobs. */
+  readonly workers?: number;
+}
+
+export interface AgentStatus {
+  readonly paused: boolean;
+  readonly jobs: {
+    name: string;
+    paused: boolean;
+    destination: string;
+    health: DestinationRuntime['health'];
+  }[];
+  readonly files: Record<FileState, number>;
+  readonly inFlight: number;
+}
+
+export class Agent {
+  #config: AgentConfig;
+  #jobs = new Map<string, JobRuntime>();
+  #destinations = new Map<string, DestinationRuntime>();
+  #sources: JobSource[] = [];
+  #paused = false;
+  #inFlight = 0;
+  readonly #wakeup = new Wakeup();
+  readonly #stop = new AbortController();
+  #workers: Promise<void>[] = [];
+  readonly #processor: FileProcessor;
+
+  constructor(
+    config: AgentConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    this.#config = config;
+    this.#processor = new FileProcessor(deps);
+  }
+
+  get config(): AgentConfig {
+    return this.#config;
+  }
+
+  /** Reclaims files a crash left claimed, builds jobs, probes destinations, starts sources and workers. */
+  async start(): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const f of await this.deps.journal.listFiles({
+      states: ['uploading', 'verifying'],
+      limit: 1_000_000,
+    })) {
+      await this.deps.journal.setFileState(f.id, 'queued', now, {
+        reason: 'resumed after a restart',
+      });
+    }
+    await this.#build(this.#config);
+    const count = this.deps.workers ?? 8;
+    this.#workers = Array.from({ length: count }, () => this.#work());
+    await this.deps.events.emit(
+      'agent.started',
+      'info',
+      `s3ferry agent started with ${this.#jobs.size} job(s)`,
+      { data: { jobs: [...this.#jobs.keys()] } },
+    );
+  }
+
+  async #build(config: AgentConfig): Promise<void> {
+    const byKey = new Map<string, DestinationRuntime>();
+    for (const job of config.jobs) {
+      const key = JSON.stringify(job.destination);
+      let dest = byKey.get(key);
+      if (dest === undefined) {
+        const name = `s3://${job.destination.bucket}/${job.destination.prefix}${job.destination.endpoint === undefined ? '' : ` at ${job.destination.endpoint}`}`;
+        dest = new DestinationRuntime(
+          name,
+          job.destination,
+          this.deps.buildTarget(job.destination),
+          {
+            clock: this.deps.clock,
+            events: this.deps.events,
+            probeInterval: config.probeInterval,
+            onHealthy: () => {
+              this.#wakeup.wake();
+            },
+          },
+        );
+        byKey.set(key, dest);
+      }
+      this.#jobs.set(job.name, new JobRuntime(job, dest));
+    }
+    this.#destinations = byKey;
+    await Promise.all([...byKey.values()].map((d) => d.check()));
+    this.#sources = config.jobs.map((job) => this.#source(job));
+    await Promise.all(this.#sources.map((s) => s.start()));
+  }
+
+  #source(job: JobConfig): JobSource {
+    return new JobSource({
+      job: {
+        name: job.name,
+        sources: job.sources,
+        mode: job.mode,
+        rescanInterval: job.rescanInterval,
+        settle: job.settle,
+        ...(job.filters.minAge === undefined ? {} : { minAge: job.filters.minAge }),
+      },
+      clock: this.deps.clock,
+      watcherFactory: this.deps.watcherFactory,
+      stat: async (p) => {
+        try {
+          return await this.deps.fs.stat(p);
+        } catch {
+          return undefined;
+        }
+      },
+      onFinished: (f) => this.#offer(job.name, f),
+      onError: (e) => {
+        void this.deps.events
+          .emit('source.error', 'error', `${e.job}: ${e.path}: ${e.message}`, {
+            path: e.path,
+            data: { job: e.job },
+          })
+          .catch(() => undefined);
+      },
+    });
+  }
+
+  /** A finished file from a source: apply the job's rules and queue it. */
+  async #offer(
+    jobName: string,
+    f: { absPath: string; relPath: string; size: number; mtimeMs: number; inode: number },
+  ): Promise<void> {
+    const job = this.#jobs.get(jobName);
+    if (job === undefined) return;
+    const name = f.relPath.slice(f.relPath.lastIndexOf('/') + 1);
+    const suffix = job.config.markerSuffix;
+    if (suffix !== undefined && isMarker(name, suffix)) {
+      // The marker arrived: offer the file it marks.
+      const main = f.absPath.slice(0, -suffix.length);
+      const st = await this.deps.fs.stat(main).catch(() => undefined);
+      if (st?.isFile === true)
+        await this.#offer(jobName, {
+          absPath: main,
+          relPath: f.relPath.slice(0, -suffix.length),
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          inode: st.inode,
+        });
+      return;
+    }
+    const decision = job.filter.decide(
+      { relPath: f.relPath, name, size: f.size, mtimeMs: f.mtimeMs },
+      this.deps.clock.now(),
+    );
+    if (!decision.take) return;
+    if (
+      suffix !== undefined &&
+      (await this.deps.fs.stat(markerFor(f.absPath, suffix)).catch(() => undefined)) === undefined
+    )
+      return;
+    const now = this.deps.clock.now();
+    const rec = await this.deps.journal.enqueueFile(
+      { job: jobName, path: f.absPath, size: f.size, mtimeMs: f.mtimeMs, inode: f.inode },
+      now,
+    );
+    if (rec.state === 'queued' && rec.updatedAt === now) {
+      await this.deps.events.emit(
+        'file.queued',
+        'info',
+        `${f.absPath} queued${job.paused || this.#paused ? ' (paused)' : ''}`,
+        { path: f.absPath, data: { job: jobName, size: f.size } },
+      );
+      this.#wakeup.wake();
+    }
+  }
+
+  /** Jobs whose files may be claimed now: not paused, destination healthy. */
+  #claimable(): string[] {
+    if (this.#paused) return [];
+    return [...this.#jobs.values()]
+      .filter((j) => !j.paused && j.destination.health.healthy)
+      .map((j) => j.name);
+  }
+
+  async #work(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      const wait = this.#wakeup.next();
+      let file: FileRecord | undefined;
+      try {
+        file = await this.deps.journal.claimNextFile(this.deps.clock.now(), this.#claimable());
+      } catch (err) {
+        await this.deps.events
+          .emit('agent.error', 'error', `cannot claim work: ${String(err)}`)
+          .catch(() => undefined);
+      }
+      const job = file === undefined ? undefined : this.#jobs.get(file.job);
+      if (file === undefined || job === undefined) {
+        if (file !== undefined)
+          await this.deps.journal.setFileState(file.id, 'cancelled', this.deps.clock.now(), {
+            reason: `job ${file.job} is no longer configured`,
+          });
+        await Promise.race([
+          wait,
+          this.deps.clock.sleep(1000, this.#stop.signal).catch(() => undefined),
+        ]);
+        continue;
+      }
+      this.#inFlight += 1;
+      try {
+        await this.#processor.process(file, job, this.#stop.signal);
+      } finally {
+        this.#inFlight -= 1;
+      }
+    }
+  }
+
+  /** Pauses one job, or everything. Files keep being queued. */
+  async pause(job?: string): Promise<void> {
+    this.#switch(job, true);
+    await this.deps.events.emit(
+      job === undefined ? 'agent.paused' : 'job.paused',
+      'info',
+      job === undefined ? 'processing paused' : `job ${job} paused`,
+      { data: { job: job ?? null } },
+    );
+  }
+
+  async resume(job?: string): Promise<void> {
+    this.#switch(job, false);
+    await this.deps.events.emit(
+      job === undefined ? 'agent.resumed' : 'job.resumed',
+      'info',
+      job === undefined ? 'processing resumed' : `job ${job} resumed`,
+      { data: { job: job ?? null } },
+    );
+    this.#wakeup.wake();
+  }
+
+  #switch(job: string | undefined, paused: boolean): void {
+    if (job === undefined) {
+      this.#paused = paused;
+      return;
+    }
+    const j = this.#jobs.get(job);
+    if (j === undefined) throw new Error(`no job named ${job}`);
+    j.paused = paused;
+  }
+
+  /** Releases parked or waiting files (one, or all) for another try. Returns how many. */
+  async retry(fileId?: number): Promise<number> {
+    const now = this.deps.clock.now();
+    const files =
+      fileId === undefined
+        ? await this.deps.journal.listFiles({ states: ['parked', 'waiting'], limit: 1_000_000 })
+        : [await this.deps.journal.getFile(fileId)].filter((f) => f !== undefined);
+    let n = 0;
+    for (const f of files) {
+      if (f.state !== 'parked' && f.state !== 'waiting') continue;
+      await this.deps.journal.setFileState(f.id, 'queued', now);
+      n += 1;
+    }
+    for (const d of this.#destinations.values()) if (!d.health.healthy) await d.check();
+    this.#wakeup.wake();
+    await this.deps.events.emit('files.retry', 'info', `${n} file(s) released for another try`, {
+      data: { count: n },
+    });
+    return n;
+  }
+
+  /** Swaps in a new configuration: sources and destinations are rebuilt; the journal stays. */
+  async reload(config: AgentConfig): Promise<void> {
+    const pausedJobs = new Set([...this.#jobs.values()].filter((j) => j.paused).map((j) => j.name));
+    await Promise.all(this.#sources.map((s) => s.close()));
+    const old = [...this.#destinations.values()];
+    this.#jobs = new Map();
+    this.#config = config;
+    await this.#build(config);
+    for (const name of pausedJobs) {
+      const j = this.#jobs.get(name);
+      if (j !== undefined) j.paused = true;
+    }
+    // In-flight uploads keep their old target until they finish; close it afterwards.
+    void Promise.all(old.map((d) => d.close())).catch(() => undefined);
+    await this.deps.events.emit(
+      'config.reloaded',
+      'info',
+      `configuration reloaded: ${config.jobs.length} job(s)`,
+    );
+    this.#wakeup.wake();
+  }
+
+  async status(): Promise<AgentStatus> {
+    return {
+      paused: this.#paused,
+      jobs: [...this.#jobs.values()].map((j) => ({
+        name: j.name,
+        paused: j.paused,
+        destination: j.destination.name,
+        health: j.destination.health,
+      })),
+      files: await this.deps.journal.countFiles(),
+      inFlight: this.#inFlight,
+    };
+  }
+
+  /**
+   * A download link for an uploaded file (absolute path, looked up in the history) or for a key of
+   * a job's destination: the public URL template when configured, else a presigned GET.
+   */
+  async link(
+    what: string,
+    jobName?: string,
+    expiresMs?: number,
+  ): Promise<{
+    url: string;
+    bucket: string;
+    key: string;
+    kind: 'public' | 'presigned';
+    expiresAt: string | null;
+  }> {
+    let dest: DestinationRuntime | undefined;
+    let key = what;
+    if (what.startsWith('/')) {
+      const done = (await this.deps.journal.listHistory({ limit: 50, sourcePath: what })).find(
+        (h) => h.result === 'done',
+      );
+      if (done === undefined)
+        throw new AppError('ERR_FILE_NOT_FOUND', `no finished upload of ${what} is recorded`, {
+          hint: 'check the path, or give the object key instead',
+        });
+      key = done.key;
+      dest = [...this.#destinations.values()].find(
+        (d) => d.target.bucket === done.bucket && d.target.endpoint === done.endpoint,
+      );
+      if (dest === undefined)
+        throw new AppError(
+          'ERR_CONFIG_INVALID',
+          `${what} went to s3://${done.bucket}, which no job uses any more`,
+          { hint: 'link it by key from a job that writes to that bucket' },
+        );
+    } else {
+      const job =
+        jobName === undefined
+          ? this.#jobs.size === 1
+            ? [...this.#jobs.values()][0]
+            : undefined
+          : this.#jobs.get(jobName);
+      if (job === undefined)
+        throw new AppError(
+          'ERR_USAGE',
+          jobName === undefined
+            ? 'several jobs are configured: name one (--job)'
+            : `no job named ${jobName}`,
+          { hint: 'see s3ferry status for the jobs' },
+        );
+      dest = job.destination;
+    }
+    const c = dest.config;
+    if (c.publicUrl !== undefined) {
+      const encoded = key.split('/').map(encodeURIComponent).join('/');
+      return {
+        url: c.publicUrl.replace('{key}', encoded),
+        bucket: c.bucket,
+        key,
+        kind: 'public',
+        expiresAt: null,
+      };
+    }
+    const ms = expiresMs ?? c.linkExpiry;
+    const url = await dest.target.presignGet(key, ms / 1000);
+    return {
+      url,
+      bucket: c.bucket,
+      key,
+      kind: 'presigned',
+      expiresAt: new Date(this.deps.clock.now() + ms).toISOString(),
+    };
+  }
+
+  /** Rescans every source now (tests, the API's backfill). */
+  async rescan(): Promise<void> {
+    await Promise.all(this.#sources.map((s) => s.rescanNow()));
+  }
+
+  /** Stops sources and workers; uploads in flight are interrupted and resume at the next start. */
+  async close(): Promise<void> {
+    await Promise.all(this.#sources.map((s) => s.close()));
+    this.#stop.abort();
+    this.#wakeup.wake();
+    await Promise.allSettled(this.#workers);
+    await Promise.all([...this.#destinations.values()].map((d) => d.close()));
+    await this.deps.events
+      .emit('agent.stopped', 'info', 's3ferry agent stopped')
+      .catch(() => undefined);
+  }
+}

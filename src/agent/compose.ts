@@ -1,0 +1,101 @@
+/**
+ * The agent's composition root: builds the journal, logger, event sink, targets, watcher and the
+ * Agent from a validated configuration. Nothing below builds its own clock, store, client or logger.
+ */
+import { randomInt } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
+import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
+import type { JournalStore } from '../journal/journal-store.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { nodeFileSystem } from '../platform/node-file-system.js';
+import { chokidarWatcherFactory } from '../sources/chokidar/chokidar-watcher.js';
+import { buildS3Client } from '../target/s3/s3-client.js';
+import { S3ObjectTarget } from '../target/s3/s3-object-target.js';
+import { Agent } from './agent.js';
+import { EventSink } from './event-sink.js';
+
+/** Everything a running agent consists of, closed in reverse order by close(). */
+export interface RunningAgent {
+  readonly agent: Agent;
+  readonly journal: JournalStore;
+  readonly events: EventSink;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Builds the S3 target of a destination. */
+export function targetFor(d: DestinationConfig): S3ObjectTarget {
+  const client = buildS3Client({
+    ...(d.endpoint === undefined ? {} : { endpoint: d.endpoint }),
+    ...(d.region === undefined ? {} : { region: d.region }),
+    ...(d.forcePathStyle === undefined ? {} : { forcePathStyle: d.forcePathStyle }),
+    ...(d.profile === undefined ? {} : { profile: d.profile }),
+    ...(d.accessKeyId === undefined ? {} : { accessKeyId: d.accessKeyId }),
+    ...(d.secretAccessKey === undefined ? {} : { secretAccessKey: d.secretAccessKey }),
+    ...(d.sessionToken === undefined ? {} : { sessionToken: d.sessionToken }),
+    ...(d.proxy === undefined ? {} : { proxy: d.proxy }),
+    noProxy: d.noProxy,
+    checksumMode: d.checksumMode,
+    maxSockets: Math.max(16, d.concurrency * 2),
+  });
+  return new S3ObjectTarget({
+    client,
+    bucket: d.bucket,
+    endpoint: d.endpoint ?? '',
+    ...(d.region === undefined ? {} : { region: d.region }),
+  });
+}
+
+export async function startAgent(
+  config: AgentConfig,
+  options: {
+    env: Readonly<Record<string, string | undefined>>;
+    logStream?: NodeJS.WritableStream;
+    clock?: Clock;
+  },
+): Promise<RunningAgent> {
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger(config.log.level, options.logStream);
+  const journal = await SqliteJournalStore.open({
+    path: config.journal,
+    eventRetention: config.events.retention,
+  });
+  const events = new EventSink({
+    journal,
+    logger,
+    clock,
+    ...(config.events.webhook === undefined ? {} : { webhook: config.events.webhook }),
+  });
+  const agent = new Agent(config, {
+    journal,
+    events,
+    clock,
+    fs: nodeFileSystem,
+    watcherFactory: chokidarWatcherFactory(),
+    buildTarget: targetFor,
+    hostname: hostname(),
+    owner: `${hostname()}:${process.pid}`,
+    env: options.env,
+    random: () => randomInt(0, 1_000_000) / 1_000_000,
+  });
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.close().catch(() => undefined);
+    await journal.close();
+    throw err;
+  }
+  return {
+    agent,
+    journal,
+    events,
+    logger,
+    close: async () => {
+      await agent.close();
+      await events.close();
+      await journal.close();
+    },
+  };
+}

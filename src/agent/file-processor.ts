@@ -1,0 +1,285 @@
+/**
+ * Takes one claimed file to its end state: render its key, apply the overwrite policy, upload and
+ * verify through the transfer engine, then keep, delete or move the source, and record the outcome.
+ * Every outcome is one journal state change plus one event:
+ *   done | skipped (exists, unchanged) | parked (this file's problem, with cause and fix)
+ *   | waiting (destination or network; retried later) | queued (the agent is stopping)
+ */
+import { mkdir, rename, copyFile, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { backoffDelay } from '../domain/backoff.js';
+import { renderKey, templateNeeds } from '../domain/key-template.js';
+import { AppError, isAppError, toAppError } from '../errors/app-error.js';
+import type { FileRecord, JournalStore } from '../journal/journal-store.js';
+import type { Clock } from '../platform/clock.js';
+import { hashFile } from '../platform/hash-file.js';
+import { fileError } from '../platform/node-file-system.js';
+import type { WriteOptions } from '../target/object-target.js';
+import { sameFile, type FileSystem } from '../transfer/file-system.js';
+import { FileUploader } from '../transfer/file-uploader.js';
+import { DEFAULT_BACKOFF_POLICY, type TransferSettings } from '../transfer/transfer-types.js';
+import type { EventSink } from './event-sink.js';
+import type { JobRuntime } from './job-runtime.js';
+import { chooseKey, contentTypeFor, type KeyChoice } from './overwrite-policy.js';
+
+/** Per-request retry budget inside the agent; after it the file waits and is tried again later. */
+const REQUEST_RETRY_BUDGET_MS = 60_000;
+
+export interface ProcessorDeps {
+  readonly journal: JournalStore;
+  readonly events: EventSink;
+  readonly clock: Clock;
+  readonly fs: FileSystem;
+  readonly hostname: string;
+  readonly owner: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly random: () => number;
+}
+
+export class FileProcessor {
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  /** Processes a file claimed from the journal (state 'uploading'). Never throws but on journal failure. */
+  async process(file: FileRecord, job: JobRuntime, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#run(file, job, signal);
+    } catch (raw) {
+      await this.#fail(file, job, toAppError(raw));
+    }
+  }
+
+  async #run(file: FileRecord, job: JobRuntime, signal: AbortSignal): Promise<void> {
+    const { journal, clock, events } = this.deps;
+    const st = await this.deps.fs.stat(file.path).catch((err: unknown) => {
+      if (isAppError(err, 'ERR_FILE_NOT_FOUND')) return undefined;
+      throw err;
+    });
+    if (st === undefined) {
+      await journal.setFileState(file.id, 'cancelled', clock.now(), {
+        reason: 'the file was deleted or moved before its upload',
+      });
+      await events.emit('file.cancelled', 'warn', `${file.path} vanished before its upload`, {
+        path: file.path,
+      });
+      return;
+    }
+    if (!sameFile(st, file)) {
+      // Still being written: the source reports it again once it is stable.
+      await journal.setFileState(file.id, 'settling', clock.now(), {
+        reason: 'changed since it was queued',
+      });
+      return;
+    }
+    const where = job.locate(file.path);
+    if (where === undefined)
+      throw new AppError(
+        'ERR_FILE_NOT_FOUND',
+        `${file.path} is no longer under a source of job ${job.name}`,
+        { hint: 'the configuration changed' },
+      );
+    const dest = job.destination;
+    const needs = templateNeeds(job.config.key);
+    const wantSha = needs.sha256 || job.config.overwrite === 'if-changed';
+    const algorithms = [
+      ...(wantSha ? (['sha256'] as const) : []),
+      ...(needs.md5 ? (['md5'] as const) : []),
+    ];
+    const digests = algorithms.length > 0 ? await hashFile(file.path, algorithms, signal) : {};
+    const now = clock.now();
+    const rendered = renderKey(job.config.key, {
+      path: where.relPath,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.mtimeMs,
+      nowMs: now,
+      hostname: this.deps.hostname,
+      job: job.name,
+      size: st.size,
+      uuid: randomUUID(),
+      env: this.deps.env,
+      ...digests,
+    });
+    if ('error' in rendered)
+      throw new AppError('ERR_KEY_INVALID', `${file.path}: ${rendered.error}`, {
+        hint: 'rename the file or change the job’s key template',
+      });
+    const key = dest.config.prefix + rendered.key;
+    const destination = { endpoint: dest.target.endpoint, bucket: dest.target.bucket, key };
+
+    // Uploaded and verified before (e.g. a crash came before the after-action): do not send it again.
+    const latest = await journal.findLatestUpload(destination);
+    const already =
+      latest?.state === 'verified' &&
+      latest.source.path === file.path &&
+      sameFile(latest.source, st);
+    let finalKey = key;
+    if (!already) {
+      const choice = await chooseKey(
+        dest.target,
+        key,
+        job.config.overwrite,
+        st.size,
+        digests.sha256,
+        signal,
+      );
+      if (choice.kind === 'skip') {
+        await journal.setFileState(file.id, 'skipped', clock.now(), { reason: choice.reason });
+        await events.emit('file.skipped', 'info', `${file.path}: ${choice.reason}`, {
+          path: file.path,
+          key,
+        });
+        // Not ours in the store: the source is kept whatever the after-action, nothing is lost.
+        return;
+      }
+      finalKey = choice.key;
+      try {
+        await this.#upload(file, job, choice, digests.sha256, signal);
+      } catch (err) {
+        if (isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) {
+          await journal.setFileState(file.id, 'skipped', clock.now(), { reason: err.message });
+          await events.emit('file.skipped', 'info', `${file.path}: ${err.message}`, {
+            path: file.path,
+            key,
+          });
+          return;
+        }
+        const unsupported =
+          choice.ifNoneMatch &&
+          isAppError(err, 'ERR_S3_BAD_REQUEST') &&
+          err.details.s3Code === 'NotImplemented';
+        if (!unsupported) throw err;
+        await this.#upload(file, job, { ...choice, ifNoneMatch: false }, digests.sha256, signal);
+      }
+    }
+    await journal.setFileState(file.id, 'verifying', clock.now());
+    await this.#after(file, job, where.relPath);
+    await journal.setFileState(file.id, 'done', clock.now());
+    await events.emit(
+      'file.done',
+      'info',
+      `${file.path} is in s3://${dest.target.bucket}/${finalKey}`,
+      {
+        path: file.path,
+        key: finalKey,
+        data: { job: job.name, size: st.size, alreadyUploaded: already },
+      },
+    );
+  }
+
+  async #upload(
+    file: FileRecord,
+    job: JobRuntime,
+    choice: Extract<KeyChoice, { kind: 'upload' }>,
+    sha256: string | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const dest = job.destination;
+    const c = dest.config;
+    const settings: TransferSettings = {
+      partSize: c.partSize,
+      multipartThreshold: c.multipartThreshold,
+      partConcurrency: c.concurrency,
+      resume: true,
+      retry: {
+        backoff: DEFAULT_BACKOFF_POLICY,
+        maxElapsedMs: Math.min(REQUEST_RETRY_BUDGET_MS, job.config.retryTimeout ?? Infinity),
+      },
+      maxChangedRestarts: 3,
+      unjournaledWindowMs: 15 * 60_000,
+      ifNoneMatch: choice.ifNoneMatch,
+    };
+    const uploader = new FileUploader(
+      {
+        target: dest.target,
+        journal: this.deps.journal,
+        fs: this.deps.fs,
+        clock: this.deps.clock,
+        random: this.deps.random,
+        slots: dest.slots,
+        buffers: dest.buffers,
+        ...(dest.limiter === undefined ? {} : { limiter: dest.limiter }),
+        owner: this.deps.owner,
+        observer: { onEvent: (e) => void this.deps.events.publish(e).catch(() => undefined) },
+      },
+      settings,
+    );
+    const write: WriteOptions = {
+      contentType: contentTypeFor(file.path),
+      metadata: { ...c.metadata, ...(sha256 === undefined ? {} : { 's3ferry-sha256': sha256 }) },
+      ...(c.storageClass === undefined ? {} : { storageClass: c.storageClass }),
+      ...(c.sse === undefined
+        ? {}
+        : { sse: { mode: c.sse, ...(c.kmsKeyId === undefined ? {} : { kmsKeyId: c.kmsKeyId }) } }),
+      ...(Object.keys(c.tags).length === 0
+        ? {}
+        : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
+    };
+    await uploader.upload({ path: file.path, key: choice.key, write }, signal);
+  }
+
+  /** keep | delete | move, only after verification; never touches a file that changed since. */
+  async #after(file: FileRecord, job: JobRuntime, relPath: string): Promise<void> {
+    const action = job.config.after;
+    if (action.action === 'keep') return;
+    const st = await this.deps.fs.stat(file.path).catch(() => undefined);
+    if (st === undefined) return; // already deleted or moved (a crash after the action)
+    if (!sameFile(st, file))
+      throw new AppError(
+        'ERR_FILE_CHANGED',
+        `${file.path} changed after its upload; it was not ${action.action === 'delete' ? 'deleted' : 'moved'}`,
+        { hint: 'it is uploaded again once stable' },
+      );
+    try {
+      if (action.action === 'delete') {
+        await unlink(file.path);
+        return;
+      }
+      const target = join(action.moveTo ?? '', relPath);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(file.path, target).catch(async (err: unknown) => {
+        if ((err as { code?: unknown }).code !== 'EXDEV') throw err;
+        await copyFile(file.path, target);
+        await unlink(file.path);
+      });
+    } catch (err) {
+      throw fileError(err, file.path);
+    }
+  }
+
+  async #fail(file: FileRecord, job: JobRuntime, err: AppError): Promise<void> {
+    const { journal, clock, events } = this.deps;
+    const reason = `${err.code}: ${err.message}${err.hint ? ` (fix: ${err.hint})` : ''}`;
+    const now = clock.now();
+    if (err.kind === 'cancelled') {
+      await journal.setFileState(file.id, 'queued', now);
+      return;
+    }
+    if (err.code === 'ERR_FILE_CHANGED') {
+      await journal.setFileState(file.id, 'settling', now, { reason });
+      return;
+    }
+    if (err.kind === 'permanent') {
+      await journal.setFileState(file.id, 'parked', now, { reason, countAttempt: true });
+      await events.emit('file.parked', 'error', `${file.path}: ${err.message}`, {
+        path: file.path,
+        data: { code: err.code, hint: err.hint ?? null },
+      });
+      return;
+    }
+    const unreachable = err.code === 'ERR_S3_ENDPOINT_UNREACHABLE';
+    if (err.kind === 'fatal' || unreachable) await job.destination.markUnhealthy(err);
+    const delay =
+      err.kind === 'fatal'
+        ? 0
+        : backoffDelay(file.attempts + 1, this.deps.random(), { baseMs: 5_000, capMs: 300_000 });
+    await journal.setFileState(file.id, 'waiting', now, {
+      reason,
+      notBefore: now + delay,
+      countAttempt: true,
+    });
+    await events.emit('file.waiting', 'warn', `${file.path} waits: ${err.message}`, {
+      path: file.path,
+      data: { code: err.code, retryInMs: delay },
+    });
+  }
+}

@@ -1,0 +1,35 @@
+/** A configured job while the agent runs: its config, destination, filter and pause switch. */
+import { relative, sep } from 'node:path';
+import type { JobConfig } from '../config/agent-config.js';
+import { compileFilter, type FileFilter } from '../domain/file-filter.js';
+import type { DestinationRuntime } from './destination-runtime.js';
+
+export class JobRuntime {
+  readonly filter: FileFilter;
+  paused: boolean;
+
+  constructor(
+    readonly config: JobConfig,
+    readonly destination: DestinationRuntime,
+  ) {
+    this.filter = compileFilter(config);
+    this.paused = config.paused;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** The source root holding `absPath` (the longest that matches) and the path relative to it. */
+  locate(absPath: string): { root: string; relPath: string } | undefined {
+    let best: string | undefined;
+    for (const s of this.config.sources) {
+      const rel = relative(s.path, absPath);
+      if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) continue;
+      if (best === undefined || s.path.length > best.length) best = s.path;
+    }
+    return best === undefined
+      ? undefined
+      : { root: best, relPath: relative(best, absPath).split(sep).join('/') };
+  }
+}

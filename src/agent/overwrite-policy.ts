@@ -1,0 +1,72 @@
+/**
+ * The overwrite policies of DESIGN.md item 8, decided before an upload: `never` (skip an existing
+ * key; the PUT is also conditional where the store supports it), `if-changed` (skip when size and
+ * the sha256 kept in the object's metadata match), `always`, `version-suffix` (name_1.ext, …).
+ */
+import mime from 'mime-types';
+import type { JobConfig } from '../config/agent-config.js';
+import type { ObjectTarget } from '../target/object-target.js';
+
+export type KeyChoice =
+  { kind: 'skip'; reason: string } | { kind: 'upload'; key: string; ifNoneMatch: boolean };
+
+/** Versions tried before giving up on version-suffix. */
+const MAX_VERSIONS = 10_000;
+
+/** `a/b/name.ext` -> `a/b/name_N.ext` (`name_N` without an extension). */
+export function versionedKey(key: string, n: number): string {
+  const slash = key.lastIndexOf('/');
+  const dot = key.lastIndexOf('.');
+  if (dot > slash + 1) return `${key.slice(0, dot)}_${n}${key.slice(dot)}`;
+  return `${key}_${n}`;
+}
+
+export async function chooseKey(
+  target: ObjectTarget,
+  key: string,
+  policy: JobConfig['overwrite'],
+  size: number,
+  sha256: string | undefined,
+  signal: AbortSignal,
+): Promise<KeyChoice> {
+  switch (policy) {
+    case 'always':
+      return { kind: 'upload', key, ifNoneMatch: false };
+    case 'never': {
+      const head = await target.headObject(key, signal);
+      // Conditional PUT closes the race with another writer; stores without it answer 501.
+      return head === undefined
+        ? { kind: 'upload', key, ifNoneMatch: true }
+        : {
+            kind: 'skip',
+            reason: `s3://${target.bucket}/${key} exists and the overwrite policy is never`,
+          };
+    }
+    case 'if-changed': {
+      const head = await target.headObject(key, signal);
+      const same =
+        head !== undefined &&
+        head.size === size &&
+        sha256 !== undefined &&
+        head.metadata['s3ferry-sha256'] === sha256;
+      return same
+        ? {
+            kind: 'skip',
+            reason: `s3://${target.bucket}/${key} already holds this content (same size and sha256)`,
+          }
+        : { kind: 'upload', key, ifNoneMatch: false };
+    }
+    case 'version-suffix':
+      for (let n = 0; n < MAX_VERSIONS; n += 1) {
+        const candidate = n === 0 ? key : versionedKey(key, n);
+        if ((await target.headObject(candidate, signal)) === undefined)
+          return { kind: 'upload', key: candidate, ifNoneMatch: false };
+      }
+      return { kind: 'skip', reason: `${MAX_VERSIONS} versions of ${key} exist` };
+  }
+}
+
+/** Content type from the file extension. */
+export function contentTypeFor(path: string): string {
+  return mime.lookup(path) || 'application/octet-stream';
+}

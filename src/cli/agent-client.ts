@@ -1,0 +1,119 @@
+/**
+ * How the CLI reaches the agent: through its HTTP API when one runs (found from the config's api
+ * host and port, or --api-url), else by opening the journal directly (read-only commands and retry).
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { AppError } from '../errors/app-error.js';
+import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
+import type { JournalStore } from '../journal/journal-store.js';
+
+export interface ClientOptions {
+  config?: string;
+  apiUrl?: string;
+  token?: string;
+  journal?: string;
+  json?: boolean;
+}
+
+/** Adds --config, --api-url, --token, --journal, --json. */
+export function addClientOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--config <file>',
+      'the agent configuration (default ./s3ferry.yaml, env S3FERRY_CONFIG)',
+    )
+    .option(
+      '--api-url <url>',
+      "the running agent's API (default from the configuration, http://127.0.0.1:7317)",
+    )
+    .option('--token <token>', 'API token when the agent requires one (env S3FERRY_API_TOKEN)')
+    .option('--journal <file>', 'journal to read when no agent runs')
+    .option('--json', 'JSON output');
+}
+
+export type AgentConnection =
+  | {
+      kind: 'api';
+      url: string;
+      call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+    }
+  | { kind: 'journal'; journal: JournalStore; path: string };
+
+interface Target {
+  url: string;
+  token?: string;
+  journalPath?: string;
+}
+
+async function resolveTarget(opts: ClientOptions): Promise<Target> {
+  const file = opts.config ?? (existsSync('s3ferry.yaml') ? 's3ferry.yaml' : undefined);
+  const config = await loadConfig({ file, flags: { journal: opts.journal } }).catch(
+    () => undefined,
+  );
+  const url =
+    opts.apiUrl ??
+    (config === undefined
+      ? 'http://127.0.0.1:7317'
+      : `http://${config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host}:${config.api.port}`);
+  const token = opts.token ?? config?.api.token;
+  const journalPath = opts.journal ?? config?.journal;
+  return {
+    url,
+    ...(token === undefined ? {} : { token }),
+    ...(journalPath === undefined ? {} : { journalPath }),
+  };
+}
+
+/** Connects to the running agent, or opens its journal; `needAgent` refuses the fallback. */
+export async function connect(opts: ClientOptions, needAgent: boolean): Promise<AgentConnection> {
+  const t = await resolveTarget(opts);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(t.token === undefined ? {} : { authorization: `Bearer ${t.token}` }),
+  };
+  const up = await fetch(`${t.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (up) {
+    return {
+      kind: 'api',
+      url: t.url,
+      call: async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+        const res = await fetch(`${t.url}${path}`, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        const json = (await res.json()) as T & {
+          error?: { code: string; message: string; hint?: string };
+        };
+        if (!res.ok) {
+          const e = json.error;
+          throw new AppError(
+            res.status === 401 ? 'ERR_USAGE' : 'ERR_INTERNAL',
+            e?.message ?? `the agent answered ${res.status}`,
+            { hint: e?.hint ?? 'see the agent log' },
+          );
+        }
+        return json;
+      },
+    };
+  }
+  if (needAgent || t.journalPath === undefined) {
+    throw new AppError('ERR_USAGE', `no s3ferry agent answers at ${t.url}`, {
+      hint: 'start it with `s3ferry run`, or point --api-url / --config at it',
+    });
+  }
+  if (!existsSync(t.journalPath))
+    throw new AppError('ERR_JOURNAL', `no agent runs and there is no journal at ${t.journalPath}`, {
+      hint: 'start the agent with `s3ferry run`',
+    });
+  return {
+    kind: 'journal',
+    journal: await SqliteJournalStore.open({ path: t.journalPath }),
+    path: t.journalPath,
+  };
+}

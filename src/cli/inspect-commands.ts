@@ -1,0 +1,160 @@
+/**
+ * `s3ferry status | queue | history | events`: read-only views, from the running agent's API or,
+ * when none runs, from the journal. (Grouped in one file: each is a few lines over the same client.)
+ */
+import type { Command } from 'commander';
+import { formatBytes } from '../domain/duration.js';
+import type { EventRecord, FileRecord, HistoryRecord } from '../journal/journal-store.js';
+import { addClientOptions, connect, type ClientOptions } from './agent-client.js';
+import { reportError } from './output.js';
+
+const PENDING = ['discovered', 'settling', 'queued', 'uploading', 'verifying', 'waiting'] as const;
+
+function out(value: unknown, json: boolean, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+}
+
+async function view(
+  opts: ClientOptions,
+  fn: (c: Awaited<ReturnType<typeof connect>>) => Promise<void>,
+): Promise<number> {
+  try {
+    const c = await connect(opts, false);
+    try {
+      await fn(c);
+    } finally {
+      if (c.kind === 'journal') await c.journal.close();
+    }
+    return 0;
+  } catch (err) {
+    return reportError(err, opts.json === true);
+  }
+}
+
+export function registerInspect(program: Command): void {
+  addClientOptions(
+    program.command('status').description('jobs, destination health and file counts'),
+  ).action(async (opts: ClientOptions) => {
+    process.exitCode = await view(opts, async (c) => {
+      if (c.kind === 'api') {
+        const s = await c.call<{
+          paused: boolean;
+          jobs: {
+            name: string;
+            paused: boolean;
+            destination: string;
+            health: { healthy: boolean; cause?: string; hint?: string };
+          }[];
+          files: Record<string, number>;
+          inFlight: number;
+        }>('GET', '/api/v1/status');
+        out(s, opts.json === true, () =>
+          [
+            `agent: running at ${c.url}${s.paused ? ' (PAUSED)' : ''}, ${s.inFlight} file(s) in flight`,
+            ...s.jobs.map(
+              (j) =>
+                `job ${j.name}${j.paused ? ' (paused)' : ''} -> ${j.destination}: ${j.health.healthy ? 'healthy' : `UNHEALTHY: ${j.health.cause ?? ''}\n  fix: ${j.health.hint ?? ''}`}`,
+            ),
+            `files: ${
+              Object.entries(s.files)
+                .filter(([, n]) => n > 0)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ') || 'none'
+            }`,
+          ].join('\n'),
+        );
+        return;
+      }
+      const files = await c.journal.countFiles();
+      out(
+        { running: false, journal: c.path, files },
+        opts.json === true,
+        () =>
+          `agent: not running (journal ${c.path})\nfiles: ${
+            Object.entries(files)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ') || 'none'
+          }`,
+      );
+    });
+  });
+
+  addClientOptions(
+    program.command('queue').description('pending files, and parked ones with their reasons'),
+  )
+    .option('--limit <n>', 'rows', '100')
+    .action(async (opts: ClientOptions & { limit: string }) => {
+      process.exitCode = await view(opts, async (c) => {
+        const limit = Number(opts.limit);
+        const q =
+          c.kind === 'api'
+            ? await c.call<{ pending: FileRecord[]; parked: FileRecord[] }>(
+                'GET',
+                `/api/v1/queue?limit=${limit}`,
+              )
+            : {
+                pending: await c.journal.listFiles({ states: PENDING, limit }),
+                parked: await c.journal.listFiles({ states: ['parked'], limit }),
+              };
+        out(q, opts.json === true, () =>
+          [
+            `pending (${q.pending.length}):`,
+            ...q.pending.map(
+              (f) =>
+                `  #${f.id} ${f.state.padEnd(9)} ${f.path}${f.reason ? `  [${f.reason}]` : ''}`,
+            ),
+            `parked (${q.parked.length}):`,
+            ...q.parked.map((f) => `  #${f.id} ${f.path}\n     ${f.reason ?? ''}`),
+          ].join('\n'),
+        );
+      });
+    });
+
+  addClientOptions(program.command('history').description('finished uploads, newest first'))
+    .option('--limit <n>', 'rows', '50')
+    .action(async (opts: ClientOptions & { limit: string }) => {
+      process.exitCode = await view(opts, async (c) => {
+        const limit = Number(opts.limit);
+        const items =
+          c.kind === 'api'
+            ? (await c.call<{ items: HistoryRecord[] }>('GET', `/api/v1/history?limit=${limit}`))
+                .items
+            : await c.journal.listHistory({ limit });
+        out(
+          items,
+          opts.json === true,
+          () =>
+            items
+              .map(
+                (h) =>
+                  `${new Date(h.finishedAt).toISOString()} ${h.result.padEnd(9)} ${formatBytes(h.size).padStart(10)} ${formatBytes(h.avgBytesPerSec)}/s  ${h.sourcePath} -> s3://${h.bucket}/${h.key}${h.error ? `\n    ${h.error}` : ''}`,
+              )
+              .join('\n') || 'no uploads yet',
+        );
+      });
+    });
+
+  addClientOptions(program.command('events').description('recent events, newest first'))
+    .option('--limit <n>', 'rows', '50')
+    .action(async (opts: ClientOptions & { limit: string }) => {
+      process.exitCode = await view(opts, async (c) => {
+        const limit = Number(opts.limit);
+        const items =
+          c.kind === 'api'
+            ? (await c.call<{ items: EventRecord[] }>('GET', `/api/v1/events?limit=${limit}`)).items
+            : await c.journal.listEvents({ limit });
+        out(
+          items,
+          opts.json === true,
+          () =>
+            items
+              .map(
+                (e) =>
+                  `${new Date(e.at).toISOString()} ${e.level.padEnd(5)} ${e.type.padEnd(20)} ${e.message}`,
+              )
+              .join('\n') || 'no events',
+        );
+      });
+    });
+}

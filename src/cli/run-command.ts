@@ -1,0 +1,98 @@
+/**
+ * `s3ferry run`: the agent. Loads and validates the configuration, starts the agent and its API,
+ * reloads on SIGHUP (a bad file keeps the running configuration and says why), stops on
+ * SIGTERM/SIGINT letting in-flight work settle (interrupted uploads resume at the next start).
+ */
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { startAgent } from '../agent/compose.js';
+import { buildApp } from '../api/build-app.js';
+import type { AgentConfig } from '../config/agent-config.js';
+import { loadConfig, type ConfigFlags } from '../config/load.js';
+import { templateEnvironment } from '../config/template-env.js';
+import { toAppError } from '../errors/app-error.js';
+import { reportError } from './output.js';
+
+interface RunOptions {
+  config?: string;
+  journal?: string;
+  apiHost?: string;
+  apiPort?: string;
+  logLevel?: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'run the agent: watch the configured directories and carry every finished file to S3',
+    )
+    .option('--config <file>', 'configuration file (default ./s3ferry.yaml, env S3FERRY_CONFIG)')
+    .option('--journal <file>', 'journal file (overrides the configuration)')
+    .option('--api-host <host>', 'API address (default 127.0.0.1; any other needs api.token)')
+    .option('--api-port <port>', 'API port (default 7317)')
+    .option('--log-level <level>', 'debug | info | warn | error')
+    .action(async (opts: RunOptions) => {
+      process.exitCode = await runAgent(opts);
+    });
+}
+
+export async function runAgent(opts: RunOptions): Promise<number> {
+  const file = opts.config ?? (existsSync('s3ferry.yaml') ? 's3ferry.yaml' : undefined);
+  const flags: ConfigFlags = {
+    journal: opts.journal,
+    apiHost: opts.apiHost,
+    apiPort: opts.apiPort,
+    logLevel: opts.logLevel,
+  };
+  const load = (): Promise<AgentConfig> => loadConfig({ file, flags });
+  let running;
+  try {
+    running = await startAgent(await load(), { env: templateEnvironment() });
+  } catch (err) {
+    return reportError(err, false);
+  }
+  const { agent, journal, events } = running;
+  const reload = async (): Promise<void> => {
+    try {
+      await agent.reload(await load());
+    } catch (raw) {
+      const err = toAppError(raw);
+      await events.emit(
+        'config.reload-failed',
+        'error',
+        `the configuration was not reloaded; the running one stays: ${err.message}`,
+        { data: { code: err.code } },
+      );
+      throw err;
+    }
+  };
+  const api = buildApp({
+    agent,
+    journal,
+    reload,
+    ...(agent.config.api.token === undefined ? {} : { token: agent.config.api.token }),
+  });
+  try {
+    await api.listen({ host: agent.config.api.host, port: agent.config.api.port });
+  } catch (err) {
+    await running.close();
+    return reportError(toAppError(err), false);
+  }
+  running.logger.info(
+    { api: `http://${agent.config.api.host}:${agent.config.api.port}` },
+    'API listening',
+  );
+  const onHup = (): void => {
+    void reload().catch(() => undefined);
+  };
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  process.removeListener('SIGHUP', onHup);
+  await api.close();
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,106 @@
+/**
+ * The agent's configuration after parsing, defaults and validation (deep-frozen). Durations are
+ * milliseconds, sizes bytes. Produced only by config/load.ts from s3ferry.yaml < environment <
+ * flags; everything else receives it (or a part of it) as an argument.
+ */
+
+/** Where a job's objects go and how. Secrets (keys, tokens) live only here. */
+export interface DestinationConfig {
+  readonly bucket: string;
+  /** '' or ending in '/'. */
+  readonly prefix: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly forcePathStyle?: boolean;
+  readonly profile?: string;
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  readonly proxy?: string;
+  readonly noProxy: readonly string[];
+  readonly checksumMode: 'auto' | 'when-required' | 'when-supported';
+  readonly storageClass?: string;
+  readonly sse?: 'AES256' | 'aws:kms';
+  readonly kmsKeyId?: string;
+  /** x-amz-meta-* (keys lower-cased). */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly partSize: number;
+  readonly multipartThreshold: number;
+  /** Requests in flight for this destination. */
+  readonly concurrency: number;
+  /** Bytes per second, undefined for no limit. */
+  readonly bwlimit?: number;
+  /** For `s3ferry link`: presigned GET expiry, ms. */
+  readonly linkExpiry: number;
+  /** For `s3ferry link`: a public URL template like https://cdn.example.com/{key}; presigned when absent. */
+  readonly publicUrl?: string;
+}
+
+/** A name or relative-path rule. Exactly one of regex/glob is set. */
+export interface MatchRule {
+  readonly regex?: string;
+  readonly glob?: string;
+  /** Match on the file name (default) or the path relative to the source directory. */
+  readonly on: 'name' | 'path';
+}
+
+export interface FilterConfig {
+  readonly include: readonly MatchRule[];
+  readonly exclude: readonly MatchRule[];
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  /** Files younger than this (by mtime) are not taken yet, ms. */
+  readonly minAge?: number;
+  /** Files older than this (by mtime) are skipped, ms. */
+  readonly maxAge?: number;
+}
+
+export interface SourceConfig {
+  readonly path: string;
+  readonly recursive: boolean;
+}
+
+export interface JobConfig {
+  readonly name: string;
+  readonly sources: readonly SourceConfig[];
+  /** 'watch': filesystem events + periodic rescan; 'scan': periodic rescan only (network filesystems). */
+  readonly mode: 'watch' | 'scan';
+  readonly rescanInterval: number;
+  readonly destination: DestinationConfig;
+  /** Key template, e.g. '{path}' or 'backups/{hostname}/{mtime:yyyyMMdd}/{name}'. Prefix is prepended. */
+  readonly key: string;
+  /** A file must be unchanged (size, mtime, inode) this long before it is taken, ms. */
+  readonly settle: number;
+  /** Name globs never taken (default *.tmp, *.part, .~*, .*). */
+  readonly ignore: readonly string[];
+  /** If set, `x` is only taken once `x` + suffix exists (e.g. '.done'); the marker itself is never uploaded. */
+  readonly markerSuffix?: string;
+  readonly filters: FilterConfig;
+  readonly overwrite: 'never' | 'if-changed' | 'always' | 'version-suffix';
+  readonly dedupe: {
+    readonly enabled: boolean;
+    readonly by: 'sha256' | 'md5';
+    readonly action: 'skip' | 'copy';
+  };
+  readonly after: { readonly action: 'keep' | 'delete' | 'move'; readonly moveTo?: string };
+  /** Transient errors retry forever unless this is set, ms. */
+  readonly retryTimeout?: number;
+  /** Start paused. */
+  readonly paused: boolean;
+}
+
+export interface AgentConfig {
+  /** Journal file. */
+  readonly journal: string;
+  readonly api: { readonly host: string; readonly port: number; readonly token?: string };
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
+  readonly events: {
+    /** Events kept in the journal. */
+    readonly retention: number;
+    readonly webhook?: { readonly url: string; readonly headers: Readonly<Record<string, string>> };
+  };
+  /** How often an unhealthy destination is probed, ms. */
+  readonly probeInterval: number;
+  readonly jobs: readonly JobConfig[];
+}

@@ -1,0 +1,153 @@
+/**
+ * The value types of s3ferry.yaml that plain zod types don't cover: durations, sizes, regular
+ * expressions, globs, names and URLs. Each one turns the user's text into what AgentConfig holds
+ * (ms, bytes) and words its error so that the user can fix the file from the message alone.
+ */
+import { z } from 'zod';
+import { parseDuration, parseSize } from '../domain/duration.js';
+import { checkGlob } from '../domain/glob.js';
+
+const DURATION_HINT = 'write it like 30s, 15m, 1h30m, 7d or a number of seconds';
+const SIZE_HINT = 'write it like 8MiB, 16M, 1.5G or a number of bytes';
+
+/** 1 MiB, for bounds. */
+export const MIB = 1024 ** 2;
+/** 1 GiB, for bounds. */
+export const GIB = 1024 ** 3;
+
+/** Inclusive bounds of a duration (ms) or a size (bytes), with the text shown in errors. */
+export interface Bounds {
+  readonly min?: readonly [number, string];
+  readonly max?: readonly [number, string];
+}
+
+function boundsError(value: number, shown: string, bounds: Bounds): string | undefined {
+  if (bounds.min !== undefined && value < bounds.min[0])
+    return `${shown} is below the minimum of ${bounds.min[1]}`;
+  if (bounds.max !== undefined && value > bounds.max[0])
+    return `${shown} is above the maximum of ${bounds.max[1]}`;
+  return undefined;
+}
+
+/** A duration: "2s", "1h30m", "500ms" or a number of seconds; the output is milliseconds. */
+export function duration(bounds: Bounds = {}) {
+  return z
+    .union([z.number(), z.string()], { error: `expected a duration: ${DURATION_HINT}` })
+    .transform((value, ctx) => {
+      const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
+      if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+        ctx.issues.push({
+          code: 'custom',
+          input: value,
+          message: `"${String(value)}" is not a duration: ${DURATION_HINT}`,
+        });
+        return z.NEVER;
+      }
+      const error = boundsError(ms, String(value), bounds);
+      if (error !== undefined) ctx.issues.push({ code: 'custom', input: value, message: error });
+      return Math.round(ms);
+    })
+    .meta({ title: 'duration' });
+}
+
+/** A size: "8MiB", "16M" (binary), "16MB" (decimal) or a number of bytes; the output is bytes. */
+export function size(bounds: Bounds = {}) {
+  return z
+    .union([z.number(), z.string()], { error: `expected a size: ${SIZE_HINT}` })
+    .transform((value, ctx) => {
+      const bytes = typeof value === 'number' ? value : parseSize(value);
+      if (bytes === undefined || !Number.isSafeInteger(bytes) || bytes < 0) {
+        ctx.issues.push({
+          code: 'custom',
+          input: value,
+          message: `"${String(value)}" is not a size: ${SIZE_HINT}`,
+        });
+        return z.NEVER;
+      }
+      const error = boundsError(bytes, String(value), bounds);
+      if (error !== undefined) ctx.issues.push({ code: 'custom', input: value, message: error });
+      return bytes;
+    })
+    .meta({ title: 'size' });
+}
+
+/** A whole number within [min, max]. */
+export function integer(min: number, max: number) {
+  return z
+    .number()
+    .int({ error: 'expected a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+}
+
+/** A string that is not empty (nor only blanks). */
+export function text() {
+  return z.string().refine((s) => s.trim() !== '', { error: 'must not be empty' });
+}
+
+/** Why `source` is not a valid JavaScript regular expression, or undefined. */
+export function checkRegex(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // V8 says "Invalid regular expression: /SOURCE/: REASON"; the path already names the source.
+    const at = message.lastIndexOf('/: ');
+    return `invalid regular expression: ${at === -1 ? message : message.slice(at + 3)}`;
+  }
+}
+
+/** A regular expression (JavaScript syntax), checked to compile. */
+export function regex() {
+  return z.string().superRefine((source, ctx) => {
+    const error = checkRegex(source);
+    if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
+  });
+}
+
+/** Why a glob meant for file names can never match one, or undefined. */
+export function checkNameGlob(pattern: string): string | undefined {
+  return pattern.includes('/')
+    ? "invalid glob: a name never contains '/' (match the relative path with on: path)"
+    : undefined;
+}
+
+/** A glob (`*`, `**`, `?`, `[a-z]`, `{a,b}`; see domain/glob.ts), checked to be usable. */
+export function glob(nameOnly = false) {
+  return z.string().superRefine((pattern, ctx) => {
+    const syntax = checkGlob(pattern);
+    const error =
+      syntax === undefined
+        ? nameOnly
+          ? checkNameGlob(pattern)
+          : undefined
+        : `invalid glob: ${syntax}`;
+    if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
+  });
+}
+
+/** The shape of job and destination names. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+
+/** A job or destination name: letters, digits, '_', '.', '-'. */
+export function name(what: string) {
+  return z.string().regex(NAME_PATTERN, {
+    error: `a ${what} name may contain only letters, digits, '_', '.' and '-'`,
+  });
+}
+
+/** An http:// or https:// URL. */
+export function httpUrl() {
+  return z.string().refine((s) => /^https?:\/\/[^/\s]+/i.test(s) && URL.canParse(s), {
+    error: 'expected an http:// or https:// URL',
+  });
+}
+
+/** A mapping of string to string; values must be strings (quote numbers in YAML). */
+export function stringMap() {
+  return z.record(
+    z.string(),
+    z.string({ error: 'expected a string: quote numbers and booleans in YAML' }),
+  );
+}

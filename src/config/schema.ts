@@ -1,0 +1,167 @@
+/**
+ * The one schema of s3ferry.yaml. Parsing a document with it applies every default, turns
+ * durations into ms and sizes into bytes, checks every rule, resolves named destinations and
+ * yields exactly an {@link AgentConfig}. Each field carries its documentation (`.describe()`),
+ * from which docs/configuration.md is generated (config/describe.ts).
+ */
+import { z } from 'zod';
+import { checkKeyTemplate } from '../domain/key-template.js';
+import type { AgentConfig, DestinationConfig, JobConfig } from './agent-config.js';
+import { destinationSchema } from './destination-schema.js';
+import { jobSchema, type UnresolvedJob } from './job-schema.js';
+import { duration, httpUrl, integer, name, stringMap, text } from './schema-values.js';
+
+/** Addresses the API may bind without a token. */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '::1', 'localhost'];
+
+/** The default journal file. */
+export const DEFAULT_JOURNAL = './.s3ferry/journal.db';
+
+const api = z
+  .strictObject({
+    host: text()
+      .default('127.0.0.1')
+      .describe('Address the HTTP API and dashboard bind; anything but loopback needs a token.'),
+    port: integer(0, 65_535).default(7317).describe('Port of the HTTP API (0: any free port).'),
+    token: text()
+      .exactOptional()
+      .describe(
+        'Bearer token the API requires; required unless api.host is 127.0.0.1, ::1 or localhost. S3FERRY_API_TOKEN keeps it out of the file.',
+      ),
+  })
+  .superRefine((a, ctx) => {
+    if (!LOOPBACK_HOSTS.includes(a.host) && a.token === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: `api.token is required when api.host is not a loopback address (api.host is "${a.host}")`,
+      });
+  });
+
+const webhook = z.strictObject({
+  url: httpUrl().describe('URL every event is POSTed to (JSON), with retries.'),
+  headers: stringMap()
+    .default(() => ({}))
+    .describe('Extra request headers, e.g. Authorization. Values are secret.'),
+});
+
+const events = z.strictObject({
+  retention: integer(0, 100_000_000)
+    .default(10_000)
+    .describe('How many events the journal keeps (the oldest go first).'),
+  webhook: webhook.exactOptional().describe('POST every event to this URL.'),
+});
+
+const document = z.strictObject({
+  journal: text().default(DEFAULT_JOURNAL).describe('Journal file (SQLite).'),
+  api: api.prefault({}).describe('HTTP API and dashboard.'),
+  log: z
+    .strictObject({
+      level: z
+        .enum(['debug', 'info', 'warn', 'error'])
+        .default('info')
+        .describe('Least severe level logged.'),
+    })
+    .prefault({})
+    .describe('Logging (JSON lines on stderr).'),
+  events: events.prefault({}).describe('Event history.'),
+  probeInterval: duration({ min: [1000, '1s'] })
+    .prefault('30s')
+    .describe('How often an unhealthy destination is probed (at least 1s).'),
+  destinations: z
+    .record(name('destination'), destinationSchema)
+    .default(() => ({}))
+    .describe('Named destinations that jobs refer to by name, so several jobs can share one.'),
+  jobs: z
+    .array(jobSchema)
+    .default(() => [])
+    .describe('The jobs. Without any, the agent only serves its API.'),
+});
+
+type Document = z.output<typeof document>;
+
+/** Reads a field of a value that may not have passed validation. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+type Report = (path: (string | number)[], message: string) => void;
+
+function checkUniqueNames(jobs: readonly unknown[], report: Report): void {
+  const seen = new Map<string, number>();
+  jobs.forEach((job, i) => {
+    const jobName = field(job, 'name');
+    if (typeof jobName !== 'string') return;
+    const first = seen.get(jobName);
+    if (first === undefined) seen.set(jobName, i);
+    else report(['jobs', i, 'name'], `duplicate job name "${jobName}" (also jobs[${first}])`);
+  });
+}
+
+/** Checks a job's destination name, and its key template with the destination's prefix. */
+function checkDestination(job: unknown, i: number, named: unknown, report: Report): void {
+  const ref = field(job, 'destination');
+  const known = Object.keys(named as object);
+  if (typeof ref === 'string' && !known.includes(ref)) {
+    report(
+      ['jobs', i, 'destination'],
+      known.length === 0
+        ? `unknown destination "${ref}": no destinations: are defined (or write s3://${ref})`
+        : `unknown destination "${ref}": destinations: defines ${known.join(', ')}`,
+    );
+    return;
+  }
+  const prefix = field(typeof ref === 'string' ? field(named, ref) : ref, 'prefix');
+  const key = field(job, 'key');
+  if (typeof prefix !== 'string' || prefix === '' || typeof key !== 'string') return;
+  // The key field checked the template alone; only the prefix can add a problem here.
+  const error = checkKeyTemplate(key) === undefined ? checkKeyTemplate(key, prefix) : undefined;
+  if (error !== undefined) report(['jobs', i, 'key'], error);
+}
+
+/**
+ * Rules across parts of the document: unique job names, destination names that exist, key
+ * templates that fit after their prefix. It runs even when other parts failed, so that every
+ * problem is reported at once; hence it reads the value defensively.
+ */
+function checkReferences(doc: unknown, ctx: z.RefinementCtx): void {
+  const jobs = field(doc, 'jobs');
+  const named = field(doc, 'destinations');
+  if (!Array.isArray(jobs)) return;
+  const report: Report = (path, message) => {
+    ctx.addIssue({ code: 'custom', path, message });
+  };
+  checkUniqueNames(jobs, report);
+  // A destinations: of the wrong type is reported by itself; names cannot be checked against it.
+  if (typeof named !== 'object' || named === null || Array.isArray(named)) return;
+  jobs.forEach((job: unknown, i) => {
+    checkDestination(job, i, named, report);
+  });
+}
+
+function resolveJob(
+  job: UnresolvedJob,
+  named: Readonly<Record<string, DestinationConfig>>,
+): JobConfig {
+  const { destination } = job;
+  if (typeof destination !== 'string') return { ...job, destination };
+  const found = named[destination];
+  // checkReferences reported unknown names, and a transform only runs on a valid document.
+  if (found === undefined) throw new Error(`unresolved destination "${destination}"`);
+  return { ...job, destination: found };
+}
+
+function resolve(doc: Document): AgentConfig {
+  const { destinations, jobs, ...rest } = doc;
+  return { ...rest, jobs: jobs.map((job) => resolveJob(job, destinations)) };
+}
+
+/** s3ferry.yaml: parse a YAML-loaded value with it to get an {@link AgentConfig}. */
+export const configSchema = document
+  .superRefine(checkReferences, { when: () => true })
+  .transform(resolve) satisfies z.ZodType<AgentConfig>;
+
+/** The schema before named destinations are resolved, for documentation (config/describe.ts). */
+export const documentSchema = document;

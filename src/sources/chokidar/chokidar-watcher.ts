@@ -1,0 +1,136 @@
+/**
+ * The {@link Watcher} port on chokidar 4 (inotify through fs.watch on Linux; no polling unless
+ * asked for).
+ *
+ * - `ignoreInitial`: files already present are the startup scan's business, not the watcher's.
+ * - `depth: 0` when not recursive, so subdirectories are neither watched nor reported.
+ * - `followSymlinks: false`: a link to a directory is never descended (no loops, no surprise
+ *   trees); a link to a file is reported under its own path and the caller's stat follows it.
+ * - The root is resolved with realpath before watching (chokidar treats a symlinked root as a
+ *   link, not as the directory), and event paths are mapped back under the configured root so
+ *   they match the scanner's paths.
+ * - chokidar holds one inotify watch per file and directory. When the kernel's limit
+ *   (fs.inotify.max_user_watches) runs out it emits ENOSPC for every path it cannot watch; that
+ *   is reported once per watcher with the fix, and everything keeps working through rescans.
+ */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Watcher, WatcherFactory, WatcherOptions } from '../watcher.js';
+
+/** Tuning of the chokidar watcher. */
+export interface ChokidarWatcherOptions {
+  /** Poll with stat instead of inotify (filesystems without events); default false. */
+  readonly usePolling?: boolean;
+  /** Poll interval when polling, ms; default chokidar's (100). */
+  readonly pollIntervalMs?: number;
+}
+
+/** Builds the message for an exhausted inotify watch limit (ENOSPC from fs.watch). */
+export function inotifyLimitMessage(root: string): string {
+  return (
+    `cannot watch everything under ${root}: the system limit for inotify watches ` +
+    '(fs.inotify.max_user_watches) is reached. New and changed files are still found by the ' +
+    'periodic rescan, only later. Fix: raise the limit, e.g. ' +
+    '`sudo sysctl fs.inotify.max_user_watches=1048576` and persist it in ' +
+    "/etc/sysctl.d/90-s3ferry.conf, or set this job's mode to 'scan'"
+  );
+}
+
+/** A chokidar-backed watcher over one directory; see the module comment for the choices made. */
+export class ChokidarWatcher implements Watcher {
+  private fsw: FSWatcher | undefined;
+  private closed = false;
+  private limitReported = false;
+  private settleReady: (() => void) | undefined;
+
+  constructor(
+    private readonly opts: WatcherOptions,
+    private readonly tuning: ChokidarWatcherOptions = {},
+  ) {}
+
+  /**
+   * Resolves once chokidar has listed the tree and is watching it.
+   * @throws the node:fs error when the root cannot be resolved (missing, unreadable); an Error
+   * when called twice or after close().
+   */
+  async start(): Promise<void> {
+    if (this.fsw !== undefined || this.closed) throw new Error('the watcher was already started');
+    const root = this.opts.root;
+    const realRoot = await realpath(root);
+    if (this.isClosed()) return;
+    const fsw = watch(realRoot, {
+      persistent: true,
+      ignoreInitial: true,
+      followSymlinks: false,
+      usePolling: this.tuning.usePolling ?? false,
+      ...(this.tuning.pollIntervalMs === undefined ? {} : { interval: this.tuning.pollIntervalMs }),
+      ...(this.opts.recursive ? {} : { depth: 0 }),
+      // unreadable subdirectories are reported by the rescan, once per scan, not per event
+      ignorePermissionErrors: true,
+      // our own settle window decides when a file is finished
+      awaitWriteFinish: false,
+    });
+    this.fsw = fsw;
+    const toConfigured = (p: string): string =>
+      realRoot === root ? p : path.join(root, path.relative(realRoot, p));
+    const emit = (p: string): void => {
+      if (!this.closed) this.opts.onChange(toConfigured(p));
+    };
+    fsw.on('add', emit);
+    fsw.on('change', emit);
+    fsw.on('unlink', emit);
+    fsw.on('error', (err: unknown) => {
+      this.reportError(err);
+    });
+    await new Promise<void>((resolve) => {
+      this.settleReady = resolve;
+      fsw.once('ready', () => {
+        resolve();
+      });
+    });
+    this.settleReady = undefined;
+  }
+
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes every OS watch; idempotent; no callback is made after it resolves. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.settleReady?.();
+    const fsw = this.fsw;
+    this.fsw = undefined;
+    if (fsw !== undefined) await fsw.close();
+  }
+
+  private reportError(err: unknown): void {
+    if (this.closed) return;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ENOSPC') {
+      // chokidar emits this once per path it fails to watch: say it once, with the fix
+      if (this.limitReported) return;
+      this.limitReported = true;
+      this.opts.onError(
+        Object.assign(new Error(inotifyLimitMessage(this.opts.root), { cause: err }), {
+          code: 'ENOSPC',
+        }),
+      );
+      return;
+    }
+    const what = err instanceof Error ? err.message : String(err);
+    this.opts.onError(
+      new Error(`watching ${this.opts.root}: ${what}`, err instanceof Error ? { cause: err } : {}),
+    );
+  }
+}
+
+/**
+ * A {@link WatcherFactory} on chokidar; by default inotify with no polling, `tuning` can turn
+ * polling on for filesystems without events.
+ */
+export function chokidarWatcherFactory(tuning: ChokidarWatcherOptions = {}): WatcherFactory {
+  return (opts) => new ChokidarWatcher(opts, tuning);
+}

@@ -1,0 +1,51 @@
+/** The public types of {@link JobSource} (job-source.ts re-exports them). */
+import type { JobConfig } from '../config/agent-config.js';
+import type { Clock } from '../platform/clock.js';
+import type { SourceFileStat } from './file-stamp.js';
+import type { WatcherFactory } from './watcher.js';
+
+/** The part of a job's configuration a {@link JobSource} reads. */
+export type JobSourceJob = Pick<
+  JobConfig,
+  'name' | 'sources' | 'mode' | 'rescanInterval' | 'settle'
+> & {
+  /** A file's mtime must be at least this old before it is handed over, ms. */
+  readonly minAge?: number | undefined;
+};
+
+/** A finished file, handed to the caller once it settled. */
+export interface FinishedFile {
+  readonly job: string;
+  /** The source directory (absolute) the file was found under. */
+  readonly root: string;
+  readonly absPath: string;
+  /** Relative to `root`, '/' separators. */
+  readonly relPath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly inode: number;
+}
+
+/** A problem with a source: missing or unreadable directory, unreadable file, watcher failure. */
+export interface SourceProblem {
+  readonly job: string;
+  /** The directory or file concerned (absolute). */
+  readonly path: string;
+  /** Plain language, naming the cause and, where there is one, the fix. */
+  readonly message: string;
+}
+
+/** Dependencies of a {@link JobSource}. */
+export interface JobSourceDeps {
+  readonly job: JobSourceJob;
+  readonly clock: Clock;
+  readonly watcherFactory: WatcherFactory;
+  /** Stats a path following links; undefined when nothing is there; throws for other failures. */
+  readonly stat: (absPath: string) => Promise<SourceFileStat | undefined>;
+  /** Takes a finished file (filters, markers, journal). A rejection is reported via onError. */
+  readonly onFinished: (f: FinishedFile) => Promise<void>;
+  /** Reports a problem; the source keeps working (missing directories are retried each rescan). */
+  readonly onError: (e: SourceProblem) => void;
+  /** Files tracked at once before a scan waits for some to settle; default 100,000. */
+  readonly maxTracked?: number | undefined;
+}

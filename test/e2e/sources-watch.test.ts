@@ -1,0 +1,262 @@
+/**
+ * JobSource on real directories, the real clock and chokidar. Generous timeouts, no timing
+ * assertions: every wait is "until it happened, or fail after a long time".
+ */
+import assert from 'node:assert/strict';
+import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { systemClock } from '../../src/platform/clock.js';
+import { chokidarWatcherFactory } from '../../src/sources/chokidar/chokidar-watcher.js';
+import {
+  JobSource,
+  type FinishedFile,
+  type JobSourceJob,
+  type SourceProblem,
+} from '../../src/sources/job-source.js';
+import { statSourceFile } from '../../src/sources/node-stat.js';
+import { makeTmpDir } from '../support/tmp.js';
+
+const TEST_TIMEOUT = 60_000;
+const WAIT_MS = 30_000;
+const HOUR = 3_600_000;
+
+interface Harness {
+  source: JobSource;
+  finished: FinishedFile[];
+  problems: SourceProblem[];
+  /** Every report for `absPath`. */
+  reportsOf(absPath: string): FinishedFile[];
+}
+
+function harness(job: Partial<JobSourceJob> & Pick<JobSourceJob, 'sources'>): Harness {
+  const finished: FinishedFile[] = [];
+  const problems: SourceProblem[] = [];
+  const source = new JobSource({
+    job: { name: 'e2e', mode: 'watch', rescanInterval: HOUR, settle: 1_000, ...job },
+    clock: systemClock,
+    watcherFactory: chokidarWatcherFactory(),
+    stat: statSourceFile,
+    onFinished: (f) => {
+      finished.push(f);
+      return Promise.resolve();
+    },
+    onError: (e) => {
+      problems.push(e);
+    },
+  });
+  return {
+    source,
+    finished,
+    problems,
+    reportsOf: (absPath) => finished.filter((f) => f.absPath === absPath),
+  };
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await delay(50);
+  }
+}
+
+describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 60_000 }, () => {
+  let tmp: { path: string; cleanup(): Promise<void> };
+  let n = 0;
+  const open: JobSource[] = [];
+  const newDir = async (): Promise<string> => {
+    n += 1;
+    const dir = path.join(tmp.path, `case-${n}`);
+    await mkdir(dir);
+    return dir;
+  };
+  const started = async (h: Harness): Promise<Harness> => {
+    open.push(h.source);
+    await h.source.start();
+    return h;
+  };
+
+  before(async () => {
+    tmp = await makeTmpDir('sources-watch');
+  });
+  after(async () => {
+    await Promise.all(open.map((s) => s.close()));
+    await tmp.cleanup();
+  });
+
+  it(
+    'reports a file written slowly over ~3 s once, after it stops changing, with its final size',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      const h = await started(
+        harness({ sources: [{ path: dir, recursive: true }], settle: 2_000 }),
+      );
+      const file = path.join(dir, 'recording.mp4');
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      for (let i = 0; i < 12; i++) {
+        await appendFile(file, chunk);
+        await delay(250);
+      }
+      await waitFor('the finished recording', () => h.reportsOf(file).length > 0);
+      await delay(4_000); // well past another settle window: still once
+      const reports = h.reportsOf(file);
+      assert.equal(reports.length, 1);
+      assert.equal(reports[0]?.size, 12 * chunk.length);
+      assert.equal(reports[0]?.relPath, 'recording.mp4');
+      assert.equal(reports[0]?.root, dir);
+      assert.equal(reports[0]?.job, 'e2e');
+    },
+  );
+
+  it(
+    'write-to-temp-then-rename reports the final name with the full size',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      const h = await started(harness({ sources: [{ path: dir, recursive: true }] }));
+      const temp = path.join(dir, 'backup.tar.part');
+      const final = path.join(dir, 'backup.tar');
+      await writeFile(temp, Buffer.alloc(100_000, 1));
+      await appendFile(temp, Buffer.alloc(50_000, 2));
+      await rename(temp, final);
+      await waitFor('the renamed file', () => h.reportsOf(final).length > 0);
+      assert.equal(h.reportsOf(final)[0]?.size, 150_000);
+      assert.equal(h.reportsOf(final)[0]?.relPath, 'backup.tar');
+    },
+  );
+
+  it(
+    'finds files created while it was closed with the startup scan, in subdirectories too',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      const first = harness({ sources: [{ path: dir, recursive: true }] });
+      await first.source.start();
+      await first.source.close();
+      await mkdir(path.join(dir, 'sub'));
+      await writeFile(path.join(dir, 'offline-1.txt'), 'one');
+      await writeFile(path.join(dir, 'sub', 'offline-2.txt'), 'two');
+      const h = await started(harness({ sources: [{ path: dir, recursive: true }] }));
+      await waitFor('both offline files', () => h.finished.length >= 2);
+      assert.deepEqual(h.finished.map((f) => f.relPath).sort(), [
+        'offline-1.txt',
+        'sub/offline-2.txt',
+      ]);
+      assert.deepEqual(first.finished, []);
+    },
+  );
+
+  it(
+    "mode 'scan' finds files only through rescans (rescanNow, then the interval)",
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      const h = await started(
+        harness({ sources: [{ path: dir, recursive: true }], mode: 'scan', settle: 300 }),
+      );
+      const a = path.join(dir, 'a.dat');
+      await writeFile(a, 'a');
+      await delay(2_000); // no watcher: nothing may notice it yet
+      assert.deepEqual(h.finished, []);
+      await h.source.rescanNow();
+      await waitFor('a.dat after rescanNow()', () => h.reportsOf(a).length === 1);
+
+      const dir2 = await newDir();
+      const h2 = await started(
+        harness({
+          sources: [{ path: dir2, recursive: true }],
+          mode: 'scan',
+          settle: 300,
+          rescanInterval: 500,
+        }),
+      );
+      const b = path.join(dir2, 'b.dat');
+      await writeFile(b, 'b');
+      await waitFor('b.dat from the periodic rescan', () => h2.reportsOf(b).length > 0);
+    },
+  );
+
+  it(
+    'non-recursive sources ignore subdirectories, by events and by scans',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      await mkdir(path.join(dir, 'nested'));
+      await writeFile(path.join(dir, 'nested', 'before.txt'), 'x');
+      const h = await started(harness({ sources: [{ path: dir, recursive: false }], settle: 300 }));
+      await writeFile(path.join(dir, 'nested', 'after.txt'), 'x');
+      await writeFile(path.join(dir, 'top.txt'), 'x');
+      await waitFor('top.txt', () => h.finished.length > 0);
+      await h.source.rescanNow();
+      await delay(1_500);
+      assert.deepEqual([...new Set(h.finished.map((f) => f.relPath))], ['top.txt']);
+    },
+  );
+
+  it(
+    'reports a missing source directory and picks it up, watcher included, once it appears',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = path.join(tmp.path, 'appears-later');
+      const h = await started(harness({ sources: [{ path: dir, recursive: true }], settle: 300 }));
+      assert.equal(h.problems.length, 1);
+      assert.equal(h.problems[0]?.path, dir);
+      assert.match(h.problems[0]?.message ?? '', /does not exist.*checked again at each rescan/);
+
+      await mkdir(dir);
+      await writeFile(path.join(dir, 'first.txt'), '1');
+      await h.source.rescanNow();
+      await waitFor(
+        'first.txt after the rescan',
+        () => h.reportsOf(path.join(dir, 'first.txt')).length > 0,
+      );
+
+      // no more rescans for an hour: this one can only come from the watcher created on the rescan
+      const second = path.join(dir, 'second.txt');
+      await writeFile(second, '2');
+      await waitFor('second.txt from the new watcher', () => h.reportsOf(second).length > 0);
+      assert.equal(h.problems.length, 1, JSON.stringify(h.problems));
+    },
+  );
+
+  it(
+    'close() waits for in-flight work and nothing is reported afterwards',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      let inFlight = 0;
+      let done = 0;
+      const source = new JobSource({
+        job: {
+          name: 'slow',
+          sources: [{ path: dir, recursive: true }],
+          mode: 'watch',
+          rescanInterval: HOUR,
+          settle: 100,
+        },
+        clock: systemClock,
+        watcherFactory: chokidarWatcherFactory(),
+        stat: statSourceFile,
+        onFinished: async () => {
+          inFlight += 1;
+          await delay(500);
+          inFlight -= 1;
+          done += 1;
+        },
+        onError: () => undefined,
+      });
+      await writeFile(path.join(dir, 'x.txt'), 'x');
+      await source.start();
+      await waitFor('onFinished to start', () => inFlight > 0);
+      await source.close();
+      assert.equal(inFlight, 0);
+      assert.equal(done, 1);
+      await writeFile(path.join(dir, 'y.txt'), 'y');
+      await delay(1_000);
+      assert.equal(done, 1);
+    },
+  );
+});
