@@ -87,23 +87,27 @@ export class FileProcessor {
     ];
     const digests = algorithms.length > 0 ? await hashFile(file.path, algorithms, signal) : {};
     const now = clock.now();
-    const rendered = renderKey(job.config.key, {
-      path: where.relPath,
-      mtimeMs: st.mtimeMs,
-      ctimeMs: st.mtimeMs,
-      nowMs: now,
-      hostname: this.deps.hostname,
-      job: job.name,
-      size: st.size,
-      uuid: randomUUID(),
-      env: this.deps.env,
-      ...digests,
-    });
+    const rendered = renderKey(
+      job.config.key,
+      {
+        path: where.relPath,
+        mtimeMs: st.mtimeMs,
+        ctimeMs: st.ctimeMs ?? st.mtimeMs,
+        nowMs: now,
+        hostname: this.deps.hostname,
+        job: job.name,
+        size: st.size,
+        uuid: randomUUID(),
+        env: this.deps.env,
+        ...digests,
+      },
+      dest.config.prefix,
+    );
     if ('error' in rendered)
       throw new AppError('ERR_KEY_INVALID', `${file.path}: ${rendered.error}`, {
         hint: 'rename the file or change the job’s key template',
       });
-    const key = dest.config.prefix + rendered.key;
+    const key = rendered.key;
     const destination = { endpoint: dest.target.endpoint, bucket: dest.target.bucket, key };
 
     // Uploaded and verified before (e.g. a crash came before the after-action): do not send it again.

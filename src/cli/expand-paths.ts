@@ -6,6 +6,7 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../errors/app-error.js';
+import { globToRegExp } from '../domain/glob.js';
 import { fileError } from '../platform/node-file-system.js';
 
 export interface FileToUpload {
@@ -87,43 +88,8 @@ export async function expandPaths(
 async function* globIterate(pattern: string): AsyncGenerator<string> {
   const clean = pattern.replace(/^\.\//, '');
   const base = globBase(clean);
-  const re = globToRegExp(clean);
+  const re = globToRegExp(clean, { dot: true });
   const info = await stat(base).catch(() => undefined);
   if (info?.isDirectory() !== true) return;
   for await (const f of walk(base)) if (re.test(f)) yield f;
-}
-
-/** A minimal glob matcher: `*`, `**`, `?`, `[...]`, `{a,b}`. */
-export function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i += 1) {
-    const c = pattern[i] ?? '';
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        re += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
-        i += pattern[i + 2] === '/' ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i);
-      re += end > i ? `[${pattern.slice(i + 1, end).replace(/^!/, '^')}]` : '\\[';
-      i = end > i ? end : i;
-    } else if (c === '{') {
-      const end = pattern.indexOf('}', i);
-      re +=
-        end > i
-          ? `(?:${pattern
-              .slice(i + 1, end)
-              .split(',')
-              .map(escape)
-              .join('|')})`
-          : '\\{';
-      i = end > i ? end : i;
-    } else re += escape(c);
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function escape(s: string): string {
-  return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 }

@@ -36,7 +36,7 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return typeof value === 'number' ? `the number ${value}` : `${article(typeof value)}`;
+  return typeof value === 'number' ? `the number ${value}` : article(typeof value);
 }
 
 function article(type: string): string {
@@ -58,23 +58,22 @@ function unionMessage(iss: Extract<RawIssue, { code: 'invalid_union' }>): string
  * (read back by {@link collectIssues} to suggest the nearest).
  */
 export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
-  switch (iss.code) {
-    case 'invalid_type':
-      return iss.input === undefined
-        ? 'required'
-        : `expected ${article(iss.expected)}, got ${describeValue(iss.input)}`;
-    case 'invalid_value':
-      return `expected one of ${iss.values.map(String).join(', ')}, got ${JSON.stringify(iss.input) ?? 'nothing'}`;
-    case 'invalid_union':
-      return unionMessage(iss);
-    case 'unrecognized_keys': {
-      const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def
-        ?.shape;
-      return shape === undefined ? undefined : KNOWN_PREFIX + Object.keys(shape).join(', ');
-    }
-    default:
-      return undefined;
+  if (iss.code === 'invalid_type')
+    return iss.input === undefined
+      ? 'required'
+      : `expected ${article(iss.expected)}, got ${describeValue(iss.input)}`;
+  if (iss.code === 'invalid_value') {
+    const got = iss.input === undefined ? 'nothing' : JSON.stringify(iss.input);
+    return `expected one of ${iss.values.map(String).join(', ')}, got ${got}`;
   }
+  if (iss.code === 'invalid_union') return unionMessage(iss);
+  if (iss.code === 'unrecognized_keys') {
+    const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def
+      ?.shape;
+    return shape === undefined ? undefined : KNOWN_PREFIX + Object.keys(shape).join(', ');
+  }
+  // Everything else keeps the schema's own message (bounds, formats, custom checks).
+  return undefined;
 };
 
 /** Levenshtein distance, for "did you mean". */

@@ -2,6 +2,7 @@
  * The schema of one job (JobConfig) except that its destination may still be a name: the
  * top-level schema resolves names against `destinations:`.
  */
+import { relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { checkGlob } from '../domain/glob.js';
 import { checkKeyTemplate } from '../domain/key-template.js';
@@ -102,6 +103,33 @@ const keyTemplate = z.string().superRefine((template, ctx) => {
   if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
 });
 
+/** True when `inner` is `outer` or below it (both resolved against the working directory). */
+function isWithin(inner: string, outer: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+}
+
+/** A moved file must not land where the job would take it again. */
+function checkMoveTarget(
+  job: { sources: readonly unknown[]; after: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  const moveTo = (job.after as { moveTo?: unknown } | undefined)?.moveTo;
+  if (typeof moveTo !== 'string') return;
+  for (const source of job.sources) {
+    const { path, recursive } = source as { path?: unknown; recursive?: unknown };
+    if (typeof path !== 'string') continue;
+    if (recursive === true ? isWithin(moveTo, path) : resolve(moveTo) === resolve(path)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['after', 'moveTo'],
+        message: `must be outside the job's source ${path}, or moved files would be taken again`,
+      });
+      return;
+    }
+  }
+}
+
 /** A job as the schema reads it: `destination` may still name an entry of `destinations:`. */
 export type UnresolvedJob = Omit<JobConfig, 'destination'> & {
   readonly destination: string | DestinationConfig;
@@ -127,7 +155,7 @@ export const jobSchema = z
     destination: jobDestinationSchema,
     key: keyTemplate
       .default('{path}')
-      .describe('Object key template, after the prefix (see Key templates).')
+      .describe('Object key template, after the prefix (see Key templates).'),
     settle: duration()
       .prefault('2s')
       .describe('A file is taken once unchanged (size, mtime, inode) this long.'),
@@ -153,4 +181,5 @@ export const jobSchema = z
       .describe('Give up transient retries after this long; retry forever when absent.'),
     paused: z.boolean().default(false).describe('Start the job paused.'),
   })
+  .superRefine(checkMoveTarget)
   .meta({ id: 'job', description: 'A job.' }) satisfies z.ZodType<UnresolvedJob>;

@@ -56,7 +56,8 @@ function invalid(sourceName: string, header: string, lines: readonly string[]): 
 
 /** Parses YAML text into a plain value; every syntax error as `NAME:LINE:COL: message`. */
 function readYaml(text: string, sourceName: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true });
+  // merge: `<<: *defaults` shares settings between jobs, as in YAML 1.1.
+  const doc = parseDocument(text, { prettyErrors: true, merge: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
       const at = e.linePos?.[0];
@@ -67,7 +68,7 @@ function readYaml(text: string, sourceName: string): unknown {
     throw invalid(sourceName, `${sourceName} is not valid YAML`, lines);
   }
   try {
-    return doc.toJS({ maxAliasCount: 1000 }) ?? {};
+    return doc.toJS() ?? {};
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw invalid(sourceName, `${sourceName} is not valid YAML`, [`${sourceName}: ${message}`]);

@@ -9,7 +9,15 @@ import { checkKeyTemplate } from '../domain/key-template.js';
 import type { AgentConfig, DestinationConfig, JobConfig } from './agent-config.js';
 import { destinationSchema } from './destination-schema.js';
 import { jobSchema, type UnresolvedJob } from './job-schema.js';
-import { duration, httpUrl, integer, name, stringMap, text } from './schema-values.js';
+import {
+  duration,
+  httpUrl,
+  integer,
+  name,
+  NAME_PATTERN,
+  stringMap,
+  text,
+} from './schema-values.js';
 
 /** Addresses the API may bind without a token. */
 export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '::1', 'localhost'];
@@ -104,7 +112,8 @@ function checkUniqueNames(jobs: readonly unknown[], report: Report): void {
 function checkDestination(job: unknown, i: number, named: unknown, report: Report): void {
   const ref = field(job, 'destination');
   const known = Object.keys(named as object);
-  if (typeof ref === 'string' && !known.includes(ref)) {
+  // Other strings (s3:// URLs, malformed text) were reported by the destination field itself.
+  if (typeof ref === 'string' && NAME_PATTERN.test(ref) && !known.includes(ref)) {
     report(
       ['jobs', i, 'destination'],
       known.length === 0

@@ -164,7 +164,7 @@ export function compileFilter(job: FilterJobConfig): FileFilter {
         const detail = `${what} was modified ${age} ms ago; it is taken once ${minAge} ms old`;
         return { take: false, reason: 'too-young', detail, retryAtMs: file.mtimeMs + minAge };
       }
-      if (maxAge !== undefined && age >= maxAge) {
+      if (maxAge !== undefined && age > maxAge) {
         const detail = `${what} was modified ${age} ms ago, more than the maximum age of ${maxAge} ms`;
         return { take: false, reason: 'too-old', detail };
       }

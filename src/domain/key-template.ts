@@ -256,17 +256,13 @@ export function checkKeyTemplate(template: string, prefix = ''): string | undefi
     const causes = emptyable.filter(
       (id) => shapeProblem(probe(parsed, new Set([id])))?.problem !== found.problem,
     );
-    // When no single empty placeholder is to blame, either several are (each on its own) or none.
-    const always = shapeProblem(probe(parsed, new Set(emptyable)))?.problem === found.problem;
-    const when =
-      causes.length > 0
-        ? causes.map(condition).join(' and ')
-        : always
-          ? ''
-          : emptyable.map(condition).join(' or ');
-    return when === ''
+    if (causes.length > 0) {
+      return `the template '${template}' can produce ${what} when ${causes.map(condition).join(' and ')}`;
+    }
+    // No single empty placeholder is to blame: either several are, each on its own, or none is.
+    return shapeProblem(probe(parsed, new Set(emptyable)))?.problem === found.problem
       ? `the template '${template}' always produces ${what}`
-      : `the template '${template}' can produce ${what} when ${when}`;
+      : `the template '${template}' can produce ${what} when ${emptyable.map(condition).join(' or ')}`;
   }
   const bytes = utf8Length(prefix + minimal);
   if (bytes > MAX_KEY_BYTES) {
@@ -285,12 +281,7 @@ export function templateNeeds(template: string): { sha256: boolean; md5: boolean
   return { sha256: names.includes('sha256'), md5: names.includes('md5') };
 }
 
-interface PathParts {
-  readonly dir: string;
-  readonly name: string;
-  readonly stem: string;
-  readonly ext: string;
-}
+type PathParts = Readonly<Record<'dir' | 'name' | 'stem' | 'ext', string>>;
 
 function splitPath(path: string): PathParts {
   const slash = path.lastIndexOf('/');

@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import type { FileStat, FileSystem, OpenFile } from '../transfer/file-system.js';
 
 function toStat(s: Stats): FileStat {
-  return { size: s.size, mtimeMs: s.mtimeMs, inode: s.ino, isFile: s.isFile() };
+  return { size: s.size, mtimeMs: s.mtimeMs, inode: s.ino, isFile: s.isFile(), ctimeMs: s.ctimeMs };
 }
 
 /** Turns a node:fs error about `path` into an AppError. */

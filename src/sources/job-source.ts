@@ -16,6 +16,7 @@ import { scanSource } from './source-scanner.js';
 import { locate, toSourceRoots, type SourceRoot } from './source-roots.js';
 import { SettleScheduler } from './settle-scheduler.js';
 import { StabilityDetector, type SettledFile } from './stability-detector.js';
+import type { Watcher } from './watcher.js';
 import type {
   FinishedFile,
   JobSourceDeps,
@@ -194,6 +195,9 @@ export class JobSource {
       onError: (err) => {
         this.report(r.root, err.message);
       },
+      onRootRemoved: () => {
+        this.track(this.onRootRemoved(r, watcher));
+      },
     });
     r.watcher = watcher;
     r.watchedInode = dirInode;
@@ -203,6 +207,13 @@ export class JobSource {
       this.report(r.root, `cannot watch ${r.root} (rescans still find files): ${message(err)}`);
       await this.dropWatcher(r);
     }
+  }
+
+  /** The watched directory went away (maybe replaced at once): re-check it now. */
+  private async onRootRemoved(r: SourceRoot, watcher: Watcher): Promise<void> {
+    if (r.watcher !== watcher || this.isClosing()) return; // a stale watcher's last word
+    await this.dropWatcher(r);
+    await this.rescanNow();
   }
 
   private async dropWatcher(r: SourceRoot): Promise<void> {

@@ -21,6 +21,12 @@ export interface WatcherOptions {
    * as it can; events may be missed from then on, so callers rely on rescans. Must not throw.
    */
   readonly onError: (err: Error) => void;
+  /**
+   * Called when `root` itself was removed (even if a new directory took its name at once): the
+   * watcher watches nothing from then on. The caller closes it and rescans, which watches the
+   * new directory if there is one. Optional for implementations that cannot tell.
+   */
+  readonly onRootRemoved?: () => void;
 }
 
 /** A running filesystem watcher over one directory. */

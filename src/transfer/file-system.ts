@@ -6,6 +6,8 @@ export interface FileStat {
   readonly mtimeMs: number;
   readonly inode: number;
   readonly isFile: boolean;
+  /** Status-change time, ms since the epoch (for `{ctime:…}` keys). */
+  readonly ctimeMs?: number;
 }
 
 /** An open source file, read by position (parts are read concurrently). */

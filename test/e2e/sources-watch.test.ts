@@ -3,7 +3,7 @@
  * assertions: every wait is "until it happened, or fail after a long time".
  */
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -219,6 +219,26 @@ describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 
       await writeFile(second, '2');
       await waitFor('second.txt from the new watcher', () => h.reportsOf(second).length > 0);
       assert.equal(h.problems.length, 1, JSON.stringify(h.problems));
+    },
+  );
+
+  it(
+    'a source directory removed and recreated at once is watched again',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      const h = await started(harness({ sources: [{ path: dir, recursive: true }], settle: 300 }));
+      await rm(dir, { recursive: true });
+      await mkdir(dir);
+      await writeFile(path.join(dir, 'early.txt'), 'e');
+      await waitFor(
+        'early.txt (rescan after the removal)',
+        () => h.reportsOf(path.join(dir, 'early.txt')).length > 0,
+      );
+      // no periodic rescan for an hour: only the new watcher can see this one
+      const late = path.join(dir, 'late.txt');
+      await writeFile(late, 'l');
+      await waitFor('late.txt from the new watcher', () => h.reportsOf(late).length > 0);
     },
   );
 

@@ -9,11 +9,12 @@
  * - The root is resolved with realpath before watching (chokidar treats a symlinked root as a
  *   link, not as the directory), and event paths are mapped back under the configured root so
  *   they match the scanner's paths.
+ * - A removed root is reported through onRootRemoved (chokidar itself gives up on it silently).
  * - chokidar holds one inotify watch per file and directory. When the kernel's limit
  *   (fs.inotify.max_user_watches) runs out it emits ENOSPC for every path it cannot watch; that
  *   is reported once per watcher with the fix, and everything keeps working through rescans.
  */
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Watcher, WatcherFactory, WatcherOptions } from '../watcher.js';
@@ -24,6 +25,12 @@ export interface ChokidarWatcherOptions {
   readonly usePolling?: boolean;
   /** Poll interval when polling, ms; default chokidar's (100). */
   readonly pollIntervalMs?: number;
+}
+
+/** What identifies the watched directory itself. */
+interface RootId {
+  readonly ino: number;
+  readonly birthtimeMs: number;
 }
 
 /** Builds the message for an exhausted inotify watch limit (ENOSPC from fs.watch). */
@@ -42,6 +49,7 @@ export class ChokidarWatcher implements Watcher {
   private fsw: FSWatcher | undefined;
   private closed = false;
   private limitReported = false;
+  private rootRemovedReported = false;
   private settleReady: (() => void) | undefined;
 
   constructor(
@@ -56,8 +64,8 @@ export class ChokidarWatcher implements Watcher {
    */
   async start(): Promise<void> {
     if (this.fsw !== undefined || this.closed) throw new Error('the watcher was already started');
-    const root = this.opts.root;
-    const realRoot = await realpath(root);
+    const realRoot = await realpath(this.opts.root);
+    const id = await stat(realRoot);
     if (this.isClosed()) return;
     const fsw = watch(realRoot, {
       persistent: true,
@@ -72,6 +80,18 @@ export class ChokidarWatcher implements Watcher {
       awaitWriteFinish: false,
     });
     this.fsw = fsw;
+    this.listen(fsw, realRoot, { ino: id.ino, birthtimeMs: id.birthtimeMs });
+    await new Promise<void>((resolve) => {
+      this.settleReady = resolve;
+      fsw.once('ready', () => {
+        resolve();
+      });
+    });
+    this.settleReady = undefined;
+  }
+
+  private listen(fsw: FSWatcher, realRoot: string, rootId: RootId): void {
+    const root = this.opts.root;
     const toConfigured = (p: string): string =>
       realRoot === root ? p : path.join(root, path.relative(realRoot, p));
     const emit = (p: string): void => {
@@ -80,16 +100,36 @@ export class ChokidarWatcher implements Watcher {
     fsw.on('add', emit);
     fsw.on('change', emit);
     fsw.on('unlink', emit);
+    // chokidar drops a removed root for good (even when a new directory takes its name at once)
+    // and, for an empty root, does not even say so: the raw inotify "rename" of the root's own
+    // name is the signal; a stat tells it from a child that happens to have the same name
+    fsw.on('unlinkDir', (p: string) => {
+      if (p === realRoot) void this.checkRoot(realRoot, rootId);
+    });
+    fsw.on('raw', (event: string, evPath: string, details: unknown) => {
+      const watched = (details as { watchedPath?: unknown } | null)?.watchedPath;
+      if (event === 'rename' && watched === realRoot && evPath === path.basename(realRoot)) {
+        void this.checkRoot(realRoot, rootId);
+      }
+    });
     fsw.on('error', (err: unknown) => {
       this.reportError(err);
     });
-    await new Promise<void>((resolve) => {
-      this.settleReady = resolve;
-      fsw.once('ready', () => {
-        resolve();
-      });
-    });
-    this.settleReady = undefined;
+  }
+
+  /** Calls onRootRemoved once if the root is gone or is another directory now. Never rejects. */
+  private async checkRoot(realRoot: string, rootId: RootId): Promise<void> {
+    let same: boolean;
+    try {
+      const now = await stat(realRoot);
+      // ext4 hands a new directory the old inode number at once: the birth time tells them apart
+      same = now.isDirectory() && now.ino === rootId.ino && now.birthtimeMs === rootId.birthtimeMs;
+    } catch {
+      same = false;
+    }
+    if (same || this.closed || this.rootRemovedReported) return;
+    this.rootRemovedReported = true;
+    this.opts.onRootRemoved?.();
   }
 
   private isClosed(): boolean {

@@ -1,0 +1,254 @@
+/**
+ * The agent's rules and failure handling with a real agent process: wrong credentials fixed by a
+ * reload, delete-after across a crash, overwrite policies, the marker rule, key templates, and a
+ * parked file released by `s3ferry retry`.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
+import type { FileRecord } from '../../src/journal/journal-store.js';
+import {
+  freePort,
+  startAgentProcess,
+  waitFor,
+  type AgentProcess,
+} from '../support/agent-process.js';
+import { cliEnv, objectDigest, runCli } from '../support/cli.js';
+import {
+  createTestBucket,
+  listAllObjects,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
+import { makeTmpDir } from '../support/tmp.js';
+
+interface Status {
+  jobs: {
+    name: string;
+    health: { healthy: boolean; code?: string; cause?: string; hint?: string };
+  }[];
+  files: Record<string, number>;
+}
+
+describe('agent rules and failure handling', () => {
+  let info: S3ServerInfo;
+  let client: S3Client;
+  let bucket: { name: string; cleanup(): Promise<void> };
+  let tmp: { path: string; cleanup(): Promise<void> };
+  const running: AgentProcess[] = [];
+  let n = 0;
+
+  before(async () => {
+    info = await rgwServer();
+    client = makeS3Client(info);
+    bucket = await createTestBucket(info, 'agent-rules');
+    tmp = await makeTmpDir('agent-rules');
+  });
+  after(async () => {
+    for (const a of running) await a.stop().catch(() => undefined);
+    await bucket.cleanup();
+    await tmp.cleanup();
+    client.destroy();
+  });
+
+  /** A fresh agent directory and inbox, and a YAML job writing under `prefix/`. */
+  async function setup(
+    job: string,
+    destinationExtra = '',
+  ): Promise<{ dir: string; inbox: string; yaml: string; prefix: string }> {
+    n += 1;
+    const dir = join(tmp.path, `a${n}`);
+    const inbox = join(dir, 'inbox');
+    await mkdir(inbox, { recursive: true });
+    const prefix = `t${n}`;
+    const yaml = `api:
+  port: ${await freePort()}
+jobs:
+  - name: j
+    sources: [${JSON.stringify(inbox)}]
+    settle: 1s
+${job}
+    destination:
+      bucket: ${bucket.name}
+      prefix: ${prefix}
+      endpoint: ${info.endpoint}
+${destinationExtra}`;
+    return { dir, inbox, yaml, prefix };
+  }
+
+  async function start(dir: string, yaml: string): Promise<AgentProcess> {
+    const a = await startAgentProcess(dir, yaml, info);
+    running.push(a);
+    return a;
+  }
+
+  const keysUnder = async (prefix: string): Promise<string[]> =>
+    (await listAllObjects(client, bucket.name))
+      .map((o) => o.key)
+      .filter((k) => k.startsWith(`${prefix}/`))
+      .sort();
+
+  it('wrong credentials: files wait, status names the cause and fix; after a fixed config and SIGHUP they all go', async () => {
+    const bad = `      accessKeyId: ${info.accessKeyId}\n      secretAccessKey: not-the-secret\n`;
+    const { dir, inbox, yaml, prefix } = await setup('', bad);
+    const agent = await start(dir, yaml);
+    await writeFile(join(inbox, 'w1.txt'), 'one');
+    await writeFile(join(inbox, 'w2.txt'), 'two');
+    const status = await waitFor('the destination marked unhealthy', async () => {
+      const s = await agent.api<Status>('GET', '/api/v1/status');
+      return s.jobs[0]?.health.healthy === false ? s : undefined;
+    });
+    const health = status.jobs[0]?.health;
+    assert.equal(health?.code, 'ERR_S3_SIGNATURE_MISMATCH');
+    assert.match(health?.cause ?? '', /SignatureDoesNotMatch/);
+    assert.match(health?.hint ?? '', /secret access key/);
+    assert.doesNotMatch(JSON.stringify(status), /not-the-secret/, 'the secret never appears');
+    await sleep(1500);
+    assert.deepEqual(await keysUnder(prefix), [], 'nothing uploaded with wrong keys');
+
+    await writeFile(
+      join(dir, 's3ferry.yaml'),
+      yaml.replace('not-the-secret', info.secretAccessKey),
+    );
+    agent.child.kill('SIGHUP');
+    await waitFor(
+      'both uploaded after the reload',
+      async () => (await keysUnder(prefix)).length === 2,
+    );
+    assert.deepEqual(await keysUnder(prefix), [`${prefix}/w1.txt`, `${prefix}/w2.txt`]);
+    assert.equal(agent.child.exitCode, null, 'no restart');
+  });
+
+  it('a bad reload keeps the running configuration and says why', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('');
+    const agent = await start(dir, yaml);
+    await writeFile(join(dir, 's3ferry.yaml'), `${yaml}\n    bogus: [`);
+    agent.child.kill('SIGHUP');
+    await waitFor('reload failure event', async () => agent.log().includes('config.reload-failed'));
+    await writeFile(join(inbox, 'still.txt'), 'still working');
+    await waitFor('uploaded with the old configuration', async () =>
+      (await keysUnder(prefix)).includes(`${prefix}/still.txt`),
+    );
+  });
+
+  it('delete-after: the source goes only after verification; a crash before the delete loses nothing and re-uploads nothing', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('    after:\n      action: delete');
+    // First run: upload with delete-after, but make the state the crash leaves: verified, not deleted.
+    const agent = await start(dir, yaml.replace('action: delete', 'action: keep'));
+    await writeFile(join(inbox, 'precious.bin'), Buffer.alloc(100_000, 9));
+    await waitFor('uploaded', async () => (await keysUnder(prefix)).length === 1);
+    await agent.kill();
+    const journalPath = join(dir, '.s3ferry', 'journal.db');
+    const store = await SqliteJournalStore.open({ path: journalPath });
+    const [file] = await store.listFiles({ states: ['done'], limit: 10 });
+    assert.ok(file !== undefined);
+    await store.setFileState(file.id, 'verifying', Date.now()); // as if SIGKILLed between verify and delete
+    await store.close();
+
+    const again = await start(dir, yaml);
+    await waitFor('source deleted', async () => (await readdir(inbox)).length === 0);
+    const hist = await again.api<{ items: { key: string; result: string }[] }>(
+      'GET',
+      '/api/v1/history?limit=100',
+    );
+    assert.equal(
+      hist.items.filter((h) => h.key === `${prefix}/precious.bin`).length,
+      1,
+      'not uploaded a second time',
+    );
+    const got = await objectDigest(client, bucket.name, `${prefix}/precious.bin`);
+    assert.equal(got.size, 100_000, 'the object is intact');
+  });
+
+  it('overwrite never: an existing key is not overwritten, and the source is kept', async () => {
+    const { dir, inbox, yaml, prefix } = await setup(
+      '    overwrite: never\n    after:\n      action: delete',
+    );
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket.name, Key: `${prefix}/exists.txt`, Body: 'original' }),
+    );
+    const agent = await start(dir, yaml);
+    await writeFile(join(inbox, 'exists.txt'), 'replacement');
+    await waitFor(
+      'skipped',
+      async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.skipped ?? 0) === 1,
+    );
+    const got = await client.send(
+      new GetObjectCommand({
+        Bucket: bucket.name,
+        Key: `${prefix}/exists.txt`,
+      }),
+    );
+    assert.equal(await got.Body?.transformToString(), 'original');
+    assert.deepEqual(await readdir(inbox), ['exists.txt'], 'a skipped file is never deleted');
+  });
+
+  it('overwrite version-suffix: name.ext, name_1.ext, name_2.ext', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('    overwrite: version-suffix');
+    const agent = await start(dir, yaml);
+    for (let i = 0; i < 3; i += 1) {
+      await writeFile(join(inbox, 'v.log'), `version ${i}\n`);
+      await waitFor(`version ${i}`, async () => (await keysUnder(prefix)).length === i + 1);
+    }
+    assert.deepEqual(await keysUnder(prefix), [
+      `${prefix}/v.log`,
+      `${prefix}/v_1.log`,
+      `${prefix}/v_2.log`,
+    ]);
+    assert.ok(agent.child.exitCode === null);
+  });
+
+  it('marker rule: x.mp4 waits for x.mp4.done; the marker itself is never uploaded', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('    markerSuffix: .done');
+    await start(dir, yaml);
+    await writeFile(join(inbox, 'x.mp4'), 'video');
+    await sleep(3000);
+    assert.deepEqual(await keysUnder(prefix), [], 'no marker yet: nothing goes');
+    await writeFile(join(inbox, 'x.mp4.done'), '');
+    await waitFor('x.mp4 uploaded', async () =>
+      (await keysUnder(prefix)).includes(`${prefix}/x.mp4`),
+    );
+    await sleep(1500);
+    assert.deepEqual(await keysUnder(prefix), [`${prefix}/x.mp4`]);
+  });
+
+  it('key template renders {job}, {hostname}, {mtime:…}, {dir}, {stem}, {ext}', async () => {
+    const { dir, inbox, yaml, prefix } = await setup(
+      "    key: '{job}/{hostname}/{mtime:yyyy}/{dir}/{stem}-{size}.{ext}'",
+    );
+    await start(dir, yaml);
+    await mkdir(join(inbox, 'cam1'));
+    await writeFile(join(inbox, 'cam1', 'clip.mp4'), '12345');
+    const year = new Date().getUTCFullYear();
+    const expected = `${prefix}/j/${hostname()}/${year}/cam1/clip-5.mp4`;
+    await waitFor(expected, async () => (await keysUnder(prefix)).includes(expected));
+  });
+
+  it('a file whose key is invalid is parked with its reason; `s3ferry retry` releases it', async () => {
+    const { dir, inbox, yaml } = await setup("    key: '{path}'");
+    const agent = await start(dir, yaml);
+    let deep = inbox;
+    for (let i = 0; i < 5; i += 1) deep = join(deep, 'd'.repeat(240));
+    await mkdir(deep, { recursive: true });
+    await writeFile(join(deep, 'too-long.txt'), 'x');
+    const parked = await waitFor('parked', async () => {
+      const q = await agent.api<{ parked: FileRecord[] }>('GET', '/api/v1/queue');
+      return q.parked[0];
+    });
+    assert.match(parked.reason ?? '', /ERR_KEY_INVALID: .*is 1217 bytes of UTF-8; S3 keys are at most 1,?024/);
+    await rm(join(inbox, 'd'.repeat(240)), { recursive: true });
+    const res = await runCli(['retry', '--all', '--api-url', agent.url], cliEnv(info));
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /released 1 file/);
+    await waitFor(
+      'the vanished file cancelled',
+      async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.cancelled ?? 0) === 1,
+    );
+  });
+});
