@@ -4,7 +4,7 @@
  * (their files wait), and the configuration can be reloaded without a restart.
  */
 import type { AgentConfig, JobConfig } from '../config/agent-config.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError, isAppError } from '../errors/app-error.js';
 import { isMarker, markerFor } from '../domain/file-filter.js';
 import type { FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
@@ -132,13 +132,12 @@ export class Agent {
       },
       clock: this.deps.clock,
       watcherFactory: this.deps.watcherFactory,
-      stat: async (p) => {
-        try {
-          return await this.deps.fs.stat(p);
-        } catch {
-          return undefined;
-        }
-      },
+      // Gone is an answer; any other failure (permissions, I/O) is reported with its cause.
+      stat: (p) =>
+        this.deps.fs.stat(p).catch((err: unknown) => {
+          if (isAppError(err, 'ERR_FILE_NOT_FOUND')) return undefined;
+          throw err;
+        }),
       onFinished: (f) => this.#offer(job.name, f),
       onError: (e) => {
         void this.deps.events

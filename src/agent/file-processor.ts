@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '../domain/backoff.js';
 import { renderKey, templateNeeds } from '../domain/key-template.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
-import type { FileRecord, JournalStore } from '../journal/journal-store.js';
+import type { FileRecord, HistoryRecord, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import { hashFile } from '../platform/hash-file.js';
 import { fileError } from '../platform/node-file-system.js';
@@ -19,6 +19,7 @@ import type { WriteOptions } from '../target/object-target.js';
 import { sameFile, type FileSystem } from '../transfer/file-system.js';
 import { FileUploader } from '../transfer/file-uploader.js';
 import { DEFAULT_BACKOFF_POLICY, type TransferSettings } from '../transfer/transfer-types.js';
+import { findDuplicate } from './dedupe.js';
 import type { EventSink } from './event-sink.js';
 import type { JobRuntime } from './job-runtime.js';
 import { chooseKey, contentTypeFor, type KeyChoice } from './overwrite-policy.js';
@@ -80,12 +81,22 @@ export class FileProcessor {
       );
     const dest = job.destination;
     const needs = templateNeeds(job.config.key);
-    const wantSha = needs.sha256 || job.config.overwrite === 'if-changed';
+    const dd = job.config.dedupe;
+    const wantSha =
+      needs.sha256 || job.config.overwrite === 'if-changed' || (dd.enabled && dd.by === 'sha256');
+    const wantMd5 = needs.md5 || (dd.enabled && dd.by === 'md5');
     const algorithms = [
       ...(wantSha ? (['sha256'] as const) : []),
-      ...(needs.md5 ? (['md5'] as const) : []),
+      ...(wantMd5 ? (['md5'] as const) : []),
     ];
     const digests = algorithms.length > 0 ? await hashFile(file.path, algorithms, signal) : {};
+    const byDigest = dd.enabled ? digests[dd.by] : undefined;
+    const checksum =
+      byDigest !== undefined
+        ? `${dd.by}:${byDigest}`
+        : digests.sha256 === undefined
+          ? undefined
+          : `sha256:${digests.sha256}`;
     const now = clock.now();
     const rendered = renderKey(
       job.config.key,
@@ -117,6 +128,19 @@ export class FileProcessor {
       latest.source.path === file.path &&
       sameFile(latest.source, st);
     let finalKey = key;
+    if (!already && dd.enabled && checksum !== undefined) {
+      const dup = await findDuplicate(journal, dest.target, checksum, st.size, signal);
+      if (dup !== undefined) {
+        await this.#deduplicated(
+          file,
+          job,
+          { key, checksum, size: st.size, relPath: where.relPath, sha256: digests.sha256 },
+          dup,
+          signal,
+        );
+        return;
+      }
+    }
     if (!already) {
       const choice = await chooseKey(
         dest.target,
@@ -137,7 +161,7 @@ export class FileProcessor {
       }
       finalKey = choice.key;
       try {
-        await this.#upload(file, job, choice, digests.sha256, signal);
+        await this.#upload(file, job, choice, digests.sha256, checksum, signal);
       } catch (err) {
         if (isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) {
           await journal.setFileState(file.id, 'skipped', clock.now(), { reason: err.message });
@@ -152,7 +176,14 @@ export class FileProcessor {
           isAppError(err, 'ERR_S3_BAD_REQUEST') &&
           err.details.s3Code === 'NotImplemented';
         if (!unsupported) throw err;
-        await this.#upload(file, job, { ...choice, ifNoneMatch: false }, digests.sha256, signal);
+        await this.#upload(
+          file,
+          job,
+          { ...choice, ifNoneMatch: false },
+          digests.sha256,
+          checksum,
+          signal,
+        );
       }
     }
     await journal.setFileState(file.id, 'verifying', clock.now());
@@ -175,6 +206,7 @@ export class FileProcessor {
     job: JobRuntime,
     choice: Extract<KeyChoice, { kind: 'upload' }>,
     sha256: string | undefined,
+    checksum: string | undefined,
     signal: AbortSignal,
   ): Promise<void> {
     const dest = job.destination;
@@ -203,7 +235,7 @@ export class FileProcessor {
         buffers: dest.buffers,
         ...(dest.limiter === undefined ? {} : { limiter: dest.limiter }),
         owner: this.deps.owner,
-        observer: { onEvent: (e) => void this.deps.events.publish(e).catch(() => undefined) },
+        publish: (e) => this.deps.events.publish(e),
       },
       settings,
     );
@@ -218,7 +250,74 @@ export class FileProcessor {
         ? {}
         : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
     };
-    await uploader.upload({ path: file.path, key: choice.key, write }, signal);
+    await uploader.upload(
+      { path: file.path, key: choice.key, write, ...(checksum === undefined ? {} : { checksum }) },
+      signal,
+    );
+  }
+
+  /**
+   * The content is already in the bucket: skip (the after-action still runs: the bytes are safe in
+   * the store), or copy it server-side to this file's key under the overwrite policy.
+   */
+  async #deduplicated(
+    file: FileRecord,
+    job: JobRuntime,
+    f: { key: string; checksum: string; size: number; relPath: string; sha256: string | undefined },
+    dup: HistoryRecord,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { journal, clock, events } = this.deps;
+    const target = job.destination.target;
+    const where = `s3://${target.bucket}/${dup.key}`;
+    if (job.config.dedupe.action === 'skip' || dup.key === f.key) {
+      await journal.setFileState(file.id, 'skipped', clock.now(), {
+        reason: `same content as ${where} (${f.checksum})`,
+      });
+      await events.emit('file.skipped', 'info', `${file.path}: same content as ${where}`, {
+        path: file.path,
+        key: dup.key,
+        data: { checksum: f.checksum },
+      });
+      await this.#after(file, job, f.relPath);
+      return;
+    }
+    const choice = await chooseKey(target, f.key, job.config.overwrite, f.size, f.sha256, signal);
+    if (choice.kind === 'skip') {
+      await journal.setFileState(file.id, 'skipped', clock.now(), { reason: choice.reason });
+      await events.emit('file.skipped', 'info', `${file.path}: ${choice.reason}`, {
+        path: file.path,
+        key: f.key,
+      });
+      return;
+    }
+    const started = clock.now();
+    const { etag } = await target.copyObject(dup.key, choice.key, signal);
+    const finished = clock.now();
+    await journal.addHistory({
+      sourcePath: file.path,
+      endpoint: target.endpoint,
+      bucket: target.bucket,
+      key: choice.key,
+      size: f.size,
+      startedAt: started,
+      finishedAt: finished,
+      avgBytesPerSec: f.size / Math.max(0.001, (finished - started) / 1000),
+      attempts: 1,
+      etag: etag || null,
+      checksum: f.checksum,
+      result: 'done',
+      error: null,
+    });
+    await journal.setFileState(file.id, 'verifying', clock.now());
+    await this.#after(file, job, f.relPath);
+    await journal.setFileState(file.id, 'done', clock.now());
+    await events.emit(
+      'file.done',
+      'info',
+      `${file.path}: copied server-side from ${where} to s3://${target.bucket}/${choice.key}`,
+      { path: file.path, key: choice.key, data: { job: job.name, copiedFrom: dup.key } },
+    );
   }
 
   /** keep | delete | move, only after verification; never touches a file that changed since. */

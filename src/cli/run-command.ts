@@ -9,7 +9,7 @@ import { startAgent } from '../agent/compose.js';
 import { buildApp } from '../api/build-app.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { loadConfig, type ConfigFlags } from '../config/load.js';
-import { templateEnvironment } from '../config/template-env.js';
+import { templateEnvironment } from '../config/environment.js';
 import { toAppError } from '../errors/app-error.js';
 import { reportError } from './output.js';
 

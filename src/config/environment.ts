@@ -93,3 +93,10 @@ export function readConfigEnvironment(env: NodeJS.ProcessEnv = process.env): Con
   }
   return out;
 }
+
+/** The environment `{env:NAME}` key templates read: a snapshot taken at start-up or reload. */
+export function templateEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<string, string | undefined>> {
+  return Object.freeze({ ...env });
+}

@@ -2,7 +2,7 @@
  * The schema of one job (JobConfig) except that its destination may still be a name: the
  * top-level schema resolves names against `destinations:`.
  */
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { checkGlob } from '../domain/glob.js';
 import { checkKeyTemplate } from '../domain/key-template.js';
@@ -106,7 +106,7 @@ const keyTemplate = z.string().superRefine((template, ctx) => {
 /** True when `inner` is `outer` or below it (both resolved against the working directory). */
 function isWithin(inner: string, outer: string): boolean {
   const rel = relative(resolve(outer), resolve(inner));
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /** A moved file must not land where the job would take it again. */

@@ -178,5 +178,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Agent
   const env = options.env ?? readConfigEnvironment();
   const file = options.file ?? env.configFile;
   const doc = file === undefined ? {} : readYaml(await readConfigFile(file), file);
-  return validate(doc, file ?? 'the configuration', overridesOf(env, options.flags ?? {}));
+  return validate(
+    doc,
+    file ?? 'the environment and command line',
+    overridesOf(env, options.flags ?? {}),
+  );
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { checkKeyTemplate } from '../domain/key-template.js';
+import { AppError } from '../errors/app-error.js';
 import type { AgentConfig, DestinationConfig, JobConfig } from './agent-config.js';
 import { destinationSchema } from './destination-schema.js';
 import { jobSchema, type UnresolvedJob } from './job-schema.js';
@@ -158,7 +159,8 @@ function resolveJob(
   if (typeof destination !== 'string') return { ...job, destination };
   const found = named[destination];
   // checkReferences reported unknown names, and a transform only runs on a valid document.
-  if (found === undefined) throw new Error(`unresolved destination "${destination}"`);
+  if (found === undefined)
+    throw new AppError('ERR_INTERNAL', `unresolved destination "${destination}"`);
   return { ...job, destination: found };
 }
 

@@ -213,6 +213,9 @@ export interface JournalStore {
     sourcePath?: string;
   }): Promise<HistoryRecord[]>;
 
+  /** The newest successful upload whose content checksum (e.g. 'sha256:…') is this one. */
+  findDoneByChecksum(checksum: string): Promise<HistoryRecord | undefined>;
+
   // ---- file queue (agent) ----
   /**
    * Queues a finished file. One entry per (job, path): a file already queued/uploading with the

@@ -85,4 +85,6 @@ export interface ObjectTarget {
   /** A cheap request that fails with the destination-level cause when the bucket is unusable. */
   probe(signal?: AbortSignal): Promise<void>;
   deleteObject(key: string, signal?: AbortSignal): Promise<void>;
+  /** Server-side copy of `sourceKey` (same bucket) to `key`, keeping its metadata. Returns the new ETag. */
+  copyObject(sourceKey: string, key: string, signal?: AbortSignal): Promise<{ etag: string }>;
 }

@@ -365,7 +365,7 @@ export class FileUploader {
       avgBytesPerSec: size / seconds,
       attempts: result?.attempts ?? attempts,
       etag: result?.etag ?? null,
-      checksum: result?.checksum ?? null,
+      checksum: req.checksum ?? result?.checksum ?? null,
       result: result !== undefined ? 'done' : err?.kind === 'cancelled' ? 'cancelled' : 'failed',
       error: err === undefined ? null : `${err.code}: ${err.message}`,
     });

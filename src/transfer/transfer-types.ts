@@ -56,6 +56,11 @@ export interface TransferDeps {
   /** Who we are in the journal (hostname:pid). */
   readonly owner: string;
   readonly observer?: TransferObserver;
+  /**
+   * Where events go when the caller owns event recording (the agent's event sink). Without it,
+   * events are appended to the journal and shown to the observer.
+   */
+  readonly publish?: (event: NewEvent) => Promise<void>;
 }
 
 /** One file to one key. */
@@ -63,6 +68,8 @@ export interface UploadRequest {
   readonly path: string;
   readonly key: string;
   readonly write: WriteOptions;
+  /** Content checksum the caller computed (e.g. 'sha256:…'), kept in the history for dedupe. */
+  readonly checksum?: string;
 }
 
 export interface UploadResult {

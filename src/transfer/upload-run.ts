@@ -47,6 +47,10 @@ export class UploadRun {
       key: this.req.key,
       ...(data === undefined ? {} : { data }),
     };
+    if (this.deps.publish !== undefined) {
+      await this.deps.publish(event);
+      return;
+    }
     this.deps.observer?.onEvent?.(event);
     await this.deps.journal.appendEvent(event);
   }

@@ -125,6 +125,26 @@ export function describeEventsAndHistory(make: MakeJournalStore): void {
         assert.deepEqual(await keys({ limit: 2, offset: 4 }), []);
       }));
 
+    void it('findDoneByChecksum finds the newest successful upload of that content', () =>
+      withStore(make, async (store) => {
+        await store.addHistory(historyFor({ key: 'old', checksum: 'sha256:aa', finishedAt: 1000 }));
+        await store.addHistory(historyFor({ key: 'new', checksum: 'sha256:aa', finishedAt: 2000 }));
+        await store.addHistory(
+          historyFor({
+            key: 'failed',
+            checksum: 'sha256:aa',
+            finishedAt: 3000,
+            result: 'failed',
+            error: 'x',
+          }),
+        );
+        await store.addHistory(
+          historyFor({ key: 'other', checksum: 'sha256:bb', finishedAt: 4000 }),
+        );
+        assert.equal((await store.findDoneByChecksum('sha256:aa'))?.key, 'new');
+        assert.equal(await store.findDoneByChecksum('sha256:cc'), undefined);
+      }));
+
     void it('lists the history of one source file when sourcePath is given', () =>
       withStore(make, async (store) => {
         await store.addHistory(historyFor({ key: 'a1', sourcePath: '/src/a', finishedAt: 1000 }));

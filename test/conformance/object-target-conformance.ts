@@ -178,6 +178,19 @@ export function runTargetConformance(
       else await assert.rejects(put(), (e) => isAppError(e) && e.message.length > 0);
     });
 
+    it('CopyObject copies server-side, keys with spaces and unicode included', async () => {
+      const body = Buffer.from('copy me');
+      await target.putObject({
+        key: 'copy src/ü.txt',
+        body,
+        contentMd5: md5HexToBase64(md5Hex(body)),
+      });
+      await target.copyObject('copy src/ü.txt', 'copy dst/ü #2.txt');
+      const head = await target.headObject('copy dst/ü #2.txt');
+      assert.equal(head?.size, body.length);
+      assert.equal(head.etag, md5Hex(body));
+    });
+
     it('probe names the cause: missing bucket, unknown key, wrong secret', async () => {
       const missing = targetFor(info, 's3ferry-missing-bucket-x');
       const badKey = targetFor(info, bucket.name, { accessKeyId: 'AKIAUNKNOWN000000000' });

@@ -106,8 +106,8 @@ ${destinationExtra}`;
     });
     const health = status.jobs[0]?.health;
     assert.equal(health?.code, 'ERR_S3_SIGNATURE_MISMATCH');
-    assert.match(health?.cause ?? '', /SignatureDoesNotMatch/);
-    assert.match(health?.hint ?? '', /secret access key/);
+    assert.match(health.cause ?? '', /SignatureDoesNotMatch/);
+    assert.match(health.hint ?? '', /secret access key/);
     assert.doesNotMatch(JSON.stringify(status), /not-the-secret/, 'the secret never appears');
     await sleep(1500);
     assert.deepEqual(await keysUnder(prefix), [], 'nothing uploaded with wrong keys');
@@ -130,7 +130,9 @@ ${destinationExtra}`;
     const agent = await start(dir, yaml);
     await writeFile(join(dir, 's3ferry.yaml'), `${yaml}\n    bogus: [`);
     agent.child.kill('SIGHUP');
-    await waitFor('reload failure event', async () => agent.log().includes('config.reload-failed'));
+    await waitFor('reload failure event', () =>
+      Promise.resolve(agent.log().includes('config.reload-failed')),
+    );
     await writeFile(join(inbox, 'still.txt'), 'still working');
     await waitFor('uploaded with the old configuration', async () =>
       (await keysUnder(prefix)).includes(`${prefix}/still.txt`),
@@ -204,6 +206,51 @@ ${destinationExtra}`;
     assert.ok(agent.child.exitCode === null);
   });
 
+  it('dedupe skip: content already uploaded is not sent again', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('    dedupe:\n      enabled: true');
+    const agent = await start(dir, yaml);
+    await writeFile(join(inbox, 'first.bin'), Buffer.alloc(5000, 3));
+    await waitFor('first uploaded', async () => (await keysUnder(prefix)).length === 1);
+    await writeFile(join(inbox, 'second.bin'), Buffer.alloc(5000, 3));
+    await writeFile(join(inbox, 'different.bin'), Buffer.alloc(5000, 4));
+    await waitFor(
+      'second skipped',
+      async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.skipped ?? 0) === 1,
+    );
+    await waitFor('different uploaded', async () => (await keysUnder(prefix)).length === 2);
+    assert.deepEqual(await keysUnder(prefix), [`${prefix}/different.bin`, `${prefix}/first.bin`]);
+  });
+
+  it('dedupe copy: content already uploaded is copied server-side to the new key', async () => {
+    const { dir, inbox, yaml, prefix } = await setup(
+      '    dedupe:\n      enabled: true\n      action: copy',
+    );
+    const agent = await start(dir, yaml);
+    await writeFile(join(inbox, 'orig.bin'), Buffer.alloc(7000, 5));
+    await waitFor('orig uploaded', async () => (await keysUnder(prefix)).length === 1);
+    await writeFile(join(inbox, 'copy.bin'), Buffer.alloc(7000, 5));
+    await waitFor('copy made', async () => (await keysUnder(prefix)).length === 2);
+    const a = await objectDigest(client, bucket.name, `${prefix}/orig.bin`);
+    const b = await objectDigest(client, bucket.name, `${prefix}/copy.bin`);
+    assert.equal(b.sha256, a.sha256);
+    const events = await agent.api<{ items: { type: string; data?: { copiedFrom?: string } }[] }>(
+      'GET',
+      '/api/v1/events?limit=200',
+    );
+    assert.ok(
+      events.items.some(
+        (e) => e.type === 'file.done' && e.data?.copiedFrom === `${prefix}/orig.bin`,
+      ),
+      'copied, not uploaded',
+    );
+    const started = events.items.filter((e) => e.type === 'upload.started');
+    assert.equal(
+      started.length,
+      1,
+      JSON.stringify(events.items.map((e) => [e.type, (e as { path?: string }).path])),
+    );
+  });
+
   it('marker rule: x.mp4 waits for x.mp4.done; the marker itself is never uploaded', async () => {
     const { dir, inbox, yaml, prefix } = await setup('    markerSuffix: .done');
     await start(dir, yaml);
@@ -241,7 +288,10 @@ ${destinationExtra}`;
       const q = await agent.api<{ parked: FileRecord[] }>('GET', '/api/v1/queue');
       return q.parked[0];
     });
-    assert.match(parked.reason ?? '', /ERR_KEY_INVALID: .*is 1217 bytes of UTF-8; S3 keys are at most 1,?024/);
+    assert.match(
+      parked.reason ?? '',
+      /ERR_KEY_INVALID: .*is 1217 bytes of UTF-8; S3 keys are at most 1,?024/,
+    );
     await rm(join(inbox, 'd'.repeat(240)), { recursive: true });
     const res = await runCli(['retry', '--all', '--api-url', agent.url], cliEnv(info));
     assert.equal(res.code, 0, res.stderr);

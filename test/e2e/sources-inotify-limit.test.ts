@@ -88,8 +88,9 @@ describe('inotify watch limit (ENOSPC)', { timeout: 120_000 }, () => {
     };
     const limitProblems = out.problems.filter((p) => p.message.includes('max_user_watches'));
     assert.equal(limitProblems.length, 1, JSON.stringify(out.problems));
-    assert.equal(limitProblems[0]?.path, root);
-    assert.match(limitProblems[0]?.message ?? '', /sysctl fs\.inotify\.max_user_watches=\d+/);
+    const problem = limitProblems[0]!;
+    assert.equal(problem.path, root);
+    assert.match(problem.message, /sysctl fs\.inotify\.max_user_watches=\d+/);
     assert.equal(out.problems.length, 1, JSON.stringify(out.problems));
     const expected = Array.from({ length: 20 }, (_, i) => `d${i + 1}/f.txt`);
     assert.deepEqual(out.finished, [...expected, 'd20/after-start.txt'].sort());

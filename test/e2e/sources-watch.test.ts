@@ -3,7 +3,7 @@
  * assertions: every wait is "until it happened, or fail after a long time".
  */
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -104,10 +104,11 @@ describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 
       await delay(4_000); // well past another settle window: still once
       const reports = h.reportsOf(file);
       assert.equal(reports.length, 1);
-      assert.equal(reports[0]?.size, 12 * chunk.length);
-      assert.equal(reports[0]?.relPath, 'recording.mp4');
-      assert.equal(reports[0]?.root, dir);
-      assert.equal(reports[0]?.job, 'e2e');
+      const report = reports[0]!;
+      assert.equal(report.size, 12 * chunk.length);
+      assert.equal(report.relPath, 'recording.mp4');
+      assert.equal(report.root, dir);
+      assert.equal(report.job, 'e2e');
     },
   );
 
@@ -203,8 +204,9 @@ describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 
       const dir = path.join(tmp.path, 'appears-later');
       const h = await started(harness({ sources: [{ path: dir, recursive: true }], settle: 300 }));
       assert.equal(h.problems.length, 1);
-      assert.equal(h.problems[0]?.path, dir);
-      assert.match(h.problems[0]?.message ?? '', /does not exist.*checked again at each rescan/);
+      const problem = h.problems[0]!;
+      assert.equal(problem.path, dir);
+      assert.match(problem.message, /does not exist.*checked again at each rescan/);
 
       await mkdir(dir);
       await writeFile(path.join(dir, 'first.txt'), '1');
@@ -223,22 +225,41 @@ describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 
   );
 
   it(
-    'a source directory removed and recreated at once is watched again',
+    'a source directory replaced by another one is watched again',
     { timeout: TEST_TIMEOUT },
     async () => {
       const dir = await newDir();
       const h = await started(harness({ sources: [{ path: dir, recursive: true }], settle: 300 }));
-      await rm(dir, { recursive: true });
-      await mkdir(dir);
-      await writeFile(path.join(dir, 'early.txt'), 'e');
-      await waitFor(
-        'early.txt (rescan after the removal)',
-        () => h.reportsOf(path.join(dir, 'early.txt')).length > 0,
-      );
-      // no periodic rescan for an hour: only the new watcher can see this one
+      // rename(2) over an empty directory swaps it atomically: no moment without a directory
+      const replacement = `${dir}.new`;
+      await mkdir(replacement);
+      await writeFile(path.join(replacement, 'early.txt'), 'e');
+      await rename(replacement, dir);
+      const early = path.join(dir, 'early.txt');
+      await waitFor('early.txt (the rescan after the swap)', () => h.reportsOf(early).length > 0);
+      // no periodic rescan for an hour: only a watcher on the new directory can see this one
       const late = path.join(dir, 'late.txt');
       await writeFile(late, 'l');
       await waitFor('late.txt from the new watcher', () => h.reportsOf(late).length > 0);
+      assert.deepEqual(h.problems, []);
+    },
+  );
+
+  it(
+    'a source given as a symbolic link to a directory reports paths under the link',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const real = await newDir();
+      const link = `${real}.link`;
+      await symlink(real, link);
+      const h = await started(harness({ sources: [{ path: link, recursive: true }], settle: 300 }));
+      await mkdir(path.join(real, 'sub'));
+      await writeFile(path.join(real, 'sub', 'via-link.txt'), 'v');
+      const expected = path.join(link, 'sub', 'via-link.txt');
+      await waitFor('via-link.txt', () => h.reportsOf(expected).length > 0);
+      assert.equal(h.reportsOf(expected)[0]!.relPath, 'sub/via-link.txt');
+      assert.equal(h.reportsOf(expected)[0]!.root, link);
+      assert.deepEqual(h.problems, []);
     },
   );
 

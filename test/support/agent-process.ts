@@ -105,7 +105,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline)
       throw new Error(
-        `timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`,
+        `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
       );
     await sleep(200);
   }

@@ -168,8 +168,8 @@ describe('config YAML features', () => {
       's3ferry.yaml',
     );
     assert.equal(config.jobs[1]?.name, 'b');
-    assert.equal(config.jobs[1]?.settle, 5000);
-    assert.deepEqual(config.jobs[1]?.destination, config.jobs[0]?.destination);
+    assert.equal(config.jobs[1].settle, 5000);
+    assert.deepEqual(config.jobs[1].destination, config.jobs[0]?.destination);
   });
 });
 

@@ -238,6 +238,7 @@ void describe('SqliteJournalStore: query plans', () => {
     listFilesIn: 'USING INDEX files_by_state',
     listHistory: 'USING INDEX history_newest_first',
     listHistoryBySource: 'USING INDEX history_by_source',
+    findDoneByChecksum: 'USING INDEX history_by_checksum',
     listEvents: 'USING INTEGER PRIMARY KEY',
     findFile: 'USING INDEX sqlite_autoindex_files_1',
   };

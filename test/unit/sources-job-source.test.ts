@@ -280,8 +280,9 @@ describe('JobSource (manual clock, fake watcher)', () => {
     await until('the stat of top.txt', () => s.source.tracked === 1);
     s.clock.advance(SETTLE);
     await until('the failure report', () => s.problems.length === 1);
-    assert.equal(s.problems[0]?.path, top);
-    assert.match(s.problems[0]?.message ?? '', /handing over .* failed .*journal is down/);
+    const problem = s.problems[0]!;
+    assert.equal(problem.path, top);
+    assert.match(problem.message, /handing over .* failed .*journal is down/);
     await s.source.close();
   });
 });

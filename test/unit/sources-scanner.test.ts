@@ -81,8 +81,9 @@ describe('scanSource', () => {
     const { result } = await collect(missing, true);
     assert.equal(result.files, 0);
     assert.equal(result.errors.length, 1);
-    assert.equal(result.errors[0]?.path, missing);
-    assert.match(result.errors[0]?.message ?? '', /no such directory/);
+    const error = result.errors[0]!;
+    assert.equal(error.path, missing);
+    assert.match(error.message, /no such directory/);
   });
 
   it('skips an unreadable directory, reports it, and goes on', async (t) => {
@@ -100,8 +101,9 @@ describe('scanSource', () => {
       const { rels, result } = await collect(dir, true);
       assert.deepEqual(rels, ['open/fine.txt']);
       assert.equal(result.errors.length, 1);
-      assert.equal(result.errors[0]?.path, path.join(dir, 'locked'));
-      assert.match(result.errors[0]?.message ?? '', /permission denied/);
+      const error = result.errors[0]!;
+      assert.equal(error.path, path.join(dir, 'locked'));
+      assert.match(error.message, /permission denied/);
     } finally {
       await chmod(path.join(dir, 'locked'), 0o755);
     }

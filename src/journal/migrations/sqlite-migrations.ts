@@ -112,9 +112,15 @@ const V3_HISTORY_BY_SOURCE = `
 CREATE INDEX history_by_source ON history (source_path, finished_at DESC, id DESC);
 `;
 
+// findDoneByChecksum: content dedupe looks up an earlier upload of the same content.
+const V4_HISTORY_BY_CHECKSUM = `
+CREATE INDEX history_by_checksum ON history (checksum, finished_at DESC, id DESC) WHERE result = 'done';
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
   { version: 2, name: 'uploads-by-destination', sql: V2_UPLOADS_BY_DESTINATION },
   { version: 3, name: 'history-by-source', sql: V3_HISTORY_BY_SOURCE },
+  { version: 4, name: 'history-by-checksum', sql: V4_HISTORY_BY_CHECKSUM },
 ];

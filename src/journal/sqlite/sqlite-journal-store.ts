@@ -29,7 +29,7 @@ import {
 import { openSqliteJournal } from './sqlite-connection.js';
 import { createEventLog, type EventLog } from './sqlite-event-log.js';
 import { createFileQueue, type FileQueue, type FileStateExtra } from './sqlite-file-queue.js';
-import { toFileRecord, toPartRecord, toUploadRecord } from './sqlite-rows.js';
+import { toFileRecord, toHistoryRecord, toPartRecord, toUploadRecord } from './sqlite-rows.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createUploadLog, type UploadLog } from './sqlite-uploads.js';
 
@@ -242,6 +242,13 @@ export class SqliteJournalStore implements JournalStore {
     return this.run('listHistory', () =>
       this.events.listHistory(count(query.limit), count(query.offset), query.sourcePath),
     );
+  }
+
+  findDoneByChecksum(checksum: string): Promise<HistoryRecord | undefined> {
+    return this.run('findDoneByChecksum', () => {
+      const row = this.stmts.findDoneByChecksum.get({ checksum });
+      return row === undefined ? undefined : toHistoryRecord(row);
+    });
   }
 
   enqueueFile(file: FileToQueue, now: number): Promise<FileRecord> {

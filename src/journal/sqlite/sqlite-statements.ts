@@ -58,6 +58,8 @@ export const SQL = {
       @avgBytesPerSec, @attempts, @etag, @checksum, @result, @error)
     RETURNING *`,
   listHistory: `SELECT * FROM history ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+  findDoneByChecksum: `SELECT * FROM history INDEXED BY history_by_checksum
+    WHERE checksum = @checksum AND result = 'done' ORDER BY finished_at DESC, id DESC LIMIT 1`,
   listHistoryBySource: `SELECT * FROM history WHERE source_path = @sourcePath
     ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
 
@@ -115,6 +117,7 @@ export function prepareStatements(db: Database.Database) {
     listEvents: db.prepare<{ beforeId: number; limit: number }, EventRow>(SQL.listEvents),
     insertHistory: db.prepare<Params, HistoryRow>(SQL.insertHistory),
     listHistory: db.prepare<{ limit: number; offset: number }, HistoryRow>(SQL.listHistory),
+    findDoneByChecksum: db.prepare<{ checksum: string }, HistoryRow>(SQL.findDoneByChecksum),
     listHistoryBySource: db.prepare<
       { limit: number; offset: number; sourcePath: string },
       HistoryRow

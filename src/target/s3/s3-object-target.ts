@@ -5,6 +5,7 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -317,6 +318,21 @@ export class S3ObjectTarget implements ObjectTarget {
         expiresIn: Math.max(1, Math.min(604_800, Math.round(expiresInSec))),
       }),
     );
+  }
+
+  async copyObject(
+    sourceKey: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ etag: string }> {
+    const source = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
+    const out = await this.#call('CopyObject', key, () =>
+      this.#client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: source }),
+        opts(signal),
+      ),
+    );
+    return { etag: normalizeEtag(out.CopyObjectResult?.ETag) };
   }
 
   /** Closes the client's sockets. */
