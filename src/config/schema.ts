@@ -30,7 +30,7 @@ const api = z
   .strictObject({
     host: text()
       .default('127.0.0.1')
-      .describe('Address the HTTP API and dashboard bind; anything but loopback needs a token.'),
+      .describe('Address the HTTP API binds; anything but loopback needs a token.'),
     port: integer(0, 65_535).default(7317).describe('Port of the HTTP API (0: any free port).'),
     token: text()
       .exactOptional()
@@ -63,7 +63,7 @@ const events = z.strictObject({
 
 const document = z.strictObject({
   journal: text().default(DEFAULT_JOURNAL).describe('Journal file (SQLite).'),
-  api: api.prefault({}).describe('HTTP API and dashboard.'),
+  api: api.prefault({}).describe('HTTP API (/api/v1, /healthz, /readyz).'),
   log: z
     .strictObject({
       level: z
@@ -72,7 +72,7 @@ const document = z.strictObject({
         .describe('Least severe level logged.'),
     })
     .prefault({})
-    .describe('Logging (JSON lines on stderr).'),
+    .describe('Logging (JSON lines on stdout).'),
   events: events.prefault({}).describe('Event history.'),
   probeInterval: duration({ min: [1000, '1s'] })
     .prefault('30s')

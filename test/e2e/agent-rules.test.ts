@@ -191,6 +191,43 @@ ${destinationExtra}`;
     assert.deepEqual(await readdir(inbox), ['exists.txt'], 'a skipped file is never deleted');
   });
 
+  it('overwrite if-changed: unchanged content is skipped, changed content replaces the object', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('    overwrite: if-changed');
+    const agent = await start(dir, yaml);
+    await writeFile(join(inbox, 'doc.txt'), 'version one');
+    await waitFor('uploaded', async () => (await keysUnder(prefix)).length === 1);
+    // the same bytes again under a new identity (rewritten): skipped
+    await rm(join(inbox, 'doc.txt'));
+    await writeFile(join(inbox, 'doc.txt'), 'version one');
+    await waitFor(
+      'skipped',
+      async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.skipped ?? 0) === 1,
+    );
+    // new bytes: uploaded over the old object
+    await writeFile(join(inbox, 'doc.txt'), 'version two, longer');
+    await waitFor('replaced', async () => {
+      const got = await client.send(
+        new GetObjectCommand({ Bucket: bucket.name, Key: `${prefix}/doc.txt` }),
+      );
+      return (await got.Body?.transformToString()) === 'version two, longer';
+    });
+  });
+
+  it('after move: the source is moved under moveTo, keeping its relative path, once verified', async () => {
+    const { dir, inbox, yaml, prefix } = await setup(
+      '    after:\n      action: move\n      moveTo: MOVETO',
+    );
+    const done = join(dir, 'uploaded');
+    await start(dir, yaml.replace('MOVETO', JSON.stringify(done)));
+    await mkdir(join(inbox, 'cam2'));
+    await writeFile(join(inbox, 'cam2', 'm.bin'), Buffer.alloc(2048, 1));
+    await waitFor('moved', async () =>
+      (await readdir(join(done, 'cam2')).catch((): string[] => [])).includes('m.bin'),
+    );
+    assert.deepEqual(await readdir(join(inbox, 'cam2')), []);
+    assert.deepEqual(await keysUnder(prefix), [`${prefix}/cam2/m.bin`]);
+  });
+
   it('overwrite version-suffix: name.ext, name_1.ext, name_2.ext', async () => {
     const { dir, inbox, yaml, prefix } = await setup('    overwrite: version-suffix');
     const agent = await start(dir, yaml);
