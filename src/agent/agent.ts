@@ -75,8 +75,13 @@ export class Agent {
       states: ['uploading', 'verifying'],
       limit: 1_000_000,
     })) {
-      await this.deps.journal.setFileState(f.id, 'queued', now, {
-        reason: 'resumed after a restart',
+      // 'verifying' is reached only after the object was verified: a file gone since was deleted or
+      // moved by the after-action, which the stop interrupted before it recorded 'done'.
+      const gone =
+        f.state === 'verifying' &&
+        (await this.deps.fs.stat(f.path).catch(() => undefined)) === undefined;
+      await this.deps.journal.setFileState(f.id, gone ? 'done' : 'queued', now, {
+        reason: gone ? null : 'resumed after a restart',
       });
     }
     await this.#build(this.#config);

@@ -82,8 +82,15 @@ export class EventSink {
       this.#webhookQueue.shift();
       this.#webhookDropped += 1;
     }
+    this.#startWebhook();
+  }
+
+  #startWebhook(): void {
     this.#webhookBusy ??= this.#drainWebhook().finally(() => {
       this.#webhookBusy = undefined;
+      // An event enqueued between the drain's last look at the queue and this callback saw it
+      // busy and started nothing: drain again, or it waits for the next event.
+      if (this.#webhookQueue.length > 0 && !this.#isClosing()) this.#startWebhook();
     });
   }
 

@@ -15,10 +15,14 @@ import type { FileRecord, HistoryRecord, JournalStore } from '../journal/journal
 import type { Clock } from '../platform/clock.js';
 import { hashFile } from '../platform/hash-file.js';
 import { fileError } from '../platform/node-file-system.js';
-import type { WriteOptions } from '../target/object-target.js';
-import { sameFile, type FileSystem } from '../transfer/file-system.js';
+import type { ObjectHead, WriteOptions } from '../target/object-target.js';
+import { sameFile, type FileStat, type FileSystem } from '../transfer/file-system.js';
 import { FileUploader } from '../transfer/file-uploader.js';
-import { DEFAULT_BACKOFF_POLICY, type TransferSettings } from '../transfer/transfer-types.js';
+import {
+  DEFAULT_BACKOFF_POLICY,
+  INTENT_METADATA_KEY,
+  type TransferSettings,
+} from '../transfer/transfer-types.js';
 import { findDuplicate } from './dedupe.js';
 import type { EventSink } from './event-sink.js';
 import type { JobRuntime } from './job-runtime.js';
@@ -149,6 +153,7 @@ export class FileProcessor {
         st.size,
         digests.sha256,
         signal,
+        (head) => this.#isOurs(head, file, st),
       );
       if (choice.kind === 'skip') {
         await journal.setFileState(file.id, 'skipped', clock.now(), { reason: choice.reason });
@@ -317,6 +322,19 @@ export class FileProcessor {
       'info',
       `${file.path}: copied server-side from ${where} to s3://${target.bucket}/${choice.key}`,
       { path: file.path, key: choice.key, data: { job: job.name, copiedFrom: dup.key } },
+    );
+  }
+
+  /** True when `head` is an object an earlier attempt at this same, unchanged file wrote. */
+  async #isOurs(head: ObjectHead, file: FileRecord, st: FileStat): Promise<boolean> {
+    const id = Number(head.metadata[INTENT_METADATA_KEY]);
+    if (!Number.isSafeInteger(id) || id <= 0) return false;
+    const upload = await this.deps.journal.getUpload(id);
+    return (
+      upload !== undefined &&
+      upload.source.path === file.path &&
+      sameFile(upload.source, st) &&
+      upload.source.size === head.size
     );
   }
 

@@ -5,7 +5,7 @@
  */
 import mime from 'mime-types';
 import type { JobConfig } from '../config/agent-config.js';
-import type { ObjectTarget } from '../target/object-target.js';
+import type { ObjectHead, ObjectTarget } from '../target/object-target.js';
 
 export type KeyChoice =
   { kind: 'skip'; reason: string } | { kind: 'upload'; key: string; ifNoneMatch: boolean };
@@ -21,6 +21,10 @@ export function versionedKey(key: string, n: number): string {
   return `${key}_${n}`;
 }
 
+/**
+ * `isOurs` says whether an existing object was written by an earlier, interrupted attempt at this
+ * same unchanged file (then it is replaced, whatever the policy: it holds these very bytes).
+ */
 export async function chooseKey(
   target: ObjectTarget,
   key: string,
@@ -28,27 +32,24 @@ export async function chooseKey(
   size: number,
   sha256: string | undefined,
   signal: AbortSignal,
+  isOurs: (head: ObjectHead) => Promise<boolean> = () => Promise.resolve(false),
 ): Promise<KeyChoice> {
+  if (policy === 'always') return { kind: 'upload', key, ifNoneMatch: false };
+  const head = await target.headObject(key, signal);
+  if (head === undefined) {
+    // Conditional PUT closes the race with another writer; stores without it answer 501.
+    return { kind: 'upload', key, ifNoneMatch: policy === 'never' };
+  }
+  if (await isOurs(head)) return { kind: 'upload', key, ifNoneMatch: false };
   switch (policy) {
-    case 'always':
-      return { kind: 'upload', key, ifNoneMatch: false };
-    case 'never': {
-      const head = await target.headObject(key, signal);
-      // Conditional PUT closes the race with another writer; stores without it answer 501.
-      return head === undefined
-        ? { kind: 'upload', key, ifNoneMatch: true }
-        : {
-            kind: 'skip',
-            reason: `s3://${target.bucket}/${key} exists and the overwrite policy is never`,
-          };
-    }
+    case 'never':
+      return {
+        kind: 'skip',
+        reason: `s3://${target.bucket}/${key} exists and the overwrite policy is never`,
+      };
     case 'if-changed': {
-      const head = await target.headObject(key, signal);
       const same =
-        head !== undefined &&
-        head.size === size &&
-        sha256 !== undefined &&
-        head.metadata['s3ferry-sha256'] === sha256;
+        head.size === size && sha256 !== undefined && head.metadata['s3ferry-sha256'] === sha256;
       return same
         ? {
             kind: 'skip',
@@ -57,8 +58,8 @@ export async function chooseKey(
         : { kind: 'upload', key, ifNoneMatch: false };
     }
     case 'version-suffix':
-      for (let n = 0; n < MAX_VERSIONS; n += 1) {
-        const candidate = n === 0 ? key : versionedKey(key, n);
+      for (let n = 1; n < MAX_VERSIONS; n += 1) {
+        const candidate = versionedKey(key, n);
         if ((await target.headObject(candidate, signal)) === undefined)
           return { kind: 'upload', key: candidate, ifNoneMatch: false };
       }

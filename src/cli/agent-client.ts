@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { AppError } from '../errors/app-error.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
 import type { JournalStore } from '../journal/journal-store.js';
 
@@ -45,6 +46,14 @@ interface Target {
   url: string;
   token?: string;
   journalPath?: string;
+}
+
+/** The agent's error code when it is one of ours (so the exit code is the agent's), else internal. */
+function codeOf(status: number, code: string | undefined): ErrorCode {
+  if (status === 401) return 'ERR_USAGE';
+  return code !== undefined && Object.hasOwn(ERROR_CODES, code)
+    ? (code as ErrorCode)
+    : 'ERR_INTERNAL';
 }
 
 async function resolveTarget(opts: ClientOptions): Promise<Target> {
@@ -93,7 +102,7 @@ export async function connect(opts: ClientOptions, needAgent: boolean): Promise<
         if (!res.ok) {
           const e = json.error;
           throw new AppError(
-            res.status === 401 ? 'ERR_USAGE' : 'ERR_INTERNAL',
+            codeOf(res.status, e?.code),
             e?.message ?? `the agent answered ${res.status}`,
             { hint: e?.hint ?? 'see the agent log' },
           );

@@ -144,7 +144,10 @@ ${destinationExtra}`;
     // First run: upload with delete-after, but make the state the crash leaves: verified, not deleted.
     const agent = await start(dir, yaml.replace('action: delete', 'action: keep'));
     await writeFile(join(inbox, 'precious.bin'), Buffer.alloc(100_000, 9));
-    await waitFor('uploaded', async () => (await keysUnder(prefix)).length === 1);
+    await waitFor(
+      'done',
+      async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.done ?? 0) === 1,
+    );
     await agent.kill();
     const journalPath = join(dir, '.s3ferry', 'journal.db');
     const store = await SqliteJournalStore.open({ path: journalPath });
