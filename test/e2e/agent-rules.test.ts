@@ -317,6 +317,26 @@ ${destinationExtra}`;
     await waitFor(expected, async () => (await keysUnder(prefix)).includes(expected));
   });
 
+  it('link with a public URL template: the key is filled in, each segment URL-encoded', async () => {
+    const { dir, inbox, yaml, prefix } = await setup(
+      '',
+      '      publicUrl: https://cdn.example.com/media/{key}\n',
+    );
+    const agent = await start(dir, yaml);
+    await mkdir(join(inbox, 'sub dir'));
+    await writeFile(join(inbox, 'sub dir', 'a b#1.txt'), 'public');
+    await waitFor('uploaded', async () => (await keysUnder(prefix)).length === 1);
+    const res = await runCli(
+      ['link', join(inbox, 'sub dir', 'a b#1.txt'), '--api-url', agent.url, '--json'],
+      cliEnv(info),
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const link = res.events[0] as { url: string; kind: string; expiresAt: string | null };
+    assert.equal(link.url, `https://cdn.example.com/media/${prefix}/sub%20dir/a%20b%231.txt`);
+    assert.equal(link.kind, 'public');
+    assert.equal(link.expiresAt, null);
+  });
+
   it('a file whose key is invalid is parked with its reason; `s3ferry retry` releases it', async () => {
     const { dir, inbox, yaml } = await setup("    key: '{path}'");
     const agent = await start(dir, yaml);
