@@ -13,6 +13,8 @@
 //   Swift     when CI is set or S3FERRY_TEST_SWIFT=1: scripts/s3/start-swift.sh, port 8080, exported as
 //             SWIFT_S3_ENDPOINT/SWIFT_S3_ACCESS_KEY/SWIFT_S3_SECRET_KEY/SWIFT_S3_REGION.
 // They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh).
+// Browser tests (dist/test/e2e/dashboard-*.test.js) need /usr/bin/chromium: when any is selected,
+// scripts/test/ensure-chromium.sh installs it first (apt-get, as root) or says how.
 // Exits with node --test's exit code.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -180,6 +182,28 @@ async function stopServers() {
   if (WITH_SWIFT) await runScript('stop-swift.sh', [], scriptEnv({ SWIFT_DIR }));
 }
 
+// ---------- browser ----------
+
+/** The dashboard's browser tests drive Debian's chromium (test/support/browser.ts). */
+const BROWSER_TEST = /^dashboard-.*\.test\.js$/;
+
+/** scripts/test/ensure-chromium.sh: installs chromium with apt-get when missing (as root). */
+function ensureChromium() {
+  return new Promise((resolve) => {
+    const child = spawn('bash', [path.join(ROOT, 'scripts', 'test', 'ensure-chromium.sh')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+      for (const line of d.split('\n')) if (/^\[ensure-chromium\] (?!ERROR)/.test(line)) say(line);
+    });
+    child.on('error', (err) => resolve({ code: -1, stderr: `${stderr}\n${err.message}\n` }));
+    child.on('close', (code, signal) => resolve({ code: code ?? `signal ${signal}`, stderr }));
+  });
+}
+
 // ---------- main ----------
 
 async function main() {
@@ -204,6 +228,17 @@ async function main() {
   if (files.length === 0) {
     say('ERROR: no test files in dist/test (did `tsc -b` run?)');
     return 1;
+  }
+
+  if (files.some((f) => BROWSER_TEST.test(path.basename(f)))) {
+    const chromium = await ensureChromium();
+    if (chromium.code !== 0) {
+      process.stderr.write(chromium.stderr);
+      say(
+        `ERROR: chromium for the browser tests is missing (scripts/test/ensure-chromium.sh exited ${chromium.code})`,
+      );
+      return 1;
+    }
   }
 
   const [rgw, swift] = await Promise.all([

@@ -4,17 +4,22 @@
  * (their files wait), and the configuration can be reloaded without a restart.
  */
 import type { AgentConfig, JobConfig } from '../config/agent-config.js';
+import { redactUrl } from '../config/redact.js';
 import { AppError, isAppError } from '../errors/app-error.js';
-import { isMarker, markerFor } from '../domain/file-filter.js';
+import { isMarker } from '../domain/file-filter.js';
 import type { FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { FileSystem } from '../transfer/file-system.js';
 import { JobSource } from '../sources/job-source.js';
 import type { WatcherFactory } from '../sources/watcher.js';
+import { admit, enqueueTaken } from './admission.js';
+import { backfillFiles, type BackfillRequest, type BackfillResult } from './backfill.js';
 import { DestinationRuntime, type ClosableTarget } from './destination-runtime.js';
 import type { EventSink } from './event-sink.js';
 import { FileProcessor } from './file-processor.js';
 import { JobRuntime } from './job-runtime.js';
+import { browseSource, type BrowseQuery, type BrowseResult } from './source-browser.js';
+import type { TransferTracker } from './transfer-tracker.js';
 import { Wakeup } from './wakeup.js';
 
 export interface AgentDeps {
@@ -30,6 +35,8 @@ export interface AgentDeps {
   readonly random: () => number;
   /** Files processed at once over all jobs. */
   readonly workers?: number;
+  /** Where running uploads report their progress (the API's live transfers). */
+  readonly transfers?: TransferTracker;
 }
 
 export interface AgentStatus {
@@ -101,7 +108,12 @@ export class Agent {
       const key = JSON.stringify(job.destination);
       let dest = byKey.get(key);
       if (dest === undefined) {
-        const name = `s3://${job.destination.bucket}/${job.destination.prefix}${job.destination.endpoint === undefined ? '' : ` at ${job.destination.endpoint}`}`;
+        // Shown by the API, logs and metrics: a password in the endpoint URL is hidden.
+        const at =
+          job.destination.endpoint === undefined
+            ? ''
+            : ` at ${redactUrl(job.destination.endpoint)}`;
+        const name = `s3://${job.destination.bucket}/${job.destination.prefix}${at}`;
         dest = new DestinationRuntime(
           name,
           job.destination,
@@ -178,30 +190,17 @@ export class Agent {
         });
       return;
     }
-    const decision = job.filter.decide(
-      { relPath: f.relPath, name, size: f.size, mtimeMs: f.mtimeMs },
-      this.deps.clock.now(),
-    );
-    if (!decision.take) return;
-    if (
-      suffix !== undefined &&
-      (await this.deps.fs.stat(markerFor(f.absPath, suffix)).catch(() => undefined)) === undefined
-    )
-      return;
     const now = this.deps.clock.now();
-    const rec = await this.deps.journal.enqueueFile(
-      { job: jobName, path: f.absPath, size: f.size, mtimeMs: f.mtimeMs, inode: f.inode },
-      now,
-    );
-    if (rec.state === 'queued' && rec.updatedAt === now) {
-      await this.deps.events.emit(
-        'file.queued',
-        'info',
-        `${f.absPath} queued${job.paused || this.#paused ? ' (paused)' : ''}`,
-        { path: f.absPath, data: { job: jobName, size: f.size } },
+    const exists = (p: string) =>
+      this.deps.fs.stat(p).then(
+        () => true,
+        () => false,
       );
-      this.#wakeup.wake();
-    }
+    if (!(await admit(job, f, now, exists)).take) return;
+    const { queued } = await enqueueTaken(this.deps, job, f, now, {
+      paused: job.paused || this.#paused,
+    });
+    if (queued) this.#wakeup.wake();
   }
 
   /** Jobs whose files may be claimed now: not paused, destination healthy. */
@@ -271,9 +270,44 @@ export class Agent {
       this.#paused = paused;
       return;
     }
-    const j = this.#jobs.get(job);
-    if (j === undefined) throw new Error(`no job named ${job}`);
-    j.paused = paused;
+    this.#job(job).paused = paused;
+  }
+
+  /** The running job of that name; AppError ERR_USAGE (field `job`) when there is none. */
+  #job(name: string): JobRuntime {
+    const j = this.#jobs.get(name);
+    if (j === undefined)
+      throw new AppError('ERR_USAGE', `no job named ${name}`, {
+        hint: 'see s3ferry status for the jobs',
+        details: { field: 'job' },
+      });
+    return j;
+  }
+
+  /** The jobs as they run (config, destination, pause switch), in configuration order. */
+  jobs(): readonly JobRuntime[] {
+    return [...this.#jobs.values()];
+  }
+
+  /** The destinations as they run (health, target), one per distinct configuration. */
+  destinations(): readonly DestinationRuntime[] {
+    return [...this.#destinations.values()];
+  }
+
+  /** Queues existing files of a job now, without the settle wait: backfill.ts. */
+  async backfill(jobName: string, request: BackfillRequest): Promise<BackfillResult> {
+    const job = this.#job(jobName);
+    const result = await backfillFiles(job, request, {
+      ...this.deps,
+      paused: job.paused || this.#paused,
+    });
+    if (result.queued.length > 0) this.#wakeup.wake();
+    return result;
+  }
+
+  /** Lists a directory under one of a job's sources: source-browser.ts. */
+  browse(jobName: string, query: BrowseQuery): Promise<BrowseResult> {
+    return browseSource(this.#job(jobName), this.deps.journal, query);
   }
 
   /** Releases parked or waiting files (one, or all) for another try. Returns how many. */
@@ -346,7 +380,8 @@ export class Agent {
     bucket: string;
     key: string;
     kind: 'public' | 'presigned';
-    expiresAt: string | null;
+    /** ms since the epoch; null for a public URL. */
+    expiresAt: number | null;
   }> {
     let dest: DestinationRuntime | undefined;
     let key = what;
@@ -369,20 +404,13 @@ export class Agent {
           { hint: 'link it by key from a job that writes to that bucket' },
         );
     } else {
-      const job =
-        jobName === undefined
-          ? this.#jobs.size === 1
-            ? [...this.#jobs.values()][0]
-            : undefined
-          : this.#jobs.get(jobName);
+      const only = this.#jobs.size === 1 ? [...this.#jobs.values()][0] : undefined;
+      const job = jobName === undefined ? only : this.#job(jobName);
       if (job === undefined)
-        throw new AppError(
-          'ERR_USAGE',
-          jobName === undefined
-            ? 'several jobs are configured: name one (--job)'
-            : `no job named ${jobName}`,
-          { hint: 'see s3ferry status for the jobs' },
-        );
+        throw new AppError('ERR_USAGE', 'several jobs are configured: name one (--job)', {
+          hint: 'see s3ferry status for the jobs',
+          details: { field: 'job' },
+        });
       dest = job.destination;
     }
     const c = dest.config;
@@ -403,7 +431,7 @@ export class Agent {
       bucket: c.bucket,
       key,
       kind: 'presigned',
-      expiresAt: new Date(this.deps.clock.now() + ms).toISOString(),
+      expiresAt: this.deps.clock.now() + ms,
     };
   }
 

@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
+import { Registry } from 'prom-client';
 import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
 import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
 import type { JournalStore } from '../journal/journal-store.js';
@@ -13,8 +14,10 @@ import { nodeFileSystem } from '../platform/node-file-system.js';
 import { chokidarWatcherFactory } from '../sources/chokidar/chokidar-watcher.js';
 import { buildS3Client } from '../target/s3/s3-client.js';
 import { S3ObjectTarget } from '../target/s3/s3-object-target.js';
+import { createAgentMetrics } from '../metrics/agent-metrics.js';
 import { Agent } from './agent.js';
 import { EventSink } from './event-sink.js';
+import { TransferTracker } from './transfer-tracker.js';
 
 /** Everything a running agent consists of, closed in reverse order by close(). */
 export interface RunningAgent {
@@ -22,6 +25,11 @@ export interface RunningAgent {
   readonly journal: JournalStore;
   readonly events: EventSink;
   readonly logger: Logger;
+  /** Uploads running now, with their progress. */
+  readonly transfers: TransferTracker;
+  /** The agent's Prometheus metrics (its own registry). */
+  readonly metrics: Registry;
+  readonly clock: Clock;
   close(): Promise<void>;
 }
 
@@ -68,7 +76,9 @@ export async function startAgent(
     clock,
     ...(config.events.webhook === undefined ? {} : { webhook: config.events.webhook }),
   });
+  const transfers = new TransferTracker({ clock });
   const agent = new Agent(config, {
+    transfers,
     journal,
     events,
     clock,
@@ -80,10 +90,18 @@ export async function startAgent(
     env: options.env,
     random: () => randomInt(0, 1_000_000) / 1_000_000,
   });
+  const metrics = createAgentMetrics({
+    registry: new Registry(),
+    events,
+    countFiles: () => journal.countFiles(),
+    destinations: () =>
+      agent.destinations().map((d) => ({ name: d.name, healthy: d.health.healthy })),
+  });
   try {
     await agent.start();
   } catch (err) {
     await agent.close().catch(() => undefined);
+    metrics.close();
     await journal.close();
     throw err;
   }
@@ -92,8 +110,12 @@ export async function startAgent(
     journal,
     events,
     logger,
+    transfers,
+    metrics: metrics.registry,
+    clock,
     close: async () => {
       await agent.close();
+      metrics.close();
       await events.close();
       await journal.close();
     },

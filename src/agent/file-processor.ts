@@ -27,6 +27,7 @@ import { findDuplicate } from './dedupe.js';
 import type { EventSink } from './event-sink.js';
 import type { JobRuntime } from './job-runtime.js';
 import { chooseKey, contentTypeFor, type KeyChoice } from './overwrite-policy.js';
+import type { TransferTracker } from './transfer-tracker.js';
 
 /** Per-request retry budget inside the agent; after it the file waits and is tried again later. */
 const REQUEST_RETRY_BUDGET_MS = 60_000;
@@ -40,6 +41,8 @@ export interface ProcessorDeps {
   readonly owner: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly random: () => number;
+  /** Where running uploads report their progress (the API's live transfers). */
+  readonly transfers?: TransferTracker;
 }
 
 export class FileProcessor {
@@ -229,6 +232,13 @@ export class FileProcessor {
       unjournaledWindowMs: 15 * 60_000,
       ifNoneMatch: choice.ifNoneMatch,
     };
+    const live = this.deps.transfers?.begin({
+      fileId: file.id,
+      job: job.name,
+      path: file.path,
+      key: choice.key,
+      size: file.size,
+    });
     const uploader = new FileUploader(
       {
         target: dest.target,
@@ -240,7 +250,11 @@ export class FileProcessor {
         buffers: dest.buffers,
         ...(dest.limiter === undefined ? {} : { limiter: dest.limiter }),
         owner: this.deps.owner,
-        publish: (e) => this.deps.events.publish(e),
+        observer: { onProgress: (p) => live?.progress(p.bytes) },
+        publish: (e) => {
+          if (e.type === 'upload.restarted') live?.restart();
+          return this.deps.events.publish(e);
+        },
       },
       settings,
     );
@@ -255,10 +269,20 @@ export class FileProcessor {
         ? {}
         : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
     };
-    await uploader.upload(
-      { path: file.path, key: choice.key, write, ...(checksum === undefined ? {} : { checksum }) },
-      signal,
-    );
+    try {
+      await uploader.upload(
+        {
+          path: file.path,
+          key: choice.key,
+          write,
+          job: job.name,
+          ...(checksum === undefined ? {} : { checksum }),
+        },
+        signal,
+      );
+    } finally {
+      live?.end();
+    }
   }
 
   /**
@@ -313,6 +337,7 @@ export class FileProcessor {
       checksum: f.checksum,
       result: 'done',
       error: null,
+      job: job.name,
     });
     await journal.setFileState(file.id, 'verifying', clock.now());
     await this.#after(file, job, f.relPath);
@@ -321,7 +346,11 @@ export class FileProcessor {
       'file.done',
       'info',
       `${file.path}: copied server-side from ${where} to s3://${target.bucket}/${choice.key}`,
-      { path: file.path, key: choice.key, data: { job: job.name, copiedFrom: dup.key } },
+      {
+        path: file.path,
+        key: choice.key,
+        data: { job: job.name, size: f.size, copiedFrom: dup.key },
+      },
     );
   }
 
@@ -383,7 +412,7 @@ export class FileProcessor {
       await journal.setFileState(file.id, 'parked', now, { reason, countAttempt: true });
       await events.emit('file.parked', 'error', `${file.path}: ${err.message}`, {
         path: file.path,
-        data: { code: err.code, hint: err.hint ?? null },
+        data: { job: job.name, code: err.code, hint: err.hint ?? null },
       });
       return;
     }
@@ -400,7 +429,7 @@ export class FileProcessor {
     });
     await events.emit('file.waiting', 'warn', `${file.path} waits: ${err.message}`, {
       path: file.path,
-      data: { code: err.code, retryInMs: delay },
+      data: { job: job.name, code: err.code, retryInMs: delay },
     });
   }
 }

@@ -99,11 +99,16 @@ export function registerControl(program: Command): void {
       if (opts.job !== undefined) q.set('job', opts.job);
       if (opts.expires !== undefined)
         q.set('expires', String(durationOption('--expires', opts.expires)));
-      const link = await c.call<{ url: string; expiresAt: string | null }>(
+      const link = await c.call<{ url: string; expiresAt: number | null }>(
         'GET',
         `/api/v1/link?${q.toString()}`,
       );
-      if (opts.json === true) process.stdout.write(`${JSON.stringify(link)}\n`);
+      // The API gives ms since the epoch; the CLI prints times as ISO 8601.
+      const shown = {
+        ...link,
+        expiresAt: link.expiresAt === null ? null : new Date(link.expiresAt).toISOString(),
+      };
+      if (opts.json === true) process.stdout.write(`${JSON.stringify(shown)}\n`);
       return link.url;
     });
   });

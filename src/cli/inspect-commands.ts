@@ -9,6 +9,8 @@ import { addClientOptions, connect, type ClientOptions } from './agent-client.js
 import { reportError } from './output.js';
 
 const PENDING = ['discovered', 'settling', 'queued', 'uploading', 'verifying', 'waiting'] as const;
+/** The API pages lists by at most this many rows. */
+const API_MAX_LIMIT = 1000;
 
 function out(value: unknown, json: boolean, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
@@ -86,13 +88,22 @@ export function registerInspect(program: Command): void {
     .option('--limit <n>', 'rows', '100')
     .action(async (opts: ClientOptions & { limit: string }) => {
       process.exitCode = await view(opts, async (c) => {
-        const limit = Number(opts.limit);
+        const limit = Math.min(Number(opts.limit), API_MAX_LIMIT);
+        const page = async (state: string) =>
+          c.kind === 'api'
+            ? (
+                await c.call<{ items: FileRecord[] }>(
+                  'GET',
+                  `/api/v1/queue?state=${state}&limit=${limit}`,
+                )
+              ).items
+            : [];
         const q =
           c.kind === 'api'
-            ? await c.call<{ pending: FileRecord[]; parked: FileRecord[] }>(
-                'GET',
-                `/api/v1/queue?limit=${limit}`,
-              )
+            ? {
+                pending: [...(await page('pending')), ...(await page('waiting'))],
+                parked: await page('parked'),
+              }
             : {
                 pending: await c.journal.listFiles({ states: PENDING, limit }),
                 parked: await c.journal.listFiles({ states: ['parked'], limit }),
@@ -118,8 +129,12 @@ export function registerInspect(program: Command): void {
         const limit = Number(opts.limit);
         const items =
           c.kind === 'api'
-            ? (await c.call<{ items: HistoryRecord[] }>('GET', `/api/v1/history?limit=${limit}`))
-                .items
+            ? (
+                await c.call<{ items: HistoryRecord[] }>(
+                  'GET',
+                  `/api/v1/history?limit=${Math.min(limit, API_MAX_LIMIT)}`,
+                )
+              ).items
             : await c.journal.listHistory({ limit });
         out(
           items,
@@ -142,7 +157,12 @@ export function registerInspect(program: Command): void {
         const limit = Number(opts.limit);
         const items =
           c.kind === 'api'
-            ? (await c.call<{ items: EventRecord[] }>('GET', `/api/v1/events?limit=${limit}`)).items
+            ? (
+                await c.call<{ items: EventRecord[] }>(
+                  'GET',
+                  `/api/v1/events?limit=${Math.min(limit, API_MAX_LIMIT)}`,
+                )
+              ).items
             : await c.journal.listEvents({ limit });
         out(
           items,

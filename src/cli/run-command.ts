@@ -70,6 +70,10 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   const api = buildApp({
     agent,
     journal,
+    events,
+    transfers: running.transfers,
+    metrics: running.metrics,
+    clock: running.clock,
     reload,
     ...(agent.config.api.token === undefined ? {} : { token: agent.config.api.token }),
   });

@@ -29,6 +29,8 @@ export interface DestinationConfig {
   readonly multipartThreshold: number;
   /** Requests in flight for this destination. */
   readonly concurrency: number;
+  /** Inactivity timeout of one request, ms: silence this long fails it (and it is retried). */
+  readonly requestTimeout: number;
   /** Bytes per second, undefined for no limit. */
   readonly bwlimit?: number;
   /** For `s3ferry link`: presigned GET expiry, ms. */

@@ -129,6 +129,9 @@ const fields = {
   concurrency: integer(1, 256)
     .default(6)
     .describe('Requests in flight to this destination, 1 to 256.'),
+  requestTimeout: duration({ min: [1000, '1s'], max: [3_600_000, '1h'] })
+    .prefault('2m')
+    .describe('A request silent this long (no byte sent or received) fails and is retried.'),
   bwlimit: size({ min: [1, '1 byte'] })
     .exactOptional()
     .describe('Bandwidth limit in bytes per second (e.g. 10MiB); unlimited when absent.'),

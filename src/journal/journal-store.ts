@@ -125,12 +125,54 @@ export interface HistoryEntry {
   readonly etag: string | null;
   /** e.g. 'md5:…' or 'sha256:…' of the content, where known. */
   readonly checksum: string | null;
-  readonly result: 'done' | 'failed' | 'skipped' | 'cancelled';
+  readonly result: HistoryResult;
   readonly error: string | null;
+  /** The agent job the upload belonged to; absent for one-shot uploads and older rows. */
+  readonly job?: string;
 }
 
 export interface HistoryRecord extends HistoryEntry {
   readonly id: number;
+}
+
+/** How an upload ended, as the history records it. */
+export const HISTORY_RESULTS = ['done', 'failed', 'skipped', 'cancelled'] as const;
+export type HistoryResult = (typeof HISTORY_RESULTS)[number];
+
+/** What the history can be sorted by: finish time, size, average speed. */
+export const HISTORY_SORTS = ['finishedAt', 'size', 'speed'] as const;
+export type HistorySort = (typeof HISTORY_SORTS)[number];
+
+/** A page of the history: filters, sort and paging, all applied by the store. */
+export interface HistoryQuery {
+  readonly limit: number;
+  readonly offset?: number;
+  /** Only uploads of this job. */
+  readonly job?: string;
+  readonly result?: HistoryResult;
+  /**
+   * Only rows whose source path or key contains this text, ignoring ASCII case. Three characters
+   * or more are looked up in an index; shorter text is checked row by row.
+   */
+  readonly q?: string;
+  /** Default 'finishedAt'. Ties are broken by id, in the same direction. */
+  readonly sort?: HistorySort;
+  /** Default 'desc' (newest, largest, fastest first). */
+  readonly order?: 'asc' | 'desc';
+}
+
+/** Files of the queue, filtered by state and job, oldest first. */
+export interface FileQuery {
+  readonly states?: readonly FileState[];
+  readonly job?: string;
+  readonly limit: number;
+  readonly offset?: number;
+}
+
+/** One page of a list and how many rows the whole filtered list has. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
 }
 
 /** File states of DESIGN.md. */
@@ -203,8 +245,10 @@ export interface JournalStore {
   // ---- events and history ----
   /** Appends an event; keeps only the newest `eventRetention` events. */
   appendEvent(event: NewEvent): Promise<EventRecord>;
-  /** Newest first; `beforeId` pages backwards. */
-  listEvents(query: { limit: number; beforeId?: number }): Promise<EventRecord[]>;
+  /** Newest first; `beforeId` pages backwards; `type` keeps only events of that type. */
+  listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]>;
+  /** How many events are kept (of one type when `type` is given). */
+  countEvents(query?: { type?: string }): Promise<number>;
   addHistory(entry: HistoryEntry): Promise<HistoryRecord>;
   /** Newest first; only the uploads of one source file when `sourcePath` is given. */
   listHistory(query: {
@@ -212,6 +256,9 @@ export interface JournalStore {
     offset?: number;
     sourcePath?: string;
   }): Promise<HistoryRecord[]>;
+
+  /** One page of the history, filtered and sorted, with the total of the filtered list. */
+  searchHistory(query: HistoryQuery): Promise<Page<HistoryRecord>>;
 
   /** The newest successful upload whose content checksum (e.g. 'sha256:…') is this one. */
   findDoneByChecksum(checksum: string): Promise<HistoryRecord | undefined>;
@@ -240,6 +287,12 @@ export interface JournalStore {
   }): Promise<FileRecord[]>;
   /** Count of files per state. */
   countFiles(): Promise<Record<FileState, number>>;
+  /** One page of files in the given states (all when absent) and job, oldest first, with the total. */
+  pageFiles(query: FileQuery): Promise<Page<FileRecord>>;
+  /** Count of files per state, per job (jobs with no file are absent; every state is present). */
+  countFilesByJob(): Promise<Record<string, Record<FileState, number>>>;
+  /** The state of each of `paths` the job knows (paths it does not know are absent). */
+  fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>>;
 
   /** Flushes and closes. Idempotent. */
   close(): Promise<void>;

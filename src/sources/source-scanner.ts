@@ -6,7 +6,9 @@
  * the link's own path). Symbolic links to directories are never followed, which is what rules out
  * loops. A directory that cannot be read is recorded in `errors` and skipped; one bad entry never
  * stops the walk. Entries that vanish between listing and stat, dangling links and link loops are
- * skipped silently: they are not files to take.
+ * skipped silently: they are not files to take. An entry whose name is not valid UTF-8 cannot be
+ * opened through a JavaScript string: it is recorded in `errors`, so that it is never skipped
+ * without a word.
  */
 import type { Dir, Dirent, Stats } from 'node:fs';
 import { lstat, opendir, stat } from 'node:fs/promises';
@@ -80,6 +82,8 @@ async function walk(ctx: ScanContext, absDir: string, relDir: string): Promise<v
     // a subdirectory removed since it was listed is not an error; a missing root is
     if (relDir === '' || errnoCode(err) !== 'ENOENT') {
       ctx.errors.push({ path: absDir, message: describe(err, 'directory') });
+    } else if (hasUndecodableName(absDir)) {
+      ctx.errors.push({ path: absDir, message: NOT_UTF8 });
     }
     return;
   }
@@ -159,9 +163,25 @@ async function statOrSkip(
     // gone since the listing, a dangling link, a link loop: nothing to take, nothing to report
     if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') {
       ctx.errors.push({ path: abs, message: describe(err, 'file') });
+    } else if (code === 'ENOENT' && hasUndecodableName(abs)) {
+      ctx.errors.push({ path: abs, message: NOT_UTF8 });
     }
     return undefined;
   }
+}
+
+/** Why an entry whose name is not valid UTF-8 is not taken. */
+const NOT_UTF8 =
+  'its name is not valid UTF-8 (the invalid bytes show as \uFFFD here), so it cannot be opened ' +
+  'by that name and is not uploaded: rename it with valid UTF-8';
+
+/**
+ * True when the last name of `abs` holds U+FFFD: a name with bytes that are not UTF-8 comes out
+ * of the listing with U+FFFD in their place and cannot be opened under that string. (Asked only
+ * after the entry proved unopenable: a valid name may hold U+FFFD itself.)
+ */
+function hasUndecodableName(abs: string): boolean {
+  return path.basename(abs).includes('\uFFFD');
 }
 
 /** Wraps an exception thrown by the visitor so the walk rethrows it instead of recording it. */

@@ -75,7 +75,10 @@ export class FileUploader {
           'info',
           `uploaded ${req.path} to s3://${this.deps.target.bucket}/${req.key}`,
           {
+            ...(req.job === undefined ? {} : { job: req.job }),
             size: result.size,
+            bytesSent: result.bytesSent,
+            durationMs: result.finishedAt - result.startedAt,
             etag: result.etag,
             partsSent: result.partsSent,
             partsReused: result.partsReused,
@@ -94,6 +97,7 @@ export class FileUploader {
         }
         await this.#history(run, undefined, err, startedAt, attempt);
         await run.emit('upload.failed', err.kind === 'cancelled' ? 'warn' : 'error', err.message, {
+          ...(req.job === undefined ? {} : { job: req.job }),
           code: err.code,
           hint: err.hint ?? null,
         });
@@ -368,6 +372,7 @@ export class FileUploader {
       checksum: req.checksum ?? result?.checksum ?? null,
       result: result !== undefined ? 'done' : err?.kind === 'cancelled' ? 'cancelled' : 'failed',
       error: err === undefined ? null : `${err.code}: ${err.message}`,
+      ...(req.job === undefined ? {} : { job: req.job }),
     });
   }
 }

@@ -96,7 +96,10 @@ export async function sendParts(
 /**
  * Matches the server's parts with the journal's. Returns the part numbers that need not be sent.
  * A part the server has but the journal lacks (accepted just before a crash) is adopted when the
- * local bytes hash to its ETag. Rejects ERR_S3_UPLOAD_GONE when the upload no longer exists.
+ * local bytes hash to its ETag. When the upload no longer exists because our own Complete went
+ * through before the interruption (the object at our key carries our intent id), every journaled
+ * part counts as done: Complete then meets the same situation and verification follows, and no
+ * part is sent again. Rejects ERR_S3_UPLOAD_GONE when the upload is gone otherwise.
  */
 export async function reconcileParts(
   run: UploadRun,
@@ -105,12 +108,18 @@ export async function reconcileParts(
   upload: ActiveUpload,
 ): Promise<Set<number>> {
   const { deps } = run;
-  const remote = await run.retry('ListParts', () =>
-    deps.target.listParts(run.req.key, upload.uploadId, run.signal),
-  );
   const journaled = new Map(
     (await deps.journal.listParts(upload.id)).map((p) => [p.partNumber, p]),
   );
+  let remote;
+  try {
+    remote = await run.retry('ListParts', () =>
+      deps.target.listParts(run.req.key, upload.uploadId, run.signal),
+    );
+  } catch (err) {
+    if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, upload))) throw err;
+    return new Set(journaled.keys());
+  }
   const done = new Set<number>();
   for (const part of remote) {
     if (part.partNumber > upload.partCount) continue;

@@ -4,6 +4,8 @@
  * from byte 0.
  */
 import { md5HexToBase64 } from '../domain/etag.js';
+import { isAppError } from '../errors/app-error.js';
+import type { PutObjectInput } from '../target/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
 import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
 import { md5Hex, type UploadRun } from './upload-run.js';
@@ -50,18 +52,17 @@ export async function singleUpload(
         md5 = md5Hex(body);
         await deps.limiter?.take(st.size, run.signal);
         const metadata = { ...req.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
-        const { etag } = await run.retry('PutObject', () =>
-          deps.target.putObject(
-            {
-              ...req.write,
-              metadata,
-              key: req.key,
-              body,
-              contentMd5: md5HexToBase64(md5),
-              ifNoneMatch: run.settings.ifNoneMatch,
-            },
-            run.signal,
-          ),
+        const { etag } = await putWithRetry(
+          run,
+          {
+            ...req.write,
+            metadata,
+            key: req.key,
+            body,
+            contentMd5: md5HexToBase64(md5),
+            ifNoneMatch: run.settings.ifNoneMatch,
+          },
+          record.id,
         );
         await deps.journal.recordPart(record.id, { partNumber: 1, size: st.size, etag, md5 });
         await deps.journal.markCompleted(record.id, etag);
@@ -106,4 +107,31 @@ export async function singleUpload(
     finishedAt,
     checksum: `md5:${md5}`,
   };
+}
+
+/**
+ * PutObject with the retry policy. A conditional PUT (If-None-Match: *) retried after an attempt
+ * whose answer was lost (reset, timeout) meets the object that very attempt stored, and gets 412.
+ * That object carries this upload's intent id in its metadata: it is ours, not another writer's,
+ * so it is taken (verification follows) instead of reported as "exists".
+ */
+async function putWithRetry(
+  run: UploadRun,
+  input: PutObjectInput,
+  intentId: number,
+): Promise<{ etag: string }> {
+  const { target } = run.deps;
+  let attempts = 0;
+  return run.retry('PutObject', async () => {
+    attempts += 1;
+    try {
+      return await target.putObject(input, run.signal);
+    } catch (err) {
+      if (attempts === 1 || input.ifNoneMatch !== true) throw err;
+      if (!isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
+      const head = await target.headObject(input.key, run.signal);
+      if (head?.metadata[INTENT_METADATA_KEY] !== String(intentId)) throw err;
+      return { etag: head.etag };
+    }
+  });
 }

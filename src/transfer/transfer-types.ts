@@ -70,6 +70,8 @@ export interface UploadRequest {
   readonly write: WriteOptions;
   /** Content checksum the caller computed (e.g. 'sha256:…'), kept in the history for dedupe. */
   readonly checksum?: string;
+  /** The agent job the file belongs to: kept in the history and named in the events. */
+  readonly job?: string;
 }
 
 export interface UploadResult {

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import type { JournalStore } from '../../src/journal/journal-store.js';
 import { describeEventsAndHistory } from './journal-conformance-events.js';
 import { describeFiles } from './journal-conformance-files.js';
+import { describeSearch } from './journal-conformance-search.js';
 import {
   eventFor,
   fileFor,
@@ -116,6 +117,7 @@ export function runJournalConformance(name: string, makeStore: MakeJournalStore)
     describeUploads(makeStore);
     describeEventsAndHistory(makeStore);
     describeFiles(makeStore);
+    describeSearch(makeStore);
     describeLifecycle(makeStore);
   });
 }

@@ -207,8 +207,8 @@ jobs:
     const first = await deepFile('one', 'first.txt');
     const second = await deepFile('two', 'second.txt');
     await waitFor('both parked', async () => {
-      const q = await running().api<Queue>('GET', '/api/v1/queue');
-      return q.parked.length === 2;
+      const q = await running().api<{ total: number }>('GET', '/api/v1/queue?state=parked');
+      return q.total === 2;
     });
 
     const human = await cli('queue');
@@ -269,8 +269,8 @@ jobs:
   async function assertHeldWhilePaused(name: string, key: string): Promise<void> {
     const path = join(inbox, name);
     await waitFor(`${name} queued`, async () => {
-      const q = await running().api<Queue>('GET', '/api/v1/queue');
-      return q.pending.some((f) => f.path === path && f.state === 'queued');
+      const q = await running().api<{ items: FileRecord[] }>('GET', '/api/v1/queue?state=pending');
+      return q.items.some((f) => f.path === path && f.state === 'queued');
     });
     await sleep(2500);
     assert.equal(await objectExists(key), false, `${name} is not uploaded while paused`);

@@ -345,8 +345,8 @@ ${destinationExtra}`;
     await mkdir(deep, { recursive: true });
     await writeFile(join(deep, 'too-long.txt'), 'x');
     const parked = await waitFor('parked', async () => {
-      const q = await agent.api<{ parked: FileRecord[] }>('GET', '/api/v1/queue');
-      return q.parked[0];
+      const q = await agent.api<{ items: FileRecord[] }>('GET', '/api/v1/queue?state=parked');
+      return q.items[0];
     });
     assert.match(
       parked.reason ?? '',

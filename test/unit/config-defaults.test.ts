@@ -47,6 +47,7 @@ describe('config defaults', () => {
             partSize: 8 * MIB,
             multipartThreshold: 8 * MIB,
             concurrency: 6,
+            requestTimeout: 120_000,
             linkExpiry: 3_600_000,
           },
           key: '{path}',

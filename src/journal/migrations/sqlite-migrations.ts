@@ -117,10 +117,39 @@ const V4_HISTORY_BY_CHECKSUM = `
 CREATE INDEX history_by_checksum ON history (checksum, finished_at DESC, id DESC) WHERE result = 'done';
 `;
 
+// The API pages, filters and sorts the history on the server (100,000 rows and more): the job of
+// each upload is recorded (NULL for older rows and one-shot uploads); each filter and sort key has
+// an index; text search on source path and key goes through a trigram index (FTS5, external
+// content: the text stays in `history`, detail=none keeps the index small). The queue is paged by
+// job and state, events are filtered by type.
+const V5_HISTORY_SEARCH = `
+ALTER TABLE history ADD COLUMN job TEXT;
+CREATE INDEX history_by_job ON history (job, finished_at DESC, id DESC);
+CREATE INDEX history_by_result ON history (result, finished_at DESC, id DESC);
+CREATE INDEX history_by_size ON history (size, id);
+CREATE INDEX history_by_speed ON history (avg_bytes_per_sec, id);
+CREATE VIRTUAL TABLE history_text USING fts5 (
+  source_path, object_key, content = 'history', content_rowid = 'id', tokenize = 'trigram',
+  detail = 'none'
+);
+INSERT INTO history_text (history_text) VALUES ('rebuild');
+CREATE TRIGGER history_text_insert AFTER INSERT ON history BEGIN
+  INSERT INTO history_text (rowid, source_path, object_key)
+    VALUES (new.id, new.source_path, new.object_key);
+END;
+CREATE TRIGGER history_text_delete AFTER DELETE ON history BEGIN
+  INSERT INTO history_text (history_text, rowid, source_path, object_key)
+    VALUES ('delete', old.id, old.source_path, old.object_key);
+END;
+CREATE INDEX files_by_job_state ON files (job, state, updated_at, id);
+CREATE INDEX events_by_type ON events (type, id);
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
   { version: 2, name: 'uploads-by-destination', sql: V2_UPLOADS_BY_DESTINATION },
   { version: 3, name: 'history-by-source', sql: V3_HISTORY_BY_SOURCE },
   { version: 4, name: 'history-by-checksum', sql: V4_HISTORY_BY_CHECKSUM },
+  { version: 5, name: 'history-search', sql: V5_HISTORY_SEARCH },
 ];

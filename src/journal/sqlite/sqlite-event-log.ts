@@ -9,7 +9,8 @@ import type { SqliteStatements } from './sqlite-statements.js';
 /** Synchronous event and history operations; the store wraps them into its async contract. */
 export interface EventLog {
   append(event: NewEvent): EventRecord;
-  listEvents(limit: number, beforeId: number | undefined): EventRecord[];
+  listEvents(limit: number, beforeId: number | undefined, type?: string): EventRecord[];
+  countEvents(type?: string): number;
   addHistory(entry: HistoryEntry): HistoryRecord;
   listHistory(limit: number, offset: number, sourcePath?: string): HistoryRecord[];
 }
@@ -39,10 +40,17 @@ export function createEventLog(
 
   return {
     append: (event) => appendTx.immediate(event),
-    listEvents: (limit, beforeId) => {
+    listEvents: (limit, beforeId, type) => {
       const params = { beforeId: beforeId ?? Number.MAX_SAFE_INTEGER, limit };
-      return stmts.listEvents.all(params).map(toEventRecord);
+      const rows =
+        type === undefined
+          ? stmts.listEvents.all(params)
+          : stmts.listEventsOfType.all({ ...params, type });
+      return rows.map(toEventRecord);
     },
+    countEvents: (type) =>
+      (type === undefined ? stmts.countEvents.get() : stmts.countEventsOfType.get({ type }))?.n ??
+      0,
     addHistory: (e) => {
       const row = stmts.insertHistory.get({
         sourcePath: e.sourcePath,
@@ -58,6 +66,7 @@ export function createEventLog(
         checksum: e.checksum,
         result: e.result,
         error: e.error,
+        job: e.job ?? null,
       });
       if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
       return toHistoryRecord(row);

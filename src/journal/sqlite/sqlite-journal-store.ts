@@ -16,11 +16,14 @@ import {
   type EventRecord,
   type FileRecord,
   type FileState,
+  type FileQuery,
   type FileToQueue,
   type HistoryEntry,
+  type HistoryQuery,
   type HistoryRecord,
   type JournalStore,
   type NewEvent,
+  type Page,
   type PartRecord,
   type UploadIntent,
   type UploadOutcome,
@@ -30,6 +33,7 @@ import { openSqliteJournal } from './sqlite-connection.js';
 import { createEventLog, type EventLog } from './sqlite-event-log.js';
 import { createFileQueue, type FileQueue, type FileStateExtra } from './sqlite-file-queue.js';
 import { toFileRecord, toHistoryRecord, toPartRecord, toUploadRecord } from './sqlite-rows.js';
+import { createSearch, type SqliteSearch } from './sqlite-search.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createUploadLog, type UploadLog } from './sqlite-uploads.js';
 
@@ -74,6 +78,7 @@ export class SqliteJournalStore implements JournalStore {
   private readonly uploads: UploadLog;
   private readonly events: EventLog;
   private readonly files: FileQueue;
+  private readonly search: SqliteSearch;
   private closed = false;
 
   /**
@@ -114,6 +119,7 @@ export class SqliteJournalStore implements JournalStore {
     this.uploads = createUploadLog(this.db, this.stmts, refuse);
     this.events = createEventLog(this.db, this.stmts, retention);
     this.files = createFileQueue(this.db, this.stmts);
+    this.search = createSearch(this.db);
   }
 
   /** Opens (creating and migrating as needed) the journal at `deps.path`. Rejects with an AppError. */
@@ -225,8 +231,14 @@ export class SqliteJournalStore implements JournalStore {
     return this.run('appendEvent', () => this.events.append(event));
   }
 
-  listEvents(query: { limit: number; beforeId?: number }): Promise<EventRecord[]> {
-    return this.run('listEvents', () => this.events.listEvents(count(query.limit), query.beforeId));
+  listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]> {
+    return this.run('listEvents', () =>
+      this.events.listEvents(count(query.limit), query.beforeId, query.type),
+    );
+  }
+
+  countEvents(query: { type?: string } = {}): Promise<number> {
+    return this.run('countEvents', () => this.events.countEvents(query.type));
   }
 
   addHistory(entry: HistoryEntry): Promise<HistoryRecord> {
@@ -242,6 +254,11 @@ export class SqliteJournalStore implements JournalStore {
     return this.run('listHistory', () =>
       this.events.listHistory(count(query.limit), count(query.offset), query.sourcePath),
     );
+  }
+
+  /** See {@link HistoryQuery}; SQL and indexes: sqlite-search.ts. */
+  searchHistory(query: HistoryQuery): Promise<Page<HistoryRecord>> {
+    return this.run('searchHistory', () => this.search.searchHistory(query));
   }
 
   findDoneByChecksum(checksum: string): Promise<HistoryRecord | undefined> {
@@ -304,6 +321,28 @@ export class SqliteJournalStore implements JournalStore {
       const counts = Object.fromEntries(Object.values(FILE_STATES).map((s) => [s, 0]));
       for (const { state, n } of this.stmts.countFiles.all()) counts[state] = n;
       return counts as Record<FileState, number>;
+    });
+  }
+
+  pageFiles(query: FileQuery): Promise<Page<FileRecord>> {
+    return this.run('pageFiles', () => this.search.pageFiles(query));
+  }
+
+  countFilesByJob(): Promise<Record<string, Record<FileState, number>>> {
+    return this.run('countFilesByJob', () => {
+      const byJob: Record<string, Record<string, number>> = {};
+      for (const { job, state, n } of this.stmts.countFilesByJob.all()) {
+        byJob[job] ??= Object.fromEntries(Object.values(FILE_STATES).map((st) => [st, 0]));
+        byJob[job][state] = n;
+      }
+      return byJob;
+    });
+  }
+
+  fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>> {
+    return this.run('fileStates', () => {
+      const rows = this.stmts.fileStates.all({ job, paths: JSON.stringify(paths) });
+      return Object.fromEntries(rows.map((r) => [r.path, r.state]));
     });
   }
 

@@ -73,6 +73,7 @@ export interface HistoryRow {
   checksum: string | null;
   result: HistoryEntry['result'];
   error: string | null;
+  job: string | null;
 }
 
 /** A row of `files`. */
@@ -151,6 +152,7 @@ export function toHistoryRecord(row: HistoryRow): HistoryRecord {
     checksum: row.checksum,
     result: row.result,
     error: row.error,
+    ...(row.job === null ? {} : { job: row.job }),
   };
 }
 

@@ -4,6 +4,7 @@
  * index's WHERE term literally, since SQLite only uses a partial index when the query states it.
  */
 import type Database from 'better-sqlite3';
+import type { FileState } from '../journal-store.js';
 import type { EventRow, FileRow, HistoryRow, PartRow, UploadRow } from './sqlite-rows.js';
 
 const OPEN = `state IN ('intent', 'active', 'completed')`;
@@ -51,11 +52,15 @@ export const SQL = {
     RETURNING *`,
   pruneEvents: `DELETE FROM events WHERE id <= ?`,
   listEvents: `SELECT * FROM events WHERE id < @beforeId ORDER BY id DESC LIMIT @limit`,
+  listEventsOfType: `SELECT * FROM events INDEXED BY events_by_type
+    WHERE type = @type AND id < @beforeId ORDER BY id DESC LIMIT @limit`,
+  countEvents: `SELECT count(*) AS n FROM events`,
+  countEventsOfType: `SELECT count(*) AS n FROM events WHERE type = @type`,
 
   insertHistory: `INSERT INTO history (source_path, endpoint, bucket, object_key, size, started_at,
-      finished_at, avg_bytes_per_sec, attempts, etag, checksum, result, error)
+      finished_at, avg_bytes_per_sec, attempts, etag, checksum, result, error, job)
     VALUES (@sourcePath, @endpoint, @bucket, @key, @size, @startedAt, @finishedAt,
-      @avgBytesPerSec, @attempts, @etag, @checksum, @result, @error)
+      @avgBytesPerSec, @attempts, @etag, @checksum, @result, @error, @job)
     RETURNING *`,
   listHistory: `SELECT * FROM history ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
   findDoneByChecksum: `SELECT * FROM history INDEXED BY history_by_checksum
@@ -87,6 +92,9 @@ export const SQL = {
   listFilesIn: `SELECT * FROM files WHERE state IN (SELECT value FROM json_each(@states))
     ORDER BY updated_at, id LIMIT @limit OFFSET @offset`,
   countFiles: `SELECT state, count(*) AS n FROM files GROUP BY state`,
+  countFilesByJob: `SELECT job, state, count(*) AS n FROM files GROUP BY job, state`,
+  fileStates: `SELECT path, state FROM files
+    WHERE job = @job AND path IN (SELECT value FROM json_each(@paths))`,
 } as const;
 
 type Params = Record<string, string | number | null>;
@@ -115,6 +123,11 @@ export function prepareStatements(db: Database.Database) {
     insertEvent: db.prepare<Params, EventRow>(SQL.insertEvent),
     pruneEvents: db.prepare<[number]>(SQL.pruneEvents),
     listEvents: db.prepare<{ beforeId: number; limit: number }, EventRow>(SQL.listEvents),
+    listEventsOfType: db.prepare<{ beforeId: number; limit: number; type: string }, EventRow>(
+      SQL.listEventsOfType,
+    ),
+    countEvents: db.prepare<[], { n: number }>(SQL.countEvents),
+    countEventsOfType: db.prepare<{ type: string }, { n: number }>(SQL.countEventsOfType),
     insertHistory: db.prepare<Params, HistoryRow>(SQL.insertHistory),
     listHistory: db.prepare<{ limit: number; offset: number }, HistoryRow>(SQL.listHistory),
     findDoneByChecksum: db.prepare<{ checksum: string }, HistoryRow>(SQL.findDoneByChecksum),
@@ -133,6 +146,10 @@ export function prepareStatements(db: Database.Database) {
       SQL.listFilesIn,
     ),
     countFiles: db.prepare<[], { state: string; n: number }>(SQL.countFiles),
+    countFilesByJob: db.prepare<[], { job: string; state: string; n: number }>(SQL.countFilesByJob),
+    fileStates: db.prepare<{ job: string; paths: string }, { path: string; state: FileState }>(
+      SQL.fileStates,
+    ),
   };
 }
 

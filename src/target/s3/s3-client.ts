@@ -40,6 +40,9 @@ export interface S3ConnectionSettings {
   readonly maxSockets?: number;
 }
 
+/** Default of {@link S3ConnectionSettings.requestTimeoutMs}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+
 /** The region used when none is configured anywhere. */
 export const FALLBACK_REGION = 'us-east-1';
 
@@ -74,7 +77,11 @@ function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
     httpAgent,
     httpsAgent,
     connectionTimeout: settings.connectTimeoutMs ?? 10_000,
-    requestTimeout: settings.requestTimeoutMs ?? 120_000,
+    // An inactivity timeout: a request whose socket stays silent this long fails (and is retried),
+    // however long a big part takes to send. (The handler's `requestTimeout` is a wall-clock limit
+    // that, without throwOnRequestTimeout, only prints a warning: a server that accepts a request
+    // and never answers would hold it forever.)
+    socketTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   });
 }
 

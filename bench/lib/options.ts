@@ -1,0 +1,104 @@
+/** Command-line options of `npm run bench` (bench/run.ts). */
+import { WORKLOAD_IDS, type WorkloadId } from './workloads.js';
+
+/** The parts of the suite besides the tool comparison. */
+export const EXTRA_IDS = ['latency', 'journal', 'crash', 'profile'] as const;
+export type ExtraId = (typeof EXTRA_IDS)[number];
+
+export interface BenchOptions {
+  /** Everything scaled down (1/16) for a smoke run. */
+  readonly quick: boolean;
+  readonly workloads: readonly WorkloadId[];
+  /** Rounds of every tool on every workload (interleaved). */
+  readonly rounds: number;
+  readonly extras: readonly ExtraId[];
+  /** The Markdown report (absolute or relative to the working directory). */
+  readonly out: string;
+  /** Keep the RGW and the generated data at the end (to poke at them). */
+  readonly keep: boolean;
+  /** How long the million-file journal figure may take before it is reported as timed out. */
+  readonly journalTimeoutMin: number;
+}
+
+export const USAGE = `usage: node dist/bench/run.js [options]
+  --quick               scale every workload and agent figure down 1/16 (a smoke run)
+  --workloads W1,W3     only these workloads (default W1,W2,W3,W4; 'none' for none)
+  --rounds N            rounds per tool and workload, interleaved (default 3, at least 1)
+  --extras a,b          agent and engine figures: latency,journal,crash,profile (default all; 'none')
+  --out FILE            the report (default docs/benchmarks.md; bench/results/quick.md with --quick)
+  --journal-timeout MIN stop waiting for the million files after MIN minutes (default 20; 5 with --quick)
+  --keep                leave the RGW running and the data in place at the end
+`;
+
+function list<T extends string>(raw: string, allowed: readonly T[], what: string): T[] {
+  if (raw === 'none') return [];
+  const out: T[] = [];
+  for (const item of raw.split(',').map((s) => s.trim())) {
+    const found = allowed.find((a) => a.toLowerCase() === item.toLowerCase());
+    if (found === undefined)
+      throw new Error(`unknown ${what} '${item}' (one of ${allowed.join(', ')})`);
+    if (!out.includes(found)) out.push(found);
+  }
+  return out;
+}
+
+/** Parses argv (without node and the script); throws an Error with the reason on bad usage. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let keep = false;
+  let workloads: WorkloadId[] = [...WORKLOAD_IDS];
+  let extras: ExtraId[] = [...EXTRA_IDS];
+  let rounds = 3;
+  let out: string | undefined;
+  let journalTimeoutMin: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const [name, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--quick':
+        quick = true;
+        break;
+      case '--keep':
+        keep = true;
+        break;
+      case '--workloads':
+        workloads = list(value(), WORKLOAD_IDS, 'workload');
+        break;
+      case '--extras':
+        extras = list(value(), EXTRA_IDS, 'extra');
+        break;
+      case '--rounds':
+        rounds = Number(value());
+        if (!Number.isInteger(rounds) || rounds < 1)
+          throw new Error('--rounds must be an integer >= 1');
+        break;
+      case '--journal-timeout':
+        journalTimeoutMin = Number(value());
+        if (!(journalTimeoutMin > 0))
+          throw new Error('--journal-timeout must be a positive number');
+        break;
+      case '--out':
+        out = value();
+        break;
+      case '--help':
+      case '-h':
+        throw new Error('help');
+      default:
+        throw new Error(`unknown option ${name}`);
+    }
+  }
+  return {
+    quick,
+    keep,
+    workloads,
+    extras,
+    rounds,
+    journalTimeoutMin: journalTimeoutMin ?? (quick ? 5 : 20),
+    out: out ?? (quick ? 'bench/results/quick.md' : 'docs/benchmarks.md'),
+  };
+}

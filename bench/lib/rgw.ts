@@ -1,0 +1,76 @@
+/**
+ * The suite's own Ceph RGW: bluestore (object data on disk, not in RAM), its own directory and
+ * ports, so it never disturbs the test suite's RGW (7480) or the quickstart's (7490). Started from
+ * a clean slate and purged at the end.
+ */
+import { spawn } from 'node:child_process';
+import { REPO_ROOT, s3Script } from './paths.js';
+
+export interface RgwInfo {
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly region: string;
+}
+
+/** Short (admin socket paths are limited to 107 bytes) and apart from the other clusters. */
+export const BENCH_RGW_ENV = {
+  RGW_DIR: '/tmp/s3ferry-bench-rgw',
+  RGW_PORT: '7580',
+  RGW_MON_PORT: '13330',
+  RGW_OSD_PORTS: '17100-17199',
+  RGW_OBJECTSTORE: 'bluestore',
+  // a sparse file: only what is written takes disk space (big objects are deleted after each run)
+  RGW_STORE_GB: '64',
+} as const;
+
+function scriptEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('S3_')) env[k] = v;
+  return { ...env, ...BENCH_RGW_ENV };
+}
+
+async function runScript(
+  name: string,
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('bash', [s3Script(name), ...args], {
+    cwd: REPO_ROOT,
+    env: scriptEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return { code, stdout, stderr };
+}
+
+/** Purges whatever an earlier run left in the suite's RGW_DIR, then starts a fresh cluster. */
+export async function startBenchRgw(): Promise<RgwInfo> {
+  await runScript('stop-rgw.sh', ['--purge']);
+  const r = await runScript('start-rgw.sh', []);
+  const vars = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] !== undefined && m[2] !== undefined) vars.set(m[1], m[2]);
+  }
+  const endpoint = vars.get('S3_ENDPOINT');
+  const accessKeyId = vars.get('S3_ACCESS_KEY');
+  const secretAccessKey = vars.get('S3_SECRET_KEY');
+  if (r.code !== 0 || endpoint === undefined || accessKeyId === undefined || !secretAccessKey) {
+    throw new Error(`start-rgw.sh failed (${String(r.code)}):\n${r.stderr.slice(-4000)}`);
+  }
+  return { endpoint, accessKeyId, secretAccessKey, region: vars.get('S3_REGION') ?? 'us-east-1' };
+}
+
+/** stop-rgw.sh --purge: stops the suite's cluster (by its PID files) and deletes its directory. */
+export async function stopBenchRgw(): Promise<void> {
+  const r = await runScript('stop-rgw.sh', ['--purge']);
+  if (r.code !== 0)
+    process.stderr.write(`bench: stop-rgw.sh exited ${String(r.code)}: ${r.stderr}\n`);
+}

@@ -1,0 +1,264 @@
+/**
+ * `npm run bench`: the benchmark suite of issue 7. Starts its own Ceph RGW (bluestore), generates
+ * the workloads, compares s3ferry with the AWS CLI v2, rclone (defaults and tuned) and a curl
+ * ceiling in interleaved rounds, measures the agent's own figures, and writes docs/benchmarks.md
+ * (plus the raw results as JSON in bench/results/). Not a test: nothing here fails on a figure.
+ * `--help` for the options.
+ */
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { makeS3Client } from '../test/support/s3-server.js';
+import { measureLatency } from './lib/agent-latency.js';
+import { killLiveAgents } from './lib/agent-runner.js';
+import { compareTools, type RunRecord } from './lib/compare.js';
+import { profileUpload } from './lib/cpu-profile.js';
+import { crashTrial } from './lib/crash-resend.js';
+import { clientEnv, ensurePeers, machineInfo, versions } from './lib/environment.js';
+import { measureJournal } from './lib/journal-million.js';
+import { parseOptions, USAGE, type BenchOptions } from './lib/options.js';
+import { CLI_PATH, REPO_ROOT } from './lib/paths.js';
+import { renderReport } from './lib/report.js';
+import type { BenchResults, Outcome } from './lib/results.js';
+import { createBucket } from './lib/s3-check.js';
+import { startBenchRgw, stopBenchRgw, type RgwInfo } from './lib/rgw.js';
+import { median } from './lib/stats.js';
+import {
+  generateWorkload,
+  QUICK_SCALE,
+  workloadDir,
+  workloadFiles,
+  workloads as allWorkloads,
+  type Workload,
+} from './lib/workloads.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+
+const started = Date.now();
+const log = (line: string): void => {
+  const t = ((Date.now() - started) / 1000).toFixed(0).padStart(5);
+  process.stdout.write(`[bench ${t}s] ${line}\n`);
+};
+
+async function outcome<T>(what: string, f: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await f() };
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    log(`${what} FAILED: ${error}`);
+    return { ok: false, error: error.split('\n')[0] ?? error };
+  }
+}
+
+interface Ctx {
+  readonly opts: BenchOptions;
+  readonly rgw: RgwInfo;
+  readonly client: S3Client;
+  readonly env: NodeJS.ProcessEnv;
+  readonly workDir: string;
+  readonly dataDir: string;
+  readonly agentBucket: string;
+}
+
+async function profiles(
+  c: Ctx,
+  selected: readonly Workload[],
+): Promise<NonNullable<BenchResults['profiles']>> {
+  const out: NonNullable<BenchResults['profiles']>[number][] = [];
+  for (const w of selected.filter((s) => s.id === 'W1' || s.id === 'W2')) {
+    log(`profiling s3ferry upload of ${w.id}`);
+    const dir = join(c.workDir, 'profile', w.id);
+    const summary = await outcome(`profile ${w.id}`, () =>
+      profileUpload(
+        [
+          workloadDir(w, c.dataDir),
+          '--to',
+          `s3://${c.agentBucket}/profile-${w.id}/`,
+          '--endpoint-url',
+          c.rgw.endpoint,
+          '--journal',
+          join(dir, 'journal.db'),
+          '--json',
+        ],
+        c.env,
+        dir,
+      ),
+    );
+    out.push({ workload: w.id, summary });
+  }
+  return out;
+}
+
+async function crash(
+  c: Ctx,
+  w1: Workload,
+  runs: readonly RunRecord[],
+): Promise<NonNullable<BenchResults['crash']>> {
+  return outcome('crash', async () => {
+    const file = join(workloadDir(w1, c.dataDir), workloadFiles(w1)[0]?.rel ?? '');
+    let cleanSec = median(
+      runs
+        .filter((r) => r.workload === 'W1' && r.tool === 's3ferry' && r.verified)
+        .map((r) => r.wallSec),
+    );
+    if (!Number.isFinite(cleanSec)) {
+      const t0 = Date.now();
+      const dir = join(c.workDir, 'crash', 'clean');
+      await profileUpload(
+        [
+          file,
+          '--to',
+          `s3://${c.agentBucket}/clean/`,
+          '--endpoint-url',
+          c.rgw.endpoint,
+          '--journal',
+          join(dir, 'j.db'),
+        ],
+        c.env,
+        dir,
+      );
+      cleanSec = (Date.now() - t0) / 1000;
+    }
+    const trials = [];
+    for (let i = 1; i <= c.opts.rounds; i++) {
+      const t = await crashTrial({
+        client: c.client,
+        rgw: c.rgw,
+        bucket: c.agentBucket,
+        env: c.env,
+        file,
+        size: w1.bytes,
+        dir: join(c.workDir, 'crash', String(i)),
+        cleanSec,
+      });
+      log(
+        `crash ${i}: killed after ${t.killAfterSec.toFixed(2)} s; stored ${t.storedParts} parts; rerun sent ${t.partsSent}, reused ${t.partsReused}; re-sent ${(t.resentBytes / 1024 ** 2).toFixed(1)} MiB; verified ${String(t.verified)}`,
+      );
+      trials.push(t);
+    }
+    return trials;
+  });
+}
+
+async function main(opts: BenchOptions): Promise<void> {
+  await access(CLI_PATH).catch(() => {
+    throw new Error(`${CLI_PATH} is missing: build first (npm run build)`);
+  });
+  await ensurePeers(log);
+  const workDir = await mkdtemp(join(os.tmpdir(), 's3ferry-bench-'));
+  const machine = await machineInfo(workDir);
+  log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, load ${machine.loadAvg}; work dir ${workDir}`,
+  );
+  log('starting the bench RGW (bluestore)');
+  const rgw = await startBenchRgw();
+  const client = makeS3Client(rgw);
+  const stopping = async (): Promise<void> => {
+    client.destroy();
+    if (!opts.keep) {
+      await stopBenchRgw();
+      await rm(workDir, { recursive: true, force: true });
+    }
+  };
+  process.once('SIGINT', () => {
+    log('interrupted: stopping the agent and the RGW');
+    killLiveAgents();
+    void stopping().finally(() => process.exit(130));
+  });
+  try {
+    const { env, rcloneRemote } = await clientEnv(workDir, rgw);
+    const all = allWorkloads(opts.quick);
+    const selected = opts.workloads.map((id) => all[id]);
+    const needed = new Set(selected);
+    if (opts.extras.includes('crash')) needed.add(all.W1);
+    const dataDir = join(workDir, 'data');
+    for (const w of needed) {
+      log(`generating ${w.id}: ${w.title}`);
+      await generateWorkload(w, dataDir);
+    }
+    const stamp = Date.now().toString(36);
+    const bucketOf = (id: string): string => `bench-${id.toLowerCase()}-${stamp}`;
+    for (const w of selected) await createBucket(client, bucketOf(w.id));
+    const agentBucket = bucketOf('agent');
+    await createBucket(client, agentBucket);
+    const c: Ctx = { opts, rgw, client, env, workDir, dataDir, agentBucket };
+    const runs = await compareTools(selected, {
+      client,
+      rgw,
+      env,
+      rcloneRemote,
+      dataDir,
+      workDir,
+      bucketOf,
+      rounds: opts.rounds,
+      log,
+    });
+    const scale = opts.quick ? QUICK_SCALE : 1;
+    const results: BenchResults = {
+      startedAt: new Date(started).toISOString(),
+      durationSec: 0,
+      quick: opts.quick,
+      rounds: opts.rounds,
+      machine,
+      loadAvgEnd: '',
+      versions: await versions(),
+      workloads: selected,
+      runs,
+      ...(opts.extras.includes('profile') ? { profiles: await profiles(c, selected) } : {}),
+      ...(opts.extras.includes('latency')
+        ? {
+            latency: await outcome('latency', () =>
+              measureLatency({
+                dir: join(workDir, 'latency'),
+                rgw,
+                bucket: agentBucket,
+                env,
+                files: opts.quick ? 20 : 100,
+                log,
+              }),
+            ),
+          }
+        : {}),
+      ...(opts.extras.includes('crash') ? { crash: await crash(c, all.W1, runs) } : {}),
+      ...(opts.extras.includes('journal')
+        ? {
+            journalFiles: Math.ceil(1_000_000 / scale),
+            journal: await outcome('journal', () =>
+              measureJournal({
+                dir: join(workDir, 'journal'),
+                rgw,
+                bucket: agentBucket,
+                env,
+                files: Math.ceil(1_000_000 / scale),
+                timeoutMs: opts.journalTimeoutMin * 60_000,
+                log,
+              }),
+            ),
+          }
+        : {}),
+    };
+    const final: BenchResults = {
+      ...results,
+      durationSec: (Date.now() - started) / 1000,
+      loadAvgEnd: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
+    };
+    const out = resolve(REPO_ROOT, opts.out);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, renderReport(final));
+    const json = join(REPO_ROOT, 'bench', 'results', opts.quick ? 'quick.json' : 'benchmarks.json');
+    await mkdir(dirname(json), { recursive: true });
+    await writeFile(json, `${JSON.stringify(final, null, 2)}\n`);
+    log(`wrote ${out} and ${json}`);
+  } finally {
+    await stopping();
+  }
+}
+
+let opts: BenchOptions;
+try {
+  opts = parseOptions(process.argv.slice(2));
+} catch (err) {
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(msg === 'help' ? USAGE : `bench: ${msg}\n${USAGE}`);
+  process.exit(msg === 'help' ? 0 : 2);
+}
+await main(opts);

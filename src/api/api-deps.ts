@@ -1,0 +1,32 @@
+/** What the API is built from: the agent's services, nothing it builds itself. */
+import type { Registry } from 'prom-client';
+import type { Agent } from '../agent/agent.js';
+import type { EventListener } from '../agent/event-sink.js';
+import type { TransferTracker } from '../agent/transfer-tracker.js';
+import type { JournalStore } from '../journal/journal-store.js';
+import type { Clock } from '../platform/clock.js';
+
+/** Timings of the live stream, ms (tests shorten them). */
+export interface StreamTimings {
+  /** How often `transfers` is sent while something uploads. Default 1000. */
+  readonly tickMs?: number;
+  /** How often a comment keeps idle connections open. Default 15000. */
+  readonly heartbeatMs?: number;
+}
+
+/** The services the API adapts (see build-app.ts). */
+export interface ApiDeps {
+  readonly agent: Agent;
+  readonly journal: JournalStore;
+  /** Live events (the agent's EventSink). */
+  readonly events: { subscribe(listener: EventListener): () => void };
+  readonly transfers: Pick<TransferTracker, 'list' | 'size'>;
+  /** The agent's Prometheus registry, served at /metrics. */
+  readonly metrics: Registry;
+  readonly clock: Clock;
+  /** When set, every /api/v1 route requires it (auth.ts). */
+  readonly token?: string;
+  /** Re-reads the configuration file and applies it (SIGHUP does the same). */
+  readonly reload: () => Promise<void>;
+  readonly stream?: StreamTimings;
+}

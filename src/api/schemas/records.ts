@@ -1,0 +1,125 @@
+/**
+ * Schemas of what the API answers: the journal's records, live transfers, jobs, destinations and
+ * status. Answers are encoded through them, so a field that is not declared here never leaves the
+ * agent (a second guard, after the mapping in the routes, against leaking a secret).
+ */
+import { z } from 'zod';
+import { FILE_STATES, HISTORY_RESULTS } from '../../journal/journal-store.js';
+
+const ms = (what: string) => z.number().describe(`${what}, ms since the epoch`);
+
+/** The states of DESIGN.md. */
+export const fileState = z.enum(Object.values(FILE_STATES));
+
+/** Counts of files per state. */
+export const stateCounts = z.record(z.string(), z.number().int()).describe('files per state');
+
+/** A destination's health: the cause and the fix while unhealthy. */
+export const healthSchema = z.object({
+  healthy: z.boolean(),
+  since: ms('since when'),
+  code: z.string().optional(),
+  cause: z.string().optional(),
+  hint: z.string().optional(),
+});
+
+/** A file of the queue, with its reason split into cause and fix. */
+export const queueItemSchema = z.object({
+  id: z.number().int(),
+  job: z.string(),
+  path: z.string(),
+  size: z.number(),
+  mtimeMs: z.number(),
+  inode: z.number(),
+  state: fileState,
+  reason: z.string().nullable(),
+  notBefore: z.number().nullable().describe('earliest next try (waiting), ms since the epoch'),
+  attempts: z.number().int(),
+  updatedAt: ms('last state change'),
+  cause: z.string().optional().describe('why it waits or is parked'),
+  hint: z.string().optional().describe('what to do about it'),
+});
+
+/** One finished upload. */
+export const historySchema = z.object({
+  id: z.number().int(),
+  job: z.string().optional(),
+  sourcePath: z.string(),
+  endpoint: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+  size: z.number(),
+  startedAt: ms('start'),
+  finishedAt: ms('end'),
+  avgBytesPerSec: z.number(),
+  attempts: z.number().int(),
+  etag: z.string().nullable(),
+  checksum: z.string().nullable(),
+  result: z.enum(HISTORY_RESULTS),
+  error: z.string().nullable(),
+});
+
+/** One event. */
+export const eventSchema = z.object({
+  id: z.number().int(),
+  at: ms('when'),
+  type: z.string(),
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+  path: z.string().optional(),
+  key: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** One running upload. */
+export const transferSchema = z.object({
+  fileId: z.number().int(),
+  job: z.string(),
+  path: z.string(),
+  key: z.string(),
+  size: z.number(),
+  bytesDone: z.number(),
+  bytesPerSec: z.number().describe('over the last 5 seconds'),
+  etaMs: z.number().nullable().describe('time left at that speed; null while unknown'),
+  startedAt: ms('start'),
+});
+
+/** The answer of /transfers (and the `transfers` events of the stream). */
+export const transfersSchema = z.object({ items: z.array(transferSchema) });
+
+/** The answer of /status (and of pause and resume). */
+export const statusSchema = z.object({
+  paused: z.boolean().describe('all processing is paused'),
+  jobs: z.array(
+    z.object({
+      name: z.string(),
+      paused: z.boolean(),
+      destination: z.string(),
+      health: healthSchema,
+    }),
+  ),
+  files: stateCounts,
+  inFlight: z.number().int().describe('files being processed now'),
+});
+
+/** A destination as the API shows it (never its credentials). */
+export const destinationRefSchema = z.object({
+  name: z.string(),
+  bucket: z.string(),
+  prefix: z.string(),
+  endpoint: z.string().optional(),
+});
+
+/** One job. */
+export const jobSchema = z.object({
+  name: z.string(),
+  paused: z.boolean(),
+  mode: z.enum(['watch', 'scan']),
+  sources: z.array(z.object({ path: z.string(), recursive: z.boolean() })),
+  destination: destinationRefSchema,
+  health: healthSchema,
+  counts: stateCounts,
+});
+
+/** One destination with its health. */
+export const destinationSchema = destinationRefSchema.extend({ health: healthSchema });

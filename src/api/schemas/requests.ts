@@ -1,0 +1,110 @@
+/**
+ * Schemas of what the API accepts: query strings and bodies. Objects are strict: an unknown
+ * parameter is refused with its name as `field` (a typo never silently widens a query). Empty
+ * query parameters (`?job=`) count as absent (build-app.ts drops them before validation).
+ */
+import { z } from 'zod';
+import { checkGlob } from '../../domain/glob.js';
+import { HISTORY_RESULTS, HISTORY_SORTS } from '../../journal/journal-store.js';
+import { intParam, paging, textParam } from './common.js';
+
+/** Which files /queue lists: pending = discovered, settling, queued, uploading, verifying. */
+export const QUEUE_STATES = ['pending', 'waiting', 'parked'] as const;
+
+const jobName = (what: string) => textParam(what, 200);
+
+export const queueQuery = z.strictObject({
+  state: z.enum(QUEUE_STATES).default('pending').describe('which files (default pending)'),
+  job: jobName('only the files of this job').optional(),
+  ...paging,
+});
+
+export const historyQuery = z.strictObject({
+  job: jobName('only the uploads of this job').optional(),
+  result: z.enum(HISTORY_RESULTS).optional().describe('only uploads that ended so'),
+  q: textParam('text the source path or the key contains (ignoring ASCII case)', 1024).optional(),
+  sort: z.enum(HISTORY_SORTS).default('finishedAt').describe('sort key (default finishedAt)'),
+  order: z
+    .enum(['desc', 'asc'])
+    .default('desc')
+    .describe('default desc: newest, largest, fastest first'),
+  ...paging,
+});
+
+export const eventsQuery = z.strictObject({
+  limit: paging.limit,
+  before: intParam(1, Number.MAX_SAFE_INTEGER, 'only events older than this event id').optional(),
+  type: textParam('only events of this type, e.g. file.done', 200).optional(),
+});
+
+export const browseQuery = z.strictObject({
+  job: jobName('the job whose sources to browse'),
+  root: textParam("one of the job's sources (default its first)", 4096).optional(),
+  path: z
+    .string()
+    .max(4096)
+    .default('')
+    .describe('directory relative to root; no .. segments (default the root itself)'),
+  limit: intParam(0, 10_000, 'entries to return (default 1000, at most 10000)').default(1000),
+  offset: paging.offset,
+});
+
+export const backfillBody = z
+  .strictObject({
+    job: jobName('the job that takes the files'),
+    paths: z
+      .array(z.string().min(1).max(4096))
+      .max(10_000)
+      .optional()
+      .describe("files or directories, relative to the job's sources or absolute"),
+    glob: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine((g) => checkGlob(g) === undefined, { message: 'not a valid glob' })
+      .optional()
+      .describe('matched against paths relative to each source; ** spans directories'),
+  })
+  .refine((b) => (b.paths?.length ?? 0) > 0 || b.glob !== undefined, {
+    message: 'give paths or a glob',
+    path: ['paths'],
+  });
+
+export const jobBody = z.strictObject({
+  job: jobName('one job; all processing when absent').optional(),
+});
+
+export const retryBody = z.strictObject({
+  fileId: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('one file (see /queue); every parked and waiting file when absent'),
+});
+
+/** S3 presigned URLs live at most 7 days. */
+export const MAX_LINK_EXPIRY_MS = 7 * 24 * 3_600_000;
+
+export const linkQuery = z
+  .strictObject({
+    path: textParam('an uploaded file (absolute path), looked up in the history', 4096).optional(),
+    key: textParam('an object key of the job’s destination', 1024).optional(),
+    job: jobName('the job whose destination holds key').optional(),
+    expires: intParam(1000, MAX_LINK_EXPIRY_MS, 'presigned link lifetime, ms').optional(),
+  })
+  .refine((q) => (q.path === undefined) !== (q.key === undefined), {
+    message: 'give exactly one of path and key',
+    path: ['path'],
+  })
+  .refine((q) => q.path === undefined || q.path.startsWith('/'), {
+    message: 'path must be absolute',
+    path: ['path'],
+  });
+
+export const streamQuery = z.strictObject({
+  token: z
+    .string()
+    .optional()
+    .describe('the API token, for clients that cannot send headers (EventSource)'),
+});

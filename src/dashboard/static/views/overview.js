@@ -1,0 +1,281 @@
+// Overview: file counts, jobs with their pause switches, destination health (cause and fix),
+// throughput over the last minutes, and what uploads right now.
+import { badge, empty, h, longText, replace, switchButton } from '../dom.js';
+import { ago, count, fullTime } from '../format.js';
+import { renderThroughput } from '../chart.js';
+import { announce, busy, showError, toast } from '../ui.js';
+import { transferList } from './transfer-list.js';
+
+export function createOverview(section, { store, api, refresh }) {
+  const tiles = h('div', { class: 'tiles' });
+  const jobs = h('div', { class: 'stack', id: 'jobs' });
+  const dests = h('div', { class: 'stack', id: 'destinations', 'aria-live': 'polite' });
+  const chart = h('div', { class: 'chart', id: 'throughput' });
+  const live = h('div', { id: 'overview-transfers' });
+  replace(
+    section,
+    h('h1', { id: 'h-overview', class: 'visually-hidden' }, 'Overview'),
+    tiles,
+    h(
+      'div',
+      { class: 'grid-2' },
+      panel('Jobs', jobs),
+      panel('Throughput', chart, h('span', { class: 'muted small' }, 'last 5 minutes')),
+    ),
+    h(
+      'div',
+      { class: 'grid-2' },
+      panel('Destinations', dests),
+      panel(
+        'Uploading now',
+        live,
+        h('a', { href: '#/transfers', class: 'small' }, 'All transfers'),
+      ),
+    ),
+  );
+
+  const drawTiles = () => {
+    const f = (store.status && store.status.files) || {};
+    replace(
+      tiles,
+      tile('Uploading', store.transfers.length, 'info', '#/transfers'),
+      tile('Pending', store.pendingCount(), 'muted', '#/queue?state=pending'),
+      tile(
+        'Waiting',
+        f.waiting || 0,
+        (f.waiting || 0) > 0 ? 'warn' : 'muted',
+        '#/queue?state=waiting',
+      ),
+      tile('Failed', f.parked || 0, (f.parked || 0) > 0 ? 'bad' : 'muted', '#/queue?state=parked'),
+      tile('Done', f.done || 0, 'ok', '#/history'),
+    );
+  };
+
+  const drawJobs = () => {
+    if (store.jobs.length === 0) {
+      replace(jobs, empty('No jobs are configured.'));
+      return;
+    }
+    replace(
+      jobs,
+      store.jobs.map((j) => jobRow(j, api, refresh)),
+    );
+  };
+
+  const drawDests = () => {
+    if (store.destinations.length === 0) {
+      replace(dests, empty('No destinations.'));
+      return;
+    }
+    replace(
+      dests,
+      store.destinations.map((d) => destRow(d, api, refresh)),
+    );
+  };
+
+  const drawLive = () => {
+    drawTiles();
+    renderThroughput(chart, store.throughput);
+    replace(
+      live,
+      store.transfers.length === 0
+        ? empty('Nothing is uploading right now.')
+        : transferList(store.transfers, { limit: 3 }),
+    );
+  };
+
+  let seeded = false;
+  const seed = async () => {
+    if (seeded) return;
+    seeded = true;
+    try {
+      const since = await api('/history', {
+        params: { sort: 'finishedAt', order: 'desc', limit: 200 },
+      });
+      store.throughput.seed(since.items || []);
+      renderThroughput(chart, store.throughput);
+    } catch {
+      seeded = false;
+    }
+  };
+
+  let visible = false;
+  store.on('core', () => {
+    if (!visible) return;
+    drawTiles();
+    drawJobs();
+    drawDests();
+  });
+  store.on('transfers', () => {
+    if (visible) drawLive();
+  });
+  // the chart moves on while idle too (zeros scroll in)
+  setInterval(() => {
+    if (visible && document.visibilityState === 'visible')
+      renderThroughput(chart, store.throughput);
+  }, 2000);
+
+  return {
+    show() {
+      visible = true;
+      drawTiles();
+      drawJobs();
+      drawDests();
+      drawLive();
+      void seed();
+    },
+    hide() {
+      visible = false;
+    },
+  };
+}
+
+function panel(title, body, aside) {
+  const id = `p-${title.toLowerCase().replace(/\W+/g, '-')}`;
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': id },
+    h('header', { class: 'panel-head' }, h('h2', { id }, title), aside),
+    body,
+  );
+}
+
+function tile(label, n, tone, href) {
+  return h(
+    'a',
+    { class: `tile tile-${tone}`, href },
+    h('span', { class: 'tile-n' }, count(n)),
+    h('span', { class: 'tile-label' }, label),
+  );
+}
+
+function healthBadge(health) {
+  if (!health) return badge('unknown', 'muted');
+  return health.healthy ? badge('healthy', 'ok') : badge('unhealthy', 'bad');
+}
+
+function jobRow(j, api, refresh) {
+  const counts = j.counts || {};
+  const pending = ['discovered', 'settling', 'queued', 'uploading', 'verifying'].reduce(
+    (n, s) => n + (counts[s] || 0),
+    0,
+  );
+  const parts = [
+    pending ? `${count(pending)} pending` : '',
+    counts.waiting ? `${count(counts.waiting)} waiting` : '',
+    counts.parked ? `${count(counts.parked)} failed` : '',
+    `${count(counts.done || 0)} done`,
+  ].filter(Boolean);
+  const dest = j.destination || {};
+  const toggle = switchButton({
+    checked: !j.paused,
+    label: `Run job ${j.name}`,
+    labelOn: 'Running',
+    labelOff: 'Paused',
+    onToggle: async (run) => {
+      try {
+        await api(run ? '/resume' : '/pause', { method: 'POST', body: { job: j.name } });
+        announce(`Job ${j.name} ${run ? 'resumed' : 'paused'}`);
+        await refresh();
+      } catch (err) {
+        showError(err, `Could not ${run ? 'resume' : 'pause'} ${j.name}`);
+        throw err;
+      }
+    },
+  });
+  toggle.dataset.job = j.name;
+  return h(
+    'article',
+    { class: ['row-card', j.paused && 'is-paused'], dataset: { job: j.name } },
+    h(
+      'div',
+      { class: 'row-main' },
+      h(
+        'div',
+        { class: 'row-title' },
+        h('strong', {}, j.name),
+        badge(
+          j.mode || 'watch',
+          'muted',
+          j.mode === 'scan' ? 'rescans only' : 'events and rescans',
+        ),
+        healthBadge(j.health),
+        j.paused ? badge('paused', 'warn') : undefined,
+      ),
+      h('div', { class: 'row-sub mono' }, (j.sources || []).map((s) => s.path).join(', ')),
+      h('div', { class: 'row-sub mono' }, `→ s3://${dest.bucket || '?'}/${dest.prefix || ''}`),
+      h('div', { class: 'row-sub' }, parts.join(' · ')),
+    ),
+    toggle,
+  );
+}
+
+function destRow(d, api, refresh) {
+  const health = d.health || {};
+  const retry = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      title: 'Probe the destination again now, and release failed files for another try',
+      'aria-label': `Retry ${d.name} now`,
+    },
+    'Retry now',
+  );
+  retry.addEventListener('click', () =>
+    busy(
+      retry,
+      async () => {
+        const r = await api('/retry', { method: 'POST', body: {} });
+        const n = r && typeof r.released === 'number' ? r.released : 0;
+        toast(
+          `Destination probed again; ${n} file${n === 1 ? '' : 's'} released for another try.`,
+          'ok',
+        );
+        await refresh();
+      },
+      'Retry',
+    ),
+  );
+  const where = `s3://${d.bucket}/${d.prefix || ''}`;
+  return h(
+    'article',
+    { class: ['row-card', !health.healthy && 'is-bad'], dataset: { destination: d.name } },
+    h(
+      'div',
+      { class: 'row-main' },
+      h('div', { class: 'row-title' }, h('strong', { class: 'mono' }, where), healthBadge(health)),
+      d.endpoint ? h('div', { class: 'row-sub mono' }, d.endpoint) : undefined,
+      health.healthy
+        ? h(
+            'div',
+            { class: 'row-sub', title: fullTime(health.since) },
+            `healthy since ${ago(health.since)}`,
+          )
+        : h(
+            'div',
+            { class: 'problem' },
+            h(
+              'div',
+              { class: 'problem-cause' },
+              health.code ? h('code', {}, health.code) : undefined,
+              ' ',
+              longText(health.cause || 'unhealthy'),
+            ),
+            health.hint
+              ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), health.hint)
+              : undefined,
+            h(
+              'div',
+              { class: 'problem-foot' },
+              h(
+                'span',
+                { class: 'row-sub', title: fullTime(health.since) },
+                `since ${ago(health.since)} · its files wait and go once a probe passes`,
+              ),
+              retry,
+            ),
+          ),
+    ),
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * The agent's Prometheus metrics, on a Registry the composition root builds (never prom-client's
+ * global one, so two agents in one process, as in tests, never share counters).
+ *
+ * Counters and histograms are fed by the agent's events as they happen (EventSink.subscribe):
+ * `upload.finished` (bytes, files, duration, size per job), `file.parked` and `file.waiting` (errors
+ * that ended an attempt at a file, by kind and code). Gauges are read at scrape time: files per
+ * state and the queue depth from the journal, destination health from the agent.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
+import type { EventRecord, FileState } from '../journal/journal-store.js';
+
+/** Upload durations, seconds: a second to an hour. */
+export const DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+/** Object sizes, bytes: 1 KiB to 64 GiB. */
+export const SIZE_BUCKETS = [1, 64, 1024, 8192, 65_536, 262_144, 1_048_576]
+  .map((k) => k * 1024)
+  .concat([4, 16, 64].map((g) => g * 1024 ** 3));
+
+/** What the metrics read and listen to. */
+export interface AgentMetricsDeps {
+  readonly registry: Registry;
+  /** Live events (the agent's EventSink). */
+  readonly events: { subscribe(listener: (event: EventRecord) => void): () => void };
+  /** File counts per state, read at each scrape. */
+  readonly countFiles: () => Promise<Record<FileState, number>>;
+  /** Destination health, read at each scrape. */
+  readonly destinations: () => readonly { name: string; healthy: boolean }[];
+  /** Also collect Node's process metrics (CPU, memory, event loop, GC). Default true. */
+  readonly processMetrics?: boolean;
+}
+
+/** The agent's metrics; close() stops listening to events. */
+export interface AgentMetrics {
+  readonly registry: Registry;
+  close(): void;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The error kind of a code from the one code table; 'unknown' for codes it does not know. */
+function kindOf(code: string): string {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode].kind : 'unknown';
+}
+
+/** Registers the metrics on `deps.registry` and starts feeding them; see the module comment. */
+export function createAgentMetrics(deps: AgentMetricsDeps): AgentMetrics {
+  const registers = [deps.registry];
+  const bytes = new Counter({
+    name: 's3ferry_uploaded_bytes_total',
+    help: 'Bytes of the objects uploaded and verified, per job.',
+    labelNames: ['job'] as const,
+    registers,
+  });
+  const files = new Counter({
+    name: 's3ferry_uploaded_files_total',
+    help: 'Files uploaded and verified, per job.',
+    labelNames: ['job'] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: 's3ferry_errors_total',
+    help: 'Errors that ended an attempt at a file (it was parked, or waits for another try), by kind and code.',
+    labelNames: ['kind', 'code'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 's3ferry_upload_duration_seconds',
+    help: 'Time from the start of an upload to its verification, per job.',
+    labelNames: ['job'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const size = new Histogram({
+    name: 's3ferry_upload_size_bytes',
+    help: 'Size of the uploaded objects, per job.',
+    labelNames: ['job'] as const,
+    buckets: SIZE_BUCKETS,
+    registers,
+  });
+  registerGauges(deps);
+  if (deps.processMetrics !== false) collectDefaultMetrics({ register: deps.registry });
+
+  const unsubscribe = deps.events.subscribe((event) => {
+    const data = event.data ?? {};
+    const job = text(data.job) ?? '';
+    switch (event.type) {
+      case 'upload.finished': {
+        const n = num(data.size) ?? 0;
+        bytes.inc({ job }, n);
+        files.inc({ job });
+        size.observe({ job }, n);
+        const ms = num(data.durationMs);
+        if (ms !== undefined) duration.observe({ job }, ms / 1000);
+        return;
+      }
+      case 'file.parked':
+      case 'file.waiting': {
+        const code = text(data.code) ?? 'unknown';
+        errors.inc({ kind: kindOf(code), code });
+        return;
+      }
+      default:
+        return;
+    }
+  });
+  return { registry: deps.registry, close: unsubscribe };
+}
+
+/** The gauges read at scrape time. */
+function registerGauges(deps: AgentMetricsDeps): void {
+  const registers = [deps.registry];
+  const filesByState = new Gauge({
+    name: 's3ferry_files',
+    help: 'Files the journal knows, per state.',
+    labelNames: ['state'] as const,
+    registers,
+    collect: async () => {
+      const counts = await deps.countFiles();
+      for (const [state, n] of Object.entries(counts)) filesByState.set({ state }, n);
+    },
+  });
+  const queueDepth = new Gauge({
+    name: 's3ferry_queue_depth',
+    help: 'Files queued or waiting for another try: the work not yet taken by a worker.',
+    registers,
+    collect: async () => {
+      const counts = await deps.countFiles();
+      queueDepth.set(counts.queued + counts.waiting);
+    },
+  });
+  const healthy = new Gauge({
+    name: 's3ferry_destination_healthy',
+    help: '1 when the destination is healthy, 0 while its files wait for it.',
+    labelNames: ['destination'] as const,
+    registers,
+    collect: () => {
+      healthy.reset();
+      for (const d of deps.destinations()) healthy.set({ destination: d.name }, d.healthy ? 1 : 0);
+    },
+  });
+}

@@ -1,0 +1,211 @@
+/**
+ * Failures in the dashboard, with a real agent on the real RGW, all through the UI: wrong keys
+ * (the destination's cause and fix shown; the YAML fixed and reloaded from the UI; the waiting file
+ * goes), a file parked for a key that is too long (cause and fix in Failed; the key template fixed
+ * and reloaded; Retry on the row uploads it), and a missing bucket (created, then Retry now on
+ * the destination). The secret never reaches the page.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  HeadObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Locator, Page } from 'playwright-core';
+import { freePort, startAgentProcess, type AgentProcess } from '../support/agent-process.js';
+import { eventually, launchBrowser, type BrowserSession } from '../support/browser.js';
+import {
+  createTestBucket,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
+import { makeTmpDir } from '../support/tmp.js';
+
+const WRONG_SECRET = 'not-the-secret-dashboard';
+
+describe('dashboard: failures with their cause and fix; reload and retry from the UI', () => {
+  let info: S3ServerInfo;
+  let client: S3Client;
+  let bucket: { name: string; cleanup(): Promise<void> };
+  let later: { name: string; cleanup(): Promise<void> };
+  let tmp: { path: string; cleanup(): Promise<void> };
+  let dir: string;
+  const inbox = { creds: '', deep: '', later: '' };
+  let yaml: string;
+  let agent: AgentProcess;
+  let browser: BrowserSession;
+  let page: Page;
+
+  const exists = (b: string, key: string): Promise<boolean> =>
+    client.send(new HeadObjectCommand({ Bucket: b, Key: key })).then(
+      () => true,
+      () => false,
+    );
+
+  /** Writes s3ferry.yaml and presses "Reload config" in the UI; waits for its answer. */
+  async function reloadWith(text: string): Promise<void> {
+    yaml = text;
+    await writeFile(join(dir, 's3ferry.yaml'), yaml);
+    await page.getByRole('button', { name: 'Reload config' }).click();
+    await page.locator('.toast', { hasText: 'Configuration reloaded.' }).last().waitFor();
+  }
+
+  const tab = (view: string): Promise<void> => page.locator(`.tabs a[data-view="${view}"]`).click();
+  /** The destination's card on the overview, by its s3://bucket/prefix. */
+  const destination = (where: string): Locator =>
+    page.locator('#destinations article', { hasText: where });
+
+  before(async () => {
+    info = await rgwServer();
+    client = makeS3Client(info);
+    bucket = await createTestBucket(info, 'dash-fail');
+    // a bucket that exists only later: created for its unique name and cleanup, deleted at once
+    later = await createTestBucket(info, 'dash-later');
+    await client.send(new DeleteBucketCommand({ Bucket: later.name }));
+    tmp = await makeTmpDir('dash-fail');
+    dir = join(tmp.path, 'agent');
+    for (const name of ['creds', 'deep', 'later'] as const) {
+      inbox[name] = join(dir, name);
+      await mkdir(inbox[name], { recursive: true });
+    }
+    // probeInterval 1h: nothing recovers by itself during the test, only through the UI
+    yaml = `api:
+  port: ${await freePort()}
+probeInterval: 1h
+jobs:
+  - name: creds
+    sources: [${JSON.stringify(inbox.creds)}]
+    settle: 1s
+    destination:
+      bucket: ${bucket.name}
+      prefix: creds
+      endpoint: ${info.endpoint}
+      accessKeyId: ${info.accessKeyId}
+      secretAccessKey: ${WRONG_SECRET}
+  - name: deep
+    sources: [${JSON.stringify(inbox.deep)}]
+    settle: 1s
+    key: '{path}'
+    destination:
+      bucket: ${bucket.name}
+      prefix: deep
+      endpoint: ${info.endpoint}
+  - name: later
+    sources: [${JSON.stringify(inbox.later)}]
+    settle: 1s
+    destination:
+      bucket: ${later.name}
+      endpoint: ${info.endpoint}
+`;
+    agent = await startAgentProcess(dir, yaml, info);
+    browser = await launchBrowser('dashboard-failures');
+    page = await browser.open(`${agent.url}/`);
+  });
+
+  after(async () => {
+    await browser.close().catch(() => undefined);
+    await agent.stop().catch(() => undefined);
+    await bucket.cleanup();
+    await later.cleanup().catch(() => undefined);
+    await tmp.cleanup();
+    client.destroy();
+  });
+
+  it('wrong keys: the destination shows the cause and the fix; the file waits', async () => {
+    const dest = destination(`s3://${bucket.name}/creds`);
+    await dest.locator('.badge', { hasText: 'unhealthy' }).waitFor();
+    const text = await dest.innerText();
+    assert.match(text, /ERR_S3_SIGNATURE_MISMATCH/);
+    assert.match(text, /SignatureDoesNotMatch/);
+    assert.match(text, /Fix: .*secret access key/i);
+    const job = page.locator('#jobs article[data-job="creds"]');
+    await job.locator('.badge', { hasText: 'unhealthy' }).waitFor();
+
+    await writeFile(join(inbox.creds, 'c.txt'), 'sent once the keys are right');
+    await tab('queue');
+    const row = page.locator('#queue-table tr[data-path$="/c.txt"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /waits for its destination: .*SignatureDoesNotMatch/);
+    await browser.screenshot(page, 'wrong-keys-queue');
+    await tab('overview');
+    await browser.screenshot(page, 'wrong-keys-overview', { fullPage: true });
+    assert.ok(!(await page.content()).includes(WRONG_SECRET), 'the secret never reaches the page');
+  });
+
+  it('the keys fixed in the YAML and reloaded from the UI: the destination is healthy, the file done', async () => {
+    await reloadWith(yaml.replace(WRONG_SECRET, info.secretAccessKey));
+    await destination(`s3://${bucket.name}/creds`)
+      .locator('.badge', { hasText: /^healthy$/ })
+      .waitFor();
+    await tab('history');
+    await page
+      .locator('#history-table tr[data-path$="/c.txt"]')
+      .locator('.badge', { hasText: 'done' })
+      .waitFor();
+    assert.ok(await exists(bucket.name, 'creds/c.txt'));
+    await browser.screenshot(page, 'keys-fixed-history');
+  });
+
+  it('a parked file shows its cause and fix; after the key template is fixed, Retry uploads it', async () => {
+    // '{path}' under 5 directories of 240 characters: a key over S3's 1,024 bytes
+    let d = join(inbox.deep, 'x');
+    for (let i = 0; i < 5; i += 1) d = join(d, 'd'.repeat(240));
+    await mkdir(d, { recursive: true });
+    await writeFile(join(d, 'long.txt'), 'parked, then retried');
+
+    await tab('queue');
+    await page.locator('.seg[data-state="parked"]').click();
+    const row = page.locator('#queue-table tr[data-path$="/long.txt"]');
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /ERR_KEY_INVALID/);
+    assert.match(text, /Fix: /);
+    await browser.screenshot(page, 'parked');
+
+    await reloadWith(yaml.replace("key: '{path}'", "key: 'short/{name}'"));
+    // a reload keeps parked files parked: the fix is applied by Retry
+    await page.locator('.seg[data-state="parked"]').click();
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Retry long.txt' }).click();
+    await page.locator('.toast', { hasText: 'long.txt released for another try.' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    await tab('history');
+    await page
+      .locator('#history-table tr[data-path$="/long.txt"]')
+      .locator('.badge', { hasText: 'done' })
+      .waitFor();
+    assert.ok(await exists(bucket.name, 'deep/short/long.txt'));
+  });
+
+  it('a missing bucket: the cause is shown; once created, Retry now sends the waiting file', async () => {
+    await tab('overview');
+    const dest = destination(`s3://${later.name}/`);
+    await dest.locator('.badge', { hasText: 'unhealthy' }).waitFor();
+    assert.match(await dest.innerText(), /does not exist/);
+    await writeFile(join(inbox.later, 'l.txt'), 'waits for its bucket');
+    await tab('queue');
+    await page.locator('.seg[data-state="pending"]').click();
+    await page.locator('#queue-table tr[data-path$="/l.txt"]').waitFor();
+
+    await client.send(new CreateBucketCommand({ Bucket: later.name }));
+    await tab('overview');
+    await browser.screenshot(page, 'missing-bucket', { fullPage: true });
+    await dest.getByRole('button', { name: /^Retry .* now$/ }).click();
+    await dest.locator('.badge', { hasText: /^healthy$/ }).waitFor();
+    await eventually('l.txt uploaded', () => exists(later.name, 'l.txt'));
+    await tab('history');
+    await page
+      .locator('#history-table tr[data-path$="/l.txt"]')
+      .locator('.badge', { hasText: 'done' })
+      .waitFor();
+    await browser.screenshot(page, 'all-recovered');
+    assert.ok(!(await page.content()).includes(info.secretAccessKey), 'no secret in the page');
+    assert.ok((await readFile(join(dir, 's3ferry.yaml'), 'utf8')).includes('short/{name}'));
+    assert.deepEqual(browser.errors(), []);
+  });
+});

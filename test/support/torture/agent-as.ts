@@ -1,0 +1,81 @@
+/**
+ * A real `s3ferry run` under another user (root only): tests of unreadable files and directories
+ * need an agent that permissions apply to, and root reads everything. The agent's directory is
+ * handed to that user; its API, log and stop work like test/support/agent-process.ts's.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentProcess } from '../agent-process.js';
+import { CLI_PATH, cliEnv } from '../cli.js';
+import type { S3ServerInfo } from '../s3-server.js';
+
+/** nobody:nogroup on Debian. */
+export const NOBODY = { uid: 65534, gid: 65534 } as const;
+
+/** True when this process may start processes as another user. */
+export function canSwitchUser(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Writes the config to dir/s3ferry.yaml, gives `dir` to the user, starts the agent as that user. */
+export async function startAgentAs(
+  user: { uid: number; gid: number },
+  dir: string,
+  yaml: string,
+  info: S3ServerInfo,
+  port: number,
+): Promise<AgentProcess> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 's3ferry.yaml'), yaml);
+  await chown(dir, user.uid, user.gid);
+  await chown(join(dir, 's3ferry.yaml'), user.uid, user.gid);
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [CLI_PATH, 'run', '--config', join(dir, 's3ferry.yaml')], {
+    cwd: dir,
+    env: { ...cliEnv(info), HOME: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: user.uid,
+    gid: user.gid,
+  });
+  let log = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (log += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the agent exited with ${child.exitCode}:\n${log}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`the agent's API never answered:\n${log}`);
+    await sleep(100);
+  }
+  return {
+    child,
+    url,
+    log: () => log,
+    api: async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await res.json()) as T;
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

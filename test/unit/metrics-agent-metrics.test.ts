@@ -1,0 +1,119 @@
+/**
+ * The agent's metrics fed by a real EventSink over a real (in-memory) journal: upload counters and
+ * histograms per job from upload.finished, errors by kind and code from file.parked and
+ * file.waiting, gauges read at scrape time, and registries that never share anything.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { EventSink } from '../../src/agent/event-sink.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
+import { silentLogger } from '../../src/platform/logger.js';
+import { createAgentMetrics, type AgentMetrics } from '../../src/metrics/agent-metrics.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { parsePrometheus, sampleValue } from '../e2e/api-support.js';
+
+describe('agent metrics', () => {
+  let journal: SqliteJournalStore;
+  let sink: EventSink;
+  let metrics: AgentMetrics;
+  const health = [{ name: 's3://b/ at http://127.0.0.1:7480', healthy: false }];
+
+  before(async () => {
+    journal = await SqliteJournalStore.open({ path: ':memory:' });
+    sink = new EventSink({ journal, logger: silentLogger, clock: new FakeClock() });
+    metrics = createAgentMetrics({
+      registry: new Registry(),
+      events: sink,
+      countFiles: () => journal.countFiles(),
+      destinations: () => health,
+      processMetrics: false,
+    });
+  });
+  after(async () => {
+    metrics.close();
+    await sink.close();
+    await journal.close();
+  });
+
+  const scrape = async () => parsePrometheus(await metrics.registry.metrics());
+
+  it('counts uploads per job from upload.finished; histograms observe size and duration', async () => {
+    for (const [job, size, durationMs] of [
+      ['cams', 1000, 500],
+      ['cams', 3_000_000, 12_000],
+      ['docs', 10, 50],
+    ] as const)
+      await sink.emit('upload.finished', 'info', 'uploaded', { data: { job, size, durationMs } });
+    await sink.emit('upload.started', 'info', 'not counted', { data: { job: 'cams', size: 5 } });
+    const s = await scrape();
+    assert.equal(sampleValue(s, 's3ferry_uploaded_files_total', { job: 'cams' }), 2);
+    assert.equal(sampleValue(s, 's3ferry_uploaded_bytes_total', { job: 'cams' }), 3_001_000);
+    assert.equal(sampleValue(s, 's3ferry_uploaded_bytes_total', { job: 'docs' }), 10);
+    assert.equal(sampleValue(s, 's3ferry_upload_size_bytes_count', { job: 'cams' }), 2);
+    assert.equal(sampleValue(s, 's3ferry_upload_duration_seconds_sum', { job: 'cams' }), 12.5);
+    assert.equal(
+      sampleValue(s, 's3ferry_upload_duration_seconds_bucket', { job: 'cams', le: '1' }),
+      1,
+    );
+  });
+
+  it('counts errors by kind and code; unknown codes are kind unknown', async () => {
+    await sink.emit('file.parked', 'error', 'x', { data: { code: 'ERR_KEY_INVALID' } });
+    await sink.emit('file.waiting', 'warn', 'x', { data: { code: 'ERR_S3_ACCESS_DENIED' } });
+    await sink.emit('file.waiting', 'warn', 'x', { data: { code: 'ERR_S3_ACCESS_DENIED' } });
+    await sink.emit('file.waiting', 'warn', 'x', { data: { code: 'ERR_FROM_THE_FUTURE' } });
+    await sink.emit('upload.failed', 'error', 'not counted', { data: { code: 'ERR_NETWORK' } });
+    const s = await scrape();
+    const errors = (kind: string, code: string) =>
+      sampleValue(s, 's3ferry_errors_total', { kind, code });
+    assert.equal(errors('permanent', 'ERR_KEY_INVALID'), 1);
+    assert.equal(errors('fatal', 'ERR_S3_ACCESS_DENIED'), 2);
+    assert.equal(errors('unknown', 'ERR_FROM_THE_FUTURE'), 1);
+    assert.equal(errors('transient', 'ERR_NETWORK'), undefined);
+  });
+
+  it('reads files per state, queue depth and destination health at scrape time', async () => {
+    await journal.enqueueFile({ job: 'cams', path: '/a', size: 1, mtimeMs: 1, inode: 1 }, 1);
+    const w = await journal.enqueueFile(
+      { job: 'cams', path: '/b', size: 1, mtimeMs: 1, inode: 2 },
+      1,
+    );
+    await journal.setFileState(w.id, 'waiting', 2, { notBefore: 99 });
+    const d = await journal.enqueueFile(
+      { job: 'cams', path: '/c', size: 1, mtimeMs: 1, inode: 3 },
+      1,
+    );
+    await journal.setFileState(d.id, 'done', 2);
+    let s = await scrape();
+    assert.equal(sampleValue(s, 's3ferry_files', { state: 'queued' }), 1);
+    assert.equal(sampleValue(s, 's3ferry_files', { state: 'done' }), 1);
+    assert.equal(sampleValue(s, 's3ferry_files', { state: 'parked' }), 0);
+    assert.equal(sampleValue(s, 's3ferry_queue_depth'), 2);
+    assert.equal(
+      sampleValue(s, 's3ferry_destination_healthy', { destination: health[0]!.name }),
+      0,
+    );
+    health[0]!.healthy = true;
+    s = await scrape();
+    assert.equal(
+      sampleValue(s, 's3ferry_destination_healthy', { destination: health[0]!.name }),
+      1,
+    );
+  });
+
+  it('each registry is its own: a second one starts at zero; close() stops counting', async () => {
+    const other = createAgentMetrics({
+      registry: new Registry(),
+      events: sink,
+      countFiles: () => journal.countFiles(),
+      destinations: () => [],
+      processMetrics: false,
+    });
+    other.close();
+    await sink.emit('upload.finished', 'info', 'after close', { data: { job: 'cams', size: 1 } });
+    const s = parsePrometheus(await other.registry.metrics());
+    assert.equal(sampleValue(s, 's3ferry_uploaded_files_total', { job: 'cams' }), undefined);
+    assert.equal(sampleValue(await scrape(), 's3ferry_uploaded_files_total', { job: 'cams' }), 3);
+  });
+});
