@@ -32,6 +32,7 @@ import {
   type Workload,
 } from './lib/workloads.js';
 import type { S3Client } from '@aws-sdk/client-s3';
+import * as prettier from 'prettier';
 
 const started = Date.now();
 const log = (line: string): void => {
@@ -47,6 +48,12 @@ async function outcome<T>(what: string, f: () => Promise<T>): Promise<Outcome<T>
     log(`${what} FAILED: ${error}`);
     return { ok: false, error: error.split('\n')[0] ?? error };
   }
+}
+
+/** `text` as the project's Prettier settings format it (so `npm run format:check` passes). */
+async function formatted(path: string, text: string): Promise<string> {
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  return prettier.format(text, { ...options, filepath: path });
 }
 
 interface Ctx {
@@ -243,10 +250,10 @@ async function main(opts: BenchOptions): Promise<void> {
     };
     const out = resolve(REPO_ROOT, opts.out);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, renderReport(final));
+    await writeFile(out, await formatted(out, renderReport(final)));
     const json = join(REPO_ROOT, 'bench', 'results', opts.quick ? 'quick.json' : 'benchmarks.json');
     await mkdir(dirname(json), { recursive: true });
-    await writeFile(json, `${JSON.stringify(final, null, 2)}\n`);
+    await writeFile(json, await formatted(json, JSON.stringify(final, null, 2)));
     log(`wrote ${out} and ${json}`);
   } finally {
     await stopping();
