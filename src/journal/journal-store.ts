@@ -205,6 +205,37 @@ export interface FileRecord {
   readonly notBefore: number | null;
   readonly attempts: number;
   readonly updatedAt: number;
+  /** The agent holding the file while it is 'uploading' or 'verifying', else null. */
+  readonly owner: string | null;
+  /**
+   * Until when the owner's claim holds (ms since the epoch), renewed by its heartbeat. Once past,
+   * another agent may claim the file and resume its upload. Null: the claim never expires (a claim
+   * made without a lease) or the file is not held.
+   */
+  readonly leaseUntil: number | null;
+}
+
+/** Who claims a file, and for how long before the claim must be renewed by a heartbeat. */
+export interface ClaimOptions {
+  readonly owner: string;
+  readonly leaseMs: number;
+}
+
+/** A running agent, as it describes itself in its heartbeats. */
+export interface AgentInfo {
+  /** Unique per agent process (e.g. hostname:pid:random); the owner of the files it claims. */
+  readonly id: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly version: string;
+}
+
+/** An agent of the fleet and its last heartbeat. */
+export interface AgentRecord extends AgentInfo {
+  readonly lastHeartbeat: number;
+  /** Files it holds now ('uploading' or 'verifying' with its id as owner). */
+  readonly holding: number;
 }
 
 /** What a source reports for a finished file. */
@@ -269,15 +300,35 @@ export interface JournalStore {
    * same identity is left as it is; a changed identity (size, mtime, inode) re-queues it.
    */
   enqueueFile(file: FileToQueue, now: number): Promise<FileRecord>;
-  /** Takes the oldest claimable file (queued, or waiting with notBefore <= now) -> 'uploading'. */
-  claimNextFile(now: number, jobs?: readonly string[]): Promise<FileRecord | undefined>;
-  /** Moves a file to a state, with a reason and a notBefore for 'waiting'. */
+  /**
+   * Takes one claimable file -> 'uploading', held by `claim.owner` until now + `claim.leaseMs`.
+   * Claimable: 'uploading' or 'verifying' whose lease expired (its holder stopped renewing: it
+   * died), else the oldest ready of 'queued' and 'waiting' with notBefore <= now. Only files of
+   * `jobs` when given (none when empty). Two concurrent claims never take the same file.
+   * Without `claim`, the file is held with no owner and no lease (it never expires).
+   */
+  claimNextFile(
+    now: number,
+    jobs?: readonly string[],
+    claim?: ClaimOptions,
+  ): Promise<FileRecord | undefined>;
+  /**
+   * Moves a file to a state, with a reason and a notBefore for 'waiting'. Leaving 'uploading' and
+   * 'verifying' releases the claim (owner and lease cleared). With `owner`, the move applies only
+   * while that agent still holds the file, and resolves false otherwise (its lease expired and
+   * another agent took it over); it resolves true when applied. Rejects if the file is unknown.
+   */
   setFileState(
     id: number,
     state: FileState,
     now: number,
-    extra?: { reason?: string | null; notBefore?: number | null; countAttempt?: boolean },
-  ): Promise<void>;
+    extra?: {
+      reason?: string | null;
+      notBefore?: number | null;
+      countAttempt?: boolean;
+      owner?: string;
+    },
+  ): Promise<boolean>;
   getFile(id: number): Promise<FileRecord | undefined>;
   /** Files in the given states, oldest first. */
   listFiles(query: {
@@ -293,6 +344,27 @@ export interface JournalStore {
   countFilesByJob(): Promise<Record<string, Record<FileState, number>>>;
   /** The state of each of `paths` the job knows (paths it does not know are absent). */
   fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>>;
+
+  // ---- fleet (agents sharing one journal) ----
+  /**
+   * True when several agents may share this journal at once (PostgreSQL): files held by another
+   * live agent must be left alone, and a dead agent's files come back when their lease expires.
+   * False for the embedded SQLite journal, which one agent owns.
+   */
+  readonly shared: boolean;
+  /**
+   * The agent is alive: records its heartbeat, and extends to now + `leaseMs` the lease of every
+   * file it holds. Resolves the ids of those files: a file it believes it holds but that is not
+   * among them was taken over by another agent (its lease had expired), so it must stop work on it.
+   */
+  heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]>;
+  /** The agents that sent a heartbeat and did not leave, most recent heartbeat first. */
+  listAgents(): Promise<AgentRecord[]>;
+  /**
+   * A clean stop: the files the agent still holds go back to 'queued' (so another agent may take
+   * them at once) and the agent leaves the list. Resolves how many files were released.
+   */
+  leave(agentId: string, now: number): Promise<number>;
 
   /** Flushes and closes. Idempotent. */
   close(): Promise<void>;

@@ -3,7 +3,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FILE_STATES, type FileState, type JournalStore } from '../../src/journal/journal-store.js';
+import {
+  FILE_STATES,
+  type ClaimOptions,
+  type FileState,
+  type JournalStore,
+} from '../../src/journal/journal-store.js';
 import {
   fileFor,
   rejectsWithCode,
@@ -15,8 +20,9 @@ async function claimedId(
   store: JournalStore,
   now: number,
   jobs?: readonly string[],
+  claim?: ClaimOptions,
 ): Promise<number | undefined> {
-  return (await store.claimNextFile(now, jobs))?.id;
+  return (await store.claimNextFile(now, jobs, claim))?.id;
 }
 
 /** Registers the file-queue tests. */
@@ -34,6 +40,8 @@ export function describeFiles(make: MakeJournalStore): void {
           notBefore: null,
           attempts: 0,
           updatedAt: 100,
+          owner: null,
+          leaseUntil: null,
         };
         assert.deepEqual(rec, expected);
         assert.deepEqual(await store.getFile(rec.id), expected);
@@ -89,14 +97,20 @@ export function describeFiles(make: MakeJournalStore): void {
               notBefore: null,
               attempts: 0,
               updatedAt: now,
+              owner: null,
+              leaseUntil: null,
             },
             JSON.stringify(change),
           );
           now++;
         }
-        // Changed while uploading (the upload will be abandoned) or parked: queued again too.
+        // Changed while uploading: left to its holder, whose upload notices the change and requeues
+        // it; queuing it again now would let a second worker claim it meanwhile.
         await store.claimNextFile(now++);
-        assert.equal((await store.enqueueFile(fileFor({ size: 2000 }), now++)).state, 'queued');
+        const held = await store.enqueueFile(fileFor({ size: 2000 }), now++);
+        assert.deepEqual([held.state, held.size], ['uploading', identity.size]);
+        assert.equal(await store.claimNextFile(now++), undefined, 'not claimable twice');
+        // Changed while parked: queued again.
         await store.setFileState(id, 'parked', now++, { reason: 'ERR_FILE_UNREADABLE: EACCES' });
         const requeued = await store.enqueueFile(fileFor({ size: 3000 }), now);
         assert.deepEqual([requeued.state, requeued.reason, requeued.size], ['queued', null, 3000]);
@@ -112,6 +126,7 @@ export function describeFiles(make: MakeJournalStore): void {
       }));
   });
   describeClaims(make);
+  describeLeases(make);
   describeStates(make);
 }
 
@@ -125,8 +140,8 @@ function describeClaims(make: MakeJournalStore): void {
         const claimed = await store.claimNextFile(400);
         assert.deepEqual(claimed, { ...a, state: 'uploading', updatedAt: 400 });
         assert.deepEqual(await store.getFile(a.id), claimed);
-        // a changed during its upload: re-queued at 500, it now waits behind b and c.
-        await store.enqueueFile(fileFor({ path: '/a', size: 1 }), 500);
+        // a's upload gave it back at 500 (it changed): it now waits behind b and c.
+        await store.setFileState(a.id, 'queued', 500);
         assert.equal(await claimedId(store, 600), b.id);
         assert.equal(await claimedId(store, 600), c.id);
         assert.equal(await claimedId(store, 600), a.id);
@@ -168,6 +183,116 @@ function describeClaims(make: MakeJournalStore): void {
         const ids = claims.filter((id) => id !== undefined);
         assert.equal(ids.length, 5);
         assert.equal(new Set(ids).size, 5);
+      }));
+  });
+}
+
+const A1 = { id: 'host-a:11:x', hostname: 'host-a', pid: 11, startedAt: 50, version: '0.1.0' };
+const A2 = { id: 'host-b:22:y', hostname: 'host-b', pid: 22, startedAt: 60, version: '0.1.0' };
+
+function describeLeases(make: MakeJournalStore): void {
+  void describe('file queue: claims held under a lease (fleet)', () => {
+    void it('a claim records its owner and lease; an expired lease lets another agent take over', () =>
+      withStore(make, async (store) => {
+        const a = await store.enqueueFile(fileFor({ path: '/a' }), 100);
+        const claimed = await store.claimNextFile(200, undefined, { owner: A1.id, leaseMs: 1000 });
+        assert.deepEqual([claimed?.id, claimed?.owner, claimed?.leaseUntil], [a.id, A1.id, 1200]);
+        const b2 = { owner: A2.id, leaseMs: 1000 };
+        assert.equal(await store.claimNextFile(1199, undefined, b2), undefined, 'lease holds');
+        const taken = await store.claimNextFile(1200, undefined, b2);
+        assert.deepEqual(
+          [taken?.id, taken?.state, taken?.owner, taken?.leaseUntil],
+          [a.id, 'uploading', A2.id, 2200],
+        );
+        assert.equal(await store.claimNextFile(1300, undefined, b2), undefined);
+      }));
+
+    void it('an expired lease is taken before queued files, and only for the given jobs', () =>
+      withStore(make, async (store) => {
+        const a = await store.enqueueFile(fileFor({ path: '/a', job: 'j1' }), 100);
+        await store.claimNextFile(150, ['j1'], { owner: A1.id, leaseMs: 100 });
+        const q = await store.enqueueFile(fileFor({ path: '/q', job: 'j1' }), 160);
+        const v = await store.enqueueFile(fileFor({ path: '/v', job: 'j2' }), 170);
+        await store.claimNextFile(180, ['j2'], { owner: A1.id, leaseMs: 100 });
+        await store.setFileState(v.id, 'verifying', 190);
+        const b2 = { owner: A2.id, leaseMs: 1000 };
+        assert.equal(await claimedId(store, 400, [], b2), undefined);
+        assert.equal((await store.claimNextFile(400, ['j2'], b2))?.id, v.id, 'verifying expired');
+        assert.equal((await store.claimNextFile(400, ['j1'], b2))?.id, a.id, 'before the queue');
+        assert.equal((await store.claimNextFile(400, ['j1'], b2))?.id, q.id);
+      }));
+
+    void it('a heartbeat renews only its own leases and names the files it still holds', () =>
+      withStore(make, async (store) => {
+        const a = await store.enqueueFile(fileFor({ path: '/a' }), 100);
+        const b = await store.enqueueFile(fileFor({ path: '/b' }), 110);
+        await store.claimNextFile(200, undefined, { owner: A1.id, leaseMs: 1000 });
+        await store.claimNextFile(200, undefined, { owner: A2.id, leaseMs: 1000 });
+        assert.deepEqual(await store.heartbeat(A1, 900, 1000), [a.id]);
+        assert.equal((await store.getFile(a.id))?.leaseUntil, 1900);
+        assert.equal((await store.getFile(b.id))?.leaseUntil, 1200, 'A2 did not beat');
+        // A2 is silent past its lease: A1 takes b over; A2's next heartbeat no longer holds it.
+        const taken = await store.claimNextFile(1300, undefined, { owner: A1.id, leaseMs: 1000 });
+        assert.equal(taken?.id, b.id);
+        assert.deepEqual(await store.heartbeat(A2, 1400, 1000), []);
+        assert.deepEqual((await store.heartbeat(A1, 1500, 1000)).sort(), [a.id, b.id].sort());
+      }));
+
+    void it('setFileState with an owner applies only while that owner holds the file', () =>
+      withStore(make, async (store) => {
+        const a = await store.enqueueFile(fileFor({ path: '/a' }), 100);
+        await store.claimNextFile(200, undefined, { owner: A1.id, leaseMs: 100 });
+        await store.claimNextFile(400, undefined, { owner: A2.id, leaseMs: 1000 });
+        assert.equal(await store.setFileState(a.id, 'done', 500, { owner: A1.id }), false);
+        assert.deepEqual(await pick(store.getFile(a.id).then((f) => f!)), [a.id, 'uploading', 400]);
+        assert.equal(await store.setFileState(a.id, 'verifying', 600, { owner: A2.id }), true);
+        assert.equal((await store.getFile(a.id))?.owner, A2.id, 'still held while verifying');
+        assert.equal(await store.setFileState(a.id, 'done', 700, { owner: A2.id }), true);
+        const done = await store.getFile(a.id);
+        assert.deepEqual([done?.state, done?.owner, done?.leaseUntil], ['done', null, null]);
+        await rejectsWithCode(
+          store.setFileState(a.id + 1000, 'done', 800, { owner: A2.id }),
+          'ERR_JOURNAL',
+        );
+      }));
+
+    void it('listAgents shows each agent, its last heartbeat and what it holds; leave releases', () =>
+      withStore(make, async (store) => {
+        assert.deepEqual(await store.listAgents(), []);
+        const a = await store.enqueueFile(fileFor({ path: '/a' }), 100);
+        await store.enqueueFile(fileFor({ path: '/b' }), 110);
+        await store.claimNextFile(200, undefined, { owner: A1.id, leaseMs: 1000 });
+        await store.heartbeat(A1, 300, 1000);
+        await store.heartbeat(A2, 400, 1000);
+        assert.deepEqual(await store.listAgents(), [
+          { ...A2, lastHeartbeat: 400, holding: 0 },
+          { ...A1, lastHeartbeat: 300, holding: 1 },
+        ]);
+        assert.equal(await store.leave(A1.id, 500), 1);
+        const released = await store.getFile(a.id);
+        assert.deepEqual(
+          [released?.state, released?.owner, released?.leaseUntil, released?.updatedAt],
+          ['queued', null, null, 500],
+        );
+        assert.match(released?.reason ?? '', /released by agent host-a:11:x/);
+        assert.deepEqual(
+          (await store.listAgents()).map((x) => x.id),
+          [A2.id],
+        );
+        assert.equal(await store.leave('nobody', 600), 0);
+      }));
+
+    void it('many concurrent claims of several agents take each file once', () =>
+      withStore(make, async (store) => {
+        for (let i = 0; i < 30; i++) await store.enqueueFile(fileFor({ path: `/f${i}` }), 100 + i);
+        const claims = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            store.claimNextFile(1000, undefined, { owner: i % 2 ? A1.id : A2.id, leaseMs: 1000 }),
+          ),
+        );
+        const ids = claims.filter((f) => f !== undefined).map((f) => f.id);
+        assert.equal(ids.length, 30);
+        assert.equal(new Set(ids).size, 30);
       }));
   });
 }

@@ -145,6 +145,26 @@ CREATE INDEX files_by_job_state ON files (job, state, updated_at, id);
 CREATE INDEX events_by_type ON events (type, id);
 `;
 
+// Claims with leases (fleet mode shares the contract): the holder of an 'uploading'/'verifying'
+// file and until when its claim holds. Claims walk one job's ready files at a time, so a big
+// backlog of a paused job or one behind an unhealthy destination costs nothing to skip. The
+// agents table lists the agents and their last heartbeat.
+const V6_CLAIM_LEASES = `
+ALTER TABLE files ADD COLUMN owner TEXT;
+ALTER TABLE files ADD COLUMN lease_until INTEGER;
+CREATE INDEX files_claimable_by_job ON files (job, ready_at, id) WHERE state IN ('queued', 'waiting');
+CREATE INDEX files_leased ON files (lease_until) WHERE state IN ('uploading', 'verifying');
+CREATE INDEX files_by_owner ON files (owner) WHERE owner IS NOT NULL;
+CREATE TABLE agents (
+  id             TEXT    PRIMARY KEY,
+  hostname       TEXT    NOT NULL,
+  pid            INTEGER NOT NULL,
+  started_at     INTEGER NOT NULL,
+  version        TEXT    NOT NULL,
+  last_heartbeat INTEGER NOT NULL
+);
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
@@ -152,4 +172,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'history-by-source', sql: V3_HISTORY_BY_SOURCE },
   { version: 4, name: 'history-by-checksum', sql: V4_HISTORY_BY_CHECKSUM },
   { version: 5, name: 'history-search', sql: V5_HISTORY_SEARCH },
+  { version: 6, name: 'claim-leases', sql: V6_CLAIM_LEASES },
 ];

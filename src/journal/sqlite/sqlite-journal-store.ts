@@ -12,6 +12,9 @@ import { AppError } from '../../errors/app-error.js';
 import { journalError, toJournalError, type JournalErrorContext } from '../journal-errors.js';
 import {
   FILE_STATES,
+  type AgentInfo,
+  type AgentRecord,
+  type ClaimOptions,
   type Destination,
   type EventRecord,
   type FileRecord,
@@ -32,7 +35,13 @@ import {
 import { openSqliteJournal } from './sqlite-connection.js';
 import { createEventLog, type EventLog } from './sqlite-event-log.js';
 import { createFileQueue, type FileQueue, type FileStateExtra } from './sqlite-file-queue.js';
-import { toFileRecord, toHistoryRecord, toPartRecord, toUploadRecord } from './sqlite-rows.js';
+import {
+  toAgentRecord,
+  toFileRecord,
+  toHistoryRecord,
+  toPartRecord,
+  toUploadRecord,
+} from './sqlite-rows.js';
 import { createSearch, type SqliteSearch } from './sqlite-search.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createUploadLog, type UploadLog } from './sqlite-uploads.js';
@@ -272,17 +281,27 @@ export class SqliteJournalStore implements JournalStore {
     return this.run('enqueueFile', () => this.files.enqueue(file, now));
   }
 
-  claimNextFile(now: number, jobs?: readonly string[]): Promise<FileRecord | undefined> {
-    return this.run('claimNextFile', () => this.files.claimNext(now, jobs));
+  claimNextFile(
+    now: number,
+    jobs?: readonly string[],
+    claim?: ClaimOptions,
+  ): Promise<FileRecord | undefined> {
+    return this.run('claimNextFile', () => this.files.claimNext(now, jobs, claim));
   }
 
   /**
    * A `reason` or `notBefore` not given is cleared: both describe the state being left.
    * Rejects (ERR_JOURNAL) if the file is unknown.
    */
-  setFileState(id: number, state: FileState, now: number, extra?: FileStateExtra): Promise<void> {
+  setFileState(
+    id: number,
+    state: FileState,
+    now: number,
+    extra?: FileStateExtra,
+  ): Promise<boolean> {
     return this.run('setFileState', () => {
-      if (!this.files.setState(id, state, now, extra ?? {})) {
+      const result = this.files.setState(id, state, now, extra ?? {});
+      if (result === 'unknown') {
         throw journalError(
           'ERR_JOURNAL',
           this.context('setFileState'),
@@ -290,7 +309,23 @@ export class SqliteJournalStore implements JournalStore {
           BUG_HINT,
         );
       }
+      return result === 'applied';
     });
+  }
+
+  /** One agent owns a SQLite journal (the agent lock enforces it). */
+  readonly shared = false;
+
+  heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]> {
+    return this.run('heartbeat', () => this.files.heartbeat(agent, now, leaseMs));
+  }
+
+  listAgents(): Promise<AgentRecord[]> {
+    return this.run('listAgents', () => this.stmts.listAgents.all().map(toAgentRecord));
+  }
+
+  leave(agentId: string, now: number): Promise<number> {
+    return this.run('leave', () => this.files.leave(agentId, now));
   }
 
   getFile(id: number): Promise<FileRecord | undefined> {

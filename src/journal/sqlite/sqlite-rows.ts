@@ -3,6 +3,7 @@
  * records of journal-store.ts. The schema's CHECK constraints guarantee the enum columns.
  */
 import type {
+  AgentRecord,
   EventLevel,
   EventRecord,
   FileRecord,
@@ -90,6 +91,32 @@ export interface FileRow {
   attempts: number;
   updated_at: number;
   ready_at: number;
+  owner: string | null;
+  lease_until: number | null;
+}
+
+/** agents row (with the count of files it holds). */
+export interface AgentRow {
+  id: string;
+  hostname: string;
+  pid: number;
+  started_at: number;
+  version: string;
+  last_heartbeat: number;
+  holding: number;
+}
+
+/** agents row -> AgentRecord. */
+export function toAgentRecord(row: AgentRow): AgentRecord {
+  return {
+    id: row.id,
+    hostname: row.hostname,
+    pid: row.pid,
+    startedAt: row.started_at,
+    version: row.version,
+    lastHeartbeat: row.last_heartbeat,
+    holding: row.holding,
+  };
 }
 
 /** uploads row -> UploadRecord. */
@@ -170,5 +197,7 @@ export function toFileRecord(row: FileRow): FileRecord {
     notBefore: row.not_before,
     attempts: row.attempts,
     updatedAt: row.updated_at,
+    owner: row.owner,
+    leaseUntil: row.lease_until,
   };
 }

@@ -5,13 +5,12 @@
  */
 import type Database from 'better-sqlite3';
 import type { FileState } from '../journal-store.js';
-import type { EventRow, FileRow, HistoryRow, PartRow, UploadRow } from './sqlite-rows.js';
+import type { AgentRow, EventRow, FileRow, HistoryRow, PartRow, UploadRow } from './sqlite-rows.js';
 
 const OPEN = `state IN ('intent', 'active', 'completed')`;
 const CLAIMABLE = `state IN ('queued', 'waiting')`;
-/** A JSON array parameter, or NULL for "no filter": one prepared statement for any list. */
-const inList = (column: string, param: string): string =>
-  `(@${param} IS NULL OR ${column} IN (SELECT value FROM json_each(@${param})))`;
+/** States in which an agent holds a file (its claim, under a lease). */
+const HELD = `state IN ('uploading', 'verifying')`;
 
 /** The SQL text of every statement (exported so tests can EXPLAIN QUERY PLAN them). */
 export const SQL = {
@@ -78,15 +77,37 @@ export const SQL = {
     RETURNING *`,
   // INDEXED BY: walk the claimable files in queue order and stop at the first match. Without
   // it the planner may prefer files_by_state and sort every queued file on each claim.
-  claimFile: `UPDATE files SET state = 'uploading', reason = NULL, not_before = NULL, updated_at = @now
-    WHERE id = (
-      SELECT id FROM files INDEXED BY files_claimable
-      WHERE ${CLAIMABLE} AND (state = 'queued' OR ready_at <= @now) AND ${inList('job', 'jobs')}
-      ORDER BY ready_at, id LIMIT 1)
+  nextClaimable: `SELECT id, ready_at FROM files INDEXED BY files_claimable
+    WHERE ${CLAIMABLE} AND (state = 'queued' OR ready_at <= @now)
+    ORDER BY ready_at, id LIMIT 1`,
+  // One job's claimable files only: a paused job's backlog is never walked.
+  nextClaimableOfJob: `SELECT id, ready_at FROM files INDEXED BY files_claimable_by_job
+    WHERE job = @job AND ${CLAIMABLE} AND (state = 'queued' OR ready_at <= @now)
+    ORDER BY ready_at, id LIMIT 1`,
+  // Held files whose lease ran out: their holder stopped renewing them (it died).
+  nextExpired: `SELECT id, job FROM files INDEXED BY files_leased
+    WHERE ${HELD} AND lease_until <= @now ORDER BY lease_until, id`,
+  claimFile: `UPDATE files SET state = 'uploading', reason = NULL, not_before = NULL,
+      updated_at = @now, owner = @owner, lease_until = @leaseUntil
+    WHERE id = @id AND (${CLAIMABLE} OR (${HELD} AND lease_until <= @now))
     RETURNING *`,
   setFileState: `UPDATE files SET state = @state, reason = @reason, not_before = @notBefore,
-      attempts = attempts + @addAttempts, updated_at = @now, ready_at = @readyAt
-    WHERE id = @id`,
+      attempts = attempts + @addAttempts, updated_at = @now, ready_at = @readyAt,
+      owner = CASE WHEN @state IN ('uploading', 'verifying') THEN owner END,
+      lease_until = CASE WHEN @state IN ('uploading', 'verifying') THEN lease_until END
+    WHERE id = @id AND (@owner IS NULL OR owner = @owner)`,
+  upsertAgent: `INSERT INTO agents (id, hostname, pid, started_at, version, last_heartbeat)
+    VALUES (@id, @hostname, @pid, @startedAt, @version, @now)
+    ON CONFLICT (id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat`,
+  renewLeases: `UPDATE files SET lease_until = @leaseUntil WHERE owner = @id AND ${HELD}
+    RETURNING id`,
+  listAgents: `SELECT a.*, (SELECT count(*) FROM files f WHERE f.owner = a.id
+        AND f.state IN ('uploading', 'verifying')) AS holding
+    FROM agents a ORDER BY last_heartbeat DESC, id`,
+  releaseFiles: `UPDATE files SET state = 'queued', owner = NULL, lease_until = NULL,
+      reason = @reason, not_before = NULL, updated_at = @now, ready_at = @now
+    WHERE owner = @id AND ${HELD}`,
+  deleteAgent: `DELETE FROM agents WHERE id = ?`,
   getFile: `SELECT * FROM files WHERE id = ?`,
   listFiles: `SELECT * FROM files ORDER BY updated_at, id LIMIT @limit OFFSET @offset`,
   listFilesIn: `SELECT * FROM files WHERE state IN (SELECT value FROM json_each(@states))
@@ -138,8 +159,18 @@ export function prepareStatements(db: Database.Database) {
     findFile: db.prepare<{ job: string; path: string }, FileRow>(SQL.findFile),
     insertFile: db.prepare<Params, FileRow>(SQL.insertFile),
     requeueFile: db.prepare<Params, FileRow>(SQL.requeueFile),
-    claimFile: db.prepare<{ now: number; jobs: string | null }, FileRow>(SQL.claimFile),
+    nextClaimable: db.prepare<{ now: number }, { id: number; ready_at: number }>(SQL.nextClaimable),
+    nextClaimableOfJob: db.prepare<{ now: number; job: string }, { id: number; ready_at: number }>(
+      SQL.nextClaimableOfJob,
+    ),
+    nextExpired: db.prepare<{ now: number }, { id: number; job: string }>(SQL.nextExpired),
+    claimFile: db.prepare<Params, FileRow>(SQL.claimFile),
     setFileState: db.prepare<Params>(SQL.setFileState),
+    upsertAgent: db.prepare<Params>(SQL.upsertAgent),
+    renewLeases: db.prepare<{ id: string; leaseUntil: number }, { id: number }>(SQL.renewLeases),
+    listAgents: db.prepare<[], AgentRow>(SQL.listAgents),
+    releaseFiles: db.prepare<{ id: string; reason: string; now: number }>(SQL.releaseFiles),
+    deleteAgent: db.prepare<[string]>(SQL.deleteAgent),
     getFile: db.prepare<[number], FileRow>(SQL.getFile),
     listFiles: db.prepare<{ limit: number; offset: number }, FileRow>(SQL.listFiles),
     listFilesIn: db.prepare<{ states: string; limit: number; offset: number }, FileRow>(
