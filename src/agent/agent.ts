@@ -7,7 +7,7 @@ import type { AgentConfig, JobConfig } from '../config/agent-config.js';
 import { redactUrl } from '../config/redact.js';
 import { AppError, isAppError } from '../errors/app-error.js';
 import { isMarker } from '../domain/file-filter.js';
-import type { FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
+import type { AgentRecord, FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { FileSystem } from '../transfer/file-system.js';
 import { JobSource } from '../sources/job-source.js';
@@ -17,6 +17,7 @@ import { backfillFiles, type BackfillRequest, type BackfillResult } from './back
 import { DestinationRuntime, type ClosableTarget } from './destination-runtime.js';
 import type { EventSink } from './event-sink.js';
 import { FileProcessor } from './file-processor.js';
+import { FleetMember, fencedJournal } from './fleet-member.js';
 import { JobRuntime } from './job-runtime.js';
 import { browseSource, type BrowseQuery, type BrowseResult } from './source-browser.js';
 import type { TransferTracker } from './transfer-tracker.js';
@@ -37,6 +38,8 @@ export interface AgentDeps {
   readonly workers?: number;
   /** Where running uploads report their progress (the API's live transfers). */
   readonly transfers?: TransferTracker;
+  /** s3ferry's version, shown with the agent in the fleet list. */
+  readonly version?: string;
 }
 
 export interface AgentStatus {
@@ -62,21 +65,59 @@ export class Agent {
   readonly #stop = new AbortController();
   #workers: Promise<void>[] = [];
   readonly #processor: FileProcessor;
+  readonly #member: FleetMember;
 
   constructor(
     config: AgentConfig,
     private readonly deps: AgentDeps,
   ) {
     this.#config = config;
-    this.#processor = new FileProcessor(deps);
+    this.#processor = new FileProcessor({
+      ...deps,
+      journal: fencedJournal(deps.journal, deps.owner),
+    });
+    this.#member = new FleetMember({
+      journal: deps.journal,
+      clock: deps.clock,
+      events: deps.events,
+      info: {
+        id: deps.owner,
+        hostname: deps.hostname,
+        pid: process.pid,
+        startedAt: deps.clock.now(),
+        version: deps.version ?? '0.0.0',
+      },
+      leaseMs: config.lease,
+    });
   }
 
   get config(): AgentConfig {
     return this.#config;
   }
 
-  /** Reclaims files a crash left claimed, builds jobs, probes destinations, starts sources and workers. */
+  /**
+   * Reclaims files a crash left claimed, joins the fleet (first heartbeat), builds jobs, probes
+   * destinations, starts sources and workers.
+   */
   async start(): Promise<void> {
+    if (!this.deps.journal.shared) await this.#reclaim();
+    await this.#member.start();
+    await this.#build(this.#config);
+    const count = this.deps.workers ?? 8;
+    this.#workers = Array.from({ length: count }, () => this.#work());
+    await this.deps.events.emit(
+      'agent.started',
+      'info',
+      `s3ferry agent started with ${this.#jobs.size} job(s)`,
+      { data: { jobs: [...this.#jobs.keys()], agent: this.#member.id } },
+    );
+  }
+
+  /**
+   * The only agent of its journal: every file still held was held by this agent's previous run.
+   * (A shared journal leaves them to their leases: they may belong to live agents.)
+   */
+  async #reclaim(): Promise<void> {
     const now = this.deps.clock.now();
     for (const f of await this.deps.journal.listFiles({
       states: ['uploading', 'verifying'],
@@ -91,15 +132,6 @@ export class Agent {
         reason: gone ? null : 'resumed after a restart',
       });
     }
-    await this.#build(this.#config);
-    const count = this.deps.workers ?? 8;
-    this.#workers = Array.from({ length: count }, () => this.#work());
-    await this.deps.events.emit(
-      'agent.started',
-      'info',
-      `s3ferry agent started with ${this.#jobs.size} job(s)`,
-      { data: { jobs: [...this.#jobs.keys()] } },
-    );
   }
 
   async #build(config: AgentConfig): Promise<void> {
@@ -216,7 +248,13 @@ export class Agent {
       const wait = this.#wakeup.next();
       let file: FileRecord | undefined;
       try {
-        file = await this.deps.journal.claimNextFile(this.deps.clock.now(), this.#claimable());
+        const jobs = this.#claimable();
+        if (jobs.length > 0)
+          file = await this.deps.journal.claimNextFile(
+            this.deps.clock.now(),
+            jobs,
+            this.#member.claim,
+          );
       } catch (err) {
         await this.deps.events
           .emit('agent.error', 'error', `cannot claim work: ${String(err)}`)
@@ -234,10 +272,27 @@ export class Agent {
         ]);
         continue;
       }
+      // Our own claim, renewed too late: the worker that holds it carries on.
+      if (this.#member.holds(file.id)) continue;
       this.#inFlight += 1;
+      const signal = this.#member.hold(file.id, file.path, this.#stop.signal);
       try {
-        await this.#processor.process(file, job, this.#stop.signal);
+        await this.#processor.process(file, job, signal);
+      } catch (err) {
+        // Only a journal failure gets here (disk full, database gone): give the file back if the
+        // journal takes it, else it comes back when its lease runs out. The worker pauses a moment.
+        await this.deps.events
+          .emit('agent.error', 'error', `${file.path}: ${String(err)}`, { path: file.path })
+          .catch(() => undefined);
+        await this.deps.journal
+          .setFileState(file.id, 'queued', this.deps.clock.now(), {
+            owner: this.#member.id,
+            reason: `journal failure: ${err instanceof Error ? err.message : String(err)}`,
+          })
+          .catch(() => undefined);
+        await this.deps.clock.sleep(1000, this.#stop.signal).catch(() => undefined);
       } finally {
+        this.#member.release(file.id);
         this.#inFlight -= 1;
       }
     }
@@ -353,6 +408,15 @@ export class Agent {
     this.#wakeup.wake();
   }
 
+  /** This agent's id and the agents sharing its journal, with their last heartbeat. */
+  async fleet(): Promise<{ self: string; shared: boolean; agents: AgentRecord[] }> {
+    return {
+      self: this.#member.id,
+      shared: this.deps.journal.shared,
+      agents: await this.deps.journal.listAgents(),
+    };
+  }
+
   async status(): Promise<AgentStatus> {
     return {
       paused: this.#paused,
@@ -446,6 +510,7 @@ export class Agent {
     this.#stop.abort();
     this.#wakeup.wake();
     await Promise.allSettled(this.#workers);
+    await this.#member.leave();
     await Promise.all([...this.#destinations.values()].map((d) => d.close()));
     await this.deps.events
       .emit('agent.stopped', 'info', 's3ferry agent stopped')

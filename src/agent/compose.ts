@@ -2,13 +2,16 @@
  * The agent's composition root: builds the journal, logger, event sink, targets, watcher and the
  * Agent from a validated configuration. Nothing below builds its own clock, store, client or logger.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
 import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
 import type { JournalStore } from '../journal/journal-store.js';
+
+import { acquireAgentLock } from '../platform/agent-lock.js';
 import { systemClock, type Clock } from '../platform/clock.js';
+import { packageVersion } from '../platform/package-version.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
 import { chokidarWatcherFactory } from '../sources/chokidar/chokidar-watcher.js';
@@ -18,6 +21,9 @@ import { createAgentMetrics } from '../metrics/agent-metrics.js';
 import { Agent } from './agent.js';
 import { EventSink } from './event-sink.js';
 import { TransferTracker } from './transfer-tracker.js';
+
+/** True for a journal given as a database URL (postgres://…) rather than a file. */
+const isJournalUrl = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
 
 /** Everything a running agent consists of, closed in reverse order by close(). */
 export interface RunningAgent {
@@ -66,10 +72,25 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.log.level, options.logStream);
-  const journal = await SqliteJournalStore.open({
-    path: config.journal,
-    eventRetention: config.events.retention,
-  });
+  const agentId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // One agent per SQLite journal; agents that share work share a PostgreSQL journal.
+  const lock = isJournalUrl(config.journal)
+    ? undefined
+    : acquireAgentLock(config.journal, {
+        pid: process.pid,
+        hostname: hostname(),
+        now: clock.now(),
+      });
+  let journal: JournalStore;
+  try {
+    journal = await SqliteJournalStore.open({
+      path: config.journal,
+      eventRetention: config.events.retention,
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const events = new EventSink({
     journal,
     logger,
@@ -86,7 +107,8 @@ export async function startAgent(
     watcherFactory: chokidarWatcherFactory(),
     buildTarget: targetFor,
     hostname: hostname(),
-    owner: `${hostname()}:${process.pid}`,
+    owner: agentId,
+    version: packageVersion(),
     env: options.env,
     random: () => randomInt(0, 1_000_000) / 1_000_000,
   });
@@ -103,6 +125,7 @@ export async function startAgent(
     await agent.close().catch(() => undefined);
     metrics.close();
     await journal.close();
+    lock?.release();
     throw err;
   }
   return {
@@ -118,6 +141,7 @@ export async function startAgent(
       metrics.close();
       await events.close();
       await journal.close();
+      lock?.release();
     },
   };
 }

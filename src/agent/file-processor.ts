@@ -398,6 +398,8 @@ export class FileProcessor {
 
   async #fail(file: FileRecord, job: JobRuntime, err: AppError): Promise<void> {
     const { journal, clock, events } = this.deps;
+    // The journal failed, not the file nor the destination: the agent handles it.
+    if (err.code.startsWith('ERR_JOURNAL')) throw err;
     const reason = `${err.code}: ${err.message}${err.hint ? ` (fix: ${err.hint})` : ''}`;
     const now = clock.now();
     if (err.kind === 'cancelled') {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** The `s3ferry` command line. One file per command; this one only wires them. */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { EXIT } from '../errors/codes.js';
+import { packageVersion } from '../platform/package-version.js';
 import { registerCleanup } from './cleanup-command.js';
 import { registerConfig } from './config-command.js';
 import { registerControl } from './control-commands.js';
@@ -22,22 +22,11 @@ process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
   emitWarning(warning, ...(rest as []));
 };
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-    ) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 const program = new Command('s3ferry')
   .description(
     'carries finished files into Amazon S3 or any S3-compatible store, and never loses one',
   )
-  .version(version())
+  .version(packageVersion())
   .showHelpAfterError()
   .exitOverride((err) => {
     // commander's own usage errors (unknown option, missing argument) get the documented code

@@ -104,5 +104,7 @@ export interface AgentConfig {
   };
   /** How often an unhealthy destination is probed, ms. */
   readonly probeInterval: number;
+  /** ms a claim holds without a heartbeat (schema.ts `lease`). */
+  readonly lease: number;
   readonly jobs: readonly JobConfig[];
 }

@@ -77,6 +77,13 @@ const document = z.strictObject({
   probeInterval: duration({ min: [1000, '1s'] })
     .prefault('30s')
     .describe('How often an unhealthy destination is probed (at least 1s).'),
+  lease: duration({ min: [3000, '3s'] })
+    .prefault('30s')
+    .describe(
+      'How long the claim of an agent on a file holds without a heartbeat (sent every third of ' +
+        'it). With a shared PostgreSQL journal, the files of an agent that died go to another ' +
+        'agent this long after its last heartbeat.',
+    ),
   destinations: z
     .record(name('destination'), destinationSchema)
     .default(() => ({}))

@@ -155,42 +155,50 @@ ${extra}`,
     }
   });
 
-  it(
-    'a second agent on the same journal is refused with exit 5',
-    {
-      todo:
-        'the SQLite journal takes no ownership lock (src/journal/sqlite/sqlite-connection.ts): ' +
-        'a second agent starts, re-queues the first one’s uploads and works beside it',
-    },
-    async () => {
-      const journal = join(tmp.path, 'shared.db');
-      const s = await setup(journal);
-      const first = await startAgentProcess(join(tmp.path, 'sh1'), s.yaml(await freePort()), info);
-      try {
-        const stderr = await refused(s.yaml(await freePort()), join(tmp.path, 'sh2'), 10_000);
-        assert.match(stderr, /another s3ferry process holds the journal/);
-      } finally {
-        await first.stop();
-      }
-    },
-  );
+  it('a second agent on the same journal is refused with exit 5, naming the first', async () => {
+    const journal = join(tmp.path, 'shared.db');
+    const s = await setup(journal);
+    const first = await startAgentProcess(join(tmp.path, 'sh1'), s.yaml(await freePort()), info);
+    try {
+      const stderr = await refused(s.yaml(await freePort()), join(tmp.path, 'sh2'), 30_000);
+      const pid = first.child.pid ?? -1;
+      assert.match(
+        stderr,
+        new RegExp(
+          `another s3ferry agent \\(pid ${pid} since .*\\) runs on the journal .*shared\\.db`,
+        ),
+      );
+      assert.match(stderr, /fix: stop that agent first, or give this one its own journal/);
+      // The first agent was not disturbed: it still delivers.
+      await writeFile(join(s.inbox, 'after.txt'), 'after\n');
+      await waitFor('after.txt done', async () => (await doneCount(first)) === 1);
+    } finally {
+      await first.stop();
+    }
+    assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
+  });
 
-  it('two agents on the same journal still lose nothing and write nothing twice', async () => {
-    const journal = join(tmp.path, 'twice.db');
+  it('the lock of a SIGKILLed agent is taken over by the next one, which delivers everything', async () => {
+    const journal = join(tmp.path, 'killed.db');
     const s = await setup(
       journal,
       '      partSize: 5MiB\n      multipartThreshold: 5MiB\n      bwlimit: 16MiB\n',
     );
-    for (let i = 0; i < 5; i += 1)
+    for (let i = 0; i < 3; i += 1)
       await writeRandomFile(join(s.inbox, `f${i}.bin`), 6 * 1024 * 1024 + i);
-    const a = await startAgentProcess(join(tmp.path, 'tw1'), s.yaml(await freePort()), info);
-    const b = await startAgentProcess(join(tmp.path, 'tw2'), s.yaml(await freePort()), info);
+    const a = await startAgentProcess(join(tmp.path, 'kl1'), s.yaml(await freePort()), info);
+    await waitFor('an upload under way', () =>
+      Promise.resolve(/"upload.started"|"file.uploading"|part/.test(a.log())),
+    );
+    await a.kill();
+    assert.ok((await stat(`${journal}.agent-lock`)).isFile(), 'the dead agent left its lock');
+    const b = await startAgentProcess(join(tmp.path, 'kl2'), s.yaml(await freePort()), info);
     try {
-      await waitFor('all 5 files done', async () => (await doneCount(a)) === 5, 180_000);
+      await waitFor('all 3 files done', async () => (await doneCount(b)) === 3, 180_000);
     } finally {
       await b.stop();
-      await a.stop();
     }
+    await assert.rejects(stat(`${journal}.agent-lock`), /ENOENT/, 'a clean stop removes the lock');
     assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
   });
 
@@ -202,7 +210,7 @@ ${extra}`,
       before(async () => {
         mnt = join(tmp.path, 'tiny');
         await mkdir(mnt);
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1M', 'tmpfs', mnt]);
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4M', 'tmpfs', mnt]);
       });
       after(() => {
         execFileSync('umount', [mnt]);
@@ -253,47 +261,34 @@ ${extra}`,
         assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
       });
 
-      it(
-        'a disk that fills during an upload stops nothing but that upload',
-        {
-          todo:
-            'the agent dies of an unhandled rejection: FileProcessor.#fail (src/agent/file-processor.ts:420) ' +
-            'marks the destination unhealthy for ERR_JOURNAL and its event write fails too; ' +
-            'Agent.#work (src/agent/agent.ts:239) does not catch what process() throws',
-        },
-        async () => {
-          const s = await setup(
-            join(mnt, 'busy.db'),
-            '      partSize: 5MiB\n      multipartThreshold: 5MiB\n      bwlimit: 4MiB\n      concurrency: 2\n',
+      it('a disk that fills during an upload stops nothing but that upload', async () => {
+        const s = await setup(
+          join(mnt, 'busy.db'),
+          '      partSize: 5MiB\n      multipartThreshold: 5MiB\n      bwlimit: 4MiB\n      concurrency: 2\n',
+        );
+        const agent = await startAgentProcess(
+          join(tmp.path, 'full2'),
+          s.yaml(await freePort()),
+          info,
+        );
+        try {
+          await writeRandomFile(join(s.inbox, 'big.bin'), 30 * 1024 * 1024);
+          await waitFor('the upload started', () =>
+            Promise.resolve(/"event":"upload.started".*big\.bin/.test(agent.log())),
           );
-          const agent = await startAgentProcess(
-            join(tmp.path, 'full2'),
-            s.yaml(await freePort()),
-            info,
+          fill();
+          await waitFor('the journal failure reported', () =>
+            Promise.resolve(/no space left for the journal/.test(agent.log())),
           );
-          try {
-            await writeRandomFile(join(s.inbox, 'big.bin'), 30 * 1024 * 1024);
-            await waitFor('the upload started', () =>
-              Promise.resolve(/"event":"upload.started".*big\.bin/.test(agent.log())),
-            );
-            fill();
-            await waitFor('the journal failure reported', () =>
-              Promise.resolve(/no space left for the journal/.test(agent.log())),
-            );
-            await new Promise((r) => setTimeout(r, 2000));
-            assert.equal(
-              agent.child.exitCode,
-              null,
-              `the agent died:\n${agent.log().slice(-3000)}`,
-            );
-            await rm(join(mnt, 'filler'));
-            await waitFor('big.bin done', async () => (await doneCount(agent)) === 1, 120_000);
-          } finally {
-            await agent.stop().catch(() => undefined);
-            await rm(join(mnt, 'filler'), { force: true });
-          }
-        },
-      );
+          await new Promise((r) => setTimeout(r, 2000));
+          assert.equal(agent.child.exitCode, null, `the agent died:\n${agent.log().slice(-3000)}`);
+          await rm(join(mnt, 'filler'));
+          await waitFor('big.bin done', async () => (await doneCount(agent)) === 1, 120_000);
+        } finally {
+          await agent.stop().catch(() => undefined);
+          await rm(join(mnt, 'filler'), { force: true });
+        }
+      });
     },
   );
 });

@@ -31,6 +31,7 @@ describe('config defaults', () => {
       log: { level: 'info' },
       events: { retention: 10_000 },
       probeInterval: 30_000,
+      lease: 30_000,
       jobs: [
         {
           name: 'inbox',

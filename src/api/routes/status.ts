@@ -10,6 +10,7 @@ import {
   destinationSchema,
   jobSchema,
   statusSchema,
+  agentsSchema,
   type destinationRefSchema,
 } from '../schemas/records.js';
 
@@ -84,6 +85,30 @@ export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             destination: destinationRef(j.destination),
             health: j.destination.health,
             counts: counts[j.name] ?? NO_FILES,
+          })),
+        };
+      },
+    );
+    app.get(
+      '/api/v1/agents',
+      {
+        schema: {
+          summary: 'the agents sharing the journal, their last heartbeat and the files they hold',
+          response: { 200: agentsSchema, ...errorResponses },
+        },
+      },
+      async () => {
+        const fleet = await deps.agent.fleet();
+        const leaseMs = deps.agent.config.lease;
+        const now = deps.clock.now();
+        return {
+          self: fleet.self,
+          shared: fleet.shared,
+          leaseMs,
+          items: fleet.agents.map((a) => ({
+            ...a,
+            self: a.id === fleet.self,
+            alive: now - a.lastHeartbeat <= leaseMs,
           })),
         };
       },

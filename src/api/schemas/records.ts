@@ -36,8 +36,34 @@ export const queueItemSchema = z.object({
   notBefore: z.number().nullable().describe('earliest next try (waiting), ms since the epoch'),
   attempts: z.number().int(),
   updatedAt: ms('last state change'),
+  owner: z.string().nullable().describe('the agent holding it (uploading, verifying), else null'),
+  leaseUntil: z
+    .number()
+    .nullable()
+    .describe("until when the holder's claim lasts without a heartbeat, ms since the epoch"),
   cause: z.string().optional().describe('why it waits or is parked'),
   hint: z.string().optional().describe('what to do about it'),
+});
+
+/** An agent sharing the journal, as its heartbeats describe it. */
+export const agentSchema = z.object({
+  id: z.string().describe('hostname:pid:random; the owner of the files it holds'),
+  hostname: z.string(),
+  pid: z.number().int(),
+  startedAt: ms('start'),
+  version: z.string(),
+  lastHeartbeat: ms('last heartbeat'),
+  holding: z.number().int().describe('files it holds now'),
+  self: z.boolean().describe('true for the agent answering'),
+  alive: z.boolean().describe('heard from within its lease'),
+});
+
+/** The agents of the journal. */
+export const agentsSchema = z.object({
+  self: z.string().describe("the answering agent's id"),
+  shared: z.boolean().describe('true when agents share the journal (PostgreSQL)'),
+  leaseMs: z.number().int().describe('how long a claim holds without a heartbeat'),
+  items: z.array(agentSchema),
 });
 
 /** One finished upload. */

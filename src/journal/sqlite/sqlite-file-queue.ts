@@ -27,7 +27,7 @@ export interface FileStateExtra {
 export interface FileQueue {
   /** See JournalStore.enqueueFile. One IMMEDIATE transaction. */
   enqueue(file: FileToQueue, now: number): FileRecord;
-  /** See JournalStore.claimNextFile. One IMMEDIATE transaction. */
+  /** See JournalStore.claimNextFile. A read, then one guarded UPDATE. */
   claimNext(now: number, jobs?: readonly string[], claim?: ClaimOptions): FileRecord | undefined;
   /**
    * See JournalStore.setFileState. 'applied'; 'not-held' when `owner` no longer holds the file;
@@ -107,20 +107,30 @@ export function createFileQueue(db: Database.Database, stmts: SqliteStatements):
     return undefined;
   };
 
-  const claimTx = db.transaction(
-    (now: number, jobs?: readonly string[], claim?: ClaimOptions): FileRecord | undefined => {
-      if (jobs?.length === 0) return undefined;
+  /**
+   * Finds a candidate, then takes it with an UPDATE that re-checks it is still claimable: no write
+   * (and no write lock) when there is nothing to claim, and never the same file twice, even with
+   * another process on the journal (the loser of a race finds the next candidate).
+   */
+  const claim = (
+    now: number,
+    jobs?: readonly string[],
+    options?: ClaimOptions,
+  ): FileRecord | undefined => {
+    if (jobs?.length === 0) return undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
       const id = nextExpired(now, jobs) ?? nextReady(now, jobs);
       if (id === undefined) return undefined;
       const row = stmts.claimFile.get({
         id,
         now,
-        owner: claim?.owner ?? null,
-        leaseUntil: claim === undefined ? null : now + claim.leaseMs,
+        owner: options?.owner ?? null,
+        leaseUntil: options === undefined ? null : now + options.leaseMs,
       });
-      return row === undefined ? undefined : toFileRecord(row);
-    },
-  );
+      if (row !== undefined) return toFileRecord(row);
+    }
+    return undefined;
+  };
 
   const heartbeatTx = db.transaction((agent: AgentInfo, now: number, leaseMs: number) => {
     const { id, hostname, pid, startedAt, version } = agent;
@@ -137,7 +147,7 @@ export function createFileQueue(db: Database.Database, stmts: SqliteStatements):
 
   return {
     enqueue: (file, now) => enqueueTx.immediate(file, now),
-    claimNext: (now, jobs, claim) => claimTx.immediate(now, jobs, claim),
+    claimNext: claim,
     setState: (id, state, now, extra) => {
       const notBefore = extra.notBefore ?? null;
       const readyAt = state === 'waiting' ? (notBefore ?? now) : now;

@@ -1,0 +1,169 @@
+/**
+ * The agent as a member of the agents sharing its journal: it holds the files it claimed under a
+ * lease, renews the lease by a heartbeat every third of it, and stops work on a file whose lease
+ * it lost (it was silent too long, another agent took the file over and resumes its upload).
+ *
+ * With the embedded SQLite journal the agent is the only member; the heartbeat still shows it in
+ * the API and keeps its claims fresh, so the same code runs in both modes.
+ */
+import { AppError } from '../errors/app-error.js';
+import type { AgentInfo, JournalStore } from '../journal/journal-store.js';
+import type { Clock } from '../platform/clock.js';
+import type { EventSink } from './event-sink.js';
+
+export interface FleetMemberDeps {
+  readonly journal: JournalStore;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly info: AgentInfo;
+  /** How long a claim holds without a heartbeat, ms. */
+  readonly leaseMs: number;
+}
+
+/** Why a file's work was stopped when its lease was lost. */
+export function leaseLost(path: string, agentId: string): AppError {
+  return new AppError(
+    'ERR_CANCELLED',
+    `${path}: another agent took this file over (the lease of ${agentId} expired)`,
+    { hint: 'nothing to do: the other agent resumes the upload from the shared journal' },
+  );
+}
+
+export class FleetMember {
+  readonly #held = new Map<number, { path: string; abort: AbortController }>();
+  readonly #stop = new AbortController();
+  #loop: Promise<void> | undefined;
+  #lastBeat = 0;
+  #orphans = new Set<number>();
+
+  constructor(private readonly deps: FleetMemberDeps) {}
+
+  get id(): string {
+    return this.deps.info.id;
+  }
+
+  /** The claim options of this agent. */
+  get claim(): { owner: string; leaseMs: number } {
+    return { owner: this.deps.info.id, leaseMs: this.deps.leaseMs };
+  }
+
+  /** Sends the first heartbeat (the agent appears in the list) and starts the loop. */
+  async start(): Promise<void> {
+    await this.#beat();
+    this.#loop = this.#run();
+  }
+
+  /** True when this process already works on the file (a claim of its own expired lease). */
+  holds(fileId: number): boolean {
+    return this.#held.has(fileId);
+  }
+
+  /** Work on a claimed file begins; the signal aborts when its lease is lost or the agent stops. */
+  hold(fileId: number, path: string, parent: AbortSignal): AbortSignal {
+    const abort = new AbortController();
+    this.#held.set(fileId, { path, abort });
+    return AbortSignal.any([parent, abort.signal]);
+  }
+
+  release(fileId: number): void {
+    this.#held.delete(fileId);
+  }
+
+  async #run(): Promise<void> {
+    const every = Math.max(1000, Math.floor(this.deps.leaseMs / 3));
+    while (!this.#stop.signal.aborted) {
+      try {
+        await this.deps.clock.sleep(every, this.#stop.signal);
+      } catch {
+        return;
+      }
+      await this.#beat();
+    }
+  }
+
+  async #beat(): Promise<void> {
+    const { journal, clock, info, leaseMs, events } = this.deps;
+    // Only files held before the heartbeat asked: one claimed meanwhile may not be in its answer.
+    const before = [...this.#held.keys()];
+    const now = clock.now();
+    let kept: Set<number>;
+    try {
+      kept = new Set(await journal.heartbeat(info, now, leaseMs));
+      this.#lastBeat = now;
+    } catch (err) {
+      await events
+        .emit('agent.heartbeat-failed', 'warn', `heartbeat failed: ${String(err)}`)
+        .catch(() => undefined);
+      // Silent for a whole lease: another agent may be taking our files; stop work on them.
+      if (journal.shared && clock.now() - this.#lastBeat >= leaseMs) this.#loseAll(before);
+      return;
+    }
+    this.#loseAll(before.filter((id) => !kept.has(id)));
+    await this.#releaseOrphans(kept, now);
+  }
+
+  /**
+   * Files the journal says this agent holds but no worker of it works on: a worker whose journal
+   * failed could not give its file back, or a claim's answer was lost with the connection. The
+   * heartbeat would renew them forever. Released once two heartbeats in a row found them so (a
+   * claim that has just been answered is not yet registered with hold()).
+   */
+  async #releaseOrphans(kept: ReadonlySet<number>, now: number): Promise<void> {
+    const orphans = [...kept].filter((id) => !this.#held.has(id));
+    const confirmed = orphans.filter((id) => this.#orphans.has(id));
+    this.#orphans = new Set(orphans.filter((id) => !confirmed.includes(id)));
+    for (const id of confirmed) {
+      await this.deps.journal
+        .setFileState(id, 'queued', now, {
+          owner: this.deps.info.id,
+          reason: 'given back: no worker of its agent was working on it',
+        })
+        .catch(() => {
+          this.#orphans.add(id); // the journal still fails: next time
+        });
+    }
+  }
+
+  #loseAll(ids: readonly number[]): void {
+    for (const id of ids) {
+      const h = this.#held.get(id);
+      if (h === undefined) continue;
+      this.#held.delete(id);
+      h.abort.abort(leaseLost(h.path, this.deps.info.id));
+      void this.deps.events
+        .emit('file.taken-over', 'warn', `${h.path}: lease lost, another agent takes it over`, {
+          path: h.path,
+          data: { agent: this.deps.info.id },
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /** Stops the heartbeat; releases the files still held for other agents, and leaves the list. */
+  async leave(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+    await this.deps.journal.leave(this.deps.info.id, this.deps.clock.now()).catch(() => undefined);
+  }
+}
+
+/**
+ * The journal as the work on a held file sees it: each state move applies only while this agent
+ * still holds the file, so an agent that lost its lease cannot overwrite what the agent that took
+ * the file over records.
+ */
+export function fencedJournal(journal: JournalStore, owner: string): JournalStore {
+  return new Proxy(journal, {
+    get(target, prop) {
+      if (prop === 'setFileState') {
+        const fenced: JournalStore['setFileState'] = (id, state, now, extra) =>
+          target.setFileState(id, state, now, { owner, ...extra });
+        return fenced;
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * One agent per SQLite journal: a lock file next to the journal names the agent that owns it
+ * (pid, host). A second agent on the same journal is refused with ERR_JOURNAL_LOCKED, since two
+ * agents would claim and upload the same files (a fleet shares a PostgreSQL journal instead).
+ *
+ * The file is created with O_EXCL, so of two agents starting at once exactly one wins. A lock left
+ * by a dead agent (SIGKILL, power loss) is taken over: on the same host, its pid no longer runs a
+ * node process. A lock of another host is never taken over: it cannot be checked from here.
+ */
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { AppError } from '../errors/app-error.js';
+
+/** Who holds the lock. */
+export interface LockOwner {
+  readonly pid: number;
+  readonly hostname: string;
+  readonly startedAt: number;
+}
+
+/** A held lock; release() removes the file if it is still ours. */
+export interface AgentLock {
+  readonly path: string;
+  release(): void;
+}
+
+function readOwner(path: string): LockOwner | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
+    if (typeof parsed.pid !== 'number' || typeof parsed.hostname !== 'string') return undefined;
+    return { pid: parsed.pid, hostname: parsed.hostname, startedAt: parsed.startedAt ?? 0 };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
+    return undefined; // torn by a crash while it was written: nobody holds it
+  }
+}
+
+/** True when `pid` runs a node process on this host (a reused pid of another program is not). */
+function runsNode(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /node|s3ferry/.test(cmdline);
+  } catch {
+    return true; // no /proc: the pid runs, assume it is the agent
+  }
+}
+
+function lockedError(path: string, journal: string, owner: LockOwner, here: string): AppError {
+  const where = owner.hostname === here ? '' : ` on host ${owner.hostname}`;
+  const since = owner.startedAt > 0 ? ` since ${new Date(owner.startedAt).toISOString()}` : '';
+  return new AppError(
+    'ERR_JOURNAL_LOCKED',
+    `another s3ferry agent (pid ${owner.pid}${where}${since}) runs on the journal ${journal}`,
+    {
+      hint:
+        owner.hostname === here
+          ? 'stop that agent first, or give this one its own journal (--journal); ' +
+            'agents that share work share a PostgreSQL journal (journal: postgres://…)'
+          : `if no agent runs on ${owner.hostname} any more, delete ${path}`,
+      details: { lockFile: path, pid: owner.pid, hostname: owner.hostname },
+    },
+  );
+}
+
+/** Takes the lock of `journal` for this process, or throws ERR_JOURNAL_LOCKED. */
+export function acquireAgentLock(
+  journal: string,
+  me: { pid: number; hostname: string; now: number },
+): AgentLock {
+  const path = `${journal}.agent-lock`;
+  const mine: LockOwner = { pid: me.pid, hostname: me.hostname, startedAt: me.now };
+  const content = `${JSON.stringify(mine)}\n`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(path, content, { flag: 'wx' });
+      return {
+        path,
+        release: () => {
+          const holder = (() => {
+            try {
+              return readOwner(path);
+            } catch {
+              return undefined;
+            }
+          })();
+          if (holder?.pid === me.pid && holder.hostname === me.hostname) unlinkSync(path);
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new AppError('ERR_JOURNAL', `cannot create the agent lock ${path}: ${String(err)}`, {
+          hint: 'check that the journal directory is writable',
+          cause: err,
+        });
+      }
+    }
+    let holder: LockOwner | undefined;
+    try {
+      holder = readOwner(path);
+    } catch {
+      continue; // removed meanwhile: try again
+    }
+    if (holder !== undefined) {
+      if (holder.hostname !== me.hostname) throw lockedError(path, journal, holder, me.hostname);
+      if (holder.pid !== me.pid && runsNode(holder.pid))
+        throw lockedError(path, journal, holder, me.hostname);
+    }
+    // A dead agent's lock (or a torn one): take it over.
+    try {
+      unlinkSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  throw new AppError('ERR_JOURNAL_LOCKED', `could not take the agent lock ${path}`, {
+    hint: 'another agent is starting on the same journal at this moment: start only one',
+  });
+}
