@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
-import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
+import { openJournal } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { createLogger, type Logger } from '../platform/logger.js';
@@ -66,10 +66,7 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.log.level, options.logStream);
-  const journal = await SqliteJournalStore.open({
-    path: config.journal,
-    eventRetention: config.events.retention,
-  });
+  const journal = await openJournal(config.journal, { eventRetention: config.events.retention });
   const events = new EventSink({
     journal,
     logger,

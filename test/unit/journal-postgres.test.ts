@@ -20,7 +20,9 @@ import {
 import { POSTGRES_MIGRATIONS } from '../../src/journal/migrations/postgres-migrations.js';
 import { QUEUE_SQL } from '../../src/journal/postgres/postgres-file-queue.js';
 import { historySearchSql } from '../../src/journal/postgres/postgres-search.js';
+import { describeJournal, openJournal } from '../../src/journal/open-journal.js';
 import { fileFor, historyFor } from '../conformance/journal-conformance-support.js';
+import { spawnCli } from '../support/cli.js';
 import { runJournalConformance } from '../conformance/journal-conformance.js';
 import { createTestDatabase, restartPostgres, type TestDatabase } from '../support/postgres.js';
 
@@ -338,6 +340,50 @@ void describe('PostgresJournalStore: query plans', { skip }, () => {
       }
     } finally {
       await store.close();
+      await db.drop();
+    }
+  });
+});
+
+void describe('openJournal and the CLI on a PostgreSQL journal', { skip }, () => {
+  void it('selects PostgreSQL for postgres:// and postgresql:// URLs, SQLite for anything else', async () => {
+    const db = await createTestDatabase();
+    try {
+      for (const url of [db.url, db.url.replace(/^postgres:/, 'postgresql:')]) {
+        const store = await openJournal(url, { eventRetention: 5, retryMs: 1_000 });
+        assert.equal(store.shared, true, url);
+        await store.close();
+      }
+      const sqlite = await openJournal(':memory:');
+      assert.equal(sqlite.shared, false);
+      await sqlite.close();
+      assert.equal(describeJournal(db.url), db.url.replace(/:[^:@/]+@/, '@'));
+      assert.equal(describeJournal('/var/lib/s3ferry/journal.db'), '/var/lib/s3ferry/journal.db');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  void it('`s3ferry status` reads it when no agent runs, and never prints its password', async () => {
+    const db = await createTestDatabase();
+    try {
+      const store = await PostgresJournalStore.open({ url: db.url });
+      await store.enqueueFile(fileFor({ path: '/a' }), 1);
+      await store.enqueueFile(fileFor({ path: '/b' }), 2);
+      await store.close();
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !k.startsWith('S3FERRY_')),
+      );
+      const args = ['status', '--journal', db.url, '--api-url', 'http://127.0.0.1:1', '--json'];
+      const result = await spawnCli(args, env).result;
+      assert.equal(result.code, 0, result.stderr);
+      const [status] = result.events;
+      assert.equal(status?.running, false);
+      assert.equal((status.files as Record<string, number>).queued, 2);
+      assert.equal(status.journal, describeJournal(db.url));
+      const password = new URL(db.url).password;
+      assert.ok(!`${result.stdout}${result.stderr}`.includes(password), 'no password shown');
+    } finally {
       await db.drop();
     }
   });
