@@ -130,7 +130,7 @@ made_here() { [ -s "$DATA/PG_VERSION" ] && [ -s "$PG_DIR/ready" ] && [ "$(cat "$
 
 start_server() {
   mkdir -p "$SOCK" "$PG_DIR/log"
-  [ "$(id -u)" = 0 ] && chown postgres: "$SOCK" "$PG_DIR/log"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$SOCK" "$PG_DIR/log"; fi
   chmod 700 "$SOCK"
   # -w: pg_ctl returns once the server accepts connections (or fails after -t seconds). A second try:
   # after a SIGKILL, the old server's last processes may hold its shared memory for a moment.
@@ -177,7 +177,7 @@ fi
 if (exec 3<>/dev/tcp/127.0.0.1/"$PG_PORT") 2>/dev/null; then die "port $PG_PORT is already in use by something else"; fi
 rm -rf "$PG_DIR"
 mkdir -p "$DATA" "$SOCK" "$PG_DIR/log"
-[ "$(id -u)" = 0 ] && chown -R postgres: "$PG_DIR"
+if [ "$(id -u)" = 0 ]; then chown -R postgres: "$PG_DIR"; fi
 chmod 700 "$DATA" "$SOCK"
 T0=$(date +%s.%N)
 

@@ -54,10 +54,17 @@ export function isConnectionFailure(err: unknown): boolean {
   return err instanceof Error && CONNECTION_MESSAGES.some((re) => re.test(err.message));
 }
 
-/** True when running the operation again may succeed: a lost connection, a deadlock. */
+/** pg-pool's answer when every connection stayed busy for the connect timeout. */
+const POOL_BUSY = /^timeout exceeded when trying to connect/;
+
+/**
+ * True when running the operation again may succeed: a lost connection, a deadlock, a pool whose
+ * connections were all busy.
+ */
 export function isRetryable(err: unknown): boolean {
   const code = codeOf(err);
-  return isConnectionFailure(err) || (code !== undefined && TRANSIENT_CODES.has(code));
+  if (code !== undefined) return isConnectionFailure(err) || TRANSIENT_CODES.has(code);
+  return isConnectionFailure(err) || (err instanceof Error && POOL_BUSY.test(err.message));
 }
 
 /**
