@@ -154,9 +154,45 @@ async function dropDatabase(name: string): Promise<void> {
   }
 }
 
+/** True while process `pid` runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+let swept: Promise<void> | undefined;
+
+/** Drops the databases that test processes which died without cleaning up left behind. */
+function sweepLeftovers(url: string): Promise<void> {
+  swept ??= (async () => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined);
+    let names: string[] = [];
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE datname LIKE 's3ferry\\_test\\_%'",
+      );
+      names = rows.map((r) => r.datname);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    for (const name of names) {
+      const pid = Number(/^s3ferry_test_(\d+)_/.exec(name)?.[1]);
+      if (Number.isSafeInteger(pid) && !alive(pid)) await dropDatabase(name).catch(() => undefined);
+    }
+  })();
+  return swept;
+}
+
 /** A new, empty database with a unique name, owned by the test role. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { url } = await postgresServer();
+  await sweepLeftovers(url);
   const name = `s3ferry_test_${process.pid}_${randomBytes(6).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const u = new URL(url);
