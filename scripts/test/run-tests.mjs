@@ -12,7 +12,10 @@
 //             overridable); exported to the tests as S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY/S3_REGION.
 //   Swift     when CI is set or S3FERRY_TEST_SWIFT=1: scripts/s3/start-swift.sh, port 8080, exported as
 //             SWIFT_S3_ENDPOINT/SWIFT_S3_ACCESS_KEY/SWIFT_S3_SECRET_KEY/SWIFT_S3_REGION.
-// They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh).
+//   PostgreSQL always: scripts/pg/start-postgres.sh, PG_DIR=/tmp/s3ferry-pg-test, PG_PORT=7432 (both
+//             overridable); exported as PG_URL (role s3ferry, may CREATE DATABASE), PG_DIR, PG_BIN.
+// They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh,
+// stop-postgres.sh --purge).
 // Browser tests (dist/test/e2e/dashboard-*.test.js) need /usr/bin/chromium: when any is selected,
 // scripts/test/ensure-chromium.sh installs it first (apt-get, as root) or says how.
 // Exits with node --test's exit code.
@@ -24,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST_TEST = path.join(ROOT, 'dist', 'test');
-const START_TIMEOUT_MS = 15 * 60_000; // a first run on a clean machine apt-get installs Ceph/Swift
+const START_TIMEOUT_MS = 15 * 60_000; // a first run on a clean machine apt-get installs Ceph/Swift/PG
 
 const truthy = (v) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
 const CI = truthy(process.env.CI);
@@ -33,6 +36,8 @@ const RGW_DIR = process.env.RGW_DIR || '/tmp/s3ferry-rgw-test';
 const RGW_PORT = process.env.RGW_PORT || '7480';
 const SWIFT_DIR = process.env.SWIFT_DIR || '/tmp/s3ferry-swift-test';
 const SWIFT_PORT = process.env.SWIFT_PORT || '8080';
+const PG_DIR = process.env.PG_DIR || '/tmp/s3ferry-pg-test';
+const PG_PORT = process.env.PG_PORT || '7432';
 
 const say = (msg) => process.stderr.write(`run-tests: ${msg}\n`);
 
@@ -86,17 +91,31 @@ function select(arg, all) {
 
 // ---------- servers ----------
 
-/** The scripts read S3_ACCESS_KEY etc. as the keys to create: never hand them the caller's. */
+/**
+ * The scripts read S3_ACCESS_KEY, PG_USER etc. as the keys and roles to create: never hand them the
+ * caller's.
+ */
 function scriptEnv(extra) {
   const env = { ...process.env, ...extra };
-  for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION', 'S3_BUCKET'])
+  for (const key of [
+    'S3_ENDPOINT',
+    'S3_ACCESS_KEY',
+    'S3_SECRET_KEY',
+    'S3_REGION',
+    'S3_BUCKET',
+    'PG_URL',
+    'PG_USER',
+    'PG_PASSWORD',
+    'PG_BIN',
+  ])
     delete env[key];
   return env;
 }
 
+/** Runs scripts/<script> (e.g. 's3/start-rgw.sh'). */
 function runScript(script, args, env) {
   return new Promise((resolve) => {
-    const child = spawn('bash', [path.join(ROOT, 'scripts', 's3', script), ...args], {
+    const child = spawn('bash', [path.join(ROOT, 'scripts', script), ...args], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -112,7 +131,7 @@ function runScript(script, args, env) {
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines)
-        if (/^\[start-(rgw|swift) /.test(line) && !/ERROR:/.test(line)) say(line);
+        if (/^\[start-(rgw|swift|postgres) /.test(line) && !/ERROR:/.test(line)) say(line);
     });
     const timer = setTimeout(() => {
       stderr += `\n(killed after ${START_TIMEOUT_MS / 1000} s)\n`;
@@ -154,11 +173,15 @@ function logTails(dir) {
     .join('\n');
 }
 
-async function startServer(label, script, env, dir) {
+/**
+ * Runs a start script; resolves its KEY=VALUE output, or undefined (after saying why) when it failed
+ * or printed none of `required`.
+ */
+async function startServer(label, script, env, dir, required) {
   const t0 = Date.now();
   const r = await runScript(script, [], env);
   const info = parseInfo(r.stdout);
-  if (r.code !== 0 || !info.S3_ENDPOINT || !info.S3_ACCESS_KEY || !info.S3_SECRET_KEY) {
+  if (r.code !== 0 || required.some((key) => !info[key])) {
     // the tail of the script's output (its die() appends the daemons' log tails), else of the logs,
     // then one clear line last, where a CI log is read from
     const lines = r.stderr.trimEnd().split('\n');
@@ -168,18 +191,22 @@ async function startServer(label, script, env, dir) {
       : `${lines.slice(-20).join('\n')}\n${logTails(dir)}`;
     process.stderr.write(`${tail.trim() || '(no output)'}\n`);
     say(
-      `ERROR: ${label} failed to start: ${reason ?? `scripts/s3/${script} exited ${r.code}`} ` +
-        `(scripts/s3/${script}, logs in ${dir}/log; its output and log tails are above)`,
+      `ERROR: ${label} failed to start: ${reason ?? `scripts/${script} exited ${r.code}`} ` +
+        `(scripts/${script}, logs in ${dir}/log; its output and log tails are above)`,
     );
     return undefined;
   }
-  say(`${label} ready at ${info.S3_ENDPOINT} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const where = info.S3_ENDPOINT ?? `127.0.0.1:${info.PG_PORT}`;
+  say(`${label} ready at ${where} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   return info;
 }
 
+const S3_INFO = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'];
+
 async function stopServers() {
-  await runScript('stop-rgw.sh', ['--purge'], scriptEnv({ RGW_DIR }));
-  if (WITH_SWIFT) await runScript('stop-swift.sh', [], scriptEnv({ SWIFT_DIR }));
+  await runScript('s3/stop-rgw.sh', ['--purge'], scriptEnv({ RGW_DIR }));
+  if (WITH_SWIFT) await runScript('s3/stop-swift.sh', [], scriptEnv({ SWIFT_DIR }));
+  await runScript('pg/stop-postgres.sh', ['--purge'], scriptEnv({ PG_DIR }));
 }
 
 // ---------- browser ----------
@@ -241,18 +268,23 @@ async function main() {
     }
   }
 
-  const [rgw, swift] = await Promise.all([
-    startServer('Ceph RGW', 'start-rgw.sh', scriptEnv({ RGW_DIR, RGW_PORT }), RGW_DIR),
+  const [rgw, swift, pg] = await Promise.all([
+    startServer('Ceph RGW', 's3/start-rgw.sh', scriptEnv({ RGW_DIR, RGW_PORT }), RGW_DIR, S3_INFO),
     WITH_SWIFT
       ? startServer(
           'Swift s3api',
-          'start-swift.sh',
+          's3/start-swift.sh',
           scriptEnv({ SWIFT_DIR, SWIFT_PORT }),
           SWIFT_DIR,
+          S3_INFO,
         )
       : Promise.resolve(null),
+    startServer('PostgreSQL', 'pg/start-postgres.sh', scriptEnv({ PG_DIR, PG_PORT }), PG_DIR, [
+      'PG_URL',
+      'PG_BIN',
+    ]),
   ]);
-  if (rgw === undefined || swift === undefined) {
+  if (rgw === undefined || swift === undefined || pg === undefined) {
     if (CI) await stopServers();
     return 1;
   }
@@ -264,6 +296,10 @@ async function main() {
   env.S3_REGION = rgw.S3_REGION || 'us-east-1';
   env.RGW_DIR = RGW_DIR;
   env.RGW_PORT = RGW_PORT;
+  env.PG_URL = pg.PG_URL;
+  env.PG_DIR = PG_DIR;
+  env.PG_PORT = PG_PORT;
+  env.PG_BIN = pg.PG_BIN;
   for (const key of [
     'SWIFT_S3_ENDPOINT',
     'SWIFT_S3_ACCESS_KEY',

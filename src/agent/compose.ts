@@ -6,9 +6,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
-import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
+import { isJournalUrl, openJournal } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
-
 import { acquireAgentLock } from '../platform/agent-lock.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { packageVersion } from '../platform/package-version.js';
@@ -21,9 +20,6 @@ import { createAgentMetrics } from '../metrics/agent-metrics.js';
 import { Agent } from './agent.js';
 import { EventSink } from './event-sink.js';
 import { TransferTracker } from './transfer-tracker.js';
-
-/** True for a journal given as a database URL (postgres://…) rather than a file. */
-const isJournalUrl = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
 
 /** Everything a running agent consists of, closed in reverse order by close(). */
 export interface RunningAgent {
@@ -83,10 +79,7 @@ export async function startAgent(
       });
   let journal: JournalStore;
   try {
-    journal = await SqliteJournalStore.open({
-      path: config.journal,
-      eventRetention: config.events.retention,
-    });
+    journal = await openJournal(config.journal, { eventRetention: config.events.retention });
   } catch (err) {
     lock?.release();
     throw err;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { AppError } from '../errors/app-error.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
-import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
+import { describeJournal, isJournalUrl, openJournal } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
 
 export interface ClientOptions {
@@ -30,9 +30,12 @@ export function addClientOptions(cmd: Command): Command {
       "the running agent's API (default from the configuration, http://127.0.0.1:7317)",
     )
     .option('--token <token>', 'API token when the agent requires one (env S3FERRY_API_TOKEN)')
-    .option('--journal <file>', 'journal to read when no agent runs')
+    .option('--journal <file|url>', 'journal (file or postgres:// URL) to read when no agent runs')
     .option('--json', 'JSON output');
 }
+
+/** How long a CLI command retries an unreachable PostgreSQL journal before it gives up, in ms. */
+const CLI_JOURNAL_RETRY_MS = 5_000;
 
 export type AgentConnection =
   | {
@@ -40,6 +43,7 @@ export type AgentConnection =
       url: string;
       call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
     }
+  /** `path`: the journal file, or the database URL without its password (safe to print). */
   | { kind: 'journal'; journal: JournalStore; path: string };
 
 interface Target {
@@ -116,13 +120,16 @@ export async function connect(opts: ClientOptions, needAgent: boolean): Promise<
       hint: 'start it with `s3ferry run`, or point --api-url / --config at it',
     });
   }
-  if (!existsSync(t.journalPath))
+  // A journal file must be there already (opening would create an empty one); a PostgreSQL
+  // journal is a database the agent shares with the rest of its fleet.
+  if (!isJournalUrl(t.journalPath) && !existsSync(t.journalPath))
     throw new AppError('ERR_JOURNAL', `no agent runs and there is no journal at ${t.journalPath}`, {
       hint: 'start the agent with `s3ferry run`',
     });
   return {
     kind: 'journal',
-    journal: await SqliteJournalStore.open({ path: t.journalPath }),
-    path: t.journalPath,
+    // A person waits for the answer: a few seconds of retries, not the agent's minute.
+    journal: await openJournal(t.journalPath, { retryMs: CLI_JOURNAL_RETRY_MS }),
+    path: describeJournal(t.journalPath),
   };
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readEnvironment, type EnvironmentSettings } from '../config/environment.js';
 import { parseDuration, parseSize } from '../domain/duration.js';
 import { AppError } from '../errors/app-error.js';
-import { SqliteJournalStore } from '../journal/sqlite/sqlite-journal-store.js';
+import { openJournal as openJournalStore } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { buildS3Client, type S3ConnectionSettings } from '../target/s3/s3-client.js';
 import { S3ObjectTarget } from '../target/s3/s3-object-target.js';
@@ -42,8 +42,8 @@ export function addCommonOptions(cmd: Command): Command {
       'auto',
     )
     .option(
-      '--journal <file>',
-      'journal file (default ~/.local/state/s3ferry/journal.db, env S3FERRY_JOURNAL)',
+      '--journal <file|url>',
+      'journal file or postgres:// URL (default ~/.local/state/s3ferry/journal.db, env S3FERRY_JOURNAL)',
     )
     .option('--json', 'one JSON object per line on stdout');
 }
@@ -111,9 +111,9 @@ export function buildTarget(
   });
 }
 
-/** Opens the journal. */
-export function openJournal(path: string): Promise<JournalStore> {
-  return SqliteJournalStore.open({ path });
+/** Opens the journal: a SQLite file, or a PostgreSQL database for a postgres:// URL. */
+export function openJournal(spec: string): Promise<JournalStore> {
+  return openJournalStore(spec);
 }
 
 /** hostname:pid, how this process is named in the journal. */

@@ -28,7 +28,10 @@ export function registerRun(program: Command): void {
       'run the agent: watch the configured directories and carry every finished file to S3',
     )
     .option('--config <file>', 'configuration file (default ./s3ferry.yaml, env S3FERRY_CONFIG)')
-    .option('--journal <file>', 'journal file (overrides the configuration)')
+    .option(
+      '--journal <file|url>',
+      'journal file, or postgres:// URL of a shared journal (overrides the configuration)',
+    )
     .option('--api-host <host>', 'API address (default 127.0.0.1; any other needs api.token)')
     .option('--api-port <port>', 'API port (default 7317)')
     .option('--log-level <level>', 'debug | info | warn | error')

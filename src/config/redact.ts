@@ -8,12 +8,17 @@ import { deepFreeze } from './deep-freeze.js';
 /** What replaces a secret. */
 export const REDACTED = '***';
 
-/** `url` without the password of its user info (proxies often carry one). */
+/**
+ * `url` without the password of its user info (proxies often carry one) nor a `password` query
+ * parameter (PostgreSQL URLs may carry it there). Other text passes unchanged (a journal file).
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = REDACTED;
+    const inQuery = parsed.searchParams.has('password');
+    if (parsed.password === '' && !inQuery) return url;
+    if (parsed.password !== '') parsed.password = REDACTED;
+    if (inQuery) parsed.searchParams.set('password', REDACTED);
     return parsed.toString();
   } catch {
     return url;
@@ -40,11 +45,13 @@ function redactEvents(events: AgentConfig['events']): AgentConfig['events'] {
 /**
  * A deep-frozen copy of `config` with every secret replaced by {@link REDACTED}: the
  * destinations' secretAccessKey and sessionToken, api.token, the webhook's header values, and
- * passwords inside URLs (proxy, endpoint, webhook). `config` itself is not changed.
+ * passwords inside URLs (proxy, endpoint, webhook, a PostgreSQL journal). `config` itself is not
+ * changed.
  */
 export function redactConfig(config: AgentConfig): AgentConfig {
   return deepFreeze({
     ...config,
+    journal: redactUrl(config.journal),
     api: {
       ...config.api,
       ...(config.api.token === undefined ? {} : { token: REDACTED }),

@@ -62,7 +62,11 @@ const events = z.strictObject({
 });
 
 const document = z.strictObject({
-  journal: text().default(DEFAULT_JOURNAL).describe('Journal file (SQLite).'),
+  journal: text()
+    .default(DEFAULT_JOURNAL)
+    .describe(
+      'Journal: a SQLite file (one agent), or a PostgreSQL database `postgres://USER:PASSWORD@HOST:PORT/DATABASE` that a fleet of agents shares.',
+    ),
   api: api.prefault({}).describe('HTTP API (/api/v1, /healthz, /readyz).'),
   log: z
     .strictObject({

@@ -93,6 +93,7 @@ export const ERROR_CODES = {
   ERR_JOURNAL: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 500 },
   ERR_JOURNAL_LOCKED: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 503 },
   ERR_JOURNAL_CORRUPT: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 500 },
+  ERR_JOURNAL_UNAVAILABLE: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 503 },
   ERR_CANCELLED: { kind: 'cancelled', exitCode: EXIT.interrupted, httpStatus: 499 },
   ERR_INTERNAL: { kind: 'fatal', exitCode: EXIT.internal, httpStatus: 500 },
 } as const satisfies Record<string, CodeInfo>;

@@ -1,5 +1,5 @@
 /**
- * Driver errors -> AppError, shared by every journal backend (SQLite now, PostgreSQL later) so
+ * Driver errors -> AppError, shared by every journal backend (SQLite and PostgreSQL) so
  * that a locked, damaged or full journal reads the same to the user whichever store is in use.
  * Classification looks only at the driver's `code` property (SQLite result codes as better-sqlite3
  * reports them, PostgreSQL SQLSTATEs, Node errno codes), so this module imports no driver.
@@ -11,7 +11,16 @@ import type { ErrorCode } from '../errors/codes.js';
 export type JournalBackend = 'sqlite' | 'postgres';
 
 /** What went wrong, independent of the driver. */
-export type JournalFailure = 'locked' | 'corrupt' | 'full' | 'readonly' | 'unreachable' | 'other';
+export type JournalFailure =
+  | 'locked'
+  | 'corrupt'
+  | 'full'
+  | 'readonly'
+  | 'unreachable'
+  | 'unavailable'
+  | 'auth'
+  | 'missing'
+  | 'other';
 
 /** Where and what: every journal error names the journal and the operation. */
 export interface JournalErrorContext {
@@ -20,6 +29,8 @@ export interface JournalErrorContext {
   readonly location: string;
   /** The store operation that failed, e.g. 'recordPart' or 'open'. */
   readonly operation: string;
+  /** How long the store kept retrying before it gave up, in ms (said in the message). */
+  readonly retriedMs?: number;
 }
 
 interface FailureText {
@@ -75,6 +86,33 @@ const FAILURES: Readonly<Record<JournalFailure, FailureText>> = {
       postgres: 'check that PostgreSQL is running and that the journal URL is right',
     },
   },
+  unavailable: {
+    code: 'ERR_JOURNAL_UNAVAILABLE',
+    description: 'the journal database cannot be reached',
+    hint: {
+      sqlite: 'check the journal path and that its directory exists and is writable',
+      postgres:
+        'check that PostgreSQL runs and accepts connections at this host and port (firewall, listen_addresses), then start s3ferry again',
+    },
+  },
+  auth: {
+    code: 'ERR_JOURNAL',
+    description: 'the journal database refused the login',
+    hint: {
+      sqlite: 'see the log for the driver error',
+      postgres:
+        'check the user and password of the journal URL (or PGPASSWORD, ~/.pgpass) and that pg_hba.conf admits this host',
+    },
+  },
+  missing: {
+    code: 'ERR_JOURNAL',
+    description: 'the journal database does not exist',
+    hint: {
+      sqlite: 'check the journal path',
+      postgres:
+        'create it (e.g. `createdb -O s3ferry s3ferry`) or correct the database name at the end of the journal URL',
+    },
+  },
   other: {
     code: 'ERR_JOURNAL',
     description: 'the journal failed',
@@ -103,8 +141,10 @@ const PREFIXES: readonly (readonly [string, JournalFailure])[] = [
   ['53100', 'full'], // disk_full
   ['25006', 'readonly'], // read_only_sql_transaction
   ['42501', 'readonly'], // insufficient_privilege
-  ['08', 'unreachable'], // connection_exception class
-  ['57P0', 'unreachable'], // admin/crash shutdown, cannot connect now
+  ['08', 'unavailable'], // connection_exception class
+  ['57P0', 'unavailable'], // admin/crash shutdown, cannot connect now, database dropped
+  ['28', 'auth'], // invalid_authorization_specification, invalid_password
+  ['3D000', 'missing'], // invalid_catalog_name: no such database
   // Node errno codes (creating the directory, opening the socket).
   ['ENOSPC', 'full'],
   ['EACCES', 'readonly'],
@@ -112,7 +152,16 @@ const PREFIXES: readonly (readonly [string, JournalFailure])[] = [
   ['EROFS', 'readonly'],
   ['ENOENT', 'unreachable'],
   ['ENOTDIR', 'unreachable'],
-  ['ECONNREFUSED', 'unreachable'],
+  // Node errno codes of a network connection (the PostgreSQL server).
+  ['ECONNREFUSED', 'unavailable'],
+  ['ECONNRESET', 'unavailable'],
+  ['ECONNABORTED', 'unavailable'],
+  ['EPIPE', 'unavailable'],
+  ['ETIMEDOUT', 'unavailable'],
+  ['EHOSTUNREACH', 'unavailable'],
+  ['ENETUNREACH', 'unavailable'],
+  ['ENOTFOUND', 'unavailable'],
+  ['EAI_AGAIN', 'unavailable'],
 ];
 
 /** The driver's error code, if the error carries one. */
@@ -139,9 +188,11 @@ export function toJournalError(err: unknown, ctx: JournalErrorContext): AppError
   const text = FAILURES[failure];
   const code = driverCode(err) ?? null;
   const cause = err instanceof Error ? err.message : String(err);
+  const retried =
+    ctx.retriedMs === undefined ? '' : `; gave up after ${Math.round(ctx.retriedMs / 1000)} s`;
   return new AppError(
     text.code,
-    `${text.description}: ${ctx.location} (${ctx.operation}: ${cause})`,
+    `${text.description}: ${ctx.location} (${ctx.operation}: ${cause}${retried})`,
     {
       cause: err,
       hint: text.hint[ctx.backend],

@@ -4,9 +4,17 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { REDACTED, redactConfig } from '../../src/config/redact.js';
 
-const SECRETS = ['SECRET-KEY-1', 'SESSION-TOKEN-1', 'API-TOKEN-1', 'HOOK-SECRET-1', 'proxy-pw-1'];
+const SECRETS = [
+  'SECRET-KEY-1',
+  'SESSION-TOKEN-1',
+  'API-TOKEN-1',
+  'HOOK-SECRET-1',
+  'proxy-pw-1',
+  'journal-pw-1',
+];
 
-const TEXT = `api: {host: 0.0.0.0, token: API-TOKEN-1}
+const TEXT = `journal: postgres://s3ferry:journal-pw-1@db.example.com:5432/s3ferry
+api: {host: 0.0.0.0, token: API-TOKEN-1}
 events:
   webhook:
     url: https://hooks.example.com/s3ferry
@@ -41,6 +49,17 @@ describe('redactConfig', () => {
     assert.equal(d?.secretAccessKey, REDACTED);
     assert.equal(d.sessionToken, REDACTED);
     assert.equal(d.proxy, `http://user:${encodeURIComponent(REDACTED)}@proxy.example.com:3128/`);
+    assert.equal(redacted.journal, `postgres://s3ferry:${REDACTED}@db.example.com:5432/s3ferry`);
+  });
+
+  it('redacts a journal password given as a URL parameter, and leaves a journal file alone', () => {
+    const inQuery = parseConfig(
+      'journal: postgresql://db.example.com/j?password=journal-pw-1',
+      'x',
+    );
+    assert.ok(!redactConfig(inQuery).journal.includes('journal-pw-1'));
+    const file = parseConfig('journal: /var/lib/s3ferry/journal.db', 'x');
+    assert.equal(redactConfig(file).journal, '/var/lib/s3ferry/journal.db');
   });
 
   it('keeps everything else, and absent secrets absent', () => {

@@ -28,7 +28,13 @@ void describe('journal errors', () => {
       ['SQLITE_CONSTRAINT_CHECK', 'other'],
       ['55P03', 'locked'],
       ['XX001', 'corrupt'],
-      ['08006', 'unreachable'],
+      ['08006', 'unavailable'],
+      ['57P01', 'unavailable'],
+      ['ECONNREFUSED', 'unavailable'],
+      ['ECONNRESET', 'unavailable'],
+      ['28P01', 'auth'],
+      ['28000', 'auth'],
+      ['3D000', 'missing'],
       ['ENOSPC', 'full'],
       ['EACCES', 'readonly'],
     ];
@@ -61,6 +67,18 @@ void describe('journal errors', () => {
     assert.equal(pg.code, 'ERR_JOURNAL_LOCKED');
     assert.match(pg.hint ?? '', /pg_stat_activity/);
     assert.equal(toJournalError(new TypeError('boom'), ctx).code, 'ERR_JOURNAL');
+    const gone = toJournalError(withCode('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'), {
+      ...ctx,
+      backend: 'postgres',
+      location: 'postgres://s3ferry@127.0.0.1:5432/s3ferry',
+      retriedMs: 60_000,
+    });
+    assert.equal(gone.code, 'ERR_JOURNAL_UNAVAILABLE');
+    assert.match(
+      gone.message,
+      /cannot be reached: .*ECONNREFUSED 127\.0\.0\.1:5432; gave up after 60 s\)$/,
+    );
+    assert.match(gone.hint ?? '', /PostgreSQL runs/);
   });
 
   void it('passes AppErrors through unchanged', () => {

@@ -3,7 +3,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { EventRecord, HistoryEntry, HistoryRecord, NewEvent } from '../journal-store.js';
-import { toEventRecord, toHistoryRecord } from './sqlite-rows.js';
+import { toEventRecord, toHistoryRecord } from '../journal-rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 /** Synchronous event and history operations; the store wraps them into its async contract. */

@@ -11,7 +11,7 @@ import type {
   FileState,
   FileToQueue,
 } from '../journal-store.js';
-import { toFileRecord, type FileRow } from './sqlite-rows.js';
+import { toFileRecord, type FileRow } from '../journal-rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 /** Extra facts of a state move (see JournalStore.setFileState). */

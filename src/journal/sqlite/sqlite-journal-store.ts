@@ -41,7 +41,7 @@ import {
   toHistoryRecord,
   toPartRecord,
   toUploadRecord,
-} from './sqlite-rows.js';
+} from '../journal-rows.js';
 import { createSearch, type SqliteSearch } from './sqlite-search.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createUploadLog, type UploadLog } from './sqlite-uploads.js';

@@ -17,7 +17,7 @@ import type {
   HistorySort,
   Page,
 } from '../journal-store.js';
-import { toFileRecord, toHistoryRecord, type FileRow, type HistoryRow } from './sqlite-rows.js';
+import { toFileRecord, toHistoryRecord, type FileRow, type HistoryRow } from '../journal-rows.js';
 
 /** SQL text and its named parameters. */
 export interface BuiltQuery {

@@ -5,7 +5,14 @@
  */
 import type Database from 'better-sqlite3';
 import type { FileState } from '../journal-store.js';
-import type { AgentRow, EventRow, FileRow, HistoryRow, PartRow, UploadRow } from './sqlite-rows.js';
+import type {
+  AgentRow,
+  EventRow,
+  FileRow,
+  HistoryRow,
+  PartRow,
+  UploadRow,
+} from '../journal-rows.js';
 
 const OPEN = `state IN ('intent', 'active', 'completed')`;
 const CLAIMABLE = `state IN ('queued', 'waiting')`;

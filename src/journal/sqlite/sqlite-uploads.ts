@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { PartRecord, UploadIntent, UploadOutcome, UploadRecord } from '../journal-store.js';
-import { toUploadRecord, type UploadRow } from './sqlite-rows.js';
+import { toUploadRecord, type UploadRow } from '../journal-rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 /** Raises the store's error for a refused operation (the message says why). */

@@ -1,6 +1,8 @@
 /**
- * Row shapes of the SQLite journal (snake_case, as stored) and their mapping to the camelCase
- * records of journal-store.ts. The schema's CHECK constraints guarantee the enum columns.
+ * Row shapes of the journal tables (snake_case, as stored) and their mapping to the camelCase
+ * records of journal-store.ts. Both stores have the same columns: SQLite's integers and PostgreSQL's
+ * BIGINTs (parsed back to numbers by the PostgreSQL store) read the same. The schemas' CHECK
+ * constraints guarantee the enum columns.
  */
 import type {
   AgentRecord,
@@ -14,7 +16,7 @@ import type {
   UploadMode,
   UploadRecord,
   UploadState,
-} from '../journal-store.js';
+} from './journal-store.js';
 
 /** A row of `uploads`. */
 export interface UploadRow {

@@ -1,0 +1,174 @@
+/**
+ * The PostgreSQL journal schema, as an ordered, append-only list of migrations (see migration.ts).
+ * Tables live in the connection's current schema (`search_path`, normally `public`). Columns and
+ * indexes mirror the SQLite schema (same snake_case names, so both stores map rows alike):
+ * BIGINT for sizes, times (ms since the epoch) and inodes; DOUBLE PRECISION for mtimes (they keep
+ * sub-millisecond precision) and speeds. Version 1 is the whole schema the SQLite journal reached
+ * in six steps; the lists are independent from here on.
+ */
+import type { Migration } from './migration.js';
+
+/** The ledger's table comment: tells our schema from another program's `schema_migrations`. */
+export const POSTGRES_LEDGER_MARK = 's3ferry journal';
+
+/**
+ * The ledger: one row per migration run. Created by the migrator itself (under its lock) before
+ * the first migration, since version 1 is recorded in it.
+ */
+export const POSTGRES_LEDGER_SQL = `
+CREATE TABLE schema_migrations (
+  version    INTEGER     PRIMARY KEY,
+  name       TEXT        NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE schema_migrations IS '${POSTGRES_LEDGER_MARK}';
+`;
+
+const OPEN = `state IN ('intent', 'active', 'completed')`;
+const CLAIMABLE = `state IN ('queued', 'waiting')`;
+const HELD = `state IN ('uploading', 'verifying')`;
+
+const V1_INITIAL = `
+CREATE TABLE uploads (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  endpoint        TEXT             NOT NULL,
+  bucket          TEXT             NOT NULL,
+  object_key      TEXT             NOT NULL,
+  source_path     TEXT             NOT NULL,
+  source_size     BIGINT           NOT NULL,
+  source_mtime_ms DOUBLE PRECISION NOT NULL,
+  source_inode    BIGINT           NOT NULL,
+  mode            TEXT             NOT NULL CHECK (mode IN ('single', 'multipart')),
+  part_size       BIGINT           NOT NULL,
+  part_count      INTEGER          NOT NULL,
+  owner           TEXT             NOT NULL,
+  upload_id       TEXT,
+  state           TEXT             NOT NULL
+    CHECK (state IN ('intent', 'active', 'completed', 'verified', 'aborted', 'failed')),
+  etag            TEXT,
+  started_at      BIGINT           NOT NULL,
+  finished_at     BIGINT,
+  error           TEXT
+);
+-- findOpenUpload, listOpenUploads: only open uploads are indexed, so these stay small.
+CREATE INDEX uploads_open_by_destination ON uploads (endpoint, bucket, object_key, id) WHERE ${OPEN};
+CREATE INDEX uploads_open ON uploads (id) WHERE ${OPEN};
+-- findLatestUpload: the newest upload of a destination in any state.
+CREATE INDEX uploads_by_destination ON uploads (endpoint, bucket, object_key, id);
+-- knowsUploadId (cleanup must never abort an upload it did not start).
+CREATE INDEX uploads_by_upload_id ON uploads (upload_id) WHERE upload_id IS NOT NULL;
+
+-- upload_ref is the journal's uploads.id; uploads.upload_id is S3's UploadId.
+CREATE TABLE parts (
+  upload_ref  BIGINT  NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+  part_number INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+  size        BIGINT  NOT NULL,
+  etag        TEXT    NOT NULL,
+  md5         TEXT    NOT NULL,
+  PRIMARY KEY (upload_ref, part_number)
+);
+
+-- Newest first is id DESC (the primary key); data is the JSON text of NewEvent.data.
+CREATE TABLE events (
+  id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at         BIGINT NOT NULL,
+  type       TEXT   NOT NULL,
+  level      TEXT   NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+  message    TEXT   NOT NULL,
+  path       TEXT,
+  object_key TEXT,
+  data       TEXT
+);
+CREATE INDEX events_by_type ON events (type, id);
+
+-- job is NULL for one-shot uploads. Each filter and sort key of searchHistory has an index.
+CREATE TABLE history (
+  id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  source_path       TEXT             NOT NULL,
+  endpoint          TEXT             NOT NULL,
+  bucket            TEXT             NOT NULL,
+  object_key        TEXT             NOT NULL,
+  size              BIGINT           NOT NULL,
+  started_at        BIGINT           NOT NULL,
+  finished_at       BIGINT           NOT NULL,
+  avg_bytes_per_sec DOUBLE PRECISION NOT NULL,
+  attempts          INTEGER          NOT NULL,
+  etag              TEXT,
+  checksum          TEXT,
+  result            TEXT             NOT NULL
+    CHECK (result IN ('done', 'failed', 'skipped', 'cancelled')),
+  error             TEXT,
+  job               TEXT
+);
+CREATE INDEX history_newest_first ON history (finished_at DESC, id DESC);
+CREATE INDEX history_by_source ON history (source_path, finished_at DESC, id DESC);
+CREATE INDEX history_by_checksum ON history (checksum, finished_at DESC, id DESC)
+  WHERE result = 'done';
+CREATE INDEX history_by_job ON history (job, finished_at DESC, id DESC);
+CREATE INDEX history_by_result ON history (result, finished_at DESC, id DESC);
+CREATE INDEX history_by_size ON history (size, id);
+CREATE INDEX history_by_speed ON history (avg_bytes_per_sec, id);
+
+-- ready_at: when the file became claimable (queued: when queued; waiting: its not_before), the
+-- queue order. owner/lease_until: who holds an 'uploading'/'verifying' file, until when.
+CREATE TABLE files (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  job         TEXT             NOT NULL,
+  path        TEXT             NOT NULL,
+  size        BIGINT           NOT NULL,
+  mtime_ms    DOUBLE PRECISION NOT NULL,
+  inode       BIGINT           NOT NULL,
+  state       TEXT             NOT NULL CHECK (state IN ('discovered', 'settling', 'queued',
+    'uploading', 'verifying', 'done', 'skipped', 'waiting', 'parked', 'cancelled')),
+  reason      TEXT,
+  not_before  BIGINT,
+  attempts    INTEGER          NOT NULL DEFAULT 0,
+  updated_at  BIGINT           NOT NULL,
+  ready_at    BIGINT           NOT NULL,
+  owner       TEXT,
+  lease_until BIGINT,
+  UNIQUE (job, path)
+);
+-- Claims walk only claimable files, oldest ready first: all jobs, or one job at a time (so the
+-- backlog of a paused job, or of one behind an unhealthy destination, is never walked).
+CREATE INDEX files_claimable ON files (ready_at, id) WHERE ${CLAIMABLE};
+CREATE INDEX files_claimable_by_job ON files (job, ready_at, id) WHERE ${CLAIMABLE};
+-- Expired leases (a dead holder's files), and the files of one holder (heartbeat, leave).
+CREATE INDEX files_leased ON files (lease_until, id) WHERE ${HELD};
+CREATE INDEX files_by_owner ON files (owner) WHERE owner IS NOT NULL;
+-- listFiles / pageFiles by state and job.
+CREATE INDEX files_by_state ON files (state, updated_at, id);
+CREATE INDEX files_by_job_state ON files (job, state, updated_at, id);
+
+CREATE TABLE agents (
+  id             TEXT    PRIMARY KEY,
+  hostname       TEXT    NOT NULL,
+  pid            INTEGER NOT NULL,
+  started_at     BIGINT  NOT NULL,
+  version        TEXT    NOT NULL,
+  last_heartbeat BIGINT  NOT NULL
+);
+`;
+
+// Text search of the history (q): trigram GIN indexes, which serve ILIKE '%text%'. pg_trgm is a
+// trusted extension (PostgreSQL 13+): the database's owner may create it. Where it cannot be had
+// (no contrib package, a role that may not create it, an extension schema off the search_path),
+// the search still works, by reading the rows: the migration says so in a NOTICE and goes on.
+const V2_HISTORY_TRIGRAMS = `
+DO $$
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  CREATE INDEX history_source_trgm ON history USING gin (source_path gin_trgm_ops);
+  CREATE INDEX history_key_trgm ON history USING gin (object_key gin_trgm_ops);
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 's3ferry: no trigram index for the history search (%): it reads the rows instead',
+    SQLERRM;
+END
+$$;
+`;
+
+/** Every migration of the PostgreSQL journal, oldest first. Append only. */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial-schema', sql: V1_INITIAL },
+  { version: 2, name: 'history-trigrams', sql: V2_HISTORY_TRIGRAMS },
+];

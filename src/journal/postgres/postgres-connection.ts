@@ -1,0 +1,199 @@
+/**
+ * The PostgreSQL journal's connections: a `pg` pool made from the journal URL, the narrow
+ * {@link PgQueryable} surface the rest of the store uses, transactions, and which failures are the
+ * connection's (worth retrying once the server is back) rather than the statement's.
+ *
+ * BIGINT columns come back as strings from `pg` by default; this pool parses them to numbers (its
+ * own type parser, not the global one, so other users of `pg` in the process are not affected).
+ * Every value the journal stores fits a double exactly (ids, sizes, ms times, inodes).
+ */
+import pg from 'pg';
+import { AppError } from '../../errors/app-error.js';
+
+/** SQLSTATE and errno codes of a failure of the connection, not of the statement. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown: the server is stopping or restarting
+  '57P02', // crash_shutdown: another backend crashed, the server resets
+  '57P03', // cannot_connect_now: starting up, shutting down, in recovery
+]);
+
+/** Errors that abort the transaction, so running it again is safe and will likely succeed. */
+const TRANSIENT_CODES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+
+/** `pg` reports some connection losses with a message and no code. */
+const CONNECTION_MESSAGES = [
+  /^Connection terminated/,
+  /not queryable/,
+  /^timeout expired/,
+  /^Client network socket disconnected/,
+];
+
+/** The driver's error code, if any. */
+function codeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * True when `err` is the connection's failure (refused, reset, closed by a restarting server),
+ * worth retrying once the server is back. SQLSTATE class 08 included.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  const code = codeOf(err);
+  if (code !== undefined) return CONNECTION_CODES.has(code) || code.startsWith('08');
+  if (err instanceof AggregateError) return err.errors.some(isConnectionFailure);
+  return err instanceof Error && CONNECTION_MESSAGES.some((re) => re.test(err.message));
+}
+
+/** pg-pool's answer when every connection stayed busy for the connect timeout. */
+const POOL_BUSY = /^timeout exceeded when trying to connect/;
+
+/**
+ * True when running the operation again may succeed: a lost connection, a deadlock, a pool whose
+ * connections were all busy.
+ */
+export function isRetryable(err: unknown): boolean {
+  const code = codeOf(err);
+  if (code !== undefined) return isConnectionFailure(err) || TRANSIENT_CODES.has(code);
+  return isConnectionFailure(err) || (err instanceof Error && POOL_BUSY.test(err.message));
+}
+
+/**
+ * A connection loss reported without a code gets SQLSTATE 08006 (connection_failure), the code
+ * libpq gives it, so the shared error mapping names it as the server being unreachable.
+ */
+export function withConnectionCode(err: unknown): unknown {
+  if (!(err instanceof Error) || codeOf(err) !== undefined || !isConnectionFailure(err)) return err;
+  return Object.assign(new Error(err.message, { cause: err }), { code: '08006' });
+}
+
+/**
+ * The journal URL as it may be shown: scheme, user, host, port and database; never the password
+ * nor the query string (which may carry one).
+ */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const user = u.username === '' ? '' : `${u.username}@`;
+    return `${u.protocol}//${user}${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/** True for a journal spec that names a PostgreSQL database rather than a file. */
+export function isPostgresUrl(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
+/**
+ * Checks that `url` is a PostgreSQL URL `pg` can use. Throws ERR_CONFIG_INVALID naming only the
+ * redacted URL (the parser's own error may quote the whole URL, password included).
+ */
+export function assertPostgresUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !isPostgresUrl(url) || parsed.hostname === '') {
+    throw new AppError(
+      'ERR_CONFIG_INVALID',
+      `the journal URL ${describePostgresUrl(url)} is not a PostgreSQL URL`,
+      { hint: 'write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE' },
+    );
+  }
+}
+
+/** The narrow surface of `pg` the store uses: one statement with positional parameters. */
+export interface PgQueryable {
+  query<R>(text: string, values?: readonly unknown[]): Promise<PgResult<R>>;
+}
+
+/** What a statement gave back. */
+export interface PgResult<R> {
+  readonly rows: R[];
+  readonly rowCount: number | null;
+}
+
+/** This pool's type parsers: the defaults, except BIGINT (int8) as a number. */
+const TYPES = new pg.TypeOverrides();
+TYPES.setTypeParser(pg.types.builtins.INT8, (text: string) => Number(text));
+
+/** How the pool connects. */
+export interface PostgresPoolOptions {
+  readonly url: string;
+  /** Most connections at once (one per concurrent operation). */
+  readonly maxConnections: number;
+  /** How long one connection attempt may take, in ms. */
+  readonly connectTimeoutMs: number;
+}
+
+/** A pool and its queryable surface. */
+export interface PostgresPool {
+  readonly db: PgQueryable;
+  /** Runs `fn` in one transaction on one connection: BEGIN, fn, COMMIT (ROLLBACK if it throws). */
+  transaction<T>(fn: (db: PgQueryable) => Promise<T>): Promise<T>;
+  /** Closes every connection once in-flight statements end. */
+  end(): Promise<void>;
+}
+
+/** Makes the pool. Connections open lazily, on the first statement. */
+export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    types: TYPES,
+    max: options.maxConnections,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 's3ferry',
+  });
+  // An idle connection the server closes (a restart, an administrator) is reported here and
+  // dropped by the pool; the next statement opens a new one. Without a listener, the process dies.
+  pool.on('error', () => undefined);
+  const asQueryable = (target: pg.Pool | pg.PoolClient): PgQueryable => ({
+    query: async (text: string, values?: readonly unknown[]) => {
+      const result = await target.query(text, values === undefined ? undefined : [...values]);
+      // The caller names the row type: the SQL it sent decides the columns.
+      return { rows: result.rows as never[], rowCount: result.rowCount };
+    },
+  });
+  return {
+    db: asQueryable(pool),
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      // While checked out, a connection's errors come here (the pool only listens to idle ones).
+      let broken: unknown;
+      const onError = (err: unknown): void => {
+        broken = err;
+      };
+      client.on('error', onError);
+      try {
+        await client.query('BEGIN');
+        const result = await fn(asQueryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        broken ??= isConnectionFailure(err) ? err : undefined;
+        if (broken === undefined) await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.off('error', onError);
+        // A broken connection is destroyed rather than returned to the pool.
+        client.release(broken === undefined ? undefined : true);
+      }
+    },
+    end: () => pool.end(),
+  };
+}

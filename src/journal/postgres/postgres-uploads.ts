@@ -1,0 +1,141 @@
+/**
+ * The uploads half of the PostgreSQL journal: intent, UploadId, parts, completion, end. As in
+ * SQLite, state moves are guarded in SQL (the WHERE names the states that allow them), so a
+ * finished upload is never rewritten and a recorded UploadId is never replaced; repeating a move
+ * with the same result is a no-op, so a write retried after a lost connection is harmless.
+ * Each operation is one statement (its own transaction); a refusal is explained by reading the row
+ * afterwards: uploads only move forward, so what it shows is what refused the move.
+ */
+import { toPartRecord, toUploadRecord, type PartRow, type UploadRow } from '../journal-rows.js';
+import type {
+  Destination,
+  PartRecord,
+  UploadIntent,
+  UploadOutcome,
+  UploadRecord,
+} from '../journal-store.js';
+import type { PgQueryable } from './postgres-connection.js';
+
+const OPEN = `state IN ('intent', 'active', 'completed')`;
+
+/** The SQL of the upload operations (exported so tests can EXPLAIN them). */
+export const UPLOAD_SQL = {
+  insert: `INSERT INTO uploads (endpoint, bucket, object_key, source_path, source_size,
+      source_mtime_ms, source_inode, mode, part_size, part_count, owner, state, started_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'intent', $12)
+    RETURNING *`,
+  setUploadId: `UPDATE uploads SET upload_id = $2, state = 'active'
+    WHERE id = $1 AND state IN ('intent', 'active') AND (upload_id IS NULL OR upload_id = $2)`,
+  // Only for a known upload (the foreign key would refuse it too, with a less helpful message).
+  upsertPart: `INSERT INTO parts (upload_ref, part_number, size, etag, md5)
+    SELECT $1::bigint, $2::integer, $3::bigint, $4::text, $5::text WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1)
+    ON CONFLICT (upload_ref, part_number)
+      DO UPDATE SET size = excluded.size, etag = excluded.etag, md5 = excluded.md5`,
+  listParts: `SELECT part_number, size, etag, md5 FROM parts WHERE upload_ref = $1
+    ORDER BY part_number`,
+  markCompleted: `UPDATE uploads SET state = 'completed', etag = coalesce($2, etag)
+    WHERE id = $1 AND ${OPEN}`,
+  finish: `UPDATE uploads SET state = $2, finished_at = $3, etag = coalesce($4, etag), error = $5
+    WHERE id = $1 AND ${OPEN}`,
+  get: `SELECT * FROM uploads WHERE id = $1`,
+  findOpen: `SELECT * FROM uploads
+    WHERE endpoint = $1 AND bucket = $2 AND object_key = $3 AND ${OPEN}
+    ORDER BY id DESC LIMIT 1`,
+  findLatest: `SELECT * FROM uploads WHERE endpoint = $1 AND bucket = $2 AND object_key = $3
+    ORDER BY id DESC LIMIT 1`,
+  listOpen: `SELECT * FROM uploads WHERE ${OPEN} ORDER BY id`,
+  listOpenIn: `SELECT * FROM uploads WHERE endpoint = $1 AND bucket = $2 AND ${OPEN} ORDER BY id`,
+  knowsUploadId: `SELECT 1 AS found FROM uploads WHERE upload_id = $1 LIMIT 1`,
+} as const;
+
+/** Raises the store's error for a refused operation (the message says why). */
+export type RefuseFn = (operation: string, message: string) => never;
+
+/** Upload operations on one database. */
+export interface PostgresUploads {
+  begin(intent: UploadIntent): Promise<UploadRecord>;
+  recordUploadId(id: number, uploadId: string): Promise<void>;
+  recordPart(id: number, part: PartRecord): Promise<void>;
+  listParts(id: number): Promise<PartRecord[]>;
+  markCompleted(id: number, etag: string | null): Promise<void>;
+  finish(id: number, outcome: UploadOutcome): Promise<void>;
+  get(id: number): Promise<UploadRecord | undefined>;
+  findOpen(destination: Destination): Promise<UploadRecord | undefined>;
+  findLatest(destination: Destination): Promise<UploadRecord | undefined>;
+  listOpen(filter?: { endpoint: string; bucket: string }): Promise<UploadRecord[]>;
+  knowsUploadId(uploadId: string): Promise<boolean>;
+}
+
+function intentValues({ destination: d, source: s, ...intent }: UploadIntent): unknown[] {
+  return [
+    d.endpoint,
+    d.bucket,
+    d.key,
+    s.path,
+    s.size,
+    s.mtimeMs,
+    s.inode,
+    intent.mode,
+    intent.partSize,
+    intent.partCount,
+    intent.owner,
+    intent.startedAt,
+  ];
+}
+
+/** Builds the upload operations on `db`; `refuse` raises the error of a refused move. */
+export function createPostgresUploads(db: PgQueryable, refuse: RefuseFn): PostgresUploads {
+  const one = async (sql: string, values: unknown[]): Promise<UploadRecord | undefined> => {
+    const row = (await db.query<UploadRow>(sql, values)).rows[0];
+    return row === undefined ? undefined : toUploadRecord(row);
+  };
+  /** Why a guarded statement changed nothing: no such upload, or a state that forbids it. */
+  const explain = async (operation: string, id: number): Promise<never> => {
+    const row = await one(UPLOAD_SQL.get, [id]);
+    const why =
+      row === undefined
+        ? `upload ${id} is not in the journal`
+        : `upload ${id} is ${row.state}${row.uploadId === null ? '' : ` with UploadId ${row.uploadId}`}, which refuses ${operation}`;
+    return refuse(operation, why);
+  };
+  const guarded = async (operation: string, id: number, sql: string, values: unknown[]) => {
+    if ((await db.query(sql, values)).rowCount === 0) await explain(operation, id);
+  };
+
+  return {
+    begin: async (intent) => {
+      const rec = await one(UPLOAD_SQL.insert, intentValues(intent));
+      if (rec === undefined) throw new Error('INSERT … RETURNING returned no row');
+      return rec;
+    },
+    recordUploadId: (id, uploadId) =>
+      guarded('recordUploadId', id, UPLOAD_SQL.setUploadId, [id, uploadId]),
+    recordPart: async (id, { partNumber, size, etag, md5 }) => {
+      const values = [id, partNumber, size, etag, md5];
+      if ((await db.query(UPLOAD_SQL.upsertPart, values)).rowCount === 0)
+        await explain('recordPart', id);
+    },
+    listParts: async (id) =>
+      (await db.query<PartRow>(UPLOAD_SQL.listParts, [id])).rows.map(toPartRecord),
+    markCompleted: (id, etag) => guarded('markCompleted', id, UPLOAD_SQL.markCompleted, [id, etag]),
+    finish: async (id, { state, finishedAt, etag, error }) => {
+      const values = [id, state, finishedAt, etag ?? null, error ?? null];
+      if ((await db.query(UPLOAD_SQL.finish, values)).rowCount !== 0) return;
+      // Ending it again the same way (a retried write, two cleanups) is a no-op: the first record
+      // stands. Ending it another way is refused.
+      if ((await one(UPLOAD_SQL.get, [id]))?.state !== state) await explain('finishUpload', id);
+    },
+    get: (id) => one(UPLOAD_SQL.get, [id]),
+    findOpen: ({ endpoint, bucket, key }) => one(UPLOAD_SQL.findOpen, [endpoint, bucket, key]),
+    findLatest: ({ endpoint, bucket, key }) => one(UPLOAD_SQL.findLatest, [endpoint, bucket, key]),
+    listOpen: async (filter) => {
+      const { rows } =
+        filter === undefined
+          ? await db.query<UploadRow>(UPLOAD_SQL.listOpen)
+          : await db.query<UploadRow>(UPLOAD_SQL.listOpenIn, [filter.endpoint, filter.bucket]);
+      return rows.map(toUploadRecord);
+    },
+    knowsUploadId: async (uploadId) =>
+      (await db.query(UPLOAD_SQL.knowsUploadId, [uploadId])).rows.length > 0,
+  };
+}
