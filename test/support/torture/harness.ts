@@ -143,7 +143,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
         killsDuringStartup += 1;
         await sleep(100 + Math.floor(rnd() * 1200));
       } else {
-        if (!(await s.healthy())) selfExits.push(k);
+        await s.healthy(); // false when it died: exitedOnItsOwn() below tells
         await sleep(Math.floor(rnd() * maxUptime));
       }
       if (s.exitedOnItsOwn()) selfExits.push(k);
@@ -156,7 +156,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
     const last = o.kills + 1;
     proxy.session = last;
     const s = startSession(last, configFile, tmp.path, env, apiUrl, logFile);
-    if (!(await s.healthy())) selfExits.push(last);
+    await s.healthy();
     const deadline = Date.now() + 10 * 60_000;
     while (!(await allDone(journal, plan.files.length).catch(() => false))) {
       if (s.exitedOnItsOwn() || Date.now() > deadline) break;
