@@ -14,6 +14,7 @@ import { JobSource } from '../sources/job-source.js';
 import type { WatcherFactory } from '../sources/watcher.js';
 import { admit, enqueueTaken } from './admission.js';
 import { backfillFiles, type BackfillRequest, type BackfillResult } from './backfill.js';
+import { BusyFiles } from './busy-files.js';
 import { DestinationRuntime, type ClosableTarget } from './destination-runtime.js';
 import type { EventSink } from './event-sink.js';
 import { FileProcessor } from './file-processor.js';
@@ -58,6 +59,8 @@ export class Agent {
   #sources: JobSource[] = [];
   #paused = false;
   #inFlight = 0;
+  /** Files a worker is on: a source's new offer for one waits until the worker is done. */
+  readonly #busy = new BusyFiles();
   readonly #wakeup = new Wakeup();
   readonly #stop = new AbortController();
   #workers: Promise<void>[] = [];
@@ -197,6 +200,7 @@ export class Agent {
         () => false,
       );
     if (!(await admit(job, f, now, exists)).take) return;
+    if (this.#busy.hold(jobName, f)) return;
     const { queued } = await enqueueTaken(this.deps, job, f, now, {
       paused: job.paused || this.#paused,
     });
@@ -235,10 +239,13 @@ export class Agent {
         continue;
       }
       this.#inFlight += 1;
+      this.#busy.begin(file.job, file.path);
       try {
         await this.#processor.process(file, job, this.#stop.signal);
       } finally {
         this.#inFlight -= 1;
+        const again = this.#busy.end(file.job, file.path);
+        if (again !== undefined) await this.#offer(file.job, again).catch(() => undefined);
       }
     }
   }
@@ -300,6 +307,7 @@ export class Agent {
     const result = await backfillFiles(job, request, {
       ...this.deps,
       paused: job.paused || this.#paused,
+      busy: this.#busy,
     });
     if (result.queued.length > 0) this.#wakeup.wake();
     return result;

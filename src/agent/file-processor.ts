@@ -135,6 +135,7 @@ export class FileProcessor {
       latest.source.path === file.path &&
       sameFile(latest.source, st);
     let finalKey = key;
+    let size = st.size;
     if (!already && dd.enabled && checksum !== undefined) {
       const dup = await findDuplicate(journal, dest.target, checksum, st.size, signal);
       if (dup !== undefined) {
@@ -169,7 +170,7 @@ export class FileProcessor {
       }
       finalKey = choice.key;
       try {
-        await this.#upload(file, job, choice, digests.sha256, checksum, signal);
+        size = await this.#upload(file, job, choice, digests.sha256, checksum, signal);
       } catch (err) {
         if (isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) {
           await journal.setFileState(file.id, 'skipped', clock.now(), { reason: err.message });
@@ -184,7 +185,7 @@ export class FileProcessor {
           isAppError(err, 'ERR_S3_BAD_REQUEST') &&
           err.details.s3Code === 'NotImplemented';
         if (!unsupported) throw err;
-        await this.#upload(
+        size = await this.#upload(
           file,
           job,
           { ...choice, ifNoneMatch: false },
@@ -204,7 +205,8 @@ export class FileProcessor {
       {
         path: file.path,
         key: finalKey,
-        data: { job: job.name, size: st.size, alreadyUploaded: already },
+        // what was sent: a file that grew before its upload restarted went up whole
+        data: { job: job.name, size, alreadyUploaded: already },
       },
     );
   }
@@ -216,7 +218,7 @@ export class FileProcessor {
     sha256: string | undefined,
     checksum: string | undefined,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<number> {
     const dest = job.destination;
     const c = dest.config;
     const settings: TransferSettings = {
@@ -270,7 +272,7 @@ export class FileProcessor {
         : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
     };
     try {
-      await uploader.upload(
+      const result = await uploader.upload(
         {
           path: file.path,
           key: choice.key,
@@ -280,6 +282,7 @@ export class FileProcessor {
         },
         signal,
       );
+      return result.size;
     } finally {
       live?.end();
     }
