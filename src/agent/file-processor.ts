@@ -283,9 +283,56 @@ export class FileProcessor {
         signal,
       );
       return result.size;
+    } catch (err) {
+      if (isAppError(err, 'ERR_FILE_NOT_FOUND') || isAppError(err, 'ERR_FILE_UNREADABLE'))
+        await this.#abortLeftover(file, job, choice.key, err, signal);
+      throw err;
     } finally {
       live?.end();
     }
+  }
+
+  /**
+   * A file that vanished (or became unreadable) during its upload is parked; the multipart upload
+   * it began must not stay open in the store. The transfer engine aborts it in most cases, but not
+   * when the file is gone right after CreateMultipartUpload, before it was opened: abort what this
+   * file left at its key here. A completed upload is left alone (the object is whole, not torn).
+   * Best effort: when the abort fails the upload stays journaled as open, and `s3ferry cleanup` or
+   * the next upload to this key aborts it.
+   */
+  async #abortLeftover(
+    file: FileRecord,
+    job: JobRuntime,
+    key: string,
+    cause: AppError,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { journal, clock, events } = this.deps;
+    const target = job.destination.target;
+    const open = await journal.findOpenUpload({
+      endpoint: target.endpoint,
+      bucket: target.bucket,
+      key,
+    });
+    if (open?.source.path !== file.path || open.mode !== 'multipart') return;
+    if (open.state !== 'active' || open.uploadId === null) return;
+    const uploadId = open.uploadId;
+    try {
+      await target.abortMultipartUpload(key, uploadId, signal);
+    } catch {
+      return;
+    }
+    await journal.finishUpload(open.id, {
+      state: 'aborted',
+      finishedAt: clock.now(),
+      error: `${cause.code}: ${cause.message}`,
+    });
+    await events.emit(
+      'upload.abandoned',
+      'warn',
+      `${about(file.path, cause.message)}; its multipart upload was aborted`,
+      { path: file.path, key, data: { uploadId, code: cause.code } },
+    );
   }
 
   /**
@@ -413,7 +460,7 @@ export class FileProcessor {
     }
     if (err.kind === 'permanent') {
       await journal.setFileState(file.id, 'parked', now, { reason, countAttempt: true });
-      await events.emit('file.parked', 'error', `${file.path}: ${err.message}`, {
+      await events.emit('file.parked', 'error', about(file.path, err.message), {
         path: file.path,
         data: { job: job.name, code: err.code, hint: err.hint ?? null },
       });
@@ -435,4 +482,9 @@ export class FileProcessor {
       data: { job: job.name, code: err.code, retryInMs: delay },
     });
   }
+}
+
+/** `PATH: message`, unless the message already starts with the path. */
+function about(path: string, message: string): string {
+  return message.startsWith(path) ? message : `${path}: ${message}`;
 }
