@@ -6,6 +6,7 @@
 import type { AgentConfig, JobConfig } from '../config/agent-config.js';
 import { redactUrl } from '../config/redact.js';
 import { AppError, isAppError } from '../errors/app-error.js';
+import { backoffDelay } from '../domain/backoff.js';
 import { isMarker } from '../domain/file-filter.js';
 import type { FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
@@ -242,12 +243,61 @@ export class Agent {
       this.#busy.begin(file.job, file.path);
       try {
         await this.#processor.process(file, job, this.#stop.signal);
+      } catch (err) {
+        // The outcome could not be recorded (the journal failed): the file is still 'uploading'.
+        await this.#requeueWhenWritable(file, err);
       } finally {
         this.#inFlight -= 1;
         const again = this.#busy.end(file.job, file.path);
-        if (again !== undefined) await this.#offer(file.job, again).catch(() => undefined);
+        if (again !== undefined)
+          await this.#offer(file.job, again).catch((err: unknown) => this.#report(err));
       }
     }
+  }
+
+  /**
+   * After a journal failure (a full disk, an I/O error), puts the file back in the queue as soon
+   * as the journal can be written again. Nothing is lost meanwhile: the upload stays open in the
+   * store and resumes. On stop the file stays 'uploading', which the next start re-queues.
+   */
+  async #requeueWhenWritable(file: FileRecord, err: unknown): Promise<void> {
+    const why = err instanceof Error ? err.message : String(err);
+    await this.#report(
+      new AppError(
+        'ERR_JOURNAL',
+        `the outcome of ${file.path} could not be recorded (${why}); it is queued again as soon as the journal can be written`,
+        { hint: (isAppError(err) ? err.hint : undefined) ?? 'check the disk holding the journal' },
+      ),
+    );
+    const stop = this.#stop.signal;
+    for (let attempt = 1; ; attempt += 1) {
+      const delay = backoffDelay(attempt, this.deps.random(), { baseMs: 1_000, capMs: 30_000 });
+      // a stop ends the wait early (rejects); the next start re-queues the file
+      const stopped = await this.deps.clock.sleep(delay, stop).then(
+        () => false,
+        () => true,
+      );
+      if (stopped) return;
+      try {
+        await this.deps.journal.setFileState(file.id, 'queued', this.deps.clock.now(), {
+          reason: `queued again after a journal failure: ${why}`,
+        });
+      } catch {
+        continue;
+      }
+      this.#wakeup.wake();
+      return;
+    }
+  }
+
+  /** Logs an internal failure as an event; the log line is written even when the journal is not. */
+  async #report(err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = isAppError(err) ? (err.hint ?? null) : null;
+    const code = isAppError(err) ? err.code : 'ERR_INTERNAL';
+    await this.deps.events
+      .emit('agent.error', 'error', message, { data: { code, hint } })
+      .catch(() => undefined);
   }
 
   /** Pauses one job, or everything. Files keep being queued. */

@@ -48,7 +48,11 @@ export interface ProcessorDeps {
 export class FileProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  /** Processes a file claimed from the journal (state 'uploading'). Never throws but on journal failure. */
+  /**
+   * Processes a file claimed from the journal (state 'uploading'). Never throws but on journal
+   * failure (ERR_JOURNAL*): then the file's outcome could not be recorded and it is still
+   * 'uploading'; the caller puts it back in the queue once the journal can be written.
+   */
   async process(file: FileRecord, job: JobRuntime, signal: AbortSignal): Promise<void> {
     try {
       await this.#run(file, job, signal);
@@ -448,6 +452,8 @@ export class FileProcessor {
 
   async #fail(file: FileRecord, job: JobRuntime, err: AppError): Promise<void> {
     const { journal, clock, events } = this.deps;
+    // The journal cannot record this outcome: the caller waits until it can.
+    if (err.code.startsWith('ERR_JOURNAL')) throw err;
     const reason = `${err.code}: ${err.message}${err.hint ? ` (fix: ${err.hint})` : ''}`;
     const now = clock.now();
     if (err.kind === 'cancelled') {

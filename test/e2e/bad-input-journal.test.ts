@@ -253,47 +253,43 @@ ${extra}`,
         assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
       });
 
-      it(
-        'a disk that fills during an upload stops nothing but that upload',
-        {
-          todo:
-            'the agent dies of an unhandled rejection: FileProcessor.#fail (src/agent/file-processor.ts:420) ' +
-            'marks the destination unhealthy for ERR_JOURNAL and its event write fails too; ' +
-            'Agent.#work (src/agent/agent.ts:239) does not catch what process() throws',
-        },
-        async () => {
-          const s = await setup(
-            join(mnt, 'busy.db'),
-            '      partSize: 5MiB\n      multipartThreshold: 5MiB\n      bwlimit: 4MiB\n      concurrency: 2\n',
+      it('a disk that fills during an upload stops nothing but that upload', async () => {
+        const s = await setup(
+          join(mnt, 'busy.db'),
+          '      partSize: 5MiB\n      multipartThreshold: 5MiB\n      bwlimit: 4MiB\n      concurrency: 2\n',
+        );
+        const agent = await startAgentProcess(
+          join(tmp.path, 'full2'),
+          s.yaml(await freePort()),
+          info,
+        );
+        try {
+          await writeRandomFile(join(s.inbox, 'big.bin'), 30 * 1024 * 1024);
+          await waitFor('the upload started', () =>
+            Promise.resolve(/"event":"upload.started".*big\.bin/.test(agent.log())),
           );
-          const agent = await startAgentProcess(
-            join(tmp.path, 'full2'),
-            s.yaml(await freePort()),
-            info,
+          fill();
+          await waitFor('the journal failure reported', () =>
+            Promise.resolve(/no space left for the journal/.test(agent.log())),
           );
-          try {
-            await writeRandomFile(join(s.inbox, 'big.bin'), 30 * 1024 * 1024);
-            await waitFor('the upload started', () =>
-              Promise.resolve(/"event":"upload.started".*big\.bin/.test(agent.log())),
-            );
-            fill();
-            await waitFor('the journal failure reported', () =>
-              Promise.resolve(/no space left for the journal/.test(agent.log())),
-            );
-            await new Promise((r) => setTimeout(r, 2000));
-            assert.equal(
-              agent.child.exitCode,
-              null,
-              `the agent died:\n${agent.log().slice(-3000)}`,
-            );
-            await rm(join(mnt, 'filler'));
-            await waitFor('big.bin done', async () => (await doneCount(agent)) === 1, 120_000);
-          } finally {
-            await agent.stop().catch(() => undefined);
-            await rm(join(mnt, 'filler'), { force: true });
-          }
-        },
-      );
+          await new Promise((r) => setTimeout(r, 2000));
+          assert.equal(agent.child.exitCode, null, `the agent died:\n${agent.log().slice(-3000)}`);
+          await rm(join(mnt, 'filler'));
+          await waitFor('big.bin done', async () => (await doneCount(agent)) === 1, 120_000);
+          // the journal is named as the cause (not the destination), with what happens next
+          assert.match(
+            agent.log(),
+            /"event":"agent.error".*"code":"ERR_JOURNAL".*big\.bin could not be recorded \(no space left for the journal.*queued again as soon as the journal can be written/,
+          );
+          assert.doesNotMatch(agent.log(), /destination\.unhealthy/);
+        } finally {
+          await agent.stop().catch(() => undefined);
+          await rm(join(mnt, 'filler'), { force: true });
+          for (const suffix of ['', '-wal', '-shm'])
+            await rm(join(mnt, `busy.db${suffix}`), { force: true });
+        }
+        assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
+      });
     },
   );
 });
