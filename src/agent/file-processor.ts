@@ -11,7 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '../domain/backoff.js';
 import { renderKey, templateNeeds } from '../domain/key-template.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
-import type { FileRecord, HistoryRecord, JournalStore } from '../journal/journal-store.js';
+import type {
+  FileRecord,
+  HistoryRecord,
+  JournalStore,
+  UploadRecord,
+} from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import { hashFile } from '../platform/hash-file.js';
 import { fileError } from '../platform/node-file-system.js';
@@ -138,6 +143,7 @@ export class FileProcessor {
       latest?.state === 'verified' &&
       latest.source.path === file.path &&
       sameFile(latest.source, st);
+    if (already) await this.#recordVerified(latest, job, checksum);
     let finalKey = key;
     let size = st.size;
     if (!already && dd.enabled && checksum !== undefined) {
@@ -406,6 +412,51 @@ export class FileProcessor {
         data: { job: job.name, size: f.size, copiedFrom: dup.key },
       },
     );
+  }
+
+  /**
+   * The transfer engine journals an upload verified, then writes its history row: a kill between
+   * the two leaves a verified upload without a row. The next run rightly sends nothing again, but
+   * the upload would be missing from the history (`s3ferry history`, the dashboard): write the
+   * row now, unless the history already holds it (a row for this key that ended after this
+   * upload began).
+   */
+  async #recordVerified(
+    upload: UploadRecord,
+    job: JobRuntime,
+    checksum: string | undefined,
+  ): Promise<void> {
+    const { journal, clock } = this.deps;
+    const { destination: d, source } = upload;
+    const rows = await journal.listHistory({ limit: 100, sourcePath: source.path });
+    const recorded = rows.some(
+      (h) =>
+        h.result === 'done' &&
+        h.endpoint === d.endpoint &&
+        h.bucket === d.bucket &&
+        h.key === d.key &&
+        h.finishedAt >= upload.startedAt,
+    );
+    if (recorded) return;
+    const finishedAt = upload.finishedAt ?? clock.now();
+    const fallback =
+      upload.etag === null ? null : `${upload.mode === 'single' ? 'md5' : 'etag'}:${upload.etag}`;
+    await journal.addHistory({
+      sourcePath: source.path,
+      endpoint: d.endpoint,
+      bucket: d.bucket,
+      key: d.key,
+      size: source.size,
+      startedAt: upload.startedAt,
+      finishedAt,
+      avgBytesPerSec: source.size / Math.max(0.001, (finishedAt - upload.startedAt) / 1000),
+      attempts: 1,
+      etag: upload.etag,
+      checksum: checksum ?? fallback,
+      result: 'done',
+      error: null,
+      job: job.name,
+    });
   }
 
   /** True when `head` is an object an earlier attempt at this same, unchanged file wrote. */
