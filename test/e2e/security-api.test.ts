@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import type { timingSafeEqual } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
@@ -22,13 +21,6 @@ import { makeTmpDir } from '../support/tmp.js';
 import { startSession, type AgentSession } from '../support/torture/agent-runner.js';
 
 const TOKEN = 'tok-3f9c2d41e8b7a6c5d4e3f2a1b0c9d8e7';
-
-/** This machine's first non-loopback IPv4 address, if it has one. */
-function externalAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
 
 describe('API binding and token', () => {
   let info: S3ServerInfo;
@@ -72,7 +64,8 @@ jobs:
 
   it('refuses any address beyond loopback without a token, however it is given', async () => {
     const port = await freePort();
-    for (const host of ['0.0.0.0', '::', externalAddress() ?? '192.0.2.10']) {
+    // every interface, and one address (TEST-NET-1) the agent must refuse before trying to bind it
+    for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
       const stderr = await refusedToStart(
         `file-${host.replace(/\W/g, '_')}`,
         yaml(`  host: ${JSON.stringify(host)}\n  port: ${port}`),
@@ -87,18 +80,17 @@ jobs:
     assert.match(byEnv, /api\.token.*required/);
   });
 
-  describe('with a token, on an address beyond loopback', () => {
+  describe('with a token, on every interface', () => {
     let agent: AgentSession;
     let base: string;
 
     before(async () => {
-      // the machine's own address when it has one (the point of the test), else loopback
-      const host = externalAddress() ?? '127.0.0.1';
+      // bound beyond loopback (0.0.0.0), reached through loopback: tests send nothing elsewhere
       const port = await freePort();
-      base = `http://${host}:${port}`;
+      base = `http://127.0.0.1:${port}`;
       const dir = join(tmp.path, 'agent');
       await mkdir(dir);
-      await writeFile(join(dir, 's3ferry.yaml'), yaml(`  host: ${host}\n  port: ${port}`));
+      await writeFile(join(dir, 's3ferry.yaml'), yaml(`  host: 0.0.0.0\n  port: ${port}`));
       const env = cliEnv(info, { S3FERRY_API_TOKEN: TOKEN });
       agent = startSession(1, join(dir, 's3ferry.yaml'), dir, env, base, join(dir, 'agent.log'));
       assert.ok(await agent.healthy(), `the agent answers on ${base}`);
