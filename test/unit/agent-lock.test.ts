@@ -52,7 +52,8 @@ describe('agent lock', () => {
       const journal = join(tmp.path, name);
       writeFileSync(`${journal}.agent-lock`, content);
       const lock = acquireAgentLock(journal, me);
-      assert.equal(JSON.parse(readFileSync(lock.path, 'utf8')).pid, process.pid, name);
+      const written = JSON.parse(readFileSync(lock.path, 'utf8')) as { pid: number };
+      assert.equal(written.pid, process.pid, name);
       lock.release();
     }
   });
