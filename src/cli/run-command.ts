@@ -92,7 +92,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
           'ERR_CONFIG_INVALID',
           code === 'EADDRINUSE'
             ? `the API port ${host}:${port} is already in use (another agent or program listens there)`
-            : `the API cannot listen on ${host}:${port} (${String(code)})`,
+            : `the API cannot listen on ${host}:${port} (${code})`,
           {
             hint: 'choose another api.port (or api.host) in the configuration, or stop what uses it',
             details: { field: 'api.port' },
