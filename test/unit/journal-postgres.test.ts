@@ -279,6 +279,43 @@ void describe('PostgresJournalStore: server restarts', { skip }, () => {
     }
   });
 
+  void it('a claim or heartbeat that waited for the server counts its lease from when it lands', async () => {
+    const relay = await tcpRelay(Number(new URL(PG_URL ?? '').port));
+    const url = new URL(db.url);
+    url.port = String(relay.port);
+    // Time moves only when the test says so; the retries' back-off sleeps are real.
+    const clock = {
+      time: 1_000_000,
+      now(): number {
+        return this.time;
+      },
+      sleep: (ms: number, signal?: AbortSignal): Promise<void> =>
+        new Promise((resolve) => setTimeout(resolve, signal?.aborted === true ? 0 : ms)),
+    };
+    const store = await PostgresJournalStore.open({ url: url.toString(), clock });
+    const agent = { id: 'a', hostname: 'h', pid: 1, startedAt: 0, version: 'v' };
+    try {
+      const file = await store.enqueueFile(fileFor(), clock.now());
+      await relay.stop();
+      const claiming = store.claimNextFile(clock.now(), undefined, { owner: 'a', leaseMs: 3_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      clock.time += 10_000; // the server came back 10 s later
+      await relay.start();
+      assert.equal((await claiming)?.leaseUntil, 1_013_000, 'a full lease from when it landed');
+
+      await relay.stop();
+      const beating = store.heartbeat(agent, clock.now(), 3_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      clock.time += 10_000;
+      await relay.start();
+      assert.deepEqual(await beating, [file.id]);
+      assert.equal((await store.getFile(file.id))?.leaseUntil, 1_023_000);
+    } finally {
+      await store.close();
+      await relay.stop();
+    }
+  });
+
   void it('rejects as unavailable after retryMs, recovers when the server is back, and close ends retries', async () => {
     const server = new URL(PG_URL ?? '');
     const relay = await tcpRelay(Number(server.port));
