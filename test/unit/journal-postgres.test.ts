@@ -4,7 +4,6 @@
  * Runs when PG_URL is set (scripts/test/run-tests.mjs starts the server and sets it).
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
 import { isAppError } from '../../src/errors/app-error.js';
@@ -25,6 +24,7 @@ import { fileFor, historyFor } from '../conformance/journal-conformance-support.
 import { spawnCli } from '../support/cli.js';
 import { runJournalConformance } from '../conformance/journal-conformance.js';
 import { createTestDatabase, restartPostgres, type TestDatabase } from '../support/postgres.js';
+import { tcpRelay } from '../support/tcp-relay.js';
 
 const PG_URL = process.env.PG_URL;
 const skip = PG_URL === undefined || PG_URL === '' ? 'PG_URL is not set' : false;
@@ -57,41 +57,6 @@ async function query<R>(url: string, sql: string, values?: unknown[]): Promise<R
   } finally {
     await client.end();
   }
-}
-
-/** A TCP relay to the server on loopback that can refuse connections (stop) and take them again. */
-async function tcpRelay(targetPort: number) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let port = 0;
-  const start = async (): Promise<void> => {
-    const s = net.createServer((inbound) => {
-      const outbound = net.connect(targetPort, '127.0.0.1');
-      for (const sock of [inbound, outbound]) {
-        sockets.add(sock);
-        sock.on('error', () => undefined);
-        sock.on('close', () => sockets.delete(sock));
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
-    port = (s.address() as net.AddressInfo).port;
-    server = s;
-  };
-  await start();
-  return {
-    get port() {
-      return port;
-    },
-    start,
-    /** Closes the listener (new connections are refused) and every relayed connection. */
-    stop: async (): Promise<void> => {
-      const s = server;
-      server = undefined;
-      for (const sock of sockets) sock.destroy();
-      if (s !== undefined) await new Promise((resolve) => s.close(resolve));
-    },
-  };
 }
 
 /** Asserts a rejection with `code`, the journal named without its password, and a hint. */
