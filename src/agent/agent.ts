@@ -68,6 +68,8 @@ export class Agent {
   readonly #wakeup = new Wakeup();
   readonly #stop = new AbortController();
   #workers: Promise<void>[] = [];
+  /** A source could not hand a finished file over (the journal failed): rescan once it answers. */
+  #missedOffers = false;
   readonly #processor: FileProcessor;
   readonly #member: FleetMember;
 
@@ -92,6 +94,9 @@ export class Agent {
         version: deps.version ?? '0.0.0',
       },
       leaseMs: config.lease,
+      onBeat: () => {
+        this.#rescanMissed();
+      },
     });
   }
 
@@ -234,10 +239,27 @@ export class Agent {
       );
     if (!(await admit(job, f, now, exists)).take) return;
     if (this.#busy.hold(jobName, f)) return;
-    const { queued } = await enqueueTaken(this.deps, job, f, now, {
-      paused: job.paused || this.#paused,
-    });
+    let queued: boolean;
+    try {
+      ({ queued } = await enqueueTaken(this.deps, job, f, now, {
+        paused: job.paused || this.#paused,
+      }));
+    } catch (err) {
+      this.#missedOffers = true;
+      throw err; // the source reports it
+    }
     if (queued) this.#wakeup.wake();
+  }
+
+  /**
+   * The journal answers again after failing to queue files (a database down longer than its
+   * retries, a full disk): the sources would find them only at their next periodic rescan (an
+   * hour by default), so rescan now. Files already queued are left as they are.
+   */
+  #rescanMissed(): void {
+    if (!this.#missedOffers || this.#stop.signal.aborted) return;
+    this.#missedOffers = false;
+    void this.rescan().catch(() => undefined);
   }
 
   /** Jobs whose files may be claimed now: not paused, destination healthy. */

@@ -18,6 +18,8 @@ export interface FleetMemberDeps {
   readonly info: AgentInfo;
   /** How long a claim holds without a heartbeat, ms. */
   readonly leaseMs: number;
+  /** Called after each heartbeat the journal took: it answers (again). */
+  readonly onBeat?: () => void;
 }
 
 /** Why a file's work was stopped when its lease was lost. */
@@ -99,6 +101,7 @@ export class FleetMember {
       return;
     }
     this.#loseAll(before.filter((id) => !kept.has(id)));
+    this.deps.onBeat?.();
     await this.#releaseOrphans(kept, now);
   }
 

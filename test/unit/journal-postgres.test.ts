@@ -4,7 +4,6 @@
  * Runs when PG_URL is set (scripts/test/run-tests.mjs starts the server and sets it).
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
 import { isAppError } from '../../src/errors/app-error.js';
@@ -25,6 +24,7 @@ import { fileFor, historyFor } from '../conformance/journal-conformance-support.
 import { spawnCli } from '../support/cli.js';
 import { runJournalConformance } from '../conformance/journal-conformance.js';
 import { createTestDatabase, restartPostgres, type TestDatabase } from '../support/postgres.js';
+import { tcpRelay } from '../support/tcp-relay.js';
 
 const PG_URL = process.env.PG_URL;
 const skip = PG_URL === undefined || PG_URL === '' ? 'PG_URL is not set' : false;
@@ -57,41 +57,6 @@ async function query<R>(url: string, sql: string, values?: unknown[]): Promise<R
   } finally {
     await client.end();
   }
-}
-
-/** A TCP relay to the server on loopback that can refuse connections (stop) and take them again. */
-async function tcpRelay(targetPort: number) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let port = 0;
-  const start = async (): Promise<void> => {
-    const s = net.createServer((inbound) => {
-      const outbound = net.connect(targetPort, '127.0.0.1');
-      for (const sock of [inbound, outbound]) {
-        sockets.add(sock);
-        sock.on('error', () => undefined);
-        sock.on('close', () => sockets.delete(sock));
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
-    port = (s.address() as net.AddressInfo).port;
-    server = s;
-  };
-  await start();
-  return {
-    get port() {
-      return port;
-    },
-    start,
-    /** Closes the listener (new connections are refused) and every relayed connection. */
-    stop: async (): Promise<void> => {
-      const s = server;
-      server = undefined;
-      for (const sock of sockets) sock.destroy();
-      if (s !== undefined) await new Promise((resolve) => s.close(resolve));
-    },
-  };
 }
 
 /** Asserts a rejection with `code`, the journal named without its password, and a hint. */
@@ -276,6 +241,43 @@ void describe('PostgresJournalStore: server restarts', { skip }, () => {
       assert.equal(await store.countEvents({ type: 'test' }), written, 'none lost, none twice');
     } finally {
       await store.close();
+    }
+  });
+
+  void it('a claim or heartbeat that waited for the server counts its lease from when it lands', async () => {
+    const relay = await tcpRelay(Number(new URL(PG_URL ?? '').port));
+    const url = new URL(db.url);
+    url.port = String(relay.port);
+    // Time moves only when the test says so; the retries' back-off sleeps are real.
+    const clock = {
+      time: 1_000_000,
+      now(): number {
+        return this.time;
+      },
+      sleep: (ms: number, signal?: AbortSignal): Promise<void> =>
+        new Promise((resolve) => setTimeout(resolve, signal?.aborted === true ? 0 : ms)),
+    };
+    const store = await PostgresJournalStore.open({ url: url.toString(), clock });
+    const agent = { id: 'a', hostname: 'h', pid: 1, startedAt: 0, version: 'v' };
+    try {
+      const file = await store.enqueueFile(fileFor(), clock.now());
+      await relay.stop();
+      const claiming = store.claimNextFile(clock.now(), undefined, { owner: 'a', leaseMs: 3_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      clock.time += 10_000; // the server came back 10 s later
+      await relay.start();
+      assert.equal((await claiming)?.leaseUntil, 1_013_000, 'a full lease from when it landed');
+
+      await relay.stop();
+      const beating = store.heartbeat(agent, clock.now(), 3_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      clock.time += 10_000;
+      await relay.start();
+      assert.deepEqual(await beating, [file.id]);
+      assert.equal((await store.getFile(file.id))?.leaseUntil, 1_023_000);
+    } finally {
+      await store.close();
+      await relay.stop();
     }
   });
 

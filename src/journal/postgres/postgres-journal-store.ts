@@ -11,6 +11,8 @@
  * idempotent (upserts, guarded moves whose repetition is a no-op); the few that are not may then
  * apply twice: an extra event or history row, an extra upload intent (left open), or a claim the
  * agent never heard of (its heartbeat still reports the file among those it holds).
+ * A claim or heartbeat that waited for the server counts its lease from when it was applied (its
+ * `now` moved on by the wait), so a lease is never written already lapsed.
  */
 import { AppError } from '../../errors/app-error.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
@@ -177,9 +179,10 @@ export class PostgresJournalStore implements JournalStore {
 
   /**
    * Runs one operation, again after a lost connection until `retryMs` has passed, and turns what
-   * it finally throws into an AppError naming the journal.
+   * it finally throws into an AppError naming the journal. `fn` gets how late this attempt is:
+   * the ms since the first one began.
    */
-  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  private async run<T>(operation: string, fn: (lateMs: number) => Promise<T>): Promise<T> {
     const { clock, retryMs } = this.settings;
     const started = clock.now();
     for (let attempt = 0; ; attempt++) {
@@ -192,7 +195,7 @@ export class PostgresJournalStore implements JournalStore {
         );
       }
       try {
-        return await fn();
+        return await fn(clock.now() - started);
       } catch (err) {
         const elapsed = clock.now() - started;
         if (!isRetryable(err) || elapsed >= retryMs || this.stopping.signal.aborted) {
@@ -300,7 +303,9 @@ export class PostgresJournalStore implements JournalStore {
     jobs?: readonly string[],
     claim?: ClaimOptions,
   ): Promise<FileRecord | undefined> {
-    return this.run('claimNextFile', () => this.files.claimNext(now, jobs, claim));
+    // A claim retried after a lost connection takes effect when it lands: its lease counts from
+    // then, or it could land already expired and be claimed by another agent at once.
+    return this.run('claimNextFile', (late) => this.files.claimNext(now + late, jobs, claim));
   }
 
   /** A `reason` or `notBefore` not given is cleared. Rejects (ERR_JOURNAL) if the file is unknown. */
@@ -325,7 +330,8 @@ export class PostgresJournalStore implements JournalStore {
   }
 
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]> {
-    return this.run('heartbeat', () => this.files.heartbeat(agent, now, leaseMs));
+    // Likewise, a heartbeat that waited out a restart extends the leases from when it lands.
+    return this.run('heartbeat', (late) => this.files.heartbeat(agent, now + late, leaseMs));
   }
 
   listAgents(): Promise<AgentRecord[]> {

@@ -1,0 +1,195 @@
+/**
+ * Fleet mode, an agent dies mid-upload: agent A (a real `s3ferry run` process) uploads a 60 MiB
+ * file in 5 MiB parts, slowed by a bandwidth limit, and is SIGKILLed halfway; agent B, alive on
+ * the same PostgreSQL journal and source, takes the file over once A's 3 s lease has expired and
+ * resumes A's multipart upload from the shared journal: it sends only the parts the server lacks.
+ * Asserted as in upload-crash-resume.test.ts: against ListParts taken right after the kill.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  freePort,
+  startAgentProcess,
+  waitFor,
+  type AgentProcess,
+} from '../support/agent-process.js';
+import { fileSha256, objectDigest, writeRandomFile } from '../support/cli.js';
+import { fleetYaml, withJournalDb } from '../support/fleet.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import {
+  createTestBucket,
+  listAllMultipartUploads,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
+import { makeTmpDir } from '../support/tmp.js';
+
+const skip = (process.env.PG_URL ?? '') === '' ? 'PG_URL is not set' : false;
+const MIB = 1024 * 1024;
+const SIZE = 60 * MIB;
+const CONCURRENCY = 2;
+const KEY = 'big.bin';
+
+/** A's upload as the journal holds it. */
+interface UploadRow {
+  id: string;
+  upload_id: string | null;
+  owner: string;
+  state: string;
+  part_count: number;
+}
+
+void describe('fleet: an agent killed mid-upload, another takes over', { skip }, () => {
+  let info: S3ServerInfo;
+  let client: S3Client;
+  let bucket: { name: string; cleanup(): Promise<void> };
+  let tmp: { path: string; cleanup(): Promise<void> };
+  let db: TestDatabase;
+  const agents: AgentProcess[] = [];
+
+  before(async () => {
+    info = await rgwServer();
+    client = makeS3Client(info);
+    bucket = await createTestBucket(info, 'fleet-takeover');
+    tmp = await makeTmpDir('fleet-takeover');
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
+    await db.drop();
+    await bucket.cleanup();
+    await tmp.cleanup();
+    client.destroy();
+  });
+
+  const uploads = (): Promise<UploadRow[]> =>
+    withJournalDb(db.url, async (c) => {
+      const { rows } = await c.query<UploadRow>(
+        'SELECT id, upload_id, owner, state, part_count FROM uploads WHERE object_key = $1 ORDER BY id',
+        [KEY],
+      );
+      return rows;
+    });
+  const journaledParts = (uploadRef: string): Promise<number[]> =>
+    withJournalDb(db.url, async (c) => {
+      const { rows } = await c.query<{ part_number: number }>(
+        'SELECT part_number FROM parts WHERE upload_ref = $1 ORDER BY part_number',
+        [uploadRef],
+      );
+      return rows.map((r) => r.part_number);
+    });
+  const fileRow = (): Promise<{ state: string; owner: string | null } | undefined> =>
+    withJournalDb(db.url, async (c) => {
+      const { rows } = await c.query<{ state: string; owner: string | null }>(
+        'SELECT state, owner FROM files',
+      );
+      return rows[0];
+    });
+  /** The upload.finished events an agent logged for KEY. */
+  const finished = (a: AgentProcess): Record<string, unknown>[] =>
+    a
+      .log()
+      .split('\n')
+      .filter((l) => l.startsWith('{') && l.includes('"event":"upload.finished"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.key === KEY);
+
+  void it('resumes the dead agent’s multipart upload, sending only the missing parts', async (t) => {
+    const inbox = join(tmp.path, 'inbox');
+    await mkdir(inbox);
+    const start = async (name: string): Promise<AgentProcess> => {
+      const yaml = fleetYaml({
+        port: await freePort(),
+        journal: db.url,
+        inbox,
+        bucket: bucket.name,
+        endpoint: info.endpoint,
+        lease: '3s',
+        destination: `      partSize: 5MiB\n      concurrency: ${CONCURRENCY}\n      bwlimit: 4MiB\n`,
+      });
+      const a = await startAgentProcess(join(tmp.path, name), yaml, info);
+      agents.push(a);
+      return a;
+    };
+    const a = await start('agent-a');
+    const b = await start('agent-b');
+    // B stays out of the way until A holds the file, so that A is the one to die mid-upload.
+    await b.api('POST', '/api/v1/pause', {});
+    const file = join(inbox, KEY);
+    await writeRandomFile(file, SIZE);
+    const aId = (await a.api<{ self: string }>('GET', '/api/v1/agents')).self;
+    const bId = (await b.api<{ self: string }>('GET', '/api/v1/agents')).self;
+    await waitFor('A holds the file', async () => (await fileRow())?.owner === aId);
+    await b.api('POST', '/api/v1/resume', {});
+
+    const begun = await waitFor('A’s upload with 3 parts journaled', async () => {
+      const [u] = await uploads();
+      return u !== undefined && (await journaledParts(u.id)).length >= 3 ? u : undefined;
+    });
+    await a.kill();
+    const uploadId = begun.upload_id ?? '';
+    const journaled = await journaledParts(begun.id);
+    const listed = await client.send(
+      new ListPartsCommand({ Bucket: bucket.name, Key: KEY, UploadId: uploadId, MaxParts: 1000 }),
+    );
+    const onServer = (listed.Parts ?? []).map((p) => p.PartNumber ?? 0);
+    const total = begun.part_count;
+    assert.equal(total, 12);
+    for (const n of journaled) assert.ok(onServer.includes(n), `journaled part ${n} on the server`);
+    assert.ok(
+      onServer.length - journaled.length <= CONCURRENCY,
+      `${onServer.length} parts on the server, ${journaled.length} journaled`,
+    );
+    assert.ok(onServer.length < total, 'the kill came before the end');
+    assert.equal(begun.owner, aId, 'A began the upload');
+
+    await waitFor('the file done', async () => (await fileRow())?.state === 'done', 300_000);
+    const [event, ...more] = finished(b);
+    assert.ok(event !== undefined, `B finished the upload:\n${b.log()}`);
+    assert.equal(more.length, 0);
+    assert.equal(event.resumed, true);
+    assert.equal(event.partsReused, onServer.length, 'B reused what the server held');
+    assert.equal(event.partsSent, total - onServer.length, 'B sent only the missing parts');
+    assert.deepEqual(finished(a), [], 'A never finished it');
+    t.diagnostic(
+      `${total} parts; at the kill ${journaled.length} journaled, ${onServer.length} on the server; ` +
+        `B sent ${String(event.partsSent)}, reused ${String(event.partsReused)}`,
+    );
+
+    const got = await objectDigest(client, bucket.name, KEY);
+    assert.equal(got.size, SIZE);
+    assert.equal(got.sha256, await fileSha256(file));
+    assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
+
+    // The journal: one upload of the key (A's, resumed, not a second one), verified; one history row.
+    assert.deepEqual(await uploads(), [{ ...begun, state: 'verified' }]);
+    await withJournalDb(db.url, async (c) => {
+      const { rows } = await c.query<{ result: string }>('SELECT result FROM history');
+      assert.deepEqual(
+        rows.map((r) => r.result),
+        ['done'],
+      );
+      // B's file.done and its upload.finished were recorded in the shared journal too.
+      const events = await c.query<{ type: string }>(
+        `SELECT type FROM events WHERE type IN ('upload.resumed', 'upload.finished', 'file.done')`,
+      );
+      assert.deepEqual(events.rows.map((r) => r.type).sort(), [
+        'file.done',
+        'upload.finished',
+        'upload.resumed',
+      ]);
+    });
+    // The fleet as B shows it: itself alive, A listed with its last heartbeat, no longer alive.
+    const fleet = await b.api<{ items: { id: string; alive: boolean; holding: number }[] }>(
+      'GET',
+      '/api/v1/agents',
+    );
+    assert.equal(fleet.items.find((x) => x.id === bId)?.alive, true);
+    assert.equal(fleet.items.find((x) => x.id === aId)?.alive, false);
+    assert.equal(fleet.items.find((x) => x.id === aId)?.holding, 0);
+  });
+});
