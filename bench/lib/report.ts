@@ -30,10 +30,11 @@ export function renderReport(r: BenchResults): string {
       `${r.startedAt.replace('T', ' ').replace(/\..*$/, '')} UTC, ${n(r.durationSec / 60, 1)} min, ` +
       `${r.rounds} round(s) per tool and workload.`,
   ];
-  if (r.quick)
+  const scale = r.scale ?? (r.quick ? QUICK_SCALE : 1);
+  if (scale > 1)
     out.push(
       '',
-      `> **Quick smoke run** (\`--quick\`): every workload and agent figure scaled down 1/${QUICK_SCALE}. These figures only show that the suite works; they are not the ones to judge s3ferry by.`,
+      `> **Scaled-down run** (\`${r.quick ? '--quick' : `--scale ${scale}`}\`): every workload and agent figure scaled down 1/${scale}. These figures compare builds and tools within this run; they are not the ones to judge s3ferry by.`,
     );
   if (noisy)
     out.push(
@@ -54,6 +55,7 @@ export function renderReport(r: BenchResults): string {
         ['load average (1, 5, 15 min) before / after', `${m.loadAvg} / ${r.loadAvgEnd}`],
         ['node', v.node],
         ['s3ferry', v.s3ferry],
+        ...(r.baseline === undefined ? [] : [['s3ferry baseline build', r.baseline]]),
         ['AWS CLI', v.aws],
         ['rclone', v.rclone],
         ['curl', v.curl],
@@ -109,7 +111,7 @@ function toolSections(
           perUnit,
           'peak RSS MiB',
         ],
-        TOOL_IDS.map((t) => {
+        TOOL_IDS.filter((t) => f.tools[t].runs + f.tools[t].failed > 0).map((t) => {
           const tf = f.tools[t];
           return [
             TOOL_LABELS[t],
@@ -126,6 +128,11 @@ function toolSections(
       `s3ferry / best peer (${f.bestPeer === undefined ? 'none' : TOOL_LABELS[f.bestPeer]}): **${x(f.vsBestPeer)}**; s3ferry / ceiling: **${x(f.vsCeiling)}** (rates, ${w.unit === 'objects' ? 'objects/s' : 'MiB/s'}); s3ferry's rate ${w.unit === 'objects' ? int(rate(w, f.tools.s3ferry)) : n(rate(w, f.tools.s3ferry), 1)} vs AWS CLI ${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.aws))}.`,
       '',
     );
+    if (f.tools.baseline.runs > 0)
+      out.push(
+        `s3ferry / baseline build: rate **${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.baseline))}**, client CPU ${x(f.tools.s3ferry.cpuMedian / f.tools.baseline.cpuMedian)}, peak RSS ${x(f.tools.s3ferry.peakRssMiB / f.tools.baseline.peakRssMiB)}; baseline wall times ${f.tools.baseline.walls.map((s) => n(s)).join(', ')} s, s3ferry ${f.tools.s3ferry.walls.map((s) => n(s)).join(', ')} s (every round).`,
+        '',
+      );
     const errors = TOOL_IDS.flatMap((t) =>
       f.tools[t].errors.map((e) => `- ${TOOL_LABELS[t]}: ${e}`),
     );
@@ -255,10 +262,11 @@ function profileSections(r: BenchResults): string[] {
 }
 
 function method(r: BenchResults): string[] {
+  const scale = r.scale ?? (r.quick ? QUICK_SCALE : 1);
   return [
     '## How it is measured',
     '',
-    `- One command, \`npm run bench\`: builds, starts its own Ceph RGW (bluestore: object data on disk) on 127.0.0.1:7580 with its own directory and ports, generates random data in a temporary directory, runs everything, writes this file and bench/results/${r.quick ? 'quick' : 'benchmarks'}.json, and purges the RGW. Options: \`--quick\`, \`--workloads W1,W3\`, \`--rounds N\`, \`--extras latency,journal,crash,profile\`.`,
+    `- One command, \`npm run bench\`: builds, starts its own Ceph RGW (bluestore: object data on disk) on 127.0.0.1:7580 with its own directory and ports, generates random data in a temporary directory, runs everything, writes this file and bench/results/${scale > 1 ? 'quick' : 'benchmarks'}.json, and purges the RGW. Options: \`--quick\`, \`--scale N\`, \`--workloads W1,W3\`, \`--tools s3ferry,curl\`, \`--baseline DIR\` (another built checkout run in the same rounds), \`--rounds N\`, \`--extras latency,journal,crash,profile\`.`,
     `- Every workload: ${r.rounds} rounds, each running every tool once in turn (interleaved: A B C D E, A B C D E, ...). Every run uploads to a fresh prefix and is verified by ListObjectsV2 (object count and total bytes); a run that fails verification is not counted. Objects of the big workloads (W1, W4) are deleted after each run to bound the store's disk.`,
     '- Tools: `s3ferry upload DIR --to s3://bucket/prefix/ --endpoint-url ...` with a fresh `--journal` per run, defaults otherwise (part size 8 MiB, concurrency 6); `/usr/bin/aws s3 cp --recursive` (AWS CLI v2 from Debian, default settings, configured by AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE in the temporary directory); `rclone copy` with its defaults and tuned (`--transfers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M`; RCLONE_CONFIG in the temporary directory).',
     `- The ceiling: \`curl -Z\` (one process) PUTting the same bytes with SigV4 and an unsigned payload, ${CURL_PARALLEL.files} files at a time; the single big file of W1 as a multipart upload of 8 MiB parts (split beforehand), ${CURL_PARALLEL.parts} parts at a time, by a small bash script (create, parts, complete).`,
