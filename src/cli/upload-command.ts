@@ -11,6 +11,7 @@ import { choosePartSize, MIB } from '../domain/part-size.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
+import { md5Workers, Md5WorkerPool } from '../platform/md5-worker-pool.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
 import type { WriteOptions } from '../target/object-target.js';
 import { BandwidthLimiter } from '../transfer/bandwidth-limiter.js';
@@ -156,6 +157,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   let common: CommonSettings | undefined;
   let journal: JournalStore | undefined;
   let target: ReturnType<typeof buildTarget> | undefined;
+  const hasher = new Md5WorkerPool({ workers: md5Workers() });
   const controller = new AbortController();
   const onSignal = (): void => {
     controller.abort(new Error('interrupted'));
@@ -200,6 +202,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
         random: jitter,
         slots: new Semaphore(settings.partConcurrency),
         buffers: new BufferPool(settings.partConcurrency),
+        hasher,
         ...(bwlimit === undefined
           ? {}
           : { limiter: new BandwidthLimiter({ clock: systemClock, bytesPerSec: bwlimit }) }),
@@ -228,6 +231,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     target?.destroy();
+    await hasher.close();
     await journal?.close();
   }
 }

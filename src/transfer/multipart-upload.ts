@@ -9,7 +9,7 @@ import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type { PartRecord, UploadRecord } from '../journal/journal-store.js';
 import { sameFile, type FileStat, type OpenFile } from './file-system.js';
 import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
-import { md5Hex, type UploadRun } from './upload-run.js';
+import type { UploadRun } from './upload-run.js';
 import { expectedEtag, verifyObject } from './verify.js';
 
 /** An active multipart upload (UploadId known). */
@@ -31,7 +31,7 @@ async function withPart<T>(
     if (n !== end - start)
       throw run.changed(`part ${partNumber}: read ${n} of ${end - start} bytes`);
     if (!sameFile(await file.stat(), st)) throw run.changed('size or mtime differ');
-    return await use(body, md5Hex(body));
+    return await use(body, await run.md5(body));
   } finally {
     run.deps.buffers.give(body);
   }

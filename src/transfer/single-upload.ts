@@ -8,7 +8,7 @@ import { isAppError } from '../errors/app-error.js';
 import type { PutObjectInput } from '../target/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
 import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
-import { md5Hex, type UploadRun } from './upload-run.js';
+import type { UploadRun } from './upload-run.js';
 import { verifyObject } from './verify.js';
 
 export async function singleUpload(
@@ -49,7 +49,7 @@ export async function singleUpload(
         } finally {
           await file.close();
         }
-        md5 = md5Hex(body);
+        md5 = await run.md5(body);
         await deps.limiter?.take(st.size, run.signal);
         const metadata = { ...req.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
         const { etag } = await putWithRetry(

@@ -35,6 +35,12 @@ export interface TransferSettings {
 
 export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = { baseMs: 250, capMs: 30_000 };
 
+/** MD5 of request bodies (their Content-MD5 and the journal's part MD5). */
+export interface Md5Hasher {
+  /** Hex MD5 of `data`, which must stay unchanged until the promise settles. Never rejects. */
+  md5Hex(data: Uint8Array): Promise<string>;
+}
+
 /** What the engine reports while it works (progress bars, logs, the dashboard). */
 export interface TransferObserver {
   onEvent?(event: NewEvent): void;
@@ -52,6 +58,11 @@ export interface TransferDeps {
   /** Bounds requests in flight over all files (and with it buffer memory). */
   readonly slots: Semaphore;
   readonly buffers: BufferPool;
+  /**
+   * Hashes part bodies, e.g. on worker threads (platform/md5-worker-pool.ts). Without it, MD5 is
+   * computed on the calling thread.
+   */
+  readonly hasher?: Md5Hasher;
   readonly limiter?: BandwidthLimiter;
   /** Who we are in the journal (hostname:pid). */
   readonly owner: string;

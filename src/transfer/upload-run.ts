@@ -82,6 +82,11 @@ export class UploadRun {
     );
   }
 
+  /** Hex MD5 of a body, through the injected hasher when there is one. */
+  md5(data: Uint8Array): Promise<string> {
+    return this.deps.hasher?.md5Hex(data) ?? Promise.resolve(md5Hex(data));
+  }
+
   /** Reports bytes accepted by the store. */
   progress(bytes: number, totalBytes: number): void {
     this.bytesSent += bytes;
