@@ -216,6 +216,7 @@ async function main(opts: BenchOptions): Promise<void> {
       bucketOf,
       rounds: opts.rounds,
       tools: opts.tools,
+      s3ferryArgs: opts.s3ferryArgs,
       ...(opts.baseline === undefined
         ? {}
         : { baselineCli: join(resolve(opts.baseline), 'dist', 'src', 'cli', 'main.js') }),
@@ -227,6 +228,7 @@ async function main(opts: BenchOptions): Promise<void> {
       durationSec: 0,
       quick: opts.quick,
       scale,
+      ...(opts.s3ferryArgs.length === 0 ? {} : { s3ferryArgs: opts.s3ferryArgs }),
       ...(opts.baseline === undefined ? {} : { baseline: await baselineVersion(opts.baseline) }),
       rounds: opts.rounds,
       machine,

@@ -43,6 +43,8 @@ export interface CompareSetup {
   readonly tools: readonly ToolId[];
   /** The baseline checkout's CLI, for the tool `baseline`. */
   readonly baselineCli?: string;
+  /** Extra arguments of the tool `s3ferry`. */
+  readonly s3ferryArgs?: readonly string[];
   readonly log: (line: string) => void;
 }
 
@@ -92,6 +94,7 @@ async function oneRun(
     rgw: s.rgw,
     rcloneRemote: s.rcloneRemote,
     ...(s.baselineCli === undefined ? {} : { baselineCli: s.baselineCli }),
+    ...(s.s3ferryArgs === undefined ? {} : { s3ferryArgs: s.s3ferryArgs }),
   };
   const command = await toolCommand(tool, ctx);
   const stderrFile = join(runDir, 'stderr.log');

@@ -19,6 +19,8 @@ export interface BenchOptions {
    * before/after comparison in one session.
    */
   readonly baseline?: string;
+  /** Extra arguments for the tool `s3ferry` (not the baseline), e.g. ['--concurrency', '8']. */
+  readonly s3ferryArgs: readonly string[];
   /** Rounds of every tool on every workload (interleaved). */
   readonly rounds: number;
   readonly extras: readonly ExtraId[];
@@ -38,6 +40,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]
                         (default all; baseline only with --baseline)
   --baseline DIR        another s3ferry checkout, built (DIR/dist/src/cli/main.js), run as the
                         tool 'baseline' in the same rounds: before/after in one session
+  --s3ferry-args 'A B'  extra arguments for s3ferry upload (not the baseline), split on spaces;
+                        with --baseline set to this checkout, compares settings of one build
   --rounds N            rounds per tool and workload, interleaved (default 3, at least 1)
   --extras a,b          agent and engine figures: latency,journal,crash,profile (default all; 'none')
   --out FILE            the report (default docs/benchmarks.md; bench/results/quick.md when scaled)
@@ -64,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let scale: number | undefined;
   let tools: ToolId[] | undefined;
   let baseline: string | undefined;
+  let s3ferryArgs: string[] = [];
   let workloads: WorkloadId[] = [...WORKLOAD_IDS];
   let extras: ExtraId[] = [...EXTRA_IDS];
   let rounds = 3;
@@ -94,6 +99,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--baseline':
         baseline = value();
+        break;
+      case '--s3ferry-args':
+        s3ferryArgs = value()
+          .split(' ')
+          .filter((a) => a !== '');
         break;
       case '--workloads':
         workloads = list(value(), WORKLOAD_IDS, 'workload');
@@ -131,6 +141,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     workloads,
     tools: tools ?? TOOL_IDS.filter((t) => t !== 'baseline' || baseline !== undefined),
     ...(baseline === undefined ? {} : { baseline }),
+    s3ferryArgs,
     extras,
     rounds,
     journalTimeoutMin: journalTimeoutMin ?? (reduced ? 5 : 20),

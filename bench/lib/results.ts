@@ -19,6 +19,8 @@ export interface BenchResults {
   readonly quick: boolean;
   /** Counts and the big file divided by this (absent in results older than the option: 1). */
   readonly scale?: number;
+  /** Extra arguments s3ferry ran with (--s3ferry-args). */
+  readonly s3ferryArgs?: readonly string[];
   /** The baseline checkout, when one ran as the tool `baseline`. */
   readonly baseline?: string;
   readonly rounds: number;

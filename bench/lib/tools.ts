@@ -39,6 +39,8 @@ export interface RunContext {
   readonly rcloneRemote: string;
   /** The baseline checkout's CLI (--baseline). */
   readonly baselineCli?: string;
+  /** Extra arguments of the tool `s3ferry` (--s3ferry-args). */
+  readonly s3ferryArgs?: readonly string[];
 }
 
 export interface Command {
@@ -65,6 +67,7 @@ export async function toolCommand(tool: ToolId, c: RunContext): Promise<Command>
           '--journal',
           join(c.runDir, 'journal.db'),
           '--json',
+          ...(tool === 's3ferry' ? (c.s3ferryArgs ?? []) : []),
         ],
       };
     case 'aws':
