@@ -44,10 +44,19 @@ import { checkKey } from './s3-url.js';
 /** Uniform in [0, 1) for retry jitter. */
 const jitter = (): number => randomInt(0, 1_000_000) / 1_000_000;
 
+/**
+ * Requests in flight. Small files are bound by the store's latency, not by memory: they take
+ * no part buffer, so many may be in flight (peers use 10 to 16).
+ */
+const DEFAULT_CONCURRENCY = 16;
+/** Part buffers in memory at once: 6 x 8 MiB keeps a 1 GiB upload under 150 MiB of memory. */
+const DEFAULT_PART_BUFFERS = 6;
+
 interface UploadOptions extends CommonOptions {
   partSize: string;
   multipartThreshold: string;
   concurrency: string;
+  partBuffers: string;
   bwlimit?: string;
   resume: boolean;
   retryTimeout: string;
@@ -79,8 +88,13 @@ export function registerUpload(program: Command): void {
     )
     .option(
       '--concurrency <n>',
-      'requests in flight; part buffers use about n x part size of memory',
-      '6',
+      'requests in flight over all files (small files need no part buffer)',
+      String(DEFAULT_CONCURRENCY),
+    )
+    .option(
+      '--part-buffers <n>',
+      'parts in memory at once; they use about n x part size of memory',
+      String(DEFAULT_PART_BUFFERS),
     )
     .option('--bwlimit <rate>', 'bandwidth limit in bytes per second, e.g. 10MiB')
     .option('--no-resume', 'abort uploads an earlier run left unfinished and start over')
@@ -167,6 +181,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   try {
     common = parseCommon(opts);
     const settings = transferSettings(opts);
+    const partBuffers = intOption('--part-buffers', opts.partBuffers);
     const bwlimit =
       opts.bwlimit === undefined
         ? undefined
@@ -201,7 +216,8 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
         clock: systemClock,
         random: jitter,
         slots: new Semaphore(settings.partConcurrency),
-        buffers: new BufferPool(settings.partConcurrency),
+        bufferSlots: new Semaphore(partBuffers),
+        buffers: new BufferPool(partBuffers),
         hasher,
         ...(bwlimit === undefined
           ? {}

@@ -1,6 +1,6 @@
 /**
- * Reusable part buffers. With every request holding at most one buffer and requests bounded by a
- * Semaphore, memory stays near concurrency x part size however large the files are, and the
+ * Reusable part buffers. With every request holding at most one buffer and those requests bounded
+ * by a Semaphore, memory stays near that bound x part size however large the files are, and the
  * garbage collector does not have to chase hundreds of 8 MiB allocations. Small bodies (below
  * `minPooled`) are plain allocations: pooling them would crowd out the large ones. Pooled buffers
  * live in shared memory, so a worker thread can hash a part without copying it.

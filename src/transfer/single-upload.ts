@@ -35,7 +35,7 @@ export async function singleUpload(
   );
   let md5 = '';
   try {
-    await deps.slots.with(async () => {
+    await run.withSlots(st.size, async () => {
       const body = deps.buffers.take(st.size);
       try {
         const file = await deps.fs.open(req.path);
@@ -69,7 +69,7 @@ export async function singleUpload(
       } finally {
         deps.buffers.give(body);
       }
-    }, run.signal);
+    });
   } catch (err) {
     await deps.journal.finishUpload(record.id, {
       state: 'failed',

@@ -55,8 +55,14 @@ export interface TransferDeps {
   readonly clock: Clock;
   /** Uniform in [0, 1): jitter. */
   readonly random: () => number;
-  /** Bounds requests in flight over all files (and with it buffer memory). */
+  /** Bounds requests in flight over all files (and with it buffer memory, without bufferSlots). */
   readonly slots: Semaphore;
+  /**
+   * Bounds the requests that hold a pooled part buffer (bodies of at least buffers.minPooled
+   * bytes), and so buffer memory, apart from `slots`: many small files can then be in flight
+   * while only a few big parts are in memory. Without it, `slots` bounds both.
+   */
+  readonly bufferSlots?: Semaphore;
   readonly buffers: BufferPool;
   /**
    * Hashes part bodies, e.g. on worker threads (platform/md5-worker-pool.ts). Without it, MD5 is
