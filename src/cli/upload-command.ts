@@ -252,10 +252,17 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   }
 }
 
+/** Stats in flight while sizing the batch: one at a time took about a second per 10,000 files. */
+const SIZE_STATS_IN_FLIGHT = 32;
+
 async function sumSizes(files: readonly FileToUpload[]): Promise<number> {
   let total = 0;
-  for (const f of files)
-    total += (await nodeFileSystem.stat(f.path).catch(() => ({ size: 0 }))).size;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let f = files[next++]; f !== undefined; f = files[next++])
+      total += (await nodeFileSystem.stat(f.path).catch(() => ({ size: 0 }))).size;
+  };
+  await Promise.all(Array.from({ length: Math.min(SIZE_STATS_IN_FLIGHT, files.length) }, worker));
   return total;
 }
 
