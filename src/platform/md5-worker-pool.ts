@@ -36,6 +36,10 @@ function inlineMd5(data: Uint8Array): string {
   return createHash('md5').update(data).digest('hex');
 }
 
+/**
+ * An Md5Hasher on up to `workers` worker threads, started on first use. Jobs go to an idle worker,
+ * else a new one while under `workers`, else the least busy. close() stops them.
+ */
 export class Md5WorkerPool implements Md5Hasher {
   readonly #size: number;
   readonly #minBytes: number;
