@@ -276,7 +276,11 @@ async function main(opts: BenchOptions): Promise<void> {
     };
     const out = resolve(REPO_ROOT, opts.out);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, await formatted(out, renderReport(final)));
+    // What was optimised and what each change bought: kept by hand, read when the report is written.
+    const notes = await readFile(join(REPO_ROOT, 'bench', 'optimizations.md'), 'utf8').catch(
+      () => undefined,
+    );
+    await writeFile(out, await formatted(out, renderReport(final, notes)));
     const json = join(
       REPO_ROOT,
       'bench',

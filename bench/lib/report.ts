@@ -14,8 +14,12 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** The report and the per-workload figures it was made from. */
-export function renderReport(r: BenchResults): string {
+/**
+ * The report and the per-workload figures it was made from. `notes`, when given, is the Markdown
+ * of bench/optimizations.md (kept by hand: what was tried and what each change bought), placed
+ * before the method.
+ */
+export function renderReport(r: BenchResults, notes?: string): string {
   const figures = new Map<WorkloadId, WorkloadFigures>(
     r.workloads.map((w) => [w.id, workloadFigures(w, r.runs)]),
   );
@@ -85,6 +89,7 @@ export function renderReport(r: BenchResults): string {
     ...toolSections(r, figures),
     ...agentSections(r),
     ...profileSections(r),
+    ...(notes === undefined || notes.trim() === '' ? [] : [notes.trim(), '']),
     ...method(r),
   );
   return `${out.join('\n')}\n`;
