@@ -7,6 +7,7 @@
  * Not a test: nothing here fails on a figure. Options: --rounds N (default 2), --quick, --keep.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +67,19 @@ const CONFIGS: readonly { store: FleetStore; agents: number }[] = [
   { store: 'sqlite', agents: 1 },
 ];
 
+/** s3ferry's version and commit when the run starts (`+dirty` with uncommitted source changes). */
+function s3ferryVersion(): string {
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8' }).trim();
+  const dirty = git('status', '--porcelain', '--untracked-files=no', '--', 'src') !== '';
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return `${pkg.version} (commit ${git('rev-parse', '--short=12', 'HEAD')}${dirty ? '+dirty' : ''})`;
+}
+
 async function main(opts: { rounds: number; quick: boolean; keep: boolean }): Promise<void> {
+  const version = s3ferryVersion();
   const workDir = await mkdtemp(join(os.tmpdir(), 's3ferry-fleetbench-'));
   const machine = await machineInfo(workDir);
   log(
@@ -129,12 +142,6 @@ async function main(opts: { rounds: number; quick: boolean; keep: boolean }): Pr
         }
       }
     }
-    const commit = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', '--short=12', 'HEAD'], {
-      encoding: 'utf8',
-    }).trim();
-    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
-      version: string;
-    };
     const results: FleetResults = {
       startedAt: new Date(started).toISOString(),
       durationSec: (Date.now() - started) / 1000,
@@ -144,7 +151,7 @@ async function main(opts: { rounds: number; quick: boolean; keep: boolean }): Pr
       loadAvgEnd: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
       versions: {
         node: `node ${process.version}`,
-        s3ferry: `${pkg.version} (commit ${commit})`,
+        s3ferry: version,
         postgres: servers.pgVersion,
         ceph: servers.cephVersion,
       },

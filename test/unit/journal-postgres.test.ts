@@ -156,6 +156,18 @@ void describe('PostgresJournalStore: opening', { skip }, () => {
     );
   });
 
+  void it('names a login without any password (none in the URL, no PGPASSWORD)', async () => {
+    if (process.env.PGPASSWORD !== undefined) return; // the driver would use it
+    const url = new URL(PG_URL ?? '');
+    url.password = '';
+    await rejectsClearly(
+      PostgresJournalStore.open({ url: url.toString() }),
+      'ERR_JOURNAL',
+      /refused the login: .*asks for a password and none was given \(in the URL or PGPASSWORD\)/,
+      /user and password/,
+    );
+  });
+
   void it('names a missing database', async () => {
     const url = new URL(PG_URL ?? '');
     url.pathname = '/s3ferry_no_such_database';

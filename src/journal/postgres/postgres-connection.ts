@@ -67,12 +67,21 @@ export function isRetryable(err: unknown): boolean {
   return isConnectionFailure(err) || (err instanceof Error && POOL_BUSY.test(err.message));
 }
 
+/** `pg`'s answer to a server asking for a password when it has none (not in the URL nor PGPASSWORD). */
+const NO_PASSWORD = /client password must be a string/;
+
 /**
- * A connection loss reported without a code gets SQLSTATE 08006 (connection_failure), the code
- * libpq gives it, so the shared error mapping names it as the server being unreachable.
+ * Driver errors reported without a code get the SQLSTATE that says what they are, so the shared
+ * error mapping names them: a connection loss gets 08006 (connection_failure, as libpq gives it),
+ * a login without any password gets 28P01 (invalid_password), with a message saying so.
  */
 export function withConnectionCode(err: unknown): unknown {
-  if (!(err instanceof Error) || codeOf(err) !== undefined || !isConnectionFailure(err)) return err;
+  if (!(err instanceof Error) || codeOf(err) !== undefined) return err;
+  if (NO_PASSWORD.test(err.message)) {
+    const message = 'the server asks for a password and none was given (in the URL or PGPASSWORD)';
+    return Object.assign(new Error(message, { cause: err }), { code: '28P01' });
+  }
+  if (!isConnectionFailure(err)) return err;
   return Object.assign(new Error(err.message, { cause: err }), { code: '08006' });
 }
 
