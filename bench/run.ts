@@ -158,6 +158,16 @@ async function baselineVersion(dir: string): Promise<string> {
   return `${resolve(dir)}${head === '' ? '' : ` (commit ${head.slice(0, 12)})`}`;
 }
 
+/** Writes the report of `results` to `out`, with bench/optimizations.md as it is now. */
+async function writeReport(out: string, results: BenchResults): Promise<void> {
+  // What was optimised and what each change bought: kept by hand, read when the report is written.
+  const notes = await readFile(join(REPO_ROOT, 'bench', 'optimizations.md'), 'utf8').catch(
+    () => undefined,
+  );
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, await formatted(out, renderReport(results, notes)));
+}
+
 async function main(opts: BenchOptions): Promise<void> {
   await access(CLI_PATH).catch(() => {
     throw new Error(`${CLI_PATH} is missing: build first (npm run build)`);
@@ -276,11 +286,7 @@ async function main(opts: BenchOptions): Promise<void> {
     };
     const out = resolve(REPO_ROOT, opts.out);
     await mkdir(dirname(out), { recursive: true });
-    // What was optimised and what each change bought: kept by hand, read when the report is written.
-    const notes = await readFile(join(REPO_ROOT, 'bench', 'optimizations.md'), 'utf8').catch(
-      () => undefined,
-    );
-    await writeFile(out, await formatted(out, renderReport(final, notes)));
+    await writeReport(out, final);
     const json = join(
       REPO_ROOT,
       'bench',
@@ -303,4 +309,11 @@ try {
   process.stderr.write(msg === 'help' ? USAGE : `bench: ${msg}\n${USAGE}`);
   process.exit(msg === 'help' ? 0 : 2);
 }
-await main(opts);
+if (opts.render === undefined) {
+  await main(opts);
+} else {
+  const results = JSON.parse(await readFile(opts.render, 'utf8')) as BenchResults;
+  const out = resolve(REPO_ROOT, opts.out);
+  await writeReport(out, results);
+  log(`wrote ${out} from ${opts.render}`);
+}

@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly baseline?: string;
   /** Extra arguments for the tool `s3ferry` (not the baseline), e.g. ['--concurrency', '8']. */
   readonly s3ferryArgs: readonly string[];
+  /** Only write the report again from this results JSON (after editing bench/optimizations.md). */
+  readonly render?: string;
   /** Rounds of every tool on every workload (interleaved). */
   readonly rounds: number;
   readonly extras: readonly ExtraId[];
@@ -46,6 +48,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --extras a,b          agent and engine figures: latency,journal,crash,profile (default all; 'none')
   --out FILE            the report (default docs/benchmarks.md; bench/results/quick.md when scaled)
   --journal-timeout MIN stop waiting for the million files after MIN minutes (default 20; 5 with --quick)
+  --render FILE.json    measure nothing: write the report again from earlier results (e.g.
+                        bench/results/benchmarks.json after editing bench/optimizations.md)
   --keep                leave the RGW running and the data in place at the end
 `;
 
@@ -69,6 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let tools: ToolId[] | undefined;
   let baseline: string | undefined;
   let s3ferryArgs: string[] = [];
+  let render: string | undefined;
   let workloads: WorkloadId[] = [...WORKLOAD_IDS];
   let extras: ExtraId[] = [...EXTRA_IDS];
   let rounds = 3;
@@ -99,6 +104,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--baseline':
         baseline = value();
+        break;
+      case '--render':
+        render = value();
         break;
       case '--s3ferry-args':
         s3ferryArgs = value()
@@ -142,6 +150,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     tools: tools ?? TOOL_IDS.filter((t) => t !== 'baseline' || baseline !== undefined),
     ...(baseline === undefined ? {} : { baseline }),
     s3ferryArgs,
+    ...(render === undefined ? {} : { render }),
     extras,
     rounds,
     journalTimeoutMin: journalTimeoutMin ?? (reduced ? 5 : 20),
