@@ -19,6 +19,7 @@ import { clientEnv, ensurePeers, machineInfo, versions } from './lib/environment
 import { measureJournal } from './lib/journal-million.js';
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.js';
 import { CLI_PATH, REPO_ROOT } from './lib/paths.js';
+import { FLEET_END, FLEET_START, withFleetSection } from './lib/fleet-report.js';
 import { renderReport } from './lib/report.js';
 import type { BenchResults, Outcome } from './lib/results.js';
 import { createBucket } from './lib/s3-check.js';
@@ -158,14 +159,25 @@ async function baselineVersion(dir: string): Promise<string> {
   return `${resolve(dir)}${head === '' ? '' : ` (commit ${head.slice(0, 12)})`}`;
 }
 
-/** Writes the report of `results` to `out`, with bench/optimizations.md as it is now. */
+/**
+ * Writes the report of `results` to `out`, with bench/optimizations.md as it is now. The Fleet
+ * section that `npm run bench:fleet` keeps in the same file is carried over as it is.
+ */
 async function writeReport(out: string, results: BenchResults): Promise<void> {
   // What was optimised and what each change bought: kept by hand, read when the report is written.
   const notes = await readFile(join(REPO_ROOT, 'bench', 'optimizations.md'), 'utf8').catch(
     () => undefined,
   );
+  const current = await readFile(out, 'utf8').catch(() => '');
+  const start = current.indexOf(FLEET_START);
+  const end = current.indexOf(FLEET_END);
+  const report = renderReport(results, notes);
+  const text =
+    start >= 0 && end > start
+      ? withFleetSection(report, current.slice(start, end + FLEET_END.length))
+      : report;
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, await formatted(out, renderReport(results, notes)));
+  await writeFile(out, await formatted(out, text));
 }
 
 async function main(opts: BenchOptions): Promise<void> {
