@@ -65,7 +65,7 @@ try {
     date: new Date().toISOString(),
     node: process.version,
     fileBytes: GIB,
-    settings: 'defaults (part size 8 MiB, concurrency 6)',
+    settings: 'defaults (part size 8 MiB, concurrency 16, 6 part buffers)',
     peakRssMiB: Math.round(peak * 10) / 10,
     limitMiB: LIMIT_MIB,
     seconds: Math.round(seconds * 100) / 100,

@@ -5,6 +5,7 @@
  * (plus the raw results as JSON in bench/results/). Not a test: nothing here fails on a figure.
  * `--help` for the options.
  */
+import { execFile } from 'node:child_process';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +26,6 @@ import { startBenchRgw, stopBenchRgw, type RgwInfo } from './lib/rgw.js';
 import { median } from './lib/stats.js';
 import {
   generateWorkload,
-  QUICK_SCALE,
   workloadDir,
   workloadFiles,
   workloads as allWorkloads,
@@ -146,10 +146,28 @@ async function crash(
   });
 }
 
+/** The baseline checkout and its commit: from git, or from DIR/.baseline-commit for a copy. */
+async function baselineVersion(dir: string): Promise<string> {
+  const fromGit = await new Promise<string>((done) => {
+    execFile('git', ['-C', dir, 'rev-parse', '--short=12', 'HEAD'], (err, out) => {
+      done(err === null ? out.trim() : '');
+    });
+  });
+  const head =
+    fromGit || (await readFile(join(dir, '.baseline-commit'), 'utf8').catch(() => '')).trim();
+  return `${resolve(dir)}${head === '' ? '' : ` (commit ${head.slice(0, 12)})`}`;
+}
+
 async function main(opts: BenchOptions): Promise<void> {
   await access(CLI_PATH).catch(() => {
     throw new Error(`${CLI_PATH} is missing: build first (npm run build)`);
   });
+  if (opts.baseline !== undefined) {
+    const cli = join(resolve(opts.baseline), 'dist', 'src', 'cli', 'main.js');
+    await access(cli).catch(() => {
+      throw new Error(`${cli} is missing: build the baseline checkout first (npx tsc -b there)`);
+    });
+  }
   await ensurePeers(log);
   const workDir = await mkdtemp(join(os.tmpdir(), 's3ferry-bench-'));
   const machine = await machineInfo(workDir);
@@ -173,7 +191,7 @@ async function main(opts: BenchOptions): Promise<void> {
   });
   try {
     const { env, rcloneRemote } = await clientEnv(workDir, rgw);
-    const all = allWorkloads(opts.quick);
+    const all = allWorkloads(opts.scale);
     const selected = opts.workloads.map((id) => all[id]);
     const needed = new Set(selected);
     if (opts.extras.includes('crash')) needed.add(all.W1);
@@ -197,13 +215,21 @@ async function main(opts: BenchOptions): Promise<void> {
       workDir,
       bucketOf,
       rounds: opts.rounds,
+      tools: opts.tools,
+      s3ferryArgs: opts.s3ferryArgs,
+      ...(opts.baseline === undefined
+        ? {}
+        : { baselineCli: join(resolve(opts.baseline), 'dist', 'src', 'cli', 'main.js') }),
       log,
     });
-    const scale = opts.quick ? QUICK_SCALE : 1;
+    const scale = opts.scale;
     const results: BenchResults = {
       startedAt: new Date(started).toISOString(),
       durationSec: 0,
       quick: opts.quick,
+      scale,
+      ...(opts.s3ferryArgs.length === 0 ? {} : { s3ferryArgs: opts.s3ferryArgs }),
+      ...(opts.baseline === undefined ? {} : { baseline: await baselineVersion(opts.baseline) }),
       rounds: opts.rounds,
       machine,
       loadAvgEnd: '',
@@ -219,7 +245,7 @@ async function main(opts: BenchOptions): Promise<void> {
                 rgw,
                 bucket: agentBucket,
                 env,
-                files: opts.quick ? 20 : 100,
+                files: Math.max(20, Math.ceil(100 / scale)),
                 log,
               }),
             ),
@@ -250,8 +276,17 @@ async function main(opts: BenchOptions): Promise<void> {
     };
     const out = resolve(REPO_ROOT, opts.out);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, await formatted(out, renderReport(final)));
-    const json = join(REPO_ROOT, 'bench', 'results', opts.quick ? 'quick.json' : 'benchmarks.json');
+    // What was optimised and what each change bought: kept by hand, read when the report is written.
+    const notes = await readFile(join(REPO_ROOT, 'bench', 'optimizations.md'), 'utf8').catch(
+      () => undefined,
+    );
+    await writeFile(out, await formatted(out, renderReport(final, notes)));
+    const json = join(
+      REPO_ROOT,
+      'bench',
+      'results',
+      scale > 1 || opts.out !== 'docs/benchmarks.md' ? 'quick.json' : 'benchmarks.json',
+    );
     await mkdir(dirname(json), { recursive: true });
     await writeFile(json, await formatted(json, JSON.stringify(final, null, 2)));
     log(`wrote ${out} and ${json}`);

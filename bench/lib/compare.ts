@@ -10,7 +10,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deletePrefix, listPrefix } from './s3-check.js';
 import { timedRun } from './timed-run.js';
-import { TOOL_IDS, toolCommand, type RunContext, type ToolId } from './tools.js';
+import { toolCommand, type RunContext, type ToolId } from './tools.js';
 import { MIB, type Workload, type WorkloadId } from './workloads.js';
 import type { RgwInfo } from './rgw.js';
 
@@ -39,6 +39,12 @@ export interface CompareSetup {
   readonly workDir: string;
   readonly bucketOf: (w: WorkloadId) => string;
   readonly rounds: number;
+  /** The tools, in the order each round runs them. */
+  readonly tools: readonly ToolId[];
+  /** The baseline checkout's CLI, for the tool `baseline`. */
+  readonly baselineCli?: string;
+  /** Extra arguments of the tool `s3ferry`. */
+  readonly s3ferryArgs?: readonly string[];
   readonly log: (line: string) => void;
 }
 
@@ -53,7 +59,7 @@ export async function compareTools(
   const records: RunRecord[] = [];
   for (const w of workloads) {
     for (let round = 1; round <= s.rounds; round++) {
-      for (const tool of TOOL_IDS) {
+      for (const tool of s.tools) {
         const r = await oneRun(w, tool, round, s);
         records.push(r);
         const rate =
@@ -87,6 +93,8 @@ async function oneRun(
     prefix,
     rgw: s.rgw,
     rcloneRemote: s.rcloneRemote,
+    ...(s.baselineCli === undefined ? {} : { baselineCli: s.baselineCli }),
+    ...(s.s3ferryArgs === undefined ? {} : { s3ferryArgs: s.s3ferryArgs }),
   };
   const command = await toolCommand(tool, ctx);
   const stderrFile = join(runDir, 'stderr.log');

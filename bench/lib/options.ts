@@ -1,5 +1,6 @@
 /** Command-line options of `npm run bench` (bench/run.ts). */
-import { WORKLOAD_IDS, type WorkloadId } from './workloads.js';
+import { TOOL_IDS, type ToolId } from './tools.js';
+import { QUICK_SCALE, WORKLOAD_IDS, type WorkloadId } from './workloads.js';
 
 /** The parts of the suite besides the tool comparison. */
 export const EXTRA_IDS = ['latency', 'journal', 'crash', 'profile'] as const;
@@ -8,7 +9,18 @@ export type ExtraId = (typeof EXTRA_IDS)[number];
 export interface BenchOptions {
   /** Everything scaled down (1/16) for a smoke run. */
   readonly quick: boolean;
+  /** Counts and the big file divided by this (1: full size; 16 with --quick). */
+  readonly scale: number;
   readonly workloads: readonly WorkloadId[];
+  /** The tools compared (default all but the baseline; the baseline with --baseline). */
+  readonly tools: readonly ToolId[];
+  /**
+   * Another s3ferry checkout (built) run as the tool `baseline`, interleaved with this one: a
+   * before/after comparison in one session.
+   */
+  readonly baseline?: string;
+  /** Extra arguments for the tool `s3ferry` (not the baseline), e.g. ['--concurrency', '8']. */
+  readonly s3ferryArgs: readonly string[];
   /** Rounds of every tool on every workload (interleaved). */
   readonly rounds: number;
   readonly extras: readonly ExtraId[];
@@ -22,10 +34,17 @@ export interface BenchOptions {
 
 export const USAGE = `usage: node dist/bench/run.js [options]
   --quick               scale every workload and agent figure down 1/16 (a smoke run)
+  --scale N             divide file counts and the 1 GiB file by N (default 1; 16 with --quick)
   --workloads W1,W3     only these workloads (default W1,W2,W3,W4; 'none' for none)
+  --tools a,b           only these tools: baseline,s3ferry,aws,rclone,rclone-tuned,curl
+                        (default all; baseline only with --baseline)
+  --baseline DIR        another s3ferry checkout, built (DIR/dist/src/cli/main.js), run as the
+                        tool 'baseline' in the same rounds: before/after in one session
+  --s3ferry-args 'A B'  extra arguments for s3ferry upload (not the baseline), split on spaces;
+                        with --baseline set to this checkout, compares settings of one build
   --rounds N            rounds per tool and workload, interleaved (default 3, at least 1)
   --extras a,b          agent and engine figures: latency,journal,crash,profile (default all; 'none')
-  --out FILE            the report (default docs/benchmarks.md; bench/results/quick.md with --quick)
+  --out FILE            the report (default docs/benchmarks.md; bench/results/quick.md when scaled)
   --journal-timeout MIN stop waiting for the million files after MIN minutes (default 20; 5 with --quick)
   --keep                leave the RGW running and the data in place at the end
 `;
@@ -46,6 +65,10 @@ function list<T extends string>(raw: string, allowed: readonly T[], what: string
 export function parseOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let keep = false;
+  let scale: number | undefined;
+  let tools: ToolId[] | undefined;
+  let baseline: string | undefined;
+  let s3ferryArgs: string[] = [];
   let workloads: WorkloadId[] = [...WORKLOAD_IDS];
   let extras: ExtraId[] = [...EXTRA_IDS];
   let rounds = 3;
@@ -65,6 +88,22 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--keep':
         keep = true;
+        break;
+      case '--scale':
+        scale = Number(value());
+        if (!Number.isInteger(scale) || scale < 1)
+          throw new Error('--scale must be an integer >= 1');
+        break;
+      case '--tools':
+        tools = list(value(), TOOL_IDS, 'tool');
+        break;
+      case '--baseline':
+        baseline = value();
+        break;
+      case '--s3ferry-args':
+        s3ferryArgs = value()
+          .split(' ')
+          .filter((a) => a !== '');
         break;
       case '--workloads':
         workloads = list(value(), WORKLOAD_IDS, 'workload');
@@ -92,13 +131,20 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown option ${name}`);
     }
   }
+  if (tools?.includes('baseline') === true && baseline === undefined)
+    throw new Error('the tool baseline needs --baseline DIR');
+  const reduced = quick || (scale ?? 1) > 1;
   return {
     quick,
+    scale: scale ?? (quick ? QUICK_SCALE : 1),
     keep,
     workloads,
+    tools: tools ?? TOOL_IDS.filter((t) => t !== 'baseline' || baseline !== undefined),
+    ...(baseline === undefined ? {} : { baseline }),
+    s3ferryArgs,
     extras,
     rounds,
-    journalTimeoutMin: journalTimeoutMin ?? (quick ? 5 : 20),
-    out: out ?? (quick ? 'bench/results/quick.md' : 'docs/benchmarks.md'),
+    journalTimeoutMin: journalTimeoutMin ?? (reduced ? 5 : 20),
+    out: out ?? (reduced ? 'bench/results/quick.md' : 'docs/benchmarks.md'),
   };
 }

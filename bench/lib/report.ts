@@ -14,8 +14,12 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** The report and the per-workload figures it was made from. */
-export function renderReport(r: BenchResults): string {
+/**
+ * The report and the per-workload figures it was made from. `notes`, when given, is the Markdown
+ * of bench/optimizations.md (kept by hand: what was tried and what each change bought), placed
+ * before the method.
+ */
+export function renderReport(r: BenchResults, notes?: string): string {
   const figures = new Map<WorkloadId, WorkloadFigures>(
     r.workloads.map((w) => [w.id, workloadFigures(w, r.runs)]),
   );
@@ -30,10 +34,11 @@ export function renderReport(r: BenchResults): string {
       `${r.startedAt.replace('T', ' ').replace(/\..*$/, '')} UTC, ${n(r.durationSec / 60, 1)} min, ` +
       `${r.rounds} round(s) per tool and workload.`,
   ];
-  if (r.quick)
+  const scale = r.scale ?? (r.quick ? QUICK_SCALE : 1);
+  if (scale > 1)
     out.push(
       '',
-      `> **Quick smoke run** (\`--quick\`): every workload and agent figure scaled down 1/${QUICK_SCALE}. These figures only show that the suite works; they are not the ones to judge s3ferry by.`,
+      `> **Scaled-down run** (\`${r.quick ? '--quick' : `--scale ${scale}`}\`): every workload and agent figure scaled down 1/${scale}. These figures compare builds and tools within this run; they are not the ones to judge s3ferry by.`,
     );
   if (noisy)
     out.push(
@@ -53,7 +58,11 @@ export function renderReport(r: BenchResults): string {
         ['kernel', m.kernel],
         ['load average (1, 5, 15 min) before / after', `${m.loadAvg} / ${r.loadAvgEnd}`],
         ['node', v.node],
-        ['s3ferry', v.s3ferry],
+        [
+          's3ferry',
+          `${v.s3ferry}${r.s3ferryArgs === undefined ? '' : ` with \`${r.s3ferryArgs.join(' ')}\``}`,
+        ],
+        ...(r.baseline === undefined ? [] : [['s3ferry baseline build', r.baseline]]),
         ['AWS CLI', v.aws],
         ['rclone', v.rclone],
         ['curl', v.curl],
@@ -80,6 +89,7 @@ export function renderReport(r: BenchResults): string {
     ...toolSections(r, figures),
     ...agentSections(r),
     ...profileSections(r),
+    ...(notes === undefined || notes.trim() === '' ? [] : [notes.trim(), '']),
     ...method(r),
   );
   return `${out.join('\n')}\n`;
@@ -109,7 +119,7 @@ function toolSections(
           perUnit,
           'peak RSS MiB',
         ],
-        TOOL_IDS.map((t) => {
+        TOOL_IDS.filter((t) => f.tools[t].runs + f.tools[t].failed > 0).map((t) => {
           const tf = f.tools[t];
           return [
             TOOL_LABELS[t],
@@ -126,6 +136,11 @@ function toolSections(
       `s3ferry / best peer (${f.bestPeer === undefined ? 'none' : TOOL_LABELS[f.bestPeer]}): **${x(f.vsBestPeer)}**; s3ferry / ceiling: **${x(f.vsCeiling)}** (rates, ${w.unit === 'objects' ? 'objects/s' : 'MiB/s'}); s3ferry's rate ${w.unit === 'objects' ? int(rate(w, f.tools.s3ferry)) : n(rate(w, f.tools.s3ferry), 1)} vs AWS CLI ${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.aws))}.`,
       '',
     );
+    if (f.tools.baseline.runs > 0)
+      out.push(
+        `s3ferry / baseline build: rate **${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.baseline))}**, client CPU ${x(f.tools.s3ferry.cpuMedian / f.tools.baseline.cpuMedian)}, peak RSS ${x(f.tools.s3ferry.peakRssMiB / f.tools.baseline.peakRssMiB)}; baseline wall times ${f.tools.baseline.walls.map((s) => n(s)).join(', ')} s, s3ferry ${f.tools.s3ferry.walls.map((s) => n(s)).join(', ')} s (every round).`,
+        '',
+      );
     const errors = TOOL_IDS.flatMap((t) =>
       f.tools[t].errors.map((e) => `- ${TOOL_LABELS[t]}: ${e}`),
     );
@@ -188,7 +203,7 @@ function agentSections(r: BenchResults): string[] {
     if (!c.ok) out.push(`Failed: ${c.error}`, '');
     else
       out.push(
-        "`s3ferry upload` of W1 SIGKILLed at a random point of a clean upload's duration, then run again with the same journal. Stored = the parts the store held after the kill (ListParts). Sent twice = bytes the rerun sent although the store already held them (ideally 0). The parts in flight at the kill (at most concurrency x part size, 6 x 8 MiB by default) are lost by nature and sent again by the rerun: they are in 'rerun MiB sent' but not in 'stored'.",
+        "`s3ferry upload` of W1 SIGKILLed at a random point of a clean upload's duration, then run again with the same journal. Stored = the parts the store held after the kill (ListParts). Sent twice = bytes the rerun sent although the store already held them (ideally 0). The parts in flight at the kill (at most part buffers x part size, 6 x 8 MiB by default) are lost by nature and sent again by the rerun: they are in 'rerun MiB sent' but not in 'stored'.",
         '',
         table(
           [
@@ -255,12 +270,13 @@ function profileSections(r: BenchResults): string[] {
 }
 
 function method(r: BenchResults): string[] {
+  const scale = r.scale ?? (r.quick ? QUICK_SCALE : 1);
   return [
     '## How it is measured',
     '',
-    `- One command, \`npm run bench\`: builds, starts its own Ceph RGW (bluestore: object data on disk) on 127.0.0.1:7580 with its own directory and ports, generates random data in a temporary directory, runs everything, writes this file and bench/results/${r.quick ? 'quick' : 'benchmarks'}.json, and purges the RGW. Options: \`--quick\`, \`--workloads W1,W3\`, \`--rounds N\`, \`--extras latency,journal,crash,profile\`.`,
+    `- One command, \`npm run bench\`: builds, starts its own Ceph RGW (bluestore: object data on disk) on 127.0.0.1:7580 with its own directory and ports, generates random data in a temporary directory, runs everything, writes this file and bench/results/${scale > 1 ? 'quick' : 'benchmarks'}.json, and purges the RGW. Options: \`--quick\`, \`--scale N\`, \`--workloads W1,W3\`, \`--tools s3ferry,curl\`, \`--baseline DIR\` (another built checkout run in the same rounds), \`--rounds N\`, \`--extras latency,journal,crash,profile\`.`,
     `- Every workload: ${r.rounds} rounds, each running every tool once in turn (interleaved: A B C D E, A B C D E, ...). Every run uploads to a fresh prefix and is verified by ListObjectsV2 (object count and total bytes); a run that fails verification is not counted. Objects of the big workloads (W1, W4) are deleted after each run to bound the store's disk.`,
-    '- Tools: `s3ferry upload DIR --to s3://bucket/prefix/ --endpoint-url ...` with a fresh `--journal` per run, defaults otherwise (part size 8 MiB, concurrency 6); `/usr/bin/aws s3 cp --recursive` (AWS CLI v2 from Debian, default settings, configured by AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE in the temporary directory); `rclone copy` with its defaults and tuned (`--transfers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M`; RCLONE_CONFIG in the temporary directory).',
+    '- Tools: `s3ferry upload DIR --to s3://bucket/prefix/ --endpoint-url ...` with a fresh `--journal` per run, defaults otherwise (part size 8 MiB, 16 requests in flight, 6 part buffers); `/usr/bin/aws s3 cp --recursive` (AWS CLI v2 from Debian, default settings, configured by AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE in the temporary directory); `rclone copy` with its defaults and tuned (`--transfers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M`; RCLONE_CONFIG in the temporary directory).',
     `- The ceiling: \`curl -Z\` (one process) PUTting the same bytes with SigV4 and an unsigned payload, ${CURL_PARALLEL.files} files at a time; the single big file of W1 as a multipart upload of 8 MiB parts (split beforehand), ${CURL_PARALLEL.parts} parts at a time, by a small bash script (create, parts, complete).`,
     '- Wall time is measured around the process; client CPU (user + system) and max RSS come from GNU time (`/usr/bin/time -f "%e %U %S %M"`), which covers the process and every child it waited for. Max RSS is that of the largest single process of the tree; every client here is one process (the W1 ceiling runs its three curl processes one after another).',
     '- Ratios are of rates (objects/s for W2 and W3, MiB/s for W1 and W4): above 1 means s3ferry is faster. The best peer is the fastest of the AWS CLI and the two rclone settings.',

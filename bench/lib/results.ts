@@ -17,6 +17,12 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly durationSec: number;
   readonly quick: boolean;
+  /** Counts and the big file divided by this (absent in results older than the option: 1). */
+  readonly scale?: number;
+  /** Extra arguments s3ferry ran with (--s3ferry-args). */
+  readonly s3ferryArgs?: readonly string[];
+  /** The baseline checkout, when one ran as the tool `baseline`. */
+  readonly baseline?: string;
   readonly rounds: number;
   readonly machine: MachineInfo;
   readonly loadAvgEnd: string;
@@ -25,7 +31,7 @@ export interface BenchResults {
   readonly runs: readonly RunRecord[];
   readonly latency?: Outcome<LatencyResult>;
   readonly journal?: Outcome<JournalResult>;
-  /** The files of the journal figure (1,000,000; fewer with --quick). */
+  /** The files of the journal figure (1,000,000; fewer when scaled down). */
   readonly journalFiles?: number;
   readonly crash?: Outcome<CrashTrial[]>;
   readonly profiles?: readonly { workload: WorkloadId; summary: Outcome<ProfileSummary> }[];
@@ -40,6 +46,8 @@ export interface ToolFigures {
   readonly wallMedian: number;
   readonly wallMin: number;
   readonly wallMax: number;
+  /** Every verified round's wall time, in round order. */
+  readonly walls: readonly number[];
   readonly mibPerSec: number;
   readonly objPerSec: number;
   readonly cpuMedian: number;
@@ -62,6 +70,7 @@ export function toolFigures(w: Workload, tool: ToolId, runs: readonly RunRecord[
     wallMedian,
     wallMin: min(wall),
     wallMax: max(wall),
+    walls: wall,
     mibPerSec: w.bytes / MIB / wallMedian,
     objPerSec: w.objects / wallMedian,
     cpuMedian: cpu,

@@ -9,10 +9,11 @@ import { AWS_CLI, CLI_PATH } from './paths.js';
 import type { RgwInfo } from './rgw.js';
 import { ceilingParts, workloadDir, workloadFiles, type Workload } from './workloads.js';
 
-export const TOOL_IDS = ['s3ferry', 'aws', 'rclone', 'rclone-tuned', 'curl'] as const;
+export const TOOL_IDS = ['baseline', 's3ferry', 'aws', 'rclone', 'rclone-tuned', 'curl'] as const;
 export type ToolId = (typeof TOOL_IDS)[number];
 
 export const TOOL_LABELS: Record<ToolId, string> = {
+  baseline: 's3ferry upload (baseline build)',
   s3ferry: 's3ferry upload',
   aws: 'aws s3 cp --recursive',
   rclone: 'rclone copy (defaults)',
@@ -36,6 +37,10 @@ export interface RunContext {
   readonly prefix: string;
   readonly rgw: RgwInfo;
   readonly rcloneRemote: string;
+  /** The baseline checkout's CLI (--baseline). */
+  readonly baselineCli?: string;
+  /** Extra arguments of the tool `s3ferry` (--s3ferry-args). */
+  readonly s3ferryArgs?: readonly string[];
 }
 
 export interface Command {
@@ -46,11 +51,13 @@ export interface Command {
 export async function toolCommand(tool: ToolId, c: RunContext): Promise<Command> {
   const src = workloadDir(c.workload, c.dataDir);
   switch (tool) {
+    case 'baseline':
     case 's3ferry':
+      if (tool === 'baseline' && c.baselineCli === undefined) throw new Error('no --baseline');
       return {
         cmd: process.execPath,
         args: [
-          CLI_PATH,
+          tool === 'baseline' ? (c.baselineCli ?? '') : CLI_PATH,
           'upload',
           src,
           '--to',
@@ -60,6 +67,7 @@ export async function toolCommand(tool: ToolId, c: RunContext): Promise<Command>
           '--journal',
           join(c.runDir, 'journal.db'),
           '--json',
+          ...(tool === 's3ferry' ? (c.s3ferryArgs ?? []) : []),
         ],
       };
     case 'aws':

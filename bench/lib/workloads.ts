@@ -57,10 +57,10 @@ function workload(
   };
 }
 
-/** The workloads at full size, or scaled down 1/16 (counts and the 1 GiB file) with `quick`. */
-export function workloads(quick: boolean): Record<WorkloadId, Workload> {
-  const n = (count: number): number => (quick ? Math.ceil(count / QUICK_SCALE) : count);
-  const oneGiB = quick ? GIB / QUICK_SCALE : GIB;
+/** The workloads at full size (scale 1), or scaled down 1/scale (counts and the 1 GiB file). */
+export function workloads(scale: number): Record<WorkloadId, Workload> {
+  const n = (count: number): number => Math.ceil(count / scale);
+  const oneGiB = Math.ceil(GIB / scale);
   const fmt = (count: number): string => count.toLocaleString('en-US');
   return {
     W1: workload(

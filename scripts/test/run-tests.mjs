@@ -16,8 +16,9 @@
 //             overridable); exported as PG_URL (role s3ferry, may CREATE DATABASE), PG_DIR, PG_BIN.
 // They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh,
 // stop-postgres.sh --purge).
-// Browser tests (dist/test/e2e/dashboard-*.test.js) need /usr/bin/chromium: when any is selected,
-// scripts/test/ensure-chromium.sh installs it first (apt-get, as root) or says how.
+// Browser tests (dist/test/e2e/dashboard-*.test.js, security-secrets.test.js) need
+// /usr/bin/chromium: when any is selected, scripts/test/ensure-chromium.sh installs it first
+// (apt-get, as root) or says how.
 // Exits with node --test's exit code.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -211,8 +212,8 @@ async function stopServers() {
 
 // ---------- browser ----------
 
-/** The dashboard's browser tests drive Debian's chromium (test/support/browser.ts). */
-const BROWSER_TEST = /^dashboard-.*\.test\.js$/;
+/** The dashboard's browser tests (and the secrets test's rendered dashboard) drive Debian's chromium. */
+const BROWSER_TEST = /^(dashboard-.*|security-secrets)\.test\.js$/;
 
 /** scripts/test/ensure-chromium.sh: installs chromium with apt-get when missing (as root). */
 function ensureChromium() {

@@ -6,6 +6,7 @@
 import type { AgentConfig, JobConfig } from '../config/agent-config.js';
 import { redactUrl } from '../config/redact.js';
 import { AppError, isAppError } from '../errors/app-error.js';
+import { backoffDelay } from '../domain/backoff.js';
 import { isMarker } from '../domain/file-filter.js';
 import type { AgentRecord, FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
@@ -14,6 +15,7 @@ import { JobSource } from '../sources/job-source.js';
 import type { WatcherFactory } from '../sources/watcher.js';
 import { admit, enqueueTaken } from './admission.js';
 import { backfillFiles, type BackfillRequest, type BackfillResult } from './backfill.js';
+import { BusyFiles } from './busy-files.js';
 import { DestinationRuntime, type ClosableTarget } from './destination-runtime.js';
 import type { EventSink } from './event-sink.js';
 import { FileProcessor } from './file-processor.js';
@@ -61,6 +63,8 @@ export class Agent {
   #sources: JobSource[] = [];
   #paused = false;
   #inFlight = 0;
+  /** Files a worker is on: a source's new offer for one waits until the worker is done. */
+  readonly #busy = new BusyFiles();
   readonly #wakeup = new Wakeup();
   readonly #stop = new AbortController();
   #workers: Promise<void>[] = [];
@@ -234,6 +238,7 @@ export class Agent {
         () => false,
       );
     if (!(await admit(job, f, now, exists)).take) return;
+    if (this.#busy.hold(jobName, f)) return;
     let queued: boolean;
     try {
       ({ queued } = await enqueueTaken(this.deps, job, f, now, {
@@ -297,27 +302,67 @@ export class Agent {
       // Our own claim, renewed too late: the worker that holds it carries on.
       if (this.#member.holds(file.id)) continue;
       this.#inFlight += 1;
+      this.#busy.begin(file.job, file.path);
       const signal = this.#member.hold(file.id, file.path, this.#stop.signal);
       try {
         await this.#processor.process(file, job, signal);
       } catch (err) {
-        // Only a journal failure gets here (disk full, database gone): give the file back if the
-        // journal takes it, else it comes back when its lease runs out. The worker pauses a moment.
-        await this.deps.events
-          .emit('agent.error', 'error', `${file.path}: ${String(err)}`, { path: file.path })
-          .catch(() => undefined);
-        await this.deps.journal
-          .setFileState(file.id, 'queued', this.deps.clock.now(), {
-            owner: this.#member.id,
-            reason: `journal failure: ${err instanceof Error ? err.message : String(err)}`,
-          })
-          .catch(() => undefined);
-        await this.deps.clock.sleep(1000, this.#stop.signal).catch(() => undefined);
+        // The outcome could not be recorded (the journal failed): the file is still 'uploading'.
+        await this.#requeueWhenWritable(file, err);
       } finally {
         this.#member.release(file.id);
         this.#inFlight -= 1;
+        const again = this.#busy.end(file.job, file.path);
+        if (again !== undefined)
+          await this.#offer(file.job, again).catch((err: unknown) => this.#report(err));
       }
     }
+  }
+
+  /**
+   * After a journal failure (a full disk, an I/O error), puts the file back in the queue as soon
+   * as the journal can be written again. Nothing is lost meanwhile: the upload stays open in the
+   * store and resumes. On stop the file stays 'uploading', which the next start re-queues.
+   */
+  async #requeueWhenWritable(file: FileRecord, err: unknown): Promise<void> {
+    const why = err instanceof Error ? err.message : String(err);
+    await this.#report(
+      new AppError(
+        'ERR_JOURNAL',
+        `the outcome of ${file.path} could not be recorded (${why}); it is queued again as soon as the journal can be written`,
+        { hint: (isAppError(err) ? err.hint : undefined) ?? 'check the disk holding the journal' },
+      ),
+    );
+    const stop = this.#stop.signal;
+    for (let attempt = 1; ; attempt += 1) {
+      const delay = backoffDelay(attempt, this.deps.random(), { baseMs: 1_000, capMs: 30_000 });
+      // a stop ends the wait early (rejects); the next start re-queues the file
+      const stopped = await this.deps.clock.sleep(delay, stop).then(
+        () => false,
+        () => true,
+      );
+      if (stopped) return;
+      try {
+        await this.deps.journal.setFileState(file.id, 'queued', this.deps.clock.now(), {
+          owner: this.#member.id,
+          reason: `queued again after a journal failure: ${why}`,
+        });
+      } catch {
+        continue;
+      }
+      this.#wakeup.wake();
+      return;
+    }
+  }
+
+  /** Logs an internal failure as an event; the log line is written even when the journal is not. */
+  async #report(err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = isAppError(err) ? (err.hint ?? null) : null;
+    const code = isAppError(err) ? err.code : 'ERR_INTERNAL';
+    await this.deps.events
+      .emit('agent.error', 'error', message, { data: { code, hint } })
+      .catch(() => undefined);
   }
 
   /** Pauses one job, or everything. Files keep being queued. */
@@ -377,6 +422,7 @@ export class Agent {
     const result = await backfillFiles(job, request, {
       ...this.deps,
       paused: job.paused || this.#paused,
+      busy: this.#busy,
     });
     if (result.queued.length > 0) this.#wakeup.wake();
     return result;

@@ -15,6 +15,7 @@ import { scanSource } from '../sources/source-scanner.js';
 import { toSourceRoots, type SourceRoot } from '../sources/source-roots.js';
 import type { FileSystem } from '../transfer/file-system.js';
 import { admit, enqueueTaken } from './admission.js';
+import type { BusyFiles } from './busy-files.js';
 import type { EventSink } from './event-sink.js';
 import type { JobRuntime } from './job-runtime.js';
 
@@ -42,6 +43,8 @@ export interface BackfillDeps {
   readonly fs: FileSystem;
   /** The job or everything is paused (said in the events; files are queued all the same). */
   readonly paused: boolean;
+  /** Files a worker is on now: such a file is queued again when its worker is done. */
+  readonly busy?: BusyFiles;
 }
 
 const OUTSIDE = "outside the job's sources";
@@ -198,6 +201,8 @@ async function queueOne(
     );
   const verdict = await admit(job, f, now, exists);
   if (!verdict.take) return { reason: verdict.reason };
+  if (deps.busy?.hold(job.name, f) === true)
+    return { reason: 'being uploaded now; it is queued again once that upload ends' };
   const { record, queued } = await enqueueTaken(deps, job, f, now, {
     paused: deps.paused,
     backfill: true,

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
 import { isJournalUrl, openJournal } from '../journal/open-journal.js';
+import { isInMemoryPath } from '../journal/sqlite/sqlite-connection.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { acquireAgentLock } from '../platform/agent-lock.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -70,13 +71,14 @@ export async function startAgent(
   const logger = createLogger(config.log.level, options.logStream);
   const agentId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   // One agent per SQLite journal; agents that share work share a PostgreSQL journal.
-  const lock = isJournalUrl(config.journal)
-    ? undefined
-    : acquireAgentLock(config.journal, {
-        pid: process.pid,
-        hostname: hostname(),
-        now: clock.now(),
-      });
+  const lock =
+    isJournalUrl(config.journal) || isInMemoryPath(config.journal)
+      ? undefined
+      : acquireAgentLock(config.journal, {
+          pid: process.pid,
+          hostname: hostname(),
+          now: clock.now(),
+        });
   let journal: JournalStore;
   try {
     journal = await openJournal(config.journal, { eventRetention: config.events.retention });

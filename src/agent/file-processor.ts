@@ -11,7 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '../domain/backoff.js';
 import { renderKey, templateNeeds } from '../domain/key-template.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
-import type { FileRecord, HistoryRecord, JournalStore } from '../journal/journal-store.js';
+import type {
+  FileRecord,
+  HistoryRecord,
+  JournalStore,
+  UploadRecord,
+} from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import { hashFile } from '../platform/hash-file.js';
 import { fileError } from '../platform/node-file-system.js';
@@ -48,7 +53,11 @@ export interface ProcessorDeps {
 export class FileProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  /** Processes a file claimed from the journal (state 'uploading'). Never throws but on journal failure. */
+  /**
+   * Processes a file claimed from the journal (state 'uploading'). Never throws but on journal
+   * failure (ERR_JOURNAL*): then the file's outcome could not be recorded and it is still
+   * 'uploading'; the caller puts it back in the queue once the journal can be written.
+   */
   async process(file: FileRecord, job: JobRuntime, signal: AbortSignal): Promise<void> {
     try {
       await this.#run(file, job, signal);
@@ -134,7 +143,9 @@ export class FileProcessor {
       latest?.state === 'verified' &&
       latest.source.path === file.path &&
       sameFile(latest.source, st);
+    if (already) await this.#recordVerified(latest, job, checksum);
     let finalKey = key;
+    let size = st.size;
     if (!already && dd.enabled && checksum !== undefined) {
       const dup = await findDuplicate(journal, dest.target, checksum, st.size, signal);
       if (dup !== undefined) {
@@ -169,7 +180,7 @@ export class FileProcessor {
       }
       finalKey = choice.key;
       try {
-        await this.#upload(file, job, choice, digests.sha256, checksum, signal);
+        size = await this.#upload(file, job, choice, digests.sha256, checksum, signal);
       } catch (err) {
         if (isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) {
           await journal.setFileState(file.id, 'skipped', clock.now(), { reason: err.message });
@@ -184,7 +195,7 @@ export class FileProcessor {
           isAppError(err, 'ERR_S3_BAD_REQUEST') &&
           err.details.s3Code === 'NotImplemented';
         if (!unsupported) throw err;
-        await this.#upload(
+        size = await this.#upload(
           file,
           job,
           { ...choice, ifNoneMatch: false },
@@ -204,7 +215,8 @@ export class FileProcessor {
       {
         path: file.path,
         key: finalKey,
-        data: { job: job.name, size: st.size, alreadyUploaded: already },
+        // what was sent: a file that grew before its upload restarted went up whole
+        data: { job: job.name, size, alreadyUploaded: already },
       },
     );
   }
@@ -216,7 +228,7 @@ export class FileProcessor {
     sha256: string | undefined,
     checksum: string | undefined,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<number> {
     const dest = job.destination;
     const c = dest.config;
     const settings: TransferSettings = {
@@ -270,7 +282,7 @@ export class FileProcessor {
         : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
     };
     try {
-      await uploader.upload(
+      const result = await uploader.upload(
         {
           path: file.path,
           key: choice.key,
@@ -280,9 +292,57 @@ export class FileProcessor {
         },
         signal,
       );
+      return result.size;
+    } catch (err) {
+      if (isAppError(err, 'ERR_FILE_NOT_FOUND') || isAppError(err, 'ERR_FILE_UNREADABLE'))
+        await this.#abortLeftover(file, job, choice.key, err, signal);
+      throw err;
     } finally {
       live?.end();
     }
+  }
+
+  /**
+   * A file that vanished (or became unreadable) during its upload is parked; the multipart upload
+   * it began must not stay open in the store. The transfer engine aborts it in most cases, but not
+   * when the file is gone right after CreateMultipartUpload, before it was opened: abort what this
+   * file left at its key here. A completed upload is left alone (the object is whole, not torn).
+   * Best effort: when the abort fails the upload stays journaled as open, and `s3ferry cleanup` or
+   * the next upload to this key aborts it.
+   */
+  async #abortLeftover(
+    file: FileRecord,
+    job: JobRuntime,
+    key: string,
+    cause: AppError,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { journal, clock, events } = this.deps;
+    const target = job.destination.target;
+    const open = await journal.findOpenUpload({
+      endpoint: target.endpoint,
+      bucket: target.bucket,
+      key,
+    });
+    if (open?.source.path !== file.path || open.mode !== 'multipart') return;
+    if (open.state !== 'active' || open.uploadId === null) return;
+    const uploadId = open.uploadId;
+    try {
+      await target.abortMultipartUpload(key, uploadId, signal);
+    } catch {
+      return;
+    }
+    await journal.finishUpload(open.id, {
+      state: 'aborted',
+      finishedAt: clock.now(),
+      error: `${cause.code}: ${cause.message}`,
+    });
+    await events.emit(
+      'upload.abandoned',
+      'warn',
+      `${about(file.path, cause.message)}; its multipart upload was aborted`,
+      { path: file.path, key, data: { uploadId, code: cause.code } },
+    );
   }
 
   /**
@@ -354,6 +414,51 @@ export class FileProcessor {
     );
   }
 
+  /**
+   * The transfer engine journals an upload verified, then writes its history row: a kill between
+   * the two leaves a verified upload without a row. The next run rightly sends nothing again, but
+   * the upload would be missing from the history (`s3ferry history`, the dashboard): write the
+   * row now, unless the history already holds it (a row for this key that ended after this
+   * upload began).
+   */
+  async #recordVerified(
+    upload: UploadRecord,
+    job: JobRuntime,
+    checksum: string | undefined,
+  ): Promise<void> {
+    const { journal, clock } = this.deps;
+    const { destination: d, source } = upload;
+    const rows = await journal.listHistory({ limit: 100, sourcePath: source.path });
+    const recorded = rows.some(
+      (h) =>
+        h.result === 'done' &&
+        h.endpoint === d.endpoint &&
+        h.bucket === d.bucket &&
+        h.key === d.key &&
+        h.finishedAt >= upload.startedAt,
+    );
+    if (recorded) return;
+    const finishedAt = upload.finishedAt ?? clock.now();
+    const fallback =
+      upload.etag === null ? null : `${upload.mode === 'single' ? 'md5' : 'etag'}:${upload.etag}`;
+    await journal.addHistory({
+      sourcePath: source.path,
+      endpoint: d.endpoint,
+      bucket: d.bucket,
+      key: d.key,
+      size: source.size,
+      startedAt: upload.startedAt,
+      finishedAt,
+      avgBytesPerSec: source.size / Math.max(0.001, (finishedAt - upload.startedAt) / 1000),
+      attempts: 1,
+      etag: upload.etag,
+      checksum: checksum ?? fallback,
+      result: 'done',
+      error: null,
+      job: job.name,
+    });
+  }
+
   /** True when `head` is an object an earlier attempt at this same, unchanged file wrote. */
   async #isOurs(head: ObjectHead, file: FileRecord, st: FileStat): Promise<boolean> {
     const id = Number(head.metadata[INTENT_METADATA_KEY]);
@@ -398,7 +503,7 @@ export class FileProcessor {
 
   async #fail(file: FileRecord, job: JobRuntime, err: AppError): Promise<void> {
     const { journal, clock, events } = this.deps;
-    // The journal failed, not the file nor the destination: the agent handles it.
+    // The journal cannot record this outcome: the caller waits until it can.
     if (err.code.startsWith('ERR_JOURNAL')) throw err;
     const reason = `${err.code}: ${err.message}${err.hint ? ` (fix: ${err.hint})` : ''}`;
     const now = clock.now();
@@ -412,7 +517,7 @@ export class FileProcessor {
     }
     if (err.kind === 'permanent') {
       await journal.setFileState(file.id, 'parked', now, { reason, countAttempt: true });
-      await events.emit('file.parked', 'error', `${file.path}: ${err.message}`, {
+      await events.emit('file.parked', 'error', about(file.path, err.message), {
         path: file.path,
         data: { job: job.name, code: err.code, hint: err.hint ?? null },
       });
@@ -434,4 +539,9 @@ export class FileProcessor {
       data: { job: job.name, code: err.code, retryInMs: delay },
     });
   }
+}
+
+/** `PATH: message`, unless the message already starts with the path. */
+function about(path: string, message: string): string {
+  return message.startsWith(path) ? message : `${path}: ${message}`;
 }

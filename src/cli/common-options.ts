@@ -38,7 +38,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--proxy <url>', 'HTTP(S) proxy (env HTTPS_PROXY; NO_PROXY is honoured)')
     .option(
       '--checksum-mode <mode>',
-      'auto | when-required | when-supported (SDK flexible checksums; auto = when-required on custom endpoints)',
+      'auto | when-required | when-supported (uploads always carry Content-MD5; when-supported adds the SDK flexible checksums; auto = Content-MD5 only, responses checked on AWS)',
       'auto',
     )
     .option(

@@ -10,7 +10,7 @@ import { buildApp } from '../api/build-app.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { loadConfig, type ConfigFlags } from '../config/load.js';
 import { templateEnvironment } from '../config/environment.js';
-import { toAppError } from '../errors/app-error.js';
+import { AppError, toAppError } from '../errors/app-error.js';
 import { reportError } from './output.js';
 
 interface RunOptions {
@@ -84,6 +84,23 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     await api.listen({ host: agent.config.api.host, port: agent.config.api.port });
   } catch (err) {
     await running.close();
+    const { host, port } = agent.config.api;
+    const code = (err as { code?: unknown }).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
+      return reportError(
+        new AppError(
+          'ERR_CONFIG_INVALID',
+          code === 'EADDRINUSE'
+            ? `the API port ${host}:${port} is already in use (another agent or program listens there)`
+            : `the API cannot listen on ${host}:${port} (${code})`,
+          {
+            hint: 'choose another api.port (or api.host) in the configuration, or stop what uses it',
+            details: { field: 'api.port' },
+            cause: err,
+          },
+        ),
+        false,
+      );
     return reportError(toAppError(err), false);
   }
   running.logger.info(

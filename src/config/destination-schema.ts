@@ -103,7 +103,9 @@ const fields = {
   checksumMode: z
     .enum(['auto', 'when-required', 'when-supported'])
     .default('auto')
-    .describe('SDK flexible checksums; auto = when-required on custom endpoints.'),
+    .describe(
+      'SDK flexible checksums on top of Content-MD5: auto = none on requests, responses checked on AWS; when-supported adds CRC32 to uploads.',
+    ),
   storageClass: text().exactOptional().describe('Storage class, e.g. STANDARD_IA, GLACIER_IR.'),
   sse: z
     .enum(['AES256', 'aws:kms'])

@@ -64,7 +64,8 @@ const FAILURES: Readonly<Record<JournalFailure, FailureText>> = {
     code: 'ERR_JOURNAL',
     description: 'no space left for the journal',
     hint: {
-      sqlite: 'the disk holding the journal is full: free some space, then start s3ferry again',
+      sqlite:
+        'the disk holding the journal is full: free some space (a running agent carries on by itself once there is room)',
       postgres: 'the database server is out of disk space: free some space on it',
     },
   },

@@ -7,7 +7,8 @@
  * by a dead agent (SIGKILL, power loss) is taken over: on the same host, its pid no longer runs a
  * node process. A lock of another host is never taken over: it cannot be checked from here.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AppError } from '../errors/app-error.js';
 
 /** Who holds the lock. */
@@ -74,6 +75,15 @@ export function acquireAgentLock(
   const path = `${journal}.agent-lock`;
   const mine: LockOwner = { pid: me.pid, hostname: me.hostname, startedAt: me.now };
   const content = `${JSON.stringify(mine)}\n`;
+  // Taken before the journal is opened, which creates its directory: a first run creates it here.
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new AppError('ERR_JOURNAL', `cannot create the journal directory ${dirname(path)}`, {
+      hint: 'check that the journal directory can be created (permissions, a file in its place)',
+      cause: err,
+    });
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(path, content, { flag: 'wx' });

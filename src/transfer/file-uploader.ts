@@ -9,6 +9,7 @@ import { choosePartSize, MAX_SINGLE_PUT, partCount } from '../domain/part-size.j
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { UploadRecord } from '../journal/journal-store.js';
+import { abortScope } from './abort-scope.js';
 import { sameFile, type FileStat } from './file-system.js';
 import {
   completeAndVerify,
@@ -64,6 +65,17 @@ export class FileUploader {
    * to be resumed by the next call for the same key (unless resume is off).
    */
   async upload(req: UploadRequest, signal?: AbortSignal): Promise<UploadResult> {
+    // Every part worker holds at most one abort listener at a time; twice that leaves room for a
+    // request whose listener goes only when its socket closes, after its answer was taken.
+    const scope = abortScope(signal, 2 * this.settings.partConcurrency + 2);
+    try {
+      return await this.#upload(req, scope.signal);
+    } finally {
+      scope.close();
+    }
+  }
+
+  async #upload(req: UploadRequest, signal: AbortSignal | undefined): Promise<UploadResult> {
     const startedAt = this.deps.clock.now();
     for (let attempt = 1; ; attempt += 1) {
       const run = new UploadRun(this.deps, this.settings, req, signal);

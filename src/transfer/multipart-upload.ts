@@ -9,11 +9,17 @@ import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type { PartRecord, UploadRecord } from '../journal/journal-store.js';
 import { sameFile, type FileStat, type OpenFile } from './file-system.js';
 import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
-import { md5Hex, type UploadRun } from './upload-run.js';
+import type { UploadRun } from './upload-run.js';
 import { expectedEtag, verifyObject } from './verify.js';
 
 /** An active multipart upload (UploadId known). */
 export type ActiveUpload = UploadRecord & { readonly uploadId: string };
+
+/** The size of part `partNumber`, bytes. */
+function partBytes(upload: UploadRecord, partNumber: number, st: FileStat): number {
+  const { start, end } = partRange(partNumber, upload.partSize, st.size);
+  return end - start;
+}
 
 /** Reads part `n` into a pooled buffer, checks the file is unchanged, returns its MD5; calls `use`. */
 async function withPart<T>(
@@ -31,7 +37,7 @@ async function withPart<T>(
     if (n !== end - start)
       throw run.changed(`part ${partNumber}: read ${n} of ${end - start} bytes`);
     if (!sameFile(await file.stat(), st)) throw run.changed('size or mtime differ');
-    return await use(body, md5Hex(body));
+    return await use(body, await run.md5(body));
   } finally {
     run.deps.buffers.give(body);
   }
@@ -53,32 +59,30 @@ export async function sendParts(
       const partNumber = queue.shift();
       if (partNumber === undefined) break;
       try {
-        await deps.slots.with(
-          () =>
-            withPart(run, file, st, upload, partNumber, async (body, md5) => {
-              await deps.limiter?.take(body.byteLength, run.signal);
-              const { etag } = await run.retry('UploadPart', () =>
-                deps.target.uploadPart(
-                  {
-                    key: run.req.key,
-                    uploadId: upload.uploadId,
-                    partNumber,
-                    body,
-                    contentMd5: md5HexToBase64(md5),
-                  },
-                  run.signal,
-                ),
-              );
-              await deps.journal.recordPart(upload.id, {
-                partNumber,
-                size: body.byteLength,
-                etag,
-                md5,
-              });
-              run.partsSent += 1;
-              run.progress(body.byteLength, st.size);
-            }),
-          run.signal,
+        await run.withSlots(partBytes(upload, partNumber, st), () =>
+          withPart(run, file, st, upload, partNumber, async (body, md5) => {
+            await deps.limiter?.take(body.byteLength, run.signal);
+            const { etag } = await run.retry('UploadPart', () =>
+              deps.target.uploadPart(
+                {
+                  key: run.req.key,
+                  uploadId: upload.uploadId,
+                  partNumber,
+                  body,
+                  contentMd5: md5HexToBase64(md5),
+                },
+                run.signal,
+              ),
+            );
+            await deps.journal.recordPart(upload.id, {
+              partNumber,
+              size: body.byteLength,
+              etag,
+              md5,
+            });
+            run.partsSent += 1;
+            run.progress(body.byteLength, st.size);
+          }),
         );
       } catch (err) {
         failure ??= err;
@@ -130,12 +134,10 @@ export async function reconcileParts(
       done.add(part.partNumber);
       continue;
     }
-    const adopted = await deps.slots.with(
-      () =>
-        withPart(run, file, st, upload, part.partNumber, (_body, md5) =>
-          Promise.resolve(md5 === part.etag ? md5 : undefined),
-        ),
-      run.signal,
+    const adopted = await run.withSlots(end - start, () =>
+      withPart(run, file, st, upload, part.partNumber, (_body, md5) =>
+        Promise.resolve(md5 === part.etag ? md5 : undefined),
+      ),
     );
     if (adopted !== undefined) {
       await deps.journal.recordPart(upload.id, {

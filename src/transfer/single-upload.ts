@@ -8,7 +8,7 @@ import { isAppError } from '../errors/app-error.js';
 import type { PutObjectInput } from '../target/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
 import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
-import { md5Hex, type UploadRun } from './upload-run.js';
+import type { UploadRun } from './upload-run.js';
 import { verifyObject } from './verify.js';
 
 export async function singleUpload(
@@ -35,7 +35,7 @@ export async function singleUpload(
   );
   let md5 = '';
   try {
-    await deps.slots.with(async () => {
+    await run.withSlots(st.size, async () => {
       const body = deps.buffers.take(st.size);
       try {
         const file = await deps.fs.open(req.path);
@@ -49,7 +49,7 @@ export async function singleUpload(
         } finally {
           await file.close();
         }
-        md5 = md5Hex(body);
+        md5 = await run.md5(body);
         await deps.limiter?.take(st.size, run.signal);
         const metadata = { ...req.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
         const { etag } = await putWithRetry(
@@ -69,7 +69,7 @@ export async function singleUpload(
       } finally {
         deps.buffers.give(body);
       }
-    }, run.signal);
+    });
   } catch (err) {
     await deps.journal.finishUpload(record.id, {
       state: 'failed',

@@ -35,6 +35,12 @@ export interface TransferSettings {
 
 export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = { baseMs: 250, capMs: 30_000 };
 
+/** MD5 of request bodies (their Content-MD5 and the journal's part MD5). */
+export interface Md5Hasher {
+  /** Hex MD5 of `data`, which must stay unchanged until the promise settles. Never rejects. */
+  md5Hex(data: Uint8Array): Promise<string>;
+}
+
 /** What the engine reports while it works (progress bars, logs, the dashboard). */
 export interface TransferObserver {
   onEvent?(event: NewEvent): void;
@@ -49,9 +55,20 @@ export interface TransferDeps {
   readonly clock: Clock;
   /** Uniform in [0, 1): jitter. */
   readonly random: () => number;
-  /** Bounds requests in flight over all files (and with it buffer memory). */
+  /** Bounds requests in flight over all files (and with it buffer memory, without bufferSlots). */
   readonly slots: Semaphore;
+  /**
+   * Bounds the requests that hold a pooled part buffer (bodies of at least buffers.minPooled
+   * bytes), and so buffer memory, apart from `slots`: many small files can then be in flight
+   * while only a few big parts are in memory. Without it, `slots` bounds both.
+   */
+  readonly bufferSlots?: Semaphore;
   readonly buffers: BufferPool;
+  /**
+   * Hashes part bodies, e.g. on worker threads (platform/md5-worker-pool.ts). Without it, MD5 is
+   * computed on the calling thread.
+   */
+  readonly hasher?: Md5Hasher;
   readonly limiter?: BandwidthLimiter;
   /** Who we are in the journal (hostname:pid). */
   readonly owner: string;

@@ -82,6 +82,22 @@ export class UploadRun {
     );
   }
 
+  /**
+   * Runs `fn` holding a request slot, and first a buffer slot when the body of `bodyBytes` takes a
+   * pooled buffer (always in this order: no two requests can wait on each other).
+   */
+  withSlots<T>(bodyBytes: number, fn: () => Promise<T>): Promise<T> {
+    const { slots, bufferSlots, buffers } = this.deps;
+    if (bufferSlots === undefined || bodyBytes < buffers.minPooled)
+      return slots.with(fn, this.signal);
+    return bufferSlots.with(() => slots.with(fn, this.signal), this.signal);
+  }
+
+  /** Hex MD5 of a body, through the injected hasher when there is one. */
+  md5(data: Uint8Array): Promise<string> {
+    return this.deps.hasher?.md5Hex(data) ?? Promise.resolve(md5Hex(data));
+  }
+
   /** Reports bytes accepted by the store. */
   progress(bytes: number, totalBytes: number): void {
     this.bytesSent += bytes;

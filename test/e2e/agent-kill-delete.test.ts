@@ -2,7 +2,9 @@
  * delete-after under real SIGKILLs: the agent is killed at random moments while it uploads and
  * deletes, and restarted each time. In the end every file is in the bucket with its bytes, exactly
  * one successful upload per key is in the history (nothing sent twice), and the inbox is empty
- * (nothing deleted before it was verified, nothing lost).
+ * (nothing deleted before it was verified, nothing lost). And the narrowest window, a kill after
+ * an upload was journaled verified but before its history row was written, is set up exactly:
+ * the restart sends nothing again and the history gets the row.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, createHash, randomInt } from 'node:crypto';
@@ -10,9 +12,12 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
 import { freePort, startAgentProcess, waitFor } from '../support/agent-process.js';
 import { objectDigest } from '../support/cli.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { createTestBucket, listAllObjects, makeS3Client, rgwServer } from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
@@ -103,6 +108,87 @@ jobs:
         await store.close();
       }
     } finally {
+      client.destroy();
+      await bucket.cleanup();
+      await tmp.cleanup();
+    }
+  });
+
+  it('a kill between verification and the history row: the restart writes the row, sends nothing', async () => {
+    const info = await rgwServer();
+    const bucket = await createTestBucket(info, 'kill-history');
+    const tmp = await makeTmpDir('kill-history');
+    const client = makeS3Client(info);
+    const proxy = await startFaultProxy(info.endpoint); // no fault: it counts what is sent
+    try {
+      const inbox = join(tmp.path, 'inbox');
+      await mkdir(inbox);
+      await writeFile(join(inbox, 'small.bin'), randomBytes(100_000));
+      await writeFile(join(inbox, 'large.bin'), randomBytes(6 * 1024 * 1024));
+      const yaml = `api:
+  port: ${await freePort()}
+jobs:
+  - name: h
+    sources: [${JSON.stringify(inbox)}]
+    settle: 300ms
+    destination:
+      bucket: ${bucket.name}
+      endpoint: ${proxy.url}
+      partSize: 5MiB
+      multipartThreshold: 5MiB
+`;
+      const dir = join(tmp.path, 'agent');
+      const journal = join(dir, '.s3ferry', 'journal.db');
+      const done = async (agent: { api<T>(m: 'GET', p: string): Promise<T> }): Promise<boolean> =>
+        ((await agent.api<{ files: Record<string, number> }>('GET', '/api/v1/status')).files.done ??
+          0) === 2;
+      const first = await startAgentProcess(dir, yaml, info);
+      await waitFor('both done', () => done(first));
+      await first.stop();
+
+      // what a SIGKILL right after the verification leaves: the uploads verified, the files
+      // still 'uploading', no history row
+      const db = new Database(journal);
+      try {
+        assert.equal(
+          db.prepare(`SELECT count(*) AS n FROM uploads WHERE state = 'verified'`).pluck().get(),
+          2,
+        );
+        db.exec(`DELETE FROM history; UPDATE files SET state = 'uploading'`);
+      } finally {
+        db.close();
+      }
+
+      proxy.session = 2;
+      const second = await startAgentProcess(dir, yaml, info);
+      try {
+        await waitFor('both done again', () => done(second));
+      } finally {
+        await second.stop();
+      }
+      const sent = proxy.log.filter(
+        (e) =>
+          e.session === 2 &&
+          ['PutObject', 'UploadPart', 'CreateMultipartUpload', 'CopyObject'].includes(e.operation),
+      );
+      assert.deepEqual(sent, [], 'nothing is sent again');
+      const store = await SqliteJournalStore.open({ path: journal });
+      try {
+        const rows = (await store.listHistory({ limit: 100 })).filter((h) => h.result === 'done');
+        assert.deepEqual(rows.map((h) => h.key).sort(), ['large.bin', 'small.bin']);
+        for (const row of rows) {
+          const head = await client.send(
+            new HeadObjectCommand({ Bucket: bucket.name, Key: row.key }),
+          );
+          assert.equal(row.size, head.ContentLength, row.key);
+          assert.equal(`"${row.etag ?? ''}"`, head.ETag, row.key);
+          assert.equal(row.job, 'h');
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await proxy.close();
       client.destroy();
       await bucket.cleanup();
       await tmp.cleanup();

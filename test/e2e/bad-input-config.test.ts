@@ -112,11 +112,13 @@ describe('bad configuration', () => {
       const file = join(dir, 's3ferry.yaml');
       await writeFile(file, c.yaml);
       const env = cliEnv({ endpoint: '', accessKeyId: 'x', secretAccessKey: 'y', region: 'r' });
-      const run = await runCli(['run', '--config', file], env);
+      const [run, check] = await Promise.all([
+        runCli(['run', '--config', file], env),
+        runCli(['config', 'check', file], env),
+      ]);
       assert.equal(run.code, 2, `${run.stderr}${run.stdout}`);
       for (const re of c.says) assert.match(run.stderr, re);
       assert.match(run.stderr, /fix: fix .*s3ferry\.yaml, then run `s3ferry config check`/);
-      const check = await runCli(['config', 'check', file], env);
       assert.equal(check.code, 2, check.stderr);
       for (const re of c.says) assert.match(check.stderr + check.stdout, re);
     });

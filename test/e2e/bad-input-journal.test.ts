@@ -284,10 +284,19 @@ ${extra}`,
           assert.equal(agent.child.exitCode, null, `the agent died:\n${agent.log().slice(-3000)}`);
           await rm(join(mnt, 'filler'));
           await waitFor('big.bin done', async () => (await doneCount(agent)) === 1, 120_000);
+          // the journal is named as the cause (not the destination), with what happens next
+          assert.match(
+            agent.log(),
+            /"event":"agent.error".*"code":"ERR_JOURNAL".*big\.bin could not be recorded \(no space left for the journal.*queued again as soon as the journal can be written/,
+          );
+          assert.doesNotMatch(agent.log(), /destination\.unhealthy/);
         } finally {
           await agent.stop().catch(() => undefined);
           await rm(join(mnt, 'filler'), { force: true });
+          for (const suffix of ['', '-wal', '-shm'])
+            await rm(join(mnt, `busy.db${suffix}`), { force: true });
         }
+        assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
       });
     },
   );

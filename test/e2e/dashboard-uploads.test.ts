@@ -85,7 +85,9 @@ jobs:
     await page.locator('.tabs a[data-view="queue"]').click();
     await page.locator('#queue-table tr[data-path$="/big.bin"]').waitFor();
     assert.match(
-      await page.locator('#queue-table tr[data-path$="/big.bin"] .badge').innerText(),
+      await page
+        .locator('#queue-table tr[data-path$="/big.bin"] td[data-label="State"] .badge')
+        .innerText(),
       /queued|uploading/,
     );
     await browser.screenshot(page, 'pending');

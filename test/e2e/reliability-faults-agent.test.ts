@@ -90,8 +90,8 @@ jobs:
     } finally {
       await agent.stop();
     }
-    const status = agent.log();
-    assert.doesNotMatch(status, /"level":50.*agent\.error/, 'no internal agent error');
+    const log = agent.log();
+    assert.doesNotMatch(log, /"level":50.*agent\.error/, 'no internal agent error');
     assert.deepEqual(await deliveryProblems(client, bucket.name, prefix, inbox), []);
     return agent;
   }

@@ -205,7 +205,14 @@ describe('s3ferry upload through network faults', () => {
     try {
       // alone: a HeadObject into the blackhole fails with a timeout, it does not hang
       proxy.addRule({ match: op('HeadObject'), fault: { kind: 'blackhole' }, times: 1 });
-      await assert.rejects(target.headObject('nothing-here'), (err) =>
+      const hung = new Promise<never>((_, reject) => {
+        setTimeout(() => {
+          reject(
+            new Error('HeadObject still waiting after 30 s: the request timeout did not fire'),
+          );
+        }, 30_000).unref();
+      });
+      await assert.rejects(Promise.race([target.headObject('nothing-here'), hung]), (err) =>
         isAppError(err, 'ERR_S3_TIMEOUT'),
       );
       // in an upload: two parts and a Complete vanish; the retries deliver the file

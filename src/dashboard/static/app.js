@@ -13,13 +13,18 @@ import { createBackfill } from './views/backfill.js';
 
 const PENDING_STATES = ['discovered', 'settling', 'queued', 'uploading', 'verifying'];
 
-/** Shared state and a tiny pub/sub: 'core' (status, jobs, destinations), 'transfers', 'event'. */
+/**
+ * Shared state and a tiny pub/sub: 'core' (status, jobs, destinations), 'fleet' (the agents
+ * sharing the journal), 'transfers', 'event'.
+ */
 function createStore() {
   const listeners = new Map();
   return {
     status: null,
     jobs: [],
     destinations: [],
+    /** GET /agents: { self, shared, leaseMs, items }, null until first loaded. */
+    fleet: null,
     transfers: [],
     throughput: createThroughput(),
     on(type, fn) {
@@ -51,18 +56,21 @@ let loading = null;
 async function loadCore() {
   loading ??= (async () => {
     try {
-      const [status, jobs, destinations, transfers] = await Promise.all([
+      const [status, jobs, destinations, transfers, fleet] = await Promise.all([
         api('/status'),
         api('/jobs'),
         api('/destinations'),
         api('/transfers'),
+        api('/agents'),
       ]);
       store.status = status;
       store.jobs = jobs.items || [];
       store.destinations = destinations.items || [];
       store.transfers = transfers.items || [];
+      store.fleet = fleet;
       banner('');
       store.emit('core');
+      store.emit('fleet');
       store.emit('transfers');
     } catch (err) {
       if (err instanceof ApiError) showError(err, 'Loading the status failed');
@@ -74,6 +82,26 @@ async function loadCore() {
   return loading;
 }
 const refreshSoon = debounce(loadCore, 300);
+
+/**
+ * Looks at the agents again (heartbeats and leases run out without any event). A failure is left
+ * to loadCore, which asks for them too and says what is wrong.
+ */
+let fleetLoading = null;
+function loadFleet() {
+  fleetLoading ??= api('/agents')
+    .then(
+      (fleet) => {
+        store.fleet = fleet;
+        store.emit('fleet');
+      },
+      () => undefined,
+    )
+    .finally(() => {
+      fleetLoading = null;
+    });
+  return fleetLoading;
+}
 
 // ---------- live stream ----------
 
@@ -233,7 +261,7 @@ function route() {
 
 function main() {
   onUnauthorized(promptForToken);
-  const ctx = { store, api, refresh: loadCore, refreshSoon };
+  const ctx = { store, api, refresh: loadCore, refreshSoon, refreshFleet: loadFleet };
   const make = [
     ['overview', 'Overview', createOverview],
     ['transfers', 'Transfers', createTransfers],

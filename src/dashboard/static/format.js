@@ -77,6 +77,19 @@ export function ago(ms, now = Date.now()) {
   return time(ms);
 }
 
+/**
+ * ms since the epoch -> "just now", "3 s ago", "59 s ago", then as {@link ago}: to the second,
+ * for heartbeats, where 4 s against a lease of 3 s matters. A time ahead of this browser's clock
+ * (the agent's clock runs ahead) reads "just now".
+ */
+export function agoExact(ms, now = Date.now()) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
+  const s = Math.floor((now - ms) / 1000);
+  if (s < 1) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  return ago(ms, now);
+}
+
 /** The last segment of a path. */
 export function baseName(p) {
   const s = String(p || '');

@@ -2,6 +2,11 @@
  * Builds the S3Client from connection settings: the standard AWS credential chain or explicit
  * keys, region, custom endpoint with path-style, an HTTP(S) proxy with a bypass list, and the
  * checksum mode that S3-compatible stores need.
+ *
+ * Each byte is hashed once: uploads carry Content-MD5 (computed by the transfer engine, checked by
+ * the store, and covered by the signature), so the payload is signed as UNSIGNED-PAYLOAD instead of
+ * with a second full SHA-256 pass, and the SDK adds no CRC32 of its own unless asked to
+ * (`checksumMode: when-supported`).
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -28,8 +33,10 @@ export interface S3ConnectionSettings {
   readonly proxy?: string;
   readonly noProxy?: readonly string[];
   /**
-   * 'auto' (default): the SDK's flexible checksums on AWS, only Content-MD5 on custom endpoints
-   * (Ceph RGW and Swift refuse the SDK's aws-chunked trailing checksums).
+   * 'auto' (default): requests carry only Content-MD5 (never the SDK's CRC32 on top of it: Ceph
+   * RGW and Swift refuse its aws-chunked trailers, and on AWS it would hash every byte again);
+   * response checksums are validated on AWS. 'when-supported' adds the SDK's flexible checksums
+   * to every request that can carry one.
    */
   readonly checksumMode?: 'auto' | 'when-required' | 'when-supported';
   /** Socket connect timeout, ms (default 10 s). */
@@ -85,6 +92,31 @@ function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
   });
 }
 
+/** The operations whose bodies always carry Content-MD5 (see ObjectTarget): signed unsigned. */
+const MD5_PROTECTED_COMMANDS: ReadonlySet<string> = new Set([
+  'PutObjectCommand',
+  'UploadPartCommand',
+]);
+
+/** The SigV4 header naming the payload hash; its value is what the signer signs. */
+const CONTENT_SHA256_HEADER = 'x-amz-content-sha256';
+
+/**
+ * Signs uploads with UNSIGNED-PAYLOAD. The SigV4 signer hashes the whole body with SHA-256 unless
+ * the request already names its payload hash (@smithy/signature-v4 getPayloadHash): on plain-http
+ * endpoints that was a second full pass over every byte, on the main thread. The bytes stay
+ * protected: Content-MD5 is a signed header and the store rejects a body that does not match it;
+ * a request without Content-MD5 keeps its signed payload.
+ */
+function signUnsignedPayload(commandName: string | undefined, request: unknown): void {
+  if (!MD5_PROTECTED_COMMANDS.has(commandName ?? '')) return;
+  const headers = (request as { headers?: Record<string, string> }).headers;
+  if (headers === undefined) return;
+  const names = Object.keys(headers).map((h) => h.toLowerCase());
+  if (!names.includes('content-md5') || names.includes(CONTENT_SHA256_HEADER)) return;
+  headers[CONTENT_SHA256_HEADER] = 'UNSIGNED-PAYLOAD';
+}
+
 /**
  * A client with the SDK's own retries off (maxAttempts 1): s3ferry retries with its own policy,
  * which understands the errors, so the two layers never multiply.
@@ -92,14 +124,15 @@ function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
 export function buildS3Client(settings: S3ConnectionSettings): S3Client {
   const custom = settings.endpoint !== undefined;
   const mode = settings.checksumMode ?? 'auto';
-  const checksum =
-    mode === 'when-supported' || (mode === 'auto' && !custom) ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
   const config: S3ClientConfig = {
     maxAttempts: 1,
     requestHandler: makeHandler(settings),
     forcePathStyle: settings.forcePathStyle ?? custom,
-    requestChecksumCalculation: checksum,
-    responseChecksumValidation: checksum,
+    requestChecksumCalculation: mode === 'when-supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+    responseChecksumValidation:
+      mode === 'when-supported' || (mode === 'auto' && !custom)
+        ? 'WHEN_SUPPORTED'
+        : 'WHEN_REQUIRED',
   };
   if (settings.endpoint !== undefined) config.endpoint = settings.endpoint;
   // A custom endpoint rarely cares about the region, but SigV4 needs one.
@@ -113,5 +146,16 @@ export function buildS3Client(settings: S3ConnectionSettings): S3Client {
       ...(settings.sessionToken === undefined ? {} : { sessionToken: settings.sessionToken }),
     };
   }
-  return new S3Client(config);
+  const client = new S3Client(config);
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      signUnsignedPayload(context.commandName, args.request);
+      return next(args);
+    },
+    { step: 'build', name: 's3ferryUnsignedPayload', override: true },
+  );
+  // The SDK's logger middleware filters every input and output for secrets even when nothing is
+  // logged (no logger is configured here): measurable work on each small-file request.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }

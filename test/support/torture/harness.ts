@@ -123,14 +123,19 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
   const logFile = join(tmp.path, 'agent.log');
   const configFile = join(tmp.path, 's3ferry.yaml');
   await mkdir(inbox);
-  const port = await freePort();
-  const apiUrl = `http://127.0.0.1:${port}`;
-  await writeFile(
-    configFile,
-    agentConfig({ port, journal, inbox, bucket: bucket.name, endpoint: proxy.url }),
-  );
+  // A port for each session: one left free while the agent is down can be taken by any other
+  // process on the machine (another test's freePort()), and every later session could not listen.
+  const configure = async (): Promise<string> => {
+    const port = await freePort();
+    await writeFile(
+      configFile,
+      agentConfig({ port, journal, inbox, bucket: bucket.name, endpoint: proxy.url }),
+    );
+    return `http://127.0.0.1:${port}`;
+  };
   const env = cliEnv(o.info);
   const killed = new Set<number>();
+  let keep = o.keep === true;
   const selfExits: number[] = [];
   let killsDuringStartup = 0;
   const writer = new AbortController();
@@ -138,12 +143,12 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
   try {
     for (let k = 1; k <= o.kills; k += 1) {
       proxy.session = k;
-      const s = startSession(k, configFile, tmp.path, env, apiUrl, logFile);
+      const s = startSession(k, configFile, tmp.path, env, await configure(), logFile);
       if (rnd() < 0.125) {
         killsDuringStartup += 1;
         await sleep(100 + Math.floor(rnd() * 1200));
       } else {
-        if (!(await s.healthy())) selfExits.push(k);
+        await s.healthy(); // false when it died: exitedOnItsOwn() below tells
         await sleep(Math.floor(rnd() * maxUptime));
       }
       if (s.exitedOnItsOwn()) selfExits.push(k);
@@ -155,8 +160,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
     await writing;
     const last = o.kills + 1;
     proxy.session = last;
-    const s = startSession(last, configFile, tmp.path, env, apiUrl, logFile);
-    if (!(await s.healthy())) selfExits.push(last);
+    const s = startSession(last, configFile, tmp.path, env, await configure(), logFile);
+    await s.healthy();
     const deadline = Date.now() + 10 * 60_000;
     while (!(await allDone(journal, plan.files.length).catch(() => false))) {
       if (s.exitedOnItsOwn() || Date.now() > deadline) break;
@@ -172,7 +177,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
       inbox,
       journal,
     });
-    return {
+    const report: TortureReport = {
       seed: o.seed,
       kills: o.kills,
       killsDuringStartup,
@@ -185,14 +190,20 @@ export async function runTorture(o: TortureOptions): Promise<TortureReport> {
       accounting: accountResends(proxy.log, killed),
       selfExits: [...new Set(selfExits)],
       durationMs: Date.now() - t0,
-      dir: o.keep === true ? tmp.path : undefined,
+      dir: undefined,
     };
+    // a lost or wrong file, or an agent that died by itself, keeps the log, journal and inbox
+    keep ||=
+      report.selfExits.length > 0 ||
+      verdict.wrong.length + verdict.extra.length + verdict.notDone.length > 0 ||
+      verdict.incompleteUploads > 0;
+    return { ...report, dir: keep ? tmp.path : undefined };
   } finally {
     writer.abort();
     await writing.catch(() => undefined);
     client.destroy();
     await proxy.close();
     await bucket.cleanup();
-    if (o.keep !== true) await tmp.cleanup();
+    if (!keep) await tmp.cleanup();
   }
 }

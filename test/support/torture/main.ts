@@ -1,7 +1,8 @@
 /**
- * `npm run torture -- --kills N [--seed S] [--files F] [--keep] [--json FILE]`: the crash torture
- * against the local RGW (started by scripts/s3/start-rgw.sh when S3_ENDPOINT is not set). Prints
- * the figures; exits 1 when a promise was broken, 2 on bad usage.
+ * `npm run torture -- --kills N [--seed S] [--files F] [--keep] [--json FILE]` (`--help` prints
+ * this usage line): the crash torture against the local RGW (started by scripts/s3/start-rgw.sh
+ * when S3_ENDPOINT is not set). Prints the figures; exits 1 when a promise was broken, 2 on bad
+ * usage.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -28,11 +29,16 @@ async function main(): Promise<number> {
         files: { type: 'string' },
         keep: { type: 'boolean' },
         json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
     return 2;
+  }
+  if (args.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   let kills: number, seed: number, files: number | undefined;
   try {

@@ -1,17 +1,19 @@
 // Overview: file counts, jobs with their pause switches, destination health (cause and fix),
-// throughput over the last minutes, and what uploads right now.
+// throughput over the last minutes, what uploads right now, and the agents sharing the journal.
 import { badge, empty, h, longText, replace, switchButton } from '../dom.js';
 import { ago, count, fullTime } from '../format.js';
 import { renderThroughput } from '../chart.js';
 import { announce, busy, showError, toast } from '../ui.js';
 import { transferList } from './transfer-list.js';
+import { agentsPanel, heldByOthers } from './agents.js';
 
-export function createOverview(section, { store, api, refresh }) {
+export function createOverview(section, { store, api, refresh, refreshFleet }) {
   const tiles = h('div', { class: 'tiles' });
   const jobs = h('div', { class: 'stack', id: 'jobs' });
   const dests = h('div', { class: 'stack', id: 'destinations', 'aria-live': 'polite' });
   const chart = h('div', { class: 'chart', id: 'throughput' });
   const live = h('div', { id: 'overview-transfers' });
+  const agents = agentsPanel();
   replace(
     section,
     h('h1', { id: 'h-overview', class: 'visually-hidden' }, 'Overview'),
@@ -32,6 +34,7 @@ export function createOverview(section, { store, api, refresh }) {
         h('a', { href: '#/transfers', class: 'small' }, 'All transfers'),
       ),
     ),
+    panel('Agents', agents.body, agents.note, 'panel-flush panel-agents'),
   );
 
   const drawTiles = () => {
@@ -76,11 +79,17 @@ export function createOverview(section, { store, api, refresh }) {
   const drawLive = () => {
     drawTiles();
     renderThroughput(chart, store.throughput);
+    // the live uploads are this agent's: in a fleet, say that the others may be busy
+    const others = heldByOthers(store.fleet);
     replace(
       live,
-      store.transfers.length === 0
-        ? empty('Nothing is uploading right now.')
-        : transferList(store.transfers, { limit: 3 }),
+      store.transfers.length > 0
+        ? transferList(store.transfers, { limit: 3 })
+        : empty(
+            others > 0
+              ? `Nothing is uploading on this agent; other agents hold ${count(others)} file${others === 1 ? '' : 's'}.`
+              : 'Nothing is uploading right now.',
+          ),
     );
   };
 
@@ -106,14 +115,25 @@ export function createOverview(section, { store, api, refresh }) {
     drawJobs();
     drawDests();
   });
+  store.on('fleet', () => {
+    if (!visible) return;
+    agents.draw(store.fleet);
+    if (store.transfers.length === 0) drawLive();
+  });
   store.on('transfers', () => {
     if (visible) drawLive();
   });
-  // the chart moves on while idle too (zeros scroll in)
+  // the chart moves on while idle too (zeros scroll in), and so do the heartbeats' ages
   setInterval(() => {
-    if (visible && document.visibilityState === 'visible')
+    if (visible && document.visibilityState === 'visible') {
       renderThroughput(chart, store.throughput);
+      agents.tick();
+    }
   }, 2000);
+  // heartbeats and leases run out without events: look at the agents again now and then
+  setInterval(() => {
+    if (visible && document.visibilityState === 'visible') void refreshFleet();
+  }, 5000);
 
   return {
     show() {
@@ -122,6 +142,8 @@ export function createOverview(section, { store, api, refresh }) {
       drawJobs();
       drawDests();
       drawLive();
+      agents.draw(store.fleet);
+      void refreshFleet();
       void seed();
     },
     hide() {
@@ -130,11 +152,11 @@ export function createOverview(section, { store, api, refresh }) {
   };
 }
 
-function panel(title, body, aside) {
+function panel(title, body, aside, cls) {
   const id = `p-${title.toLowerCase().replace(/\W+/g, '-')}`;
   return h(
     'section',
-    { class: 'panel', 'aria-labelledby': id },
+    { class: ['panel', cls], 'aria-labelledby': id },
     h('header', { class: 'panel-head' }, h('h2', { id }, title), aside),
     body,
   );

@@ -1,9 +1,11 @@
-// Queue: pending files, files waiting for their destination or a retry, and failed (parked) files
-// with their cause and the fix; Retry one, or Retry all. Paged on the server.
+// Queue: pending files (with the agent holding each one that uploads), files waiting for their
+// destination or a retry, and failed (parked) files with their cause and the fix; Retry one, or
+// Retry all. Paged on the server.
 import { debounce, empty, h, longText, replace } from '../dom.js';
 import { ago, baseName, bytes, count, dirName, fullTime, splitReason } from '../format.js';
 import { announce, busy, pager, showError, toast } from '../ui.js';
 import { stateBadge, tableHead } from './table.js';
+import { holderCell } from './agents.js';
 
 const TABS = [
   {
@@ -16,7 +18,7 @@ const TABS = [
 ];
 const LIMIT = 50;
 
-export function createQueue(section, { store, api, refresh }) {
+export function createQueue(section, { store, api, refresh, refreshFleet }) {
   let state = 'pending';
   let job = '';
   let offset = 0;
@@ -112,7 +114,11 @@ export function createQueue(section, { store, api, refresh }) {
     drawTabs();
     const mine = ++seq;
     try {
-      const r = await api('/queue', { params: { state, job, limit: LIMIT, offset } });
+      // pending files name their holder: the agents are looked at again with them
+      const [r] = await Promise.all([
+        api('/queue', { params: { state, job, limit: LIMIT, offset } }),
+        state === 'pending' ? refreshFleet() : undefined,
+      ]);
       if (mine !== seq) return;
       const items = r.items || [];
       const total = typeof r.total === 'number' ? r.total : items.length;
@@ -151,6 +157,7 @@ export function createQueue(section, { store, api, refresh }) {
           'Job',
           'Size',
           'State',
+          state === 'pending' ? 'Held by' : null,
           state === 'pending' ? 'Note' : 'Why',
           'Tries',
           'Updated',
@@ -223,6 +230,9 @@ export function createQueue(section, { store, api, refresh }) {
       h('td', { 'data-label': 'Job' }, f.job),
       h('td', { 'data-label': 'Size', class: 'num' }, bytes(f.size)),
       h('td', { 'data-label': 'State' }, stateBadge(f.state)),
+      state === 'pending'
+        ? h('td', { 'data-label': 'Held by', class: 'cell-holder' }, holderCell(store.fleet, f))
+        : undefined,
       h(
         'td',
         { 'data-label': state === 'pending' ? 'Note' : 'Why', class: 'cell-why' },
