@@ -15,7 +15,7 @@ import { packageVersion } from '../platform/package-version.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
 import { chokidarWatcherFactory } from '../sources/chokidar/chokidar-watcher.js';
-import { buildS3Client } from '../target/s3/s3-client.js';
+import { buildS3Connection } from '../target/s3/s3-client.js';
 import { S3ObjectTarget } from '../target/s3/s3-object-target.js';
 import { createAgentMetrics } from '../metrics/agent-metrics.js';
 import { Agent } from './agent.js';
@@ -38,7 +38,7 @@ export interface RunningAgent {
 
 /** Builds the S3 target of a destination. */
 export function targetFor(d: DestinationConfig): S3ObjectTarget {
-  const client = buildS3Client({
+  const { client, direct } = buildS3Connection({
     ...(d.endpoint === undefined ? {} : { endpoint: d.endpoint }),
     ...(d.region === undefined ? {} : { region: d.region }),
     ...(d.forcePathStyle === undefined ? {} : { forcePathStyle: d.forcePathStyle }),
@@ -53,6 +53,7 @@ export function targetFor(d: DestinationConfig): S3ObjectTarget {
   });
   return new S3ObjectTarget({
     client,
+    direct,
     bucket: d.bucket,
     endpoint: d.endpoint ?? '',
     ...(d.region === undefined ? {} : { region: d.region }),

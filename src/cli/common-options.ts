@@ -6,7 +6,7 @@ import { parseDuration, parseSize } from '../domain/duration.js';
 import { AppError } from '../errors/app-error.js';
 import { openJournal as openJournalStore } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
-import { buildS3Client, type S3ConnectionSettings } from '../target/s3/s3-client.js';
+import { buildS3Connection, type S3ConnectionSettings } from '../target/s3/s3-client.js';
 import { S3ObjectTarget } from '../target/s3/s3-object-target.js';
 import { parseS3Url, type S3Url } from './s3-url.js';
 
@@ -103,8 +103,10 @@ export function buildTarget(
   extra: Partial<S3ConnectionSettings> = {},
 ): S3ObjectTarget {
   const connection = { ...settings.connection, ...extra };
+  const { client, direct } = buildS3Connection(connection);
   return new S3ObjectTarget({
-    client: buildS3Client(connection),
+    client,
+    direct,
     bucket: settings.url.bucket,
     endpoint: connection.endpoint ?? '',
     ...(connection.region === undefined ? {} : { region: connection.region }),

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
 import { md5HexToBase64, multipartEtag } from '../../src/domain/etag.js';
 import { isAppError } from '../../src/errors/app-error.js';
-import { buildS3Client } from '../../src/target/s3/s3-client.js';
+import { buildS3Connection } from '../../src/target/s3/s3-client.js';
 import { S3ObjectTarget } from '../../src/target/s3/s3-object-target.js';
 import { md5Hex } from '../../src/transfer/upload-run.js';
 import { createTestBucket, type S3ServerInfo } from '../support/s3-server.js';
@@ -26,21 +26,34 @@ export interface TargetQuirks {
   readonly unknownKeyCode: 'ERR_S3_UNKNOWN_ACCESS_KEY' | 'ERR_S3_SIGNATURE_MISMATCH';
 }
 
+/**
+ * How the target sends its requests: 'sdk' through the SDK's commands only, 'direct' with
+ * PutObject, UploadPart and HeadObject on the direct path (target/s3/s3-direct.ts). Both must
+ * behave the same, so the whole suite runs on each.
+ */
+type RequestPath = 'sdk' | 'direct';
+
 function targetFor(
+  path: RequestPath,
   info: S3ServerInfo,
   bucket: string,
   overrides: Partial<S3ServerInfo> = {},
 ): S3ObjectTarget {
   const i = { ...info, ...overrides };
+  const { client, direct } = buildS3Connection({
+    endpoint: i.endpoint,
+    region: i.region,
+    accessKeyId: i.accessKeyId,
+    secretAccessKey: i.secretAccessKey,
+  });
+  // A custom endpoint without a proxy always gets the direct path: the suite must not test the
+  // SDK twice by accident.
+  assert.ok(direct !== undefined, 'the direct path is available for a custom endpoint');
   return new S3ObjectTarget({
-    client: buildS3Client({
-      endpoint: i.endpoint,
-      region: i.region,
-      accessKeyId: i.accessKeyId,
-      secretAccessKey: i.secretAccessKey,
-    }),
+    client,
     bucket,
     endpoint: i.endpoint,
+    ...(path === 'direct' ? { direct } : {}),
   });
 }
 
@@ -49,15 +62,24 @@ export function runTargetConformance(
   server: () => Promise<S3ServerInfo>,
   quirks: TargetQuirks,
 ): void {
-  describe(`ObjectTarget conformance: ${name}`, () => {
+  for (const path of ['sdk', 'direct'] as const) runOn(path, name, server, quirks);
+}
+
+function runOn(
+  path: RequestPath,
+  name: string,
+  server: () => Promise<S3ServerInfo>,
+  quirks: TargetQuirks,
+): void {
+  describe(`ObjectTarget conformance: ${name} (${path} requests)`, () => {
     let info: S3ServerInfo;
     let bucket: { name: string; cleanup(): Promise<void> };
     let target: S3ObjectTarget;
 
     before(async () => {
       info = await server();
-      bucket = await createTestBucket(info, `target-${name}`);
-      target = targetFor(info, bucket.name);
+      bucket = await createTestBucket(info, `target-${name}-${path}`);
+      target = targetFor(path, info, bucket.name);
     });
     after(async () => {
       target.destroy();
@@ -192,9 +214,9 @@ export function runTargetConformance(
     });
 
     it('probe names the cause: missing bucket, unknown key, wrong secret', async () => {
-      const missing = targetFor(info, 's3ferry-missing-bucket-x');
-      const badKey = targetFor(info, bucket.name, { accessKeyId: 'AKIAUNKNOWN000000000' });
-      const badSecret = targetFor(info, bucket.name, { secretAccessKey: 'nope' });
+      const missing = targetFor(path, info, 's3ferry-missing-bucket-x');
+      const badKey = targetFor(path, info, bucket.name, { accessKeyId: 'AKIAUNKNOWN000000000' });
+      const badSecret = targetFor(path, info, bucket.name, { secretAccessKey: 'nope' });
       try {
         await target.probe();
         await assert.rejects(missing.probe(), (e) => isAppError(e, 'ERR_S3_NO_SUCH_BUCKET'));
@@ -205,6 +227,77 @@ export function runTargetConformance(
         badKey.destroy();
         badSecret.destroy();
       }
+    });
+
+    it('uploads name the cause too: missing bucket, unknown key, wrong secret, upload gone', async () => {
+      const body = Buffer.from('refused');
+      const put = (t: S3ObjectTarget): Promise<unknown> =>
+        t.putObject({ key: 'refused', body, contentMd5: md5HexToBase64(md5Hex(body)) });
+      const missing = targetFor(path, info, 's3ferry-missing-bucket-x');
+      const badKey = targetFor(path, info, bucket.name, { accessKeyId: 'AKIAUNKNOWN000000000' });
+      const badSecret = targetFor(path, info, bucket.name, { secretAccessKey: 'nope' });
+      try {
+        await assert.rejects(put(missing), (e) => isAppError(e, 'ERR_S3_NO_SUCH_BUCKET'));
+        await assert.rejects(put(badKey), (e) => isAppError(e, quirks.unknownKeyCode));
+        await assert.rejects(put(badSecret), (e) => isAppError(e, 'ERR_S3_SIGNATURE_MISMATCH'));
+        const id = await target.createMultipartUpload('gone', {});
+        await target.abortMultipartUpload('gone', id);
+        await assert.rejects(
+          target.uploadPart({
+            key: 'gone',
+            uploadId: id,
+            partNumber: 1,
+            body,
+            contentMd5: md5HexToBase64(md5Hex(body)),
+          }),
+          (e) =>
+            isAppError(e) && e.kind !== 'transient' && /gone|no longer|NoSuch/i.test(e.message),
+        );
+      } finally {
+        missing.destroy();
+        badKey.destroy();
+        badSecret.destroy();
+      }
+    });
+
+    it('odd keys (spaces, unicode, reserved characters) are stored under exactly that key', async () => {
+      const keys = [
+        "odd/a b+c&d=e?f#g %20 (1)!*'.txt",
+        'odd/ünï cødé/日本語.bin',
+        'odd/~tilde/.dot/..',
+      ];
+      for (const key of keys) {
+        const body = Buffer.from(`body of ${key}`);
+        const { etag } = await target.putObject({
+          key,
+          body,
+          contentMd5: md5HexToBase64(md5Hex(body)),
+          metadata: { 's3ferry-intent': '9' },
+        });
+        assert.equal(etag, md5Hex(body));
+        const head = await target.headObject(key);
+        assert.equal(head?.size, body.length, key);
+        assert.equal(head.etag, md5Hex(body));
+        assert.equal(head.metadata['s3ferry-intent'], '9');
+      }
+      // DeleteObject goes through the SDK: the direct path stored each object under the key the
+      // SDK names, or the HEAD below would still find it.
+      for (const key of keys) await target.deleteObject(key);
+      for (const key of keys) assert.equal(await target.headObject(key), undefined);
+    });
+
+    it('a cancelled request rejects with ERR_CANCELLED and stores nothing', async () => {
+      const body = Buffer.from('never sent');
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(
+        target.putObject(
+          { key: 'cancelled', body, contentMd5: md5HexToBase64(md5Hex(body)) },
+          ac.signal,
+        ),
+        (e) => isAppError(e, 'ERR_CANCELLED'),
+      );
+      assert.equal(await target.headObject('cancelled'), undefined);
     });
   });
 }

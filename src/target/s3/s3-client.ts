@@ -14,6 +14,7 @@ import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import http from 'node:http';
 import https from 'node:https';
+import { S3DirectRequests } from './s3-direct.js';
 
 /** How to reach the store. Secrets live here and nowhere else. */
 export interface S3ConnectionSettings {
@@ -50,6 +51,9 @@ export interface S3ConnectionSettings {
 /** Default of {@link S3ConnectionSettings.requestTimeoutMs}. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
+/** Default of {@link S3ConnectionSettings.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 /** The region used when none is configured anywhere. */
 export const FALLBACK_REGION = 'us-east-1';
 
@@ -65,7 +69,13 @@ export function bypassesProxy(host: string, noProxy: readonly string[]): boolean
   });
 }
 
-function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
+interface Transport {
+  readonly handler: NodeHttpHandler;
+  /** The endpoint's agent when requests go to it directly (no proxy), for S3DirectRequests. */
+  readonly directAgent: http.Agent | undefined;
+}
+
+function makeTransport(settings: S3ConnectionSettings): Transport {
   const maxSockets = settings.maxSockets ?? 64;
   const host =
     settings.endpoint === undefined ? 'amazonaws.com' : new URL(settings.endpoint).hostname;
@@ -80,16 +90,18 @@ function makeHandler(settings: S3ConnectionSettings): NodeHttpHandler {
   const httpsAgent = useProxy
     ? new HttpsProxyAgent(proxy, agentOptions)
     : new https.Agent(agentOptions);
-  return new NodeHttpHandler({
+  const handler = new NodeHttpHandler({
     httpAgent,
     httpsAgent,
-    connectionTimeout: settings.connectTimeoutMs ?? 10_000,
+    connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     // An inactivity timeout: a request whose socket stays silent this long fails (and is retried),
     // however long a big part takes to send. (The handler's `requestTimeout` is a wall-clock limit
     // that, without throwOnRequestTimeout, only prints a warning: a server that accepts a request
     // and never answers would hold it forever.)
     socketTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   });
+  const secure = settings.endpoint?.startsWith('https:') === true;
+  return { handler, directAgent: useProxy ? undefined : secure ? httpsAgent : httpAgent };
 }
 
 /** The operations whose bodies always carry Content-MD5 (see ObjectTarget): signed unsigned. */
@@ -122,11 +134,49 @@ function signUnsignedPayload(commandName: string | undefined, request: unknown):
  * which understands the errors, so the two layers never multiply.
  */
 export function buildS3Client(settings: S3ConnectionSettings): S3Client {
+  return buildS3Connection(settings).client;
+}
+
+/** The SDK client and, where the requests are plain enough, the direct path beside it. */
+export interface S3Connection {
+  readonly client: S3Client;
+  /** PutObject, UploadPart and HeadObject without the SDK's pipeline (target/s3/s3-direct.ts). */
+  readonly direct: S3DirectRequests | undefined;
+}
+
+/**
+ * The client (see {@link buildS3Client}) and the direct requests, which are used for a custom
+ * endpoint with path-style addressing, no proxy, and no SDK flexible checksums.
+ */
+export function buildS3Connection(settings: S3ConnectionSettings): S3Connection {
+  const transport = makeTransport(settings);
+  const client = sdkClient(settings, transport.handler);
+  const { endpoint } = settings;
+  const agent = transport.directAgent;
+  const direct =
+    endpoint !== undefined &&
+    agent !== undefined &&
+    (settings.forcePathStyle ?? true) &&
+    settings.checksumMode !== 'when-supported'
+      ? new S3DirectRequests({
+          endpoint,
+          region: client.config.region,
+          credentials: client.config.credentials,
+          sha256: client.config.sha256,
+          agent,
+          connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          requestTimeoutMs: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        })
+      : undefined;
+  return { client, direct };
+}
+
+function sdkClient(settings: S3ConnectionSettings, requestHandler: NodeHttpHandler): S3Client {
   const custom = settings.endpoint !== undefined;
   const mode = settings.checksumMode ?? 'auto';
   const config: S3ClientConfig = {
     maxAttempts: 1,
-    requestHandler: makeHandler(settings),
+    requestHandler,
     forcePathStyle: settings.forcePathStyle ?? custom,
     requestChecksumCalculation: mode === 'when-supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
     responseChecksumValidation:

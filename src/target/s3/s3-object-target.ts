@@ -33,6 +33,7 @@ import type {
   WriteOptions,
 } from '../object-target.js';
 import { classifyS3Error, type RequestContext } from './classify.js';
+import type { S3DirectRequests } from './s3-direct.js';
 
 /** Dependencies of {@link S3ObjectTarget}. */
 export interface S3ObjectTargetDeps {
@@ -42,6 +43,8 @@ export interface S3ObjectTargetDeps {
   readonly endpoint: string;
   /** The region the client signs for, for error messages. */
   readonly region?: string;
+  /** PutObject, UploadPart and HeadObject without the SDK's pipeline, where the store allows it. */
+  readonly direct?: S3DirectRequests | undefined;
 }
 
 export class S3ObjectTarget implements ObjectTarget {
@@ -50,9 +53,11 @@ export class S3ObjectTarget implements ObjectTarget {
   readonly description: string;
   readonly #client: S3Client;
   readonly #region: string | undefined;
+  readonly #direct: S3DirectRequests | undefined;
 
   constructor(deps: S3ObjectTargetDeps) {
     this.#client = deps.client;
+    this.#direct = deps.direct;
     this.bucket = deps.bucket;
     this.endpoint = deps.endpoint;
     this.#region = deps.region;
@@ -75,6 +80,13 @@ export class S3ObjectTarget implements ObjectTarget {
   }
 
   async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }> {
+    const direct = this.#direct;
+    if (direct !== undefined) {
+      const etag = await this.#call('PutObject', input.key, () =>
+        direct.putObject(this.bucket, input, signal),
+      );
+      return { etag: normalizeEtag(etag) };
+    }
     const out = await this.#call('PutObject', input.key, () =>
       this.#client.send(
         new PutObjectCommand({
@@ -120,6 +132,13 @@ export class S3ObjectTarget implements ObjectTarget {
   }
 
   async uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }> {
+    const direct = this.#direct;
+    if (direct !== undefined) {
+      const etag = await this.#call('UploadPart', input.key, () =>
+        direct.uploadPart(this.bucket, input, signal),
+      );
+      return { etag: normalizeEtag(etag) };
+    }
     const out = await this.#call('UploadPart', input.key, () =>
       this.#client.send(
         new UploadPartCommand({
@@ -253,6 +272,13 @@ export class S3ObjectTarget implements ObjectTarget {
 
   async headObject(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
     try {
+      const direct = this.#direct;
+      if (direct !== undefined) {
+        const head = await this.#call('HeadObject', key, () =>
+          direct.headObject(this.bucket, key, signal),
+        );
+        return { ...head, etag: normalizeEtag(head.etag) };
+      }
       const out = await this.#call('HeadObject', key, () =>
         this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), opts(signal)),
       );
