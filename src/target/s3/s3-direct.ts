@@ -18,12 +18,7 @@
  * $response.headers), so target/s3/classify.ts turns them into the same AppErrors.
  */
 import { SignatureV4 } from '@smithy/signature-v4';
-import type {
-  AwsCredentialIdentityProvider,
-  ChecksumConstructor,
-  HashConstructor,
-  Provider,
-} from '@smithy/types';
+import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
 import http from 'node:http';
 import https from 'node:https';
 import type {
@@ -40,7 +35,8 @@ export interface S3DirectSettings {
   readonly endpoint: string;
   readonly region: Provider<string>;
   readonly credentials: AwsCredentialIdentityProvider;
-  readonly sha256: ChecksumConstructor | HashConstructor;
+  /** The hash the S3 client signs with (its config's sha256). */
+  readonly sha256: ConstructorParameters<typeof SignatureV4>[0]['sha256'];
   /** The agent of the endpoint's protocol, shared with the SDK's handler. */
   readonly agent: http.Agent;
   readonly connectTimeoutMs: number;
