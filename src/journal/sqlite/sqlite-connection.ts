@@ -9,7 +9,8 @@
  * ListParts, a lost UploadId by ListMultipartUploads on our own key, lost queue entries by the
  * rescan; and a source is only deleted after HeadObject verified the object, never on the
  * journal's word alone. `synchronous: 'full'` fsyncs each commit, for those who want it anyway at
- * the cost of one fsync per recorded part, event and file transition.
+ * the cost of one fsync per commit: one per event-loop turn that wrote to the journal, since the
+ * store commits the operations of a turn together (sqlite-group-commit.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

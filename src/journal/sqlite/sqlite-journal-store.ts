@@ -2,10 +2,13 @@
  * The embedded journal: one SQLite file in WAL mode, through better-sqlite3. better-sqlite3 is
  * synchronous; the async contract is kept so PostgreSQL fits it too (journal-store.ts).
  *
- * Every operation is one transaction: a single statement, or an IMMEDIATE transaction when it
- * reads before it writes, so another process can never slip a write between the two. The work is
- * split by concern (sqlite-uploads.ts, sqlite-event-log.ts, sqlite-file-queue.ts); this class maps
- * errors and keeps the async contract. Opening and durability: see sqlite-connection.ts.
+ * Every operation is atomic: a single statement, or a transaction when it reads before it writes.
+ * Operations are not run when called but queued, and those of one event-loop turn share one
+ * transaction (group commit: sqlite-group-commit.ts), each in its own savepoint; a promise settles
+ * once its operation is committed. A group that writes is an IMMEDIATE transaction, so another
+ * process can never slip a write between an operation's read and its write. The work is split by
+ * concern (sqlite-uploads.ts, sqlite-event-log.ts, sqlite-file-queue.ts); this class maps errors
+ * and keeps the async contract. Opening and durability: see sqlite-connection.ts.
  */
 import type Database from 'better-sqlite3';
 import { AppError } from '../../errors/app-error.js';
@@ -35,6 +38,7 @@ import {
 import { openSqliteJournal } from './sqlite-connection.js';
 import { createEventLog, type EventLog } from './sqlite-event-log.js';
 import { createFileQueue, type FileQueue, type FileStateExtra } from './sqlite-file-queue.js';
+import { GroupCommit } from './sqlite-group-commit.js';
 import {
   toAgentRecord,
   toFileRecord,
@@ -88,6 +92,7 @@ export class SqliteJournalStore implements JournalStore {
   private readonly events: EventLog;
   private readonly files: FileQueue;
   private readonly search: SqliteSearch;
+  private readonly group: GroupCommit;
   private closed = false;
 
   /**
@@ -129,6 +134,7 @@ export class SqliteJournalStore implements JournalStore {
     this.events = createEventLog(this.db, this.stmts, retention);
     this.files = createFileQueue(this.db, this.stmts);
     this.search = createSearch(this.db);
+    this.group = new GroupCommit(this.db);
   }
 
   /** Opens (creating and migrating as needed) the journal at `deps.path`. Rejects with an AppError. */
@@ -146,20 +152,27 @@ export class SqliteJournalStore implements JournalStore {
     return { backend: 'sqlite', location: this.path, operation };
   }
 
-  /** Runs one operation, turning whatever it throws into an AppError naming the journal. */
+  /**
+   * Queues one operation that writes (see sqlite-group-commit.ts); resolves once it is committed.
+   * Whatever it throws becomes an AppError naming the journal.
+   */
   private run<T>(operation: string, fn: () => T): Promise<T> {
-    try {
-      if (this.closed)
-        throw journalError(
-          'ERR_JOURNAL',
-          this.context(operation),
-          'the journal is closed',
-          BUG_HINT,
-        );
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(toJournalError(err, this.context(operation)));
+    return this.queue(operation, fn, true);
+  }
+
+  /** Queues one operation that only reads, in program order with the writes. */
+  private read<T>(operation: string, fn: () => T): Promise<T> {
+    return this.queue(operation, fn, false);
+  }
+
+  private queue<T>(operation: string, fn: () => T, writes: boolean): Promise<T> {
+    const mapError = (err: unknown): AppError => toJournalError(err, this.context(operation));
+    if (this.closed) {
+      return Promise.reject(
+        journalError('ERR_JOURNAL', this.context(operation), 'the journal is closed', BUG_HINT),
+      );
     }
+    return this.group.enqueue({ fn, writes, mapError });
   }
 
   beginUpload(intent: UploadIntent): Promise<UploadRecord> {
@@ -181,7 +194,7 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   listParts(id: number): Promise<PartRecord[]> {
-    return this.run('listParts', () => this.stmts.listParts.all(id).map(toPartRecord));
+    return this.read('listParts', () => this.stmts.listParts.all(id).map(toPartRecord));
   }
 
   /** A null `etag` keeps the one already recorded. Rejects (ERR_JOURNAL) unless the upload is open. */
@@ -202,28 +215,28 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   getUpload(id: number): Promise<UploadRecord | undefined> {
-    return this.run('getUpload', () => {
+    return this.read('getUpload', () => {
       const row = this.stmts.getUpload.get(id);
       return row === undefined ? undefined : toUploadRecord(row);
     });
   }
 
   findOpenUpload({ endpoint, bucket, key }: Destination): Promise<UploadRecord | undefined> {
-    return this.run('findOpenUpload', () => {
+    return this.read('findOpenUpload', () => {
       const row = this.stmts.findOpenUpload.get({ endpoint, bucket, key });
       return row === undefined ? undefined : toUploadRecord(row);
     });
   }
 
   findLatestUpload({ endpoint, bucket, key }: Destination): Promise<UploadRecord | undefined> {
-    return this.run('findLatestUpload', () => {
+    return this.read('findLatestUpload', () => {
       const row = this.stmts.findLatestUpload.get({ endpoint, bucket, key });
       return row === undefined ? undefined : toUploadRecord(row);
     });
   }
 
   listOpenUploads(filter?: { endpoint: string; bucket: string }): Promise<UploadRecord[]> {
-    return this.run('listOpenUploads', () => {
+    return this.read('listOpenUploads', () => {
       const rows =
         filter === undefined
           ? this.stmts.listOpenUploads.all()
@@ -233,7 +246,7 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   knowsUploadId(uploadId: string): Promise<boolean> {
-    return this.run('knowsUploadId', () => this.stmts.knowsUploadId.get(uploadId) !== undefined);
+    return this.read('knowsUploadId', () => this.stmts.knowsUploadId.get(uploadId) !== undefined);
   }
 
   appendEvent(event: NewEvent): Promise<EventRecord> {
@@ -241,13 +254,13 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]> {
-    return this.run('listEvents', () =>
+    return this.read('listEvents', () =>
       this.events.listEvents(count(query.limit), query.beforeId, query.type),
     );
   }
 
   countEvents(query: { type?: string } = {}): Promise<number> {
-    return this.run('countEvents', () => this.events.countEvents(query.type));
+    return this.read('countEvents', () => this.events.countEvents(query.type));
   }
 
   addHistory(entry: HistoryEntry): Promise<HistoryRecord> {
@@ -260,18 +273,18 @@ export class SqliteJournalStore implements JournalStore {
     offset?: number;
     sourcePath?: string;
   }): Promise<HistoryRecord[]> {
-    return this.run('listHistory', () =>
+    return this.read('listHistory', () =>
       this.events.listHistory(count(query.limit), count(query.offset), query.sourcePath),
     );
   }
 
   /** See {@link HistoryQuery}; SQL and indexes: sqlite-search.ts. */
   searchHistory(query: HistoryQuery): Promise<Page<HistoryRecord>> {
-    return this.run('searchHistory', () => this.search.searchHistory(query));
+    return this.read('searchHistory', () => this.search.searchHistory(query));
   }
 
   findDoneByChecksum(checksum: string): Promise<HistoryRecord | undefined> {
-    return this.run('findDoneByChecksum', () => {
+    return this.read('findDoneByChecksum', () => {
       const row = this.stmts.findDoneByChecksum.get({ checksum });
       return row === undefined ? undefined : toHistoryRecord(row);
     });
@@ -321,7 +334,7 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   listAgents(): Promise<AgentRecord[]> {
-    return this.run('listAgents', () => this.stmts.listAgents.all().map(toAgentRecord));
+    return this.read('listAgents', () => this.stmts.listAgents.all().map(toAgentRecord));
   }
 
   leave(agentId: string, now: number): Promise<number> {
@@ -329,7 +342,7 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   getFile(id: number): Promise<FileRecord | undefined> {
-    return this.run('getFile', () => {
+    return this.read('getFile', () => {
       const row = this.stmts.getFile.get(id);
       return row === undefined ? undefined : toFileRecord(row);
     });
@@ -341,7 +354,7 @@ export class SqliteJournalStore implements JournalStore {
     limit: number;
     offset?: number;
   }): Promise<FileRecord[]> {
-    return this.run('listFiles', () => {
+    return this.read('listFiles', () => {
       const page = { limit: count(query.limit), offset: count(query.offset) };
       const rows =
         query.states === undefined
@@ -352,7 +365,7 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   countFiles(): Promise<Record<FileState, number>> {
-    return this.run('countFiles', () => {
+    return this.read('countFiles', () => {
       const counts = Object.fromEntries(Object.values(FILE_STATES).map((s) => [s, 0]));
       for (const { state, n } of this.stmts.countFiles.all()) counts[state] = n;
       return counts as Record<FileState, number>;
@@ -360,11 +373,11 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   pageFiles(query: FileQuery): Promise<Page<FileRecord>> {
-    return this.run('pageFiles', () => this.search.pageFiles(query));
+    return this.read('pageFiles', () => this.search.pageFiles(query));
   }
 
   countFilesByJob(): Promise<Record<string, Record<FileState, number>>> {
-    return this.run('countFilesByJob', () => {
+    return this.read('countFilesByJob', () => {
       const byJob: Record<string, Record<string, number>> = {};
       for (const { job, state, n } of this.stmts.countFilesByJob.all()) {
         byJob[job] ??= Object.fromEntries(Object.values(FILE_STATES).map((st) => [st, 0]));
@@ -375,16 +388,20 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>> {
-    return this.run('fileStates', () => {
+    return this.read('fileStates', () => {
       const rows = this.stmts.fileStates.all({ job, paths: JSON.stringify(paths) });
       return Object.fromEntries(rows.map((r) => [r.path, r.state]));
     });
   }
 
-  /** Closes the connection (SQLite checkpoints the WAL into the file). Idempotent. */
+  /**
+   * Runs and commits the operations still queued (their promises settle as usual), then closes the
+   * connection (SQLite checkpoints the WAL into the file). Idempotent.
+   */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    this.group.flush();
     try {
       this.db.close();
       return Promise.resolve();
