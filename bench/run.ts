@@ -23,7 +23,8 @@ import { FLEET_END, FLEET_START, withFleetSection } from './lib/fleet-report.js'
 import { renderReport } from './lib/report.js';
 import type { BenchResults, Outcome } from './lib/results.js';
 import { createBucket } from './lib/s3-check.js';
-import { startBenchRgw, stopBenchRgw, type RgwInfo } from './lib/rgw.js';
+import { BENCH_RGW_ENV, startBenchRgw, stopBenchRgw, type RgwInfo } from './lib/rgw.js';
+import { serverCpuProbe, type ServerCpuProbe } from './lib/server-cpu.js';
 import { median } from './lib/stats.js';
 import {
   generateWorkload,
@@ -180,6 +181,19 @@ async function writeReport(out: string, results: BenchResults): Promise<void> {
   await writeFile(out, await formatted(out, text));
 }
 
+/** The probe of the bench RGW's daemons; undefined (logged) when they cannot be found. */
+async function benchServerCpu(): Promise<ServerCpuProbe | undefined> {
+  try {
+    const probe = await serverCpuProbe(BENCH_RGW_ENV.RGW_DIR);
+    const found = probe.daemons.map((d) => `${d.name} (PID ${d.pid})`).join(', ');
+    log(`server CPU of ${found}, ${probe.ticksPerSec} ticks/s`);
+    return probe;
+  } catch (err) {
+    log(`no server CPU figures: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
 async function main(opts: BenchOptions): Promise<void> {
   await access(CLI_PATH).catch(() => {
     throw new Error(`${CLI_PATH} is missing: build first (npm run build)`);
@@ -198,6 +212,7 @@ async function main(opts: BenchOptions): Promise<void> {
   );
   log('starting the bench RGW (bluestore)');
   const rgw = await startBenchRgw();
+  const serverCpu = await benchServerCpu();
   const client = makeS3Client(rgw);
   const stopping = async (): Promise<void> => {
     client.destroy();
@@ -239,6 +254,7 @@ async function main(opts: BenchOptions): Promise<void> {
       rounds: opts.rounds,
       tools: opts.tools,
       s3ferryArgs: opts.s3ferryArgs,
+      ...(serverCpu === undefined ? {} : { serverCpu }),
       ...(opts.baseline === undefined
         ? {}
         : { baselineCli: join(resolve(opts.baseline), 'dist', 'src', 'cli', 'main.js') }),
@@ -258,6 +274,9 @@ async function main(opts: BenchOptions): Promise<void> {
       versions: await versions(),
       workloads: selected,
       runs,
+      ...(serverCpu === undefined
+        ? {}
+        : { serverCpuDaemons: serverCpu.daemons.map((d) => d.name) }),
       ...(opts.extras.includes('profile') ? { profiles: await profiles(c, selected) } : {}),
       ...(opts.extras.includes('latency')
         ? {

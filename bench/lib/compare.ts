@@ -13,6 +13,7 @@ import { timedRun } from './timed-run.js';
 import { toolCommand, type RunContext, type ToolId } from './tools.js';
 import { MIB, type Workload, type WorkloadId } from './workloads.js';
 import type { RgwInfo } from './rgw.js';
+import { cpuDeltaSec, type ServerCpuProbe } from './server-cpu.js';
 
 export interface RunRecord {
   readonly workload: WorkloadId;
@@ -23,6 +24,12 @@ export interface RunRecord {
   readonly userSec: number;
   readonly sysSec: number;
   readonly maxRssMiB: number;
+  /**
+   * CPU seconds (user + system) of the bench's Ceph daemons (radosgw, ceph-osd, ceph-mon) from just
+   * before to just after the run, background work included. Absent in results older than the
+   * figure, and when a daemon could not be read.
+   */
+  readonly serverCpuSec?: number;
   readonly objects: number;
   readonly bytes: number;
   readonly verified: boolean;
@@ -45,6 +52,8 @@ export interface CompareSetup {
   readonly baselineCli?: string;
   /** Extra arguments of the tool `s3ferry`. */
   readonly s3ferryArgs?: readonly string[];
+  /** Reads the CPU of the RGW's daemons around every run (none: no server CPU figure). */
+  readonly serverCpu?: ServerCpuProbe;
   readonly log: (line: string) => void;
 }
 
@@ -67,7 +76,7 @@ export async function compareTools(
             ? `${(r.objects / r.wallSec).toFixed(0)} obj/s`
             : `${(r.bytes / MIB / r.wallSec).toFixed(0)} MiB/s`;
         s.log(
-          `${w.id} round ${round} ${tool.padEnd(12)} ${r.wallSec.toFixed(2)} s, ${rate}, CPU ${r.cpuSec.toFixed(2)} s, RSS ${r.maxRssMiB.toFixed(0)} MiB${r.error === undefined ? '' : `  FAILED: ${r.error}`}`,
+          `${w.id} round ${round} ${tool.padEnd(12)} ${r.wallSec.toFixed(2)} s, ${rate}, CPU ${r.cpuSec.toFixed(2)} s, server CPU ${r.serverCpuSec?.toFixed(2) ?? '?'} s, RSS ${r.maxRssMiB.toFixed(0)} MiB${r.error === undefined ? '' : `  FAILED: ${r.error}`}`,
         );
       }
     }
@@ -98,6 +107,7 @@ async function oneRun(
   };
   const command = await toolCommand(tool, ctx);
   const stderrFile = join(runDir, 'stderr.log');
+  const before = await s.serverCpu?.sample();
   const t = await timedRun({
     ...command,
     env: s.env,
@@ -105,6 +115,12 @@ async function oneRun(
     stderrFile,
     timeoutMs: RUN_TIMEOUT_MS,
   });
+  // before the listing that verifies the run, which costs the server CPU too
+  const after = await s.serverCpu?.sample();
+  const serverCpuSec =
+    s.serverCpu === undefined || before === undefined || after === undefined
+      ? undefined
+      : cpuDeltaSec(before, after, s.serverCpu.ticksPerSec);
   const listed = await listPrefix(s.client, bucket, prefix);
   const verified = t.code === 0 && listed.objects === w.objects && listed.bytes === w.bytes;
   let error: string | undefined;
@@ -124,6 +140,7 @@ async function oneRun(
     userSec: t.userSec,
     sysSec: t.sysSec,
     maxRssMiB: t.maxRssMiB,
+    ...(serverCpuSec === undefined ? {} : { serverCpuSec }),
     objects: listed.objects,
     bytes: listed.bytes,
     verified,

@@ -1,6 +1,7 @@
 /** docs/benchmarks.md, written whole from one run's results (nothing in it is edited by hand). */
 import { CURL_PARALLEL, TOOL_IDS, TOOL_LABELS } from './tools.js';
 import { rate, workloadFigures, type BenchResults, type WorkloadFigures } from './results.js';
+import { serverCpuMethod, serverCpuSentence } from './server-cpu-report.js';
 import { checkTargets } from './targets.js';
 import { GIB, QUICK_SCALE, type WorkloadId } from './workloads.js';
 
@@ -8,6 +9,8 @@ const n = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/
 const int = (v: number): string =>
   Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a';
 const x = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a');
+/** For figures older results lack (NaN): a dash, not 'n/a'. */
+const dash = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : '–');
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
@@ -101,7 +104,7 @@ function toolSections(
 ): string[] {
   const out: string[] = ['## Tools per workload', ''];
   out.push(
-    'Median wall time (min-max) over the verified rounds; the rate is from the median. Client CPU is user + system seconds of the client process tree (median); peak RSS is the highest of the rounds.',
+    "Median wall time (min-max) over the verified rounds; the rate is from the median. Client CPU is user + system seconds of the client process tree (median); server CPU is that of the RGW's daemons during the run (median); peak RSS is the highest of the rounds.",
     '',
   );
   for (const f of figures.values()) {
@@ -117,6 +120,8 @@ function toolSections(
           w.unit === 'objects' ? 'objects/s' : 'MiB/s',
           'client CPU s',
           perUnit,
+          'server CPU s',
+          ...(w.unit === 'objects' ? ['server CPU ms per object'] : []),
           'peak RSS MiB',
         ],
         TOOL_IDS.filter((t) => f.tools[t].runs + f.tools[t].failed > 0).map((t) => {
@@ -128,6 +133,8 @@ function toolSections(
             w.unit === 'objects' ? int(tf.objPerSec) : n(tf.mibPerSec, 1),
             n(tf.cpuMedian),
             n(w.unit === 'objects' ? tf.cpuPer1000 : tf.cpuPerGiB),
+            dash(tf.serverCpuMedian),
+            ...(w.unit === 'objects' ? [dash((tf.serverCpuMedian / w.objects) * 1000)] : []),
             n(tf.peakRssMiB, 0),
           ];
         }),
@@ -136,6 +143,8 @@ function toolSections(
       `s3ferry / best peer (${f.bestPeer === undefined ? 'none' : TOOL_LABELS[f.bestPeer]}): **${x(f.vsBestPeer)}**; s3ferry / ceiling: **${x(f.vsCeiling)}** (rates, ${w.unit === 'objects' ? 'objects/s' : 'MiB/s'}); s3ferry's rate ${w.unit === 'objects' ? int(rate(w, f.tools.s3ferry)) : n(rate(w, f.tools.s3ferry), 1)} vs AWS CLI ${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.aws))}.`,
       '',
     );
+    const server = serverCpuSentence(r, f);
+    if (server !== undefined) out.push(server, '');
     if (f.tools.baseline.runs > 0)
       out.push(
         `s3ferry / baseline build: rate **${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.baseline))}**, client CPU ${x(f.tools.s3ferry.cpuMedian / f.tools.baseline.cpuMedian)}, peak RSS ${x(f.tools.s3ferry.peakRssMiB / f.tools.baseline.peakRssMiB)}; baseline wall times ${f.tools.baseline.walls.map((s) => n(s)).join(', ')} s, s3ferry ${f.tools.s3ferry.walls.map((s) => n(s)).join(', ')} s (every round).`,
@@ -279,6 +288,7 @@ function method(r: BenchResults): string[] {
     '- Tools: `s3ferry upload DIR --to s3://bucket/prefix/ --endpoint-url ...` with a fresh `--journal` per run, defaults otherwise (part size 8 MiB, 16 requests in flight, 6 part buffers); `/usr/bin/aws s3 cp --recursive` (AWS CLI v2 from Debian, default settings, configured by AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE in the temporary directory); `rclone copy` with its defaults and tuned (`--transfers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M`; RCLONE_CONFIG in the temporary directory).',
     `- The ceiling: \`curl -Z\` (one process) PUTting the same bytes with SigV4 and an unsigned payload, ${CURL_PARALLEL.files} files at a time; the single big file of W1 as a multipart upload of 8 MiB parts (split beforehand), ${CURL_PARALLEL.parts} parts at a time, by a small bash script (create, parts, complete).`,
     '- Wall time is measured around the process; client CPU (user + system) and max RSS come from GNU time (`/usr/bin/time -f "%e %U %S %M"`), which covers the process and every child it waited for. Max RSS is that of the largest single process of the tree; every client here is one process (the W1 ceiling runs its three curl processes one after another).',
+    serverCpuMethod(r),
     '- Ratios are of rates (objects/s for W2 and W3, MiB/s for W1 and W4): above 1 means s3ferry is faster. The best peer is the fastest of the AWS CLI and the two rclone settings.',
     '- No timing is asserted by `npm test`; the targets above are checked only here.',
   ];

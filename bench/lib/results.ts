@@ -29,6 +29,8 @@ export interface BenchResults {
   readonly versions: Versions;
   readonly workloads: readonly Workload[];
   readonly runs: readonly RunRecord[];
+  /** The RGW daemons whose CPU each run's serverCpuSec sums (absent in older results). */
+  readonly serverCpuDaemons?: readonly string[];
   readonly latency?: Outcome<LatencyResult>;
   readonly journal?: Outcome<JournalResult>;
   /** The files of the journal figure (1,000,000; fewer when scaled down). */
@@ -53,6 +55,8 @@ export interface ToolFigures {
   readonly cpuMedian: number;
   readonly cpuPerGiB: number;
   readonly cpuPer1000: number;
+  /** The RGW daemons' CPU seconds during a run (median; NaN when not recorded). */
+  readonly serverCpuMedian: number;
   readonly peakRssMiB: number;
 }
 
@@ -76,6 +80,7 @@ export function toolFigures(w: Workload, tool: ToolId, runs: readonly RunRecord[
     cpuMedian: cpu,
     cpuPerGiB: cpu / (w.bytes / GIB),
     cpuPer1000: cpu / (w.objects / 1000),
+    serverCpuMedian: median(ok.map((r) => r.serverCpuSec ?? Number.NaN)),
     peakRssMiB: max(ok.map((r) => r.maxRssMiB)),
   };
 }
