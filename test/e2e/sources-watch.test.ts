@@ -8,7 +8,10 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/platform/clock.js';
-import { chokidarWatcherFactory } from '../../src/sources/chokidar/chokidar-watcher.js';
+import {
+  chokidarWatcherFactory,
+  type ChokidarWatcherOptions,
+} from '../../src/sources/chokidar/chokidar-watcher.js';
 import {
   JobSource,
   type FinishedFile,
@@ -30,13 +33,16 @@ interface Harness {
   reportsOf(absPath: string): FinishedFile[];
 }
 
-function harness(job: Partial<JobSourceJob> & Pick<JobSourceJob, 'sources'>): Harness {
+function harness(
+  job: Partial<JobSourceJob> & Pick<JobSourceJob, 'sources'>,
+  tuning: ChokidarWatcherOptions = {},
+): Harness {
   const finished: FinishedFile[] = [];
   const problems: SourceProblem[] = [];
   const source = new JobSource({
     job: { name: 'e2e', mode: 'watch', rescanInterval: HOUR, settle: 1_000, ...job },
     clock: systemClock,
-    watcherFactory: chokidarWatcherFactory(),
+    watcherFactory: chokidarWatcherFactory(tuning),
     stat: statSourceFile,
     onFinished: (f) => {
       finished.push(f);
@@ -109,6 +115,34 @@ describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 
       assert.equal(report.relPath, 'recording.mp4');
       assert.equal(report.root, dir);
       assert.equal(report.job, 'e2e');
+    },
+  );
+
+  it(
+    'files whose events chokidar loses are found by listing their directory again, not at the next rescan (1 h)',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const dir = await newDir();
+      await mkdir(path.join(dir, 'sub'));
+      const lost = (p: string): boolean => p.endsWith('.lost');
+      const h = await started(
+        harness({ sources: [{ path: dir, recursive: true }] }, { loseEvents: lost }),
+      );
+      // In an existing directory with other files arriving, and in a new directory.
+      const files = [
+        path.join(dir, 'a.bin'),
+        path.join(dir, 'b.lost'),
+        path.join(dir, 'sub', 'c.lost'),
+        path.join(dir, 'sub', 'd.bin'),
+      ];
+      for (const f of files) await writeFile(f, Buffer.alloc(1000, 1));
+      await mkdir(path.join(dir, 'new'));
+      const late = path.join(dir, 'new', 'e.lost');
+      await writeFile(late, Buffer.alloc(10, 2));
+      for (const f of [...files, late]) await waitFor(f, () => h.reportsOf(f).length > 0);
+      await delay(3_000); // a recheck later: still once each
+      for (const f of [...files, late]) assert.equal(h.reportsOf(f).length, 1, f);
+      assert.equal(h.reportsOf(late)[0]?.size, 10);
     },
   );
 

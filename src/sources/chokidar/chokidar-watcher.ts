@@ -10,6 +10,8 @@
  *   link, not as the directory), and event paths are mapped back under the configured root so
  *   they match the scanner's paths.
  * - A removed root is reported through onRootRemoved (chokidar itself gives up on it silently).
+ * - Files chokidar fails to report are found by listing their directory again once it is quiet
+ *   (directory-recheck.ts).
  * - chokidar holds one inotify watch per file and directory. When the kernel's limit
  *   (fs.inotify.max_user_watches) runs out it emits ENOSPC for every path it cannot watch; that
  *   is reported once per watcher with the fix, and everything keeps working through rescans.
@@ -18,6 +20,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Watcher, WatcherFactory, WatcherOptions } from '../watcher.js';
+import { DirectoryRecheck } from './directory-recheck.js';
 
 /** Tuning of the chokidar watcher. */
 export interface ChokidarWatcherOptions {
@@ -25,6 +28,11 @@ export interface ChokidarWatcherOptions {
   readonly usePolling?: boolean;
   /** Poll interval when polling, ms; default chokidar's (100). */
   readonly pollIntervalMs?: number;
+  /**
+   * Drops chokidar's add and change events for these paths, as chokidar sometimes does on its own
+   * (directory-recheck.ts): tests use it to prove that the recheck finds such files.
+   */
+  readonly loseEvents?: (absPath: string) => boolean;
 }
 
 /** What identifies the watched directory itself. */
@@ -51,6 +59,7 @@ export class ChokidarWatcher implements Watcher {
   private limitReported = false;
   private rootRemovedReported = false;
   private settleReady: (() => void) | undefined;
+  private recheck: DirectoryRecheck | undefined;
 
   constructor(
     private readonly opts: WatcherOptions,
@@ -97,13 +106,34 @@ export class ChokidarWatcher implements Watcher {
     const emit = (p: string): void => {
       if (!this.closed) this.opts.onChange(toConfigured(p));
     };
-    fsw.on('add', emit);
-    fsw.on('change', emit);
-    fsw.on('unlink', emit);
+    const recheck = new DirectoryRecheck(emit);
+    this.recheck = recheck;
+    const lost = this.tuning.loseEvents ?? ((): boolean => false);
+    fsw.on('add', (p: string) => {
+      recheck.schedule(path.dirname(p));
+      if (lost(p)) return;
+      recheck.seen(p);
+      emit(p);
+    });
+    fsw.on('change', (p: string) => {
+      if (lost(p)) return;
+      recheck.seen(p);
+      emit(p);
+    });
+    fsw.on('unlink', (p: string) => {
+      recheck.gone(p);
+      emit(p);
+    });
+    // a new directory's files may be written before chokidar watches it
+    if (this.opts.recursive)
+      fsw.on('addDir', (d: string) => {
+        recheck.schedule(d);
+      });
     // chokidar drops a removed root for good (even when a new directory takes its name at once)
     // and, for an empty root, does not even say so: the raw inotify "rename" of the root's own
     // name is the signal; a stat tells it from a child that happens to have the same name
     fsw.on('unlinkDir', (p: string) => {
+      recheck.goneDir(p);
       if (p === realRoot) void this.checkRoot(realRoot, rootId);
     });
     fsw.on('raw', (event: string, evPath: string, details: unknown) => {
@@ -140,6 +170,7 @@ export class ChokidarWatcher implements Watcher {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.recheck?.close();
     this.settleReady?.();
     const fsw = this.fsw;
     this.fsw = undefined;
