@@ -119,12 +119,13 @@ describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 
   );
 
   it(
-    'files whose events chokidar loses are found by listing their directory again, not at the next rescan (1 h)',
+    'files and new directories whose events chokidar loses are found by listing their directory again, not at the next rescan (1 h)',
     { timeout: TEST_TIMEOUT },
     async () => {
       const dir = await newDir();
       await mkdir(path.join(dir, 'sub'));
-      const lost = (p: string): boolean => p.endsWith('.lost');
+      // Everything under a '.lost' name: files, and a whole new directory tree (gone.lost/x/).
+      const lost = (p: string): boolean => p.includes('.lost');
       const h = await started(
         harness({ sources: [{ path: dir, recursive: true }] }, { loseEvents: lost }),
       );
@@ -139,6 +140,10 @@ describe('JobSource on real directories (chokidar, real clock)', { timeout: 5 * 
       await mkdir(path.join(dir, 'new'));
       const late = path.join(dir, 'new', 'e.lost');
       await writeFile(late, Buffer.alloc(10, 2));
+      await mkdir(path.join(dir, 'gone.lost', 'x'), { recursive: true });
+      const hidden = path.join(dir, 'gone.lost', 'x', 'y.bin');
+      await writeFile(hidden, Buffer.alloc(20, 3));
+      files.push(hidden);
       for (const f of [...files, late]) await waitFor(f, () => h.reportsOf(f).length > 0);
       await delay(3_000); // a recheck later: still once each
       for (const f of [...files, late]) assert.equal(h.reportsOf(f).length, 1, f);

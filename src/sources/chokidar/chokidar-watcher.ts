@@ -29,8 +29,8 @@ export interface ChokidarWatcherOptions {
   /** Poll interval when polling, ms; default chokidar's (100). */
   readonly pollIntervalMs?: number;
   /**
-   * Drops chokidar's add and change events for these paths, as chokidar sometimes does on its own
-   * (directory-recheck.ts): tests use it to prove that the recheck finds such files.
+   * Drops chokidar's add, change and addDir events for these paths, as chokidar sometimes does on
+   * its own (directory-recheck.ts): tests use it to prove that the recheck finds such files.
    */
   readonly loseEvents?: (absPath: string) => boolean;
 }
@@ -106,12 +106,12 @@ export class ChokidarWatcher implements Watcher {
     const emit = (p: string): void => {
       if (!this.closed) this.opts.onChange(toConfigured(p));
     };
-    const recheck = new DirectoryRecheck(emit);
+    const recheck = new DirectoryRecheck(emit, this.opts.recursive);
     this.recheck = recheck;
     const lost = this.tuning.loseEvents ?? ((): boolean => false);
     fsw.on('add', (p: string) => {
-      recheck.schedule(path.dirname(p));
       if (lost(p)) return;
+      recheck.schedule(path.dirname(p));
       recheck.seen(p);
       emit(p);
     });
@@ -124,10 +124,14 @@ export class ChokidarWatcher implements Watcher {
       recheck.gone(p);
       emit(p);
     });
-    // a new directory's files may be written before chokidar watches it
+    // A new directory's files may be written before chokidar watches it, and a read of its parent
+    // that chokidar cut short may have missed its siblings: list both once they are quiet.
     if (this.opts.recursive)
       fsw.on('addDir', (d: string) => {
+        if (lost(d)) return;
+        recheck.seenDir(d);
         recheck.schedule(d);
+        recheck.schedule(path.dirname(d));
       });
     // chokidar drops a removed root for good (even when a new directory takes its name at once)
     // and, for an empty root, does not even say so: the raw inotify "rename" of the root's own

@@ -15,7 +15,7 @@
  * while files keep arriving, and the names the events reported, held per directory until their
  * unlink (chokidar itself holds the same).
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Quiet time after the last event in a directory before it is listed again, ms. */
@@ -32,14 +32,27 @@ export class DirectoryRecheck {
   /** Directory -> the names of the files events (or earlier rechecks) reported in it. */
   readonly #known = new Map<string, Set<string>>();
   readonly #pending = new Map<string, Pending>();
+  /** Directories an event named, or that a recheck found and listed. */
+  readonly #knownDirs = new Set<string>();
+  readonly #startedAt = Date.now();
   #closed = false;
 
   constructor(
     /** Called with the absolute path of each file found that no event named. */
     private readonly report: (file: string) => void,
+    /**
+     * Also descend into subdirectories that no event named and that were created (or changed)
+     * since the watch began: chokidar can miss a new directory the same way it misses files.
+     */
+    private readonly recursive = false,
     private readonly quietMs = RECHECK_QUIET_MS,
     private readonly maxWaitMs = RECHECK_MAX_WAIT_MS,
   ) {}
+
+  /** An event named the directory `dir`. */
+  seenDir(dir: string): void {
+    this.#knownDirs.add(dir);
+  }
 
   /** An event named `file`: no need to report it again. */
   seen(file: string): void {
@@ -60,6 +73,7 @@ export class DirectoryRecheck {
   /** `dir` was removed. */
   goneDir(dir: string): void {
     this.#known.delete(dir);
+    this.#knownDirs.delete(dir);
     const p = this.#pending.get(dir);
     if (p !== undefined) clearTimeout(p.timer);
     this.#pending.delete(dir);
@@ -86,6 +100,7 @@ export class DirectoryRecheck {
     for (const p of this.#pending.values()) clearTimeout(p.timer);
     this.#pending.clear();
     this.#known.clear();
+    this.#knownDirs.clear();
   }
 
   async #recheck(dir: string): Promise<void> {
@@ -97,11 +112,27 @@ export class DirectoryRecheck {
     }
     if (this.#closed) return;
     for (const e of entries) {
+      if (e.isDirectory()) {
+        if (this.recursive) await this.#maybeDescend(path.join(dir, e.name));
+        continue;
+      }
       if (!e.isFile() && !e.isSymbolicLink()) continue;
       const file = path.join(dir, e.name);
       if (this.#known.get(dir)?.has(e.name) === true) continue;
       this.seen(file);
       this.report(file);
     }
+  }
+
+  /** Lists `sub` soon if no event named it and it is new (or changed) since the watch began. */
+  async #maybeDescend(sub: string): Promise<void> {
+    if (this.#knownDirs.has(sub) || this.#closed) return;
+    const st = await stat(sub).catch(() => undefined);
+    if (st === undefined) return;
+    // birthtime where the filesystem keeps one; ctime otherwise (it also moves when entries change)
+    const since = st.birthtimeMs > 0 ? st.birthtimeMs : st.ctimeMs;
+    if (since < this.#startedAt - 1000) return;
+    this.#knownDirs.add(sub);
+    this.schedule(sub);
   }
 }
