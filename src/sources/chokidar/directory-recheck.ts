@@ -6,14 +6,19 @@
  * Why: chokidar re-reads a directory when inotify says it changed, under a 1 s throttle per
  * directory. When that read takes longer than the throttle (a busy machine, a big directory), the
  * throttle expires on its own: the events that arrived meanwhile are forgotten and no second read
- * follows (chokidar 4, handler.js `_handleRead` and index.js `_throttle`). Three agents watching
- * 2,000 files written into 20 directories missed the last 28 files of one directory this way
- * (test/e2e/fleet-exactly-once): without this net they waited for the periodic rescan (1 h by
- * default).
+ * follows (chokidar 4, handler.js `_handleRead` and index.js `_throttle`, read, not reproduced on
+ * purpose). Three agents watching 2,000 files written into 20 directories missed the last 28 files
+ * of one directory (test/e2e/fleet-exactly-once, once), most likely this way: without this net
+ * they waited for the periodic rescan (1 h by default).
  *
- * Cost: one readdir per directory that received files, at most every `quietMs` to `maxWaitMs`
- * while files keep arriving, and the names the events reported, held per directory until their
- * unlink (chokidar itself holds the same).
+ * Directories: chokidar can miss a new directory the same way (the read of its parent was cut
+ * short), and with it every file inside. So on a recursive watch a new directory's parent is listed
+ * again too, and a listing descends into subdirectories that no event named and that were created
+ * (or changed) since the watch began.
+ *
+ * Cost: one readdir per directory that received files or subdirectories, at most every `quietMs`
+ * to `maxWaitMs` while they keep arriving, plus one stat per subdirectory no event named; and the
+ * names the events reported, held per directory until their unlink (chokidar holds the same).
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +27,9 @@ import path from 'node:path';
 export const RECHECK_QUIET_MS = 1000;
 /** Longest wait before a directory that keeps receiving files is listed again, ms. */
 export const RECHECK_MAX_WAIT_MS = 5000;
+
+/** Filesystem timestamps may be coarser than the clock: a directory made just before counts. */
+const TIMESTAMP_SLACK_MS = 1000;
 
 interface Pending {
   timer: NodeJS.Timeout;
@@ -131,7 +139,7 @@ export class DirectoryRecheck {
     if (st === undefined) return;
     // birthtime where the filesystem keeps one; ctime otherwise (it also moves when entries change)
     const since = st.birthtimeMs > 0 ? st.birthtimeMs : st.ctimeMs;
-    if (since < this.#startedAt - 1000) return;
+    if (since < this.#startedAt - TIMESTAMP_SLACK_MS) return;
     this.#knownDirs.add(sub);
     this.schedule(sub);
   }
