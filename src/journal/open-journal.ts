@@ -3,8 +3,7 @@
  * database (a fleet of agents may share it), anything else is the path of a SQLite file.
  */
 import type { JournalStore } from './journal-store.js';
-import { describePostgresUrl, isPostgresUrl } from './postgres/postgres-connection.js';
-import { PostgresJournalStore } from './postgres/postgres-journal-store.js';
+import { describePostgresUrl, isPostgresUrl } from './postgres/postgres-url.js';
 import { SqliteJournalStore } from './sqlite/sqlite-journal-store.js';
 
 /** Options that apply whichever store the spec names. */
@@ -28,12 +27,20 @@ export function describeJournal(spec: string): string {
   return isPostgresUrl(spec) ? describePostgresUrl(spec) : spec;
 }
 
-/** Opens (creating and migrating as needed) the journal `spec` names. Rejects with an AppError. */
-export function openJournal(spec: string, options: OpenJournalOptions = {}): Promise<JournalStore> {
+/**
+ * Opens (creating and migrating as needed) the journal `spec` names. Rejects with an AppError.
+ * The PostgreSQL store (and the `pg` driver, about 0.1 s of start-up CPU) is loaded only when
+ * `spec` names one.
+ */
+export async function openJournal(
+  spec: string,
+  options: OpenJournalOptions = {},
+): Promise<JournalStore> {
   const retention =
     options.eventRetention === undefined ? {} : { eventRetention: options.eventRetention };
   if (isPostgresUrl(spec)) {
     const retry = options.retryMs === undefined ? {} : { retryMs: options.retryMs };
+    const { PostgresJournalStore } = await import('./postgres/postgres-journal-store.js');
     return PostgresJournalStore.open({ url: spec, ...retention, ...retry });
   }
   return SqliteJournalStore.open({ path: spec, ...retention });

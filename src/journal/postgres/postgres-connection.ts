@@ -8,7 +8,6 @@
  * Every value the journal stores fits a double exactly (ids, sizes, ms times, inodes).
  */
 import pg from 'pg';
-import { AppError } from '../../errors/app-error.js';
 
 /** SQLSTATE and errno codes of a failure of the connection, not of the statement. */
 const CONNECTION_CODES = new Set([
@@ -83,45 +82,6 @@ export function withConnectionCode(err: unknown): unknown {
   }
   if (!isConnectionFailure(err)) return err;
   return Object.assign(new Error(err.message, { cause: err }), { code: '08006' });
-}
-
-/**
- * The journal URL as it may be shown: scheme, user, host, port and database; never the password
- * nor the query string (which may carry one).
- */
-export function describePostgresUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const user = u.username === '' ? '' : `${u.username}@`;
-    return `${u.protocol}//${user}${u.host}${u.pathname}`;
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
-}
-
-/** True for a journal spec that names a PostgreSQL database rather than a file. */
-export function isPostgresUrl(spec: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(spec);
-}
-
-/**
- * Checks that `url` is a PostgreSQL URL `pg` can use. Throws ERR_CONFIG_INVALID naming only the
- * redacted URL (the parser's own error may quote the whole URL, password included).
- */
-export function assertPostgresUrl(url: string): void {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || !isPostgresUrl(url) || parsed.hostname === '') {
-    throw new AppError(
-      'ERR_CONFIG_INVALID',
-      `the journal URL ${describePostgresUrl(url)} is not a PostgreSQL URL`,
-      { hint: 'write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE' },
-    );
-  }
 }
 
 /** The narrow surface of `pg` the store uses: one statement with positional parameters. */

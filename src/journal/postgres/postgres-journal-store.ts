@@ -40,13 +40,12 @@ import type {
 } from '../journal-store.js';
 import { POSTGRES_MIGRATIONS } from '../migrations/postgres-migrations.js';
 import {
-  assertPostgresUrl,
   createPostgresPool,
-  describePostgresUrl,
   isRetryable,
   withConnectionCode,
   type PostgresPool,
 } from './postgres-connection.js';
+import { assertPostgresUrl, describePostgresUrl } from './postgres-url.js';
 import { createPostgresEventLog, type PostgresEventLog } from './postgres-event-log.js';
 import {
   createPostgresFileQueue,

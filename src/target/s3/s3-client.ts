@@ -8,12 +8,13 @@
  * with a second full SHA-256 pass, and the SDK adds no CRC32 of its own unless asked to
  * (`checksumMode: when-supported`).
  */
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import http from 'node:http';
 import https from 'node:https';
+import { httpHandler, s3 } from './aws-sdk.js';
 import { S3DirectRequests } from './s3-direct.js';
 
 /** How to reach the store. Secrets live here and nowhere else. */
@@ -90,7 +91,7 @@ function makeTransport(settings: S3ConnectionSettings): Transport {
   const httpsAgent = useProxy
     ? new HttpsProxyAgent(proxy, agentOptions)
     : new https.Agent(agentOptions);
-  const handler = new NodeHttpHandler({
+  const handler = new httpHandler.NodeHttpHandler({
     httpAgent,
     httpsAgent,
     connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -196,7 +197,7 @@ function sdkClient(settings: S3ConnectionSettings, requestHandler: NodeHttpHandl
       ...(settings.sessionToken === undefined ? {} : { sessionToken: settings.sessionToken }),
     };
   }
-  const client = new S3Client(config);
+  const client = new s3.S3Client(config);
   client.middlewareStack.add(
     (next, context) => (args) => {
       signUnsignedPayload(context.commandName, args.request);

@@ -17,7 +17,7 @@
  * Failures are thrown shaped like the SDK's (name, Code, message, $metadata.httpStatusCode,
  * $response.headers), so target/s3/classify.ts turns them into the same AppErrors.
  */
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
 import http from 'node:http';
 import https from 'node:https';
@@ -27,6 +27,7 @@ import type {
   UploadPartInput,
   WriteOptions,
 } from '../object-target.js';
+import { sigV4 } from './aws-sdk.js';
 import { packageVersion } from '../../platform/package-version.js';
 
 /** What the direct requests need from the connection. */
@@ -128,7 +129,7 @@ export class S3DirectRequests {
     this.#url = new URL(settings.endpoint);
     this.#basePath = this.#url.pathname.replace(/\/+$/, '');
     this.#client = this.#url.protocol === 'https:' ? https : http;
-    this.#signer = new SignatureV4({
+    this.#signer = new sigV4.SignatureV4({
       service: 's3',
       region: settings.region,
       credentials: settings.credentials,

@@ -2,25 +2,7 @@
  * ObjectTarget on @aws-sdk/client-s3. Thin: each method is one S3 operation (plus pagination),
  * every failure goes through classifyS3Error.
  */
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  ListPartsCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type S3Client,
-  type ServerSideEncryption,
-  type StorageClass,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
 import { normalizeEtag } from '../../domain/etag.js';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import type {
@@ -32,6 +14,7 @@ import type {
   UploadPartInput,
   WriteOptions,
 } from '../object-target.js';
+import { presigner, s3 } from './aws-sdk.js';
 import { classifyS3Error, type RequestContext } from './classify.js';
 import type { S3DirectRequests } from './s3-direct.js';
 
@@ -89,7 +72,7 @@ export class S3ObjectTarget implements ObjectTarget {
     }
     const out = await this.#call('PutObject', input.key, () =>
       this.#client.send(
-        new PutObjectCommand({
+        new s3.PutObjectCommand({
           Bucket: this.bucket,
           Key: input.key,
           Body: input.body,
@@ -111,7 +94,7 @@ export class S3ObjectTarget implements ObjectTarget {
   ): Promise<string> {
     const out = await this.#call('CreateMultipartUpload', key, () =>
       this.#client.send(
-        new CreateMultipartUploadCommand({
+        new s3.CreateMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,
           ...writeParams(options),
@@ -141,7 +124,7 @@ export class S3ObjectTarget implements ObjectTarget {
     }
     const out = await this.#call('UploadPart', input.key, () =>
       this.#client.send(
-        new UploadPartCommand({
+        new s3.UploadPartCommand({
           Bucket: this.bucket,
           Key: input.key,
           UploadId: input.uploadId,
@@ -162,7 +145,7 @@ export class S3ObjectTarget implements ObjectTarget {
     for (;;) {
       const out = await this.#uploadCall('ListParts', key, () =>
         this.#client.send(
-          new ListPartsCommand({
+          new s3.ListPartsCommand({
             Bucket: this.bucket,
             Key: key,
             UploadId: uploadId,
@@ -189,7 +172,7 @@ export class S3ObjectTarget implements ObjectTarget {
   ): Promise<{ etag: string }> {
     const out = await this.#uploadCall('CompleteMultipartUpload', key, () =>
       this.#client.send(
-        new CompleteMultipartUploadCommand({
+        new s3.CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
@@ -207,7 +190,7 @@ export class S3ObjectTarget implements ObjectTarget {
     try {
       await this.#uploadCall('AbortMultipartUpload', key, () =>
         this.#client.send(
-          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+          new s3.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
           opts(signal),
         ),
       );
@@ -245,7 +228,7 @@ export class S3ObjectTarget implements ObjectTarget {
     for (;;) {
       const out = await this.#call('ListMultipartUploads', undefined, () =>
         this.#client.send(
-          new ListMultipartUploadsCommand({
+          new s3.ListMultipartUploadsCommand({
             Bucket: this.bucket,
             Prefix: prefix,
             ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
@@ -280,7 +263,10 @@ export class S3ObjectTarget implements ObjectTarget {
         return { ...head, etag: normalizeEtag(head.etag) };
       }
       const out = await this.#call('HeadObject', key, () =>
-        this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), opts(signal)),
+        this.#client.send(
+          new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+          opts(signal),
+        ),
       );
       return {
         size: out.ContentLength ?? 0,
@@ -297,7 +283,7 @@ export class S3ObjectTarget implements ObjectTarget {
   async probe(signal?: AbortSignal): Promise<void> {
     try {
       await this.#call('HeadBucket', undefined, () =>
-        this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), opts(signal)),
+        this.#client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }), opts(signal)),
       );
     } catch (err) {
       // HEAD answers have no body: a 403/404 says little. Ask again with a request whose error
@@ -305,7 +291,7 @@ export class S3ObjectTarget implements ObjectTarget {
       if (!isAppError(err, 'ERR_S3_ACCESS_DENIED', 'ERR_S3_NOT_FOUND')) throw err;
       await this.#call('ListObjectsV2', undefined, () =>
         this.#client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }),
+          new s3.ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }),
           opts(signal),
         ),
       );
@@ -340,9 +326,13 @@ export class S3ObjectTarget implements ObjectTarget {
   /** A presigned GET URL for `key`, valid `expiresInSec` seconds (at most 7 days). */
   async presignGet(key: string, expiresInSec: number): Promise<string> {
     return this.#call('PresignGetObject', key, () =>
-      getSignedUrl(this.#client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
-        expiresIn: Math.max(1, Math.min(604_800, Math.round(expiresInSec))),
-      }),
+      presigner().getSignedUrl(
+        this.#client,
+        new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }),
+        {
+          expiresIn: Math.max(1, Math.min(604_800, Math.round(expiresInSec))),
+        },
+      ),
     );
   }
 
@@ -354,7 +344,7 @@ export class S3ObjectTarget implements ObjectTarget {
     const source = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
     const out = await this.#call('CopyObject', key, () =>
       this.#client.send(
-        new CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: source }),
+        new s3.CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: source }),
         opts(signal),
       ),
     );
@@ -368,7 +358,10 @@ export class S3ObjectTarget implements ObjectTarget {
 
   async deleteObject(key: string, signal?: AbortSignal): Promise<void> {
     await this.#call('DeleteObject', key, () =>
-      this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), opts(signal)),
+      this.#client.send(
+        new s3.DeleteObjectCommand({ Bucket: this.bucket, Key: key }),
+        opts(signal),
+      ),
     );
   }
 }
