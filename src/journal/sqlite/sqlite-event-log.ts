@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { EventRecord, HistoryEntry, HistoryRecord, NewEvent } from '../journal-store.js';
 import { toEventRecord, toHistoryRecord } from '../journal-rows.js';
+import type { HistoryTextIndex } from './sqlite-history-text.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 /** Synchronous event and history operations; the store wraps them into its async contract. */
@@ -15,11 +16,15 @@ export interface EventLog {
   listHistory(limit: number, offset: number, sourcePath?: string): HistoryRecord[];
 }
 
-/** Builds the event log; `retention` is how many events to keep (>= 1). */
+/**
+ * Builds the event log; `retention` is how many events to keep (>= 1). History rows reach the
+ * trigram index through `historyText`, in batches.
+ */
 export function createEventLog(
   db: Database.Database,
   stmts: SqliteStatements,
   retention: number,
+  historyText: HistoryTextIndex,
 ): EventLog {
   const appendTx = db.transaction((event: NewEvent): EventRecord => {
     const row = stmts.insertEvent.get({
@@ -69,6 +74,7 @@ export function createEventLog(
         job: e.job ?? null,
       });
       if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
+      historyText.added(row.id);
       return toHistoryRecord(row);
     },
     listHistory: (limit, offset, sourcePath) =>

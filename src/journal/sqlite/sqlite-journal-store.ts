@@ -37,6 +37,7 @@ import {
 } from '../journal-store.js';
 import { openSqliteJournal } from './sqlite-connection.js';
 import { createEventLog, type EventLog } from './sqlite-event-log.js';
+import { createHistoryTextIndex, type HistoryTextIndex } from './sqlite-history-text.js';
 import { createFileQueue, type FileQueue, type FileStateExtra } from './sqlite-file-queue.js';
 import { GroupCommit } from './sqlite-group-commit.js';
 import {
@@ -90,6 +91,7 @@ export class SqliteJournalStore implements JournalStore {
   private readonly stmts: SqliteStatements;
   private readonly uploads: UploadLog;
   private readonly events: EventLog;
+  private readonly historyText: HistoryTextIndex;
   private readonly files: FileQueue;
   private readonly search: SqliteSearch;
   private readonly group: GroupCommit;
@@ -119,6 +121,7 @@ export class SqliteJournalStore implements JournalStore {
         this.context('open'),
       );
       this.stmts = prepareStatements(this.db);
+      this.historyText = createHistoryTextIndex(this.db);
     } catch (err) {
       throw toJournalError(err, this.context('open'));
     }
@@ -131,7 +134,7 @@ export class SqliteJournalStore implements JournalStore {
       );
     };
     this.uploads = createUploadLog(this.db, this.stmts, refuse);
-    this.events = createEventLog(this.db, this.stmts, retention);
+    this.events = createEventLog(this.db, this.stmts, retention, this.historyText);
     this.files = createFileQueue(this.db, this.stmts);
     this.search = createSearch(this.db);
     this.group = new GroupCommit(this.db);
@@ -280,7 +283,13 @@ export class SqliteJournalStore implements JournalStore {
 
   /** See {@link HistoryQuery}; SQL and indexes: sqlite-search.ts. */
   searchHistory(query: HistoryQuery): Promise<Page<HistoryRecord>> {
-    return this.read('searchHistory', () => this.search.searchHistory(query));
+    if (query.q === undefined || query.q === '')
+      return this.read('searchHistory', () => this.search.searchHistory(query));
+    // Text is looked up in the trigram index: bring it up to date first (sqlite-history-text.ts).
+    return this.run('searchHistory', () => {
+      this.historyText.catchUp();
+      return this.search.searchHistory(query);
+    });
   }
 
   findDoneByChecksum(checksum: string): Promise<HistoryRecord | undefined> {
@@ -402,6 +411,11 @@ export class SqliteJournalStore implements JournalStore {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.group.flush();
+    try {
+      this.historyText.catchUp();
+    } catch {
+      // The trigram index is derived from `history`: the next search or close indexes these rows.
+    }
     try {
       this.db.close();
       return Promise.resolve();
