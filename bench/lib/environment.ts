@@ -8,6 +8,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { measureMd5SecPerGiB } from './md5-floor.js';
 import { AWS_CLI, GNU_TIME, REPO_ROOT } from './paths.js';
 import type { RgwInfo } from './rgw.js';
 
@@ -123,6 +124,8 @@ export interface MachineInfo {
   readonly disk: string;
   readonly kernel: string;
   readonly loadAvg: string;
+  /** CPU seconds of one MD5 pass over a GiB here (md5-floor.ts); absent in older results. */
+  readonly md5SecPerGiB?: number;
 }
 
 /** CPU model, cores, RAM, the disk under `dir` (filesystem, size, rotational) and the load. */
@@ -143,6 +146,7 @@ export async function machineInfo(dir: string): Promise<MachineInfo> {
     disk,
     kernel: `${os.type()} ${os.release()}`,
     loadAvg: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
+    md5SecPerGiB: measureMd5SecPerGiB(),
   };
 }
 

@@ -1,6 +1,7 @@
 /** docs/benchmarks.md, written whole from one run's results (nothing in it is edited by hand). */
 import { CURL_PARALLEL, TOOL_IDS, TOOL_LABELS } from './tools.js';
 import { rate, workloadFigures, type BenchResults, type WorkloadFigures } from './results.js';
+import { md5FloorSentence } from './md5-floor.js';
 import { serverCpuMethod, serverCpuSentence } from './server-cpu-report.js';
 import { checkTargets } from './targets.js';
 import { GIB, QUICK_SCALE, type WorkloadId } from './workloads.js';
@@ -60,6 +61,9 @@ export function renderReport(r: BenchResults, notes?: string): string {
         ['disk (data and RGW)', m.disk],
         ['kernel', m.kernel],
         ['load average (1, 5, 15 min) before / after', `${m.loadAvg} / ${r.loadAvgEnd}`],
+        ...(m.md5SecPerGiB === undefined
+          ? []
+          : [['MD5 (node:crypto), CPU per GiB', `${m.md5SecPerGiB.toFixed(2)} s`]]),
         ['node', v.node],
         [
           's3ferry',
@@ -145,6 +149,8 @@ function toolSections(
     );
     const server = serverCpuSentence(r, f);
     if (server !== undefined) out.push(server, '');
+    const md5 = md5FloorSentence(r, f);
+    if (md5 !== undefined) out.push(md5, '');
     if (f.tools.baseline.runs > 0)
       out.push(
         `s3ferry / baseline build: rate **${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.baseline))}**, client CPU ${x(f.tools.s3ferry.cpuMedian / f.tools.baseline.cpuMedian)}, peak RSS ${x(f.tools.s3ferry.peakRssMiB / f.tools.baseline.peakRssMiB)}; baseline wall times ${f.tools.baseline.walls.map((s) => n(s)).join(', ')} s, s3ferry ${f.tools.s3ferry.walls.map((s) => n(s)).join(', ')} s (every round).`,
@@ -295,6 +301,7 @@ function method(r: BenchResults): string[] {
     `- The ceiling: \`curl -Z\` (one process) PUTting the same bytes with SigV4 and an unsigned payload, ${CURL_PARALLEL.files} files at a time; the single big file of W1 as a multipart upload of 8 MiB parts (split beforehand), ${CURL_PARALLEL.parts} parts at a time, by a small bash script (create, parts, complete).`,
     '- Wall time is measured around the process; client CPU (user + system) and max RSS come from GNU time (`/usr/bin/time -f "%e %U %S %M"`), which covers the process and every child it waited for. Max RSS is that of the largest single process of the tree; every client here is one process (the W1 ceiling runs its three curl processes one after another).',
     serverCpuMethod(r),
+    '- MD5: before the workloads, the bench hashes 256 MiB with node:crypto three times in its own process and keeps the least CPU per GiB; every s3ferry request carries Content-MD5, so this is a floor under its client CPU per GiB (the sentence under W1).',
     '- Ratios are of rates (objects/s for W2 and W3, MiB/s for W1 and W4): above 1 means s3ferry is faster. The best peer is the fastest of the AWS CLI and the two rclone settings.',
     '- No timing is asserted by `npm test`; the targets above are checked only here.',
   ];
