@@ -10,7 +10,7 @@ import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { UploadRecord } from '../journal/journal-store.js';
 import { abortScope } from './abort-scope.js';
-import { sameFile, type FileStat } from './file-system.js';
+import { sameFile, type FileStat, type OpenFile } from './file-system.js';
 import {
   completeAndVerify,
   multipartResult,
@@ -191,8 +191,12 @@ export class FileUploader {
     attempt: number,
   ): Promise<UploadResult> {
     const { deps } = run;
-    const file = await deps.fs.open(run.req.path);
+    // Opened inside the try: a file that vanished or became unreadable after the upload was
+    // created is the file's fault, so the upload is abandoned (aborted in S3 and the journal),
+    // not left open for a resume that would never come.
+    let file: OpenFile | undefined;
     try {
+      file = await deps.fs.open(run.req.path);
       if (!sameFile(await file.stat(), st)) throw run.changed('replaced before reading');
       const done = run.resumed ? await reconcileParts(run, file, st, upload) : new Set<number>();
       run.partsReused = done.size;
@@ -231,7 +235,7 @@ export class FileUploader {
       if (!keep) await this.#abandon(run, upload, err.message);
       throw err;
     } finally {
-      await file.close();
+      await file?.close();
     }
   }
 

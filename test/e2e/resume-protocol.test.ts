@@ -7,8 +7,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import { md5HexToBase64 } from '../../src/domain/etag.js';
+import { isAppError } from '../../src/errors/app-error.js';
+import { nodeFileSystem } from '../../src/platform/node-file-system.js';
+import type { FileSystem } from '../../src/transfer/file-system.js';
 import { partRange } from '../../src/domain/part-size.js';
 import { INTENT_METADATA_KEY } from '../../src/transfer/transfer-types.js';
 import { md5Hex } from '../../src/transfer/upload-run.js';
@@ -231,6 +234,46 @@ describe('resume protocol branches', () => {
       assert.equal(got.size, 33 * MIB);
       assert.equal(got.sha256, await fileSha256(file), 'the object is the whole final file');
       assert.deepEqual(await uploadsOn(key), [], 'the abandoned upload was aborted');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  void it('a file deleted after its multipart upload was created is failed, and its upload aborted', async () => {
+    n += 1;
+    const file = join(tmp.path, `vanishing${n}.bin`);
+    await writeRandomFile(file, 12 * MIB);
+    // The real file system, except that the file is really deleted just before it is opened for
+    // its parts: after the stat that chose multipart and after CreateMultipartUpload.
+    const vanishing: FileSystem = {
+      ...nodeFileSystem,
+      open: async (path) => {
+        if (path === file) await rm(path);
+        return nodeFileSystem.open(path);
+      },
+    };
+    const engine = await makeEngine(
+      info,
+      bucket.name,
+      join(tmp.path, `v${n}.db`),
+      {},
+      undefined,
+      vanishing,
+    );
+    const key = `vanish${n}/f.bin`;
+    try {
+      await assert.rejects(engine.uploader.upload({ path: file, key, write: {} }), (err) => {
+        assert.ok(isAppError(err), String(err));
+        assert.equal(err.code, 'ERR_FILE_NOT_FOUND');
+        return true;
+      });
+      assert.deepEqual(await uploadsOn(key), [], 'no multipart upload is left on the server');
+      assert.deepEqual(
+        await engine.journal.listOpenUploads(),
+        [],
+        'the journal holds no open upload for a resume that cannot come',
+      );
+      assert.equal(await engine.target.headObject(key), undefined, 'nothing was published');
     } finally {
       await engine.close();
     }

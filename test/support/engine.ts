@@ -8,6 +8,7 @@ import { buildS3Client } from '../../src/target/s3/s3-client.js';
 import { S3ObjectTarget } from '../../src/target/s3/s3-object-target.js';
 import { BandwidthLimiter } from '../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../src/transfer/buffer-pool.js';
+import type { FileSystem } from '../../src/transfer/file-system.js';
 import { FileUploader } from '../../src/transfer/file-uploader.js';
 import { Semaphore } from '../../src/transfer/semaphore.js';
 import {
@@ -41,6 +42,8 @@ export async function makeEngine(
   journalPath: string,
   settings: Partial<TransferSettings> = {},
   bytesPerSec?: number,
+  /** The file system the uploader reads through (the real one; a test may wrap it). */
+  fs: FileSystem = nodeFileSystem,
 ): Promise<Engine> {
   const target = new S3ObjectTarget({
     client: buildS3Client({
@@ -59,7 +62,7 @@ export async function makeEngine(
     {
       target,
       journal,
-      fs: nodeFileSystem,
+      fs,
       clock: systemClock,
       random: () => randomInt(0, 1_000_000) / 1_000_000,
       slots: new Semaphore(all.partConcurrency),
