@@ -72,6 +72,10 @@ export class FileProcessor {
       if (isAppError(err, 'ERR_FILE_NOT_FOUND')) return undefined;
       throw err;
     });
+    if (st === undefined && file.state === 'verifying') {
+      await this.#finishTakenOver(file, job);
+      return;
+    }
     if (st === undefined) {
       await journal.setFileState(file.id, 'cancelled', clock.now(), {
         reason: 'the file was deleted or moved before its upload',
@@ -217,6 +221,27 @@ export class FileProcessor {
         key: finalKey,
         // what was sent: a file that grew before its upload restarted went up whole
         data: { job: job.name, size, alreadyUploaded: already },
+      },
+    );
+  }
+
+  /**
+   * A file taken over in 'verifying' whose source is gone: its holder had uploaded and verified the
+   * object, then stopped after the after-action (delete, move) and before recording 'done'.
+   */
+  async #finishTakenOver(file: FileRecord, job: JobRuntime): Promise<void> {
+    const { journal, clock, events } = this.deps;
+    const [last] = await journal.listHistory({ limit: 1, sourcePath: file.path });
+    await journal.setFileState(file.id, 'done', clock.now(), { reason: null });
+    const where = last === undefined ? '' : ` is in s3://${last.bucket}/${last.key}`;
+    await events.emit(
+      'file.done',
+      'info',
+      `${file.path}${where}: uploaded and verified by an agent that stopped before recording it (the source was moved or deleted after the upload)`,
+      {
+        path: file.path,
+        ...(last === undefined ? {} : { key: last.key }),
+        data: { job: job.name, takenOver: true },
       },
     );
   }

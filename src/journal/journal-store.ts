@@ -303,8 +303,11 @@ export interface JournalStore {
   /**
    * Takes one claimable file -> 'uploading', held by `claim.owner` until now + `claim.leaseMs`.
    * Claimable: 'uploading' or 'verifying' whose lease expired (its holder stopped renewing: it
-   * died), else the oldest ready of 'queued' and 'waiting' with notBefore <= now. Only files of
-   * `jobs` when given (none when empty). Two concurrent claims never take the same file.
+   * died), else the oldest ready of 'queued' and 'waiting' with notBefore <= now. A 'verifying'
+   * file stays 'verifying': its object was uploaded and verified, only the after-action and 'done'
+   * were left (the new holder must not take a source the after-action removed for a vanished
+   * one). Only files of `jobs` when given (none when empty). Two concurrent claims never take the
+   * same file.
    * Without `claim`, the file is held with no owner and no lease (it never expires).
    */
   claimNextFile(

@@ -217,7 +217,12 @@ function describeLeases(make: MakeJournalStore): void {
         await store.setFileState(v.id, 'verifying', 190);
         const b2 = { owner: A2.id, leaseMs: 1000 };
         assert.equal(await claimedId(store, 400, [], b2), undefined);
-        assert.equal((await store.claimNextFile(400, ['j2'], b2))?.id, v.id, 'verifying expired');
+        const verifying = await store.claimNextFile(400, ['j2'], b2);
+        assert.deepEqual(
+          [verifying?.id, verifying?.state, verifying?.owner],
+          [v.id, 'verifying', A2.id],
+          'an expired verifying file is taken over, still verifying (its object was verified)',
+        );
         assert.equal((await store.claimNextFile(400, ['j1'], b2))?.id, a.id, 'before the queue');
         assert.equal((await store.claimNextFile(400, ['j1'], b2))?.id, q.id);
       }));

@@ -6,7 +6,7 @@
  * Asserted as in upload-crash-resume.test.ts: against ListParts taken right after the kill.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -33,6 +33,12 @@ const MIB = 1024 * 1024;
 const SIZE = 60 * MIB;
 const CONCURRENCY = 2;
 const KEY = 'big.bin';
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** A's upload as the journal holds it. */
 interface UploadRow {
@@ -191,5 +197,70 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     assert.equal(fleet.items.find((x) => x.id === bId)?.alive, true);
     assert.equal(fleet.items.find((x) => x.id === aId)?.alive, false);
     assert.equal(fleet.items.find((x) => x.id === aId)?.holding, 0);
+  });
+
+  void it('finishes a file whose holder died after deleting its source and before recording done', async () => {
+    const inbox = join(tmp.path, 'inbox-verified');
+    await mkdir(inbox);
+    const yaml = async (): Promise<string> =>
+      fleetYaml({
+        port: await freePort(),
+        journal: db.url,
+        inbox,
+        bucket: bucket.name,
+        endpoint: info.endpoint,
+        lease: '3s',
+        job: '    after:\n      action: delete\n',
+      });
+    const key = 'verified.bin';
+    const file = join(inbox, key);
+    await writeRandomFile(file, 64 * 1024);
+    const sha = await fileSha256(file);
+    const a = await startAgentProcess(join(tmp.path, 'verified-a'), await yaml(), info);
+    agents.push(a);
+    const row = (): Promise<{ id: string; state: string; reason: string | null } | undefined> =>
+      withJournalDb(db.url, async (c) => {
+        const { rows } = await c.query<{ id: string; state: string; reason: string | null }>(
+          'SELECT id, state, reason FROM files WHERE path = $1',
+          [file],
+        );
+        return rows[0];
+      });
+    await waitFor('A uploaded the file and deleted its source', async () => {
+      const r = await row();
+      return r?.state === 'done' && !(await exists(file));
+    });
+    await a.stop();
+    // The state a death between the after-action and 'done' leaves: the object verified, the
+    // source deleted, the file still 'verifying', held by an agent whose lease ran out.
+    const done = await row();
+    await withJournalDb(db.url, (c) =>
+      c.query(
+        `UPDATE files SET state = 'verifying', owner = 'dead-agent', lease_until = 0 WHERE id = $1`,
+        [done?.id],
+      ),
+    );
+
+    const b = await startAgentProcess(join(tmp.path, 'verified-b'), await yaml(), info);
+    agents.push(b);
+    const end = await waitFor('B settled the file', async () => {
+      const r = await row();
+      return r?.state === 'done' || r?.state === 'cancelled' ? r : undefined;
+    });
+    assert.equal(end.state, 'done', `not cancelled as vanished (reason: ${end.reason ?? ''})`);
+    // B's file.done, in the shared journal (the dead agent's own was recorded before the state
+    // above was built): the newest for the path.
+    const doneEvent = await withJournalDb(db.url, async (c) => {
+      const { rows } = await c.query<{ object_key: string | null; message: string }>(
+        `SELECT object_key, message FROM events WHERE type = 'file.done' AND path = $1
+          ORDER BY id DESC LIMIT 1`,
+        [file],
+      );
+      return rows[0];
+    });
+    assert.equal(doneEvent?.object_key, key, 'the event names the object the dead agent uploaded');
+    assert.match(doneEvent.message, /uploaded and verified by an agent that stopped/);
+    const got = await objectDigest(client, bucket.name, key);
+    assert.equal(got.sha256, sha, 'the object is the deleted file');
   });
 });

@@ -25,6 +25,8 @@ export function fleetYaml(o: {
   settle?: string;
   /** Extra lines under `destination:` (indented by 6 spaces). */
   destination?: string;
+  /** Extra lines of the job, e.g. its after-action (indented by 4 spaces). */
+  job?: string;
 }): string {
   return `api:
   port: ${o.port}
@@ -36,7 +38,7 @@ jobs:
   - name: inbox
     sources: [${JSON.stringify(o.inbox)}]
     settle: ${o.settle ?? '1s'}
-    destination:
+${o.job ?? ''}    destination:
       bucket: ${o.bucket}
       endpoint: ${o.endpoint}
 ${o.destination ?? ''}`;

@@ -30,8 +30,13 @@ const HELD = `state IN ('uploading', 'verifying')`;
 const CHANGED = `(f.size, f.mtime_ms, f.inode) IS DISTINCT FROM
   (excluded.size, excluded.mtime_ms, excluded.inode)`;
 
-/** Takes the row `next` picked: $1 now, $2 owner, $3 lease end. */
-const TAKE = `UPDATE files f SET state = 'uploading', reason = NULL, not_before = NULL,
+/**
+ * Takes the row `next` picked: $1 now, $2 owner, $3 lease end. An expired 'verifying' file stays
+ * 'verifying' (journal-store.ts claimNextFile).
+ */
+const TAKE = `UPDATE files f
+  SET state = CASE f.state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
+    reason = NULL, not_before = NULL,
     updated_at = $1, owner = $2, lease_until = $3
   FROM next WHERE f.id = next.id
   RETURNING f.*`;

@@ -94,7 +94,9 @@ export const SQL = {
   // Held files whose lease ran out: their holder stopped renewing them (it died).
   nextExpired: `SELECT id, job FROM files INDEXED BY files_leased
     WHERE ${HELD} AND lease_until <= @now ORDER BY lease_until, id`,
-  claimFile: `UPDATE files SET state = 'uploading', reason = NULL, not_before = NULL,
+  // An expired 'verifying' file stays 'verifying' (journal-store.ts claimNextFile).
+  claimFile: `UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
+      reason = NULL, not_before = NULL,
       updated_at = @now, owner = @owner, lease_until = @leaseUntil
     WHERE id = @id AND (${CLAIMABLE} OR (${HELD} AND lease_until <= @now))
     RETURNING *`,
