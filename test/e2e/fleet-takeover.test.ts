@@ -72,6 +72,20 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     client.destroy();
   });
 
+  /** An agent of the fleet on `inbox`, with a 3 s lease and its own API port. */
+  const agentYaml = async (
+    inbox: string,
+    more: { destination?: string; job?: string },
+  ): Promise<string> =>
+    fleetYaml({
+      port: await freePort(),
+      journal: db.url,
+      inbox,
+      bucket: bucket.name,
+      endpoint: info.endpoint,
+      lease: '3s',
+      ...more,
+    });
   const uploads = (): Promise<UploadRow[]> =>
     withJournalDb(db.url, async (c) => {
       const { rows } = await c.query<UploadRow>(
@@ -108,13 +122,7 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     const inbox = join(tmp.path, 'inbox');
     await mkdir(inbox);
     const start = async (name: string): Promise<AgentProcess> => {
-      const yaml = fleetYaml({
-        port: await freePort(),
-        journal: db.url,
-        inbox,
-        bucket: bucket.name,
-        endpoint: info.endpoint,
-        lease: '3s',
+      const yaml = await agentYaml(inbox, {
         destination: `      partSize: 5MiB\n      concurrency: ${CONCURRENCY}\n      bwlimit: 4MiB\n`,
       });
       const a = await startAgentProcess(join(tmp.path, name), yaml, info);
@@ -202,16 +210,8 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
   void it('finishes a file whose holder died after deleting its source and before recording done', async () => {
     const inbox = join(tmp.path, 'inbox-verified');
     await mkdir(inbox);
-    const yaml = async (): Promise<string> =>
-      fleetYaml({
-        port: await freePort(),
-        journal: db.url,
-        inbox,
-        bucket: bucket.name,
-        endpoint: info.endpoint,
-        lease: '3s',
-        job: '    after:\n      action: delete\n',
-      });
+    const yaml = (): Promise<string> =>
+      agentYaml(inbox, { job: '    after:\n      action: delete\n' });
     const key = 'verified.bin';
     const file = join(inbox, key);
     await writeRandomFile(file, 64 * 1024);

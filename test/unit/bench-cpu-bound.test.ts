@@ -6,6 +6,7 @@ import { renderReport } from '../../bench/lib/report.js';
 import { workloadFigures, type BenchResults } from '../../bench/lib/results.js';
 import type { ToolId } from '../../bench/lib/tools.js';
 import { MIB, workloads } from '../../bench/lib/workloads.js';
+import { benchResults } from '../support/bench-results.js';
 
 const W = workloads(16);
 const W2 = W.W2; // 125 objects of 4 KiB
@@ -30,19 +31,7 @@ function run(tool: ToolId, round: number, wallSec: number, cpuSec: number, serve
 }
 
 function results(runs: readonly RunRecord[], daemons?: readonly string[]): BenchResults {
-  return {
-    startedAt: '2026-01-01T00:00:00.000Z',
-    durationSec: 60,
-    quick: true,
-    scale: 16,
-    rounds: 1,
-    machine: { cpu: 'test', cores: 2, memGiB: 4, disk: 'tmpfs', kernel: 'Linux', loadAvg: '0 0 0' },
-    loadAvgEnd: '0 0 0',
-    versions: { node: 'v20', s3ferry: '0', aws: '2', rclone: '1', curl: '8', ceph: '16' },
-    workloads: [W2],
-    runs,
-    ...(daemons === undefined ? {} : { serverCpuDaemons: daemons }),
-  };
+  return benchResults([W2], runs, daemons === undefined ? {} : { serverCpuDaemons: daemons });
 }
 
 describe('bench CPU bound', () => {

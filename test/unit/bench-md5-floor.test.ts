@@ -6,6 +6,7 @@ import { md5FloorSentence, measureMd5SecPerGiB } from '../../bench/lib/md5-floor
 import { workloadFigures, type BenchResults } from '../../bench/lib/results.js';
 import type { ToolId } from '../../bench/lib/tools.js';
 import { workloads } from '../../bench/lib/workloads.js';
+import { benchResults } from '../support/bench-results.js';
 
 const W = workloads(16);
 const W1 = W.W1; // one file of 64 MiB at this scale
@@ -28,26 +29,7 @@ function run(tool: ToolId, cpuSec: number): RunRecord {
 }
 
 function results(md5SecPerGiB: number | undefined): BenchResults {
-  return {
-    startedAt: '2026-01-01T00:00:00.000Z',
-    durationSec: 60,
-    quick: true,
-    scale: 16,
-    rounds: 1,
-    machine: {
-      cpu: 'test',
-      cores: 2,
-      memGiB: 4,
-      disk: 'tmpfs',
-      kernel: 'Linux',
-      loadAvg: '0 0 0',
-      ...(md5SecPerGiB === undefined ? {} : { md5SecPerGiB }),
-    },
-    loadAvgEnd: '0 0 0',
-    versions: { node: 'v20', s3ferry: '0', aws: '2', rclone: '1', curl: '8', ceph: '16' },
-    workloads: [W1],
-    runs: [],
-  };
+  return benchResults([W1], [], md5SecPerGiB === undefined ? {} : { machine: { md5SecPerGiB } });
 }
 
 describe('bench MD5 floor', () => {
