@@ -4,7 +4,12 @@
  */
 import type { Command } from 'commander';
 import { formatBytes } from '../domain/duration.js';
-import type { EventRecord, FileRecord, HistoryRecord } from '../journal/journal-store.js';
+import type {
+  EventRecord,
+  FileRecord,
+  HistoryRecord,
+  JournalStore,
+} from '../journal/journal-store.js';
 import { addClientOptions, connect, type ClientOptions } from './agent-client.js';
 import { reportError } from './output.js';
 
@@ -122,35 +127,42 @@ export function registerInspect(program: Command): void {
       });
     });
 
-  addClientOptions(program.command('history').description('finished uploads, newest first'))
-    .option('--limit <n>', 'rows', '50')
-    .action(async (opts: ClientOptions & { limit: string }) => {
-      process.exitCode = await view(opts, async (c) => {
-        const limit = Number(opts.limit);
-        const items =
-          c.kind === 'api'
-            ? (
-                await c.call<{ items: HistoryRecord[] }>(
-                  'GET',
-                  `/api/v1/history?limit=${Math.min(limit, API_MAX_LIMIT)}`,
-                )
-              ).items
-            : await c.journal.listHistory({ limit });
-        out(
-          items,
-          opts.json === true,
-          () =>
-            items
-              .map(
-                (h) =>
-                  `${new Date(h.finishedAt).toISOString()} ${h.result.padEnd(9)} ${formatBytes(h.size).padStart(10)} ${formatBytes(h.avgBytesPerSec)}/s  ${h.sourcePath} -> s3://${h.bucket}/${h.key}${h.error ? `\n    ${h.error}` : ''}`,
-              )
-              .join('\n') || 'no uploads yet',
-        );
-      });
-    });
+  addListCommand<HistoryRecord>(program, {
+    name: 'history',
+    description: 'finished uploads, newest first',
+    apiPath: '/api/v1/history',
+    fromJournal: (journal, limit) => journal.listHistory({ limit }),
+    line: (h) =>
+      `${new Date(h.finishedAt).toISOString()} ${h.result.padEnd(9)} ${formatBytes(h.size).padStart(10)} ${formatBytes(h.avgBytesPerSec)}/s  ${h.sourcePath} -> s3://${h.bucket}/${h.key}${h.error ? `\n    ${h.error}` : ''}`,
+    empty: 'no uploads yet',
+  });
 
-  addClientOptions(program.command('events').description('recent events, newest first'))
+  addListCommand<EventRecord>(program, {
+    name: 'events',
+    description: 'recent events, newest first',
+    apiPath: '/api/v1/events',
+    fromJournal: (journal, limit) => journal.listEvents({ limit }),
+    line: (e) =>
+      `${new Date(e.at).toISOString()} ${e.level.padEnd(5)} ${e.type.padEnd(20)} ${e.message}`,
+    empty: 'no events',
+  });
+}
+
+/** What a listing command shows: the newest `--limit` rows, from the agent's API or the journal. */
+interface ListCommandSpec<T> {
+  readonly name: string;
+  readonly description: string;
+  /** The API's list route, answering `{ items }` for `?limit=`. */
+  readonly apiPath: string;
+  readonly fromJournal: (journal: JournalStore, limit: number) => Promise<T[]>;
+  /** One item as a line of the human output. */
+  readonly line: (item: T) => string;
+  /** The human output when there is nothing. */
+  readonly empty: string;
+}
+
+function addListCommand<T>(program: Command, spec: ListCommandSpec<T>): void {
+  addClientOptions(program.command(spec.name).description(spec.description))
     .option('--limit <n>', 'rows', '50')
     .action(async (opts: ClientOptions & { limit: string }) => {
       process.exitCode = await view(opts, async (c) => {
@@ -158,23 +170,13 @@ export function registerInspect(program: Command): void {
         const items =
           c.kind === 'api'
             ? (
-                await c.call<{ items: EventRecord[] }>(
+                await c.call<{ items: T[] }>(
                   'GET',
-                  `/api/v1/events?limit=${Math.min(limit, API_MAX_LIMIT)}`,
+                  `${spec.apiPath}?limit=${Math.min(limit, API_MAX_LIMIT)}`,
                 )
               ).items
-            : await c.journal.listEvents({ limit });
-        out(
-          items,
-          opts.json === true,
-          () =>
-            items
-              .map(
-                (e) =>
-                  `${new Date(e.at).toISOString()} ${e.level.padEnd(5)} ${e.type.padEnd(20)} ${e.message}`,
-              )
-              .join('\n') || 'no events',
-        );
+            : await spec.fromJournal(c.journal, limit);
+        out(items, opts.json === true, () => items.map(spec.line).join('\n') || spec.empty);
       });
     });
 }

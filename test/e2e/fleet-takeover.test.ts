@@ -4,29 +4,19 @@
  * the same PostgreSQL journal and source, takes the file over once A's 3 s lease has expired and
  * resumes A's multipart upload from the shared journal: it sends only the parts the server lacks.
  * Asserted as in upload-crash-resume.test.ts: against ListParts taken right after the kill.
+ * And a file whose holder died in 'verifying' after its after-action deleted the source: the
+ * agent that takes it over records it done (the object was verified), not vanished.
  */
 import assert from 'node:assert/strict';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  freePort,
-  startAgentProcess,
-  waitFor,
-  type AgentProcess,
-} from '../support/agent-process.js';
+import { describe, it } from 'node:test';
+import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { waitFor, type AgentProcess } from '../support/agent-process.js';
 import { fileSha256, objectDigest, writeRandomFile } from '../support/cli.js';
-import { fleetYaml, withJournalDb } from '../support/fleet.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import {
-  createTestBucket,
-  listAllMultipartUploads,
-  makeS3Client,
-  rgwServer,
-  type S3ServerInfo,
-} from '../support/s3-server.js';
-import { makeTmpDir } from '../support/tmp.js';
+import { withJournalDb } from '../support/fleet.js';
+import { FleetFixture } from '../support/fleet-fixture.js';
+import { listAllMultipartUploads } from '../support/s3-server.js';
 
 const skip = (process.env.PG_URL ?? '') === '' ? 'PG_URL is not set' : false;
 const MIB = 1024 * 1024;
@@ -50,44 +40,10 @@ interface UploadRow {
 }
 
 void describe('fleet: an agent killed mid-upload, another takes over', { skip }, () => {
-  let info: S3ServerInfo;
-  let client: S3Client;
-  let bucket: { name: string; cleanup(): Promise<void> };
-  let tmp: { path: string; cleanup(): Promise<void> };
-  let db: TestDatabase;
-  const agents: AgentProcess[] = [];
+  const fx = FleetFixture.use('fleet-takeover');
 
-  before(async () => {
-    info = await rgwServer();
-    client = makeS3Client(info);
-    bucket = await createTestBucket(info, 'fleet-takeover');
-    tmp = await makeTmpDir('fleet-takeover');
-    db = await createTestDatabase();
-  });
-  after(async () => {
-    await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
-    await db.drop();
-    await bucket.cleanup();
-    await tmp.cleanup();
-    client.destroy();
-  });
-
-  /** An agent of the fleet on `inbox`, with a 3 s lease and its own API port. */
-  const agentYaml = async (
-    inbox: string,
-    more: { destination?: string; job?: string },
-  ): Promise<string> =>
-    fleetYaml({
-      port: await freePort(),
-      journal: db.url,
-      inbox,
-      bucket: bucket.name,
-      endpoint: info.endpoint,
-      lease: '3s',
-      ...more,
-    });
   const uploads = (): Promise<UploadRow[]> =>
-    withJournalDb(db.url, async (c) => {
+    withJournalDb(fx.db.url, async (c) => {
       const { rows } = await c.query<UploadRow>(
         'SELECT id, upload_id, owner, state, part_count FROM uploads WHERE object_key = $1 ORDER BY id',
         [KEY],
@@ -95,7 +51,7 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
       return rows;
     });
   const journaledParts = (uploadRef: string): Promise<number[]> =>
-    withJournalDb(db.url, async (c) => {
+    withJournalDb(fx.db.url, async (c) => {
       const { rows } = await c.query<{ part_number: number }>(
         'SELECT part_number FROM parts WHERE upload_ref = $1 ORDER BY part_number',
         [uploadRef],
@@ -103,7 +59,7 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
       return rows.map((r) => r.part_number);
     });
   const fileRow = (): Promise<{ state: string; owner: string | null } | undefined> =>
-    withJournalDb(db.url, async (c) => {
+    withJournalDb(fx.db.url, async (c) => {
       const { rows } = await c.query<{ state: string; owner: string | null }>(
         'SELECT state, owner FROM files',
       );
@@ -119,15 +75,14 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
       .filter((e) => e.key === KEY);
 
   void it('resumes the dead agent’s multipart upload, sending only the missing parts', async (t) => {
-    const inbox = join(tmp.path, 'inbox');
+    const inbox = join(fx.tmp.path, 'inbox');
     await mkdir(inbox);
     const start = async (name: string): Promise<AgentProcess> => {
-      const yaml = await agentYaml(inbox, {
+      const yaml = await fx.yaml(inbox, {
+        lease: '3s',
         destination: `      partSize: 5MiB\n      concurrency: ${CONCURRENCY}\n      bwlimit: 4MiB\n`,
       });
-      const a = await startAgentProcess(join(tmp.path, name), yaml, info);
-      agents.push(a);
-      return a;
+      return fx.start(name, yaml);
     };
     const a = await start('agent-a');
     const b = await start('agent-b');
@@ -147,8 +102,13 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     await a.kill();
     const uploadId = begun.upload_id ?? '';
     const journaled = await journaledParts(begun.id);
-    const listed = await client.send(
-      new ListPartsCommand({ Bucket: bucket.name, Key: KEY, UploadId: uploadId, MaxParts: 1000 }),
+    const listed = await fx.client.send(
+      new ListPartsCommand({
+        Bucket: fx.bucket.name,
+        Key: KEY,
+        UploadId: uploadId,
+        MaxParts: 1000,
+      }),
     );
     const onServer = (listed.Parts ?? []).map((p) => p.PartNumber ?? 0);
     const total = begun.part_count;
@@ -174,14 +134,14 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
         `B sent ${String(event.partsSent)}, reused ${String(event.partsReused)}`,
     );
 
-    const got = await objectDigest(client, bucket.name, KEY);
+    const got = await objectDigest(fx.client, fx.bucket.name, KEY);
     assert.equal(got.size, SIZE);
     assert.equal(got.sha256, await fileSha256(file));
-    assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
+    assert.deepEqual(await listAllMultipartUploads(fx.client, fx.bucket.name), []);
 
     // The journal: one upload of the key (A's, resumed, not a second one), verified; one history row.
     assert.deepEqual(await uploads(), [{ ...begun, state: 'verified' }]);
-    await withJournalDb(db.url, async (c) => {
+    await withJournalDb(fx.db.url, async (c) => {
       const { rows } = await c.query<{ result: string }>('SELECT result FROM history');
       assert.deepEqual(
         rows.map((r) => r.result),
@@ -208,18 +168,17 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
   });
 
   void it('finishes a file whose holder died after deleting its source and before recording done', async () => {
-    const inbox = join(tmp.path, 'inbox-verified');
+    const inbox = join(fx.tmp.path, 'inbox-verified');
     await mkdir(inbox);
     const yaml = (): Promise<string> =>
-      agentYaml(inbox, { job: '    after:\n      action: delete\n' });
+      fx.yaml(inbox, { lease: '3s', job: '    after:\n      action: delete\n' });
     const key = 'verified.bin';
     const file = join(inbox, key);
     await writeRandomFile(file, 64 * 1024);
     const sha = await fileSha256(file);
-    const a = await startAgentProcess(join(tmp.path, 'verified-a'), await yaml(), info);
-    agents.push(a);
+    const a = await fx.start('verified-a', await yaml());
     const row = (): Promise<{ id: string; state: string; reason: string | null } | undefined> =>
-      withJournalDb(db.url, async (c) => {
+      withJournalDb(fx.db.url, async (c) => {
         const { rows } = await c.query<{ id: string; state: string; reason: string | null }>(
           'SELECT id, state, reason FROM files WHERE path = $1',
           [file],
@@ -234,15 +193,14 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     // The state a death between the after-action and 'done' leaves: the object verified, the
     // source deleted, the file still 'verifying', held by an agent whose lease ran out.
     const done = await row();
-    await withJournalDb(db.url, (c) =>
+    await withJournalDb(fx.db.url, (c) =>
       c.query(
         `UPDATE files SET state = 'verifying', owner = 'dead-agent', lease_until = 0 WHERE id = $1`,
         [done?.id],
       ),
     );
 
-    const b = await startAgentProcess(join(tmp.path, 'verified-b'), await yaml(), info);
-    agents.push(b);
+    await fx.start('verified-b', await yaml());
     const end = await waitFor('B settled the file', async () => {
       const r = await row();
       return r?.state === 'done' || r?.state === 'cancelled' ? r : undefined;
@@ -250,7 +208,7 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     assert.equal(end.state, 'done', `not cancelled as vanished (reason: ${end.reason ?? ''})`);
     // B's file.done, in the shared journal (the dead agent's own was recorded before the state
     // above was built): the newest for the path.
-    const doneEvent = await withJournalDb(db.url, async (c) => {
+    const doneEvent = await withJournalDb(fx.db.url, async (c) => {
       const { rows } = await c.query<{ object_key: string | null; message: string }>(
         `SELECT object_key, message FROM events WHERE type = 'file.done' AND path = $1
           ORDER BY id DESC LIMIT 1`,
@@ -260,7 +218,7 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     });
     assert.equal(doneEvent?.object_key, key, 'the event names the object the dead agent uploaded');
     assert.match(doneEvent.message, /uploaded and verified by an agent that stopped/);
-    const got = await objectDigest(client, bucket.name, key);
+    const got = await objectDigest(fx.client, fx.bucket.name, key);
     assert.equal(got.sha256, sha, 'the object is the deleted file');
   });
 });
