@@ -48,44 +48,7 @@ export async function startAgentProcess(
     env: cliEnv(info, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let log = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (log += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
-  const exited = once(child, 'exit');
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`the agent exited with ${child.exitCode}:\n${log}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the agent's API never answered:\n${log}`);
-    await sleep(100);
-  }
-  return {
-    child,
-    url,
-    log: () => log,
-    api: async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as T;
-    },
-    stop: async () => {
-      child.kill('SIGTERM');
-      const [code] = (await exited) as [number | null];
-      return code;
-    },
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return superviseAgent(child, url);
 }
 
 /** Polls `check` until it returns a truthy value (or throws with `what` after `timeoutMs`). */
@@ -134,4 +97,51 @@ jobs:
       endpoint: ${o.endpoint}
 ${o.extraJob ?? ''}
 ${o.extra ?? ''}`;
+}
+
+/**
+ * Watches an agent process already spawned with piped output: collects its log and resolves once
+ * its API at `url` answers /healthz (rejects if it exits first or stays silent for a minute).
+ */
+export async function superviseAgent(child: ChildProcess, url: string): Promise<AgentProcess> {
+  const { stdout, stderr } = child;
+  if (stdout === null || stderr === null) throw new Error('spawn the agent with piped output');
+  let log = '';
+  stdout.setEncoding('utf8').on('data', (d: string) => (log += d));
+  stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the agent exited with ${child.exitCode}:\n${log}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`the agent's API never answered:\n${log}`);
+    await sleep(100);
+  }
+  return {
+    child,
+    url,
+    log: () => log,
+    api: async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await res.json()) as T;
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

@@ -4,11 +4,9 @@
  * handed to that user; its API, log and stop work like test/support/agent-process.ts's.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentProcess } from '../agent-process.js';
+import { superviseAgent, type AgentProcess } from '../agent-process.js';
 import { CLI_PATH, cliEnv } from '../cli.js';
 import type { S3ServerInfo } from '../s3-server.js';
 
@@ -40,42 +38,5 @@ export async function startAgentAs(
     uid: user.uid,
     gid: user.gid,
   });
-  let log = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (log += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
-  const exited = once(child, 'exit');
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`the agent exited with ${child.exitCode}:\n${log}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the agent's API never answered:\n${log}`);
-    await sleep(100);
-  }
-  return {
-    child,
-    url,
-    log: () => log,
-    api: async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as T;
-    },
-    stop: async () => {
-      child.kill('SIGTERM');
-      const [code] = (await exited) as [number | null];
-      return code;
-    },
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return superviseAgent(child, url);
 }
