@@ -11,7 +11,6 @@ import { mkdir, rm, truncate, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   freePort,
   startAgentProcess,
@@ -19,13 +18,8 @@ import {
   type AgentProcess,
 } from '../support/agent-process.js';
 import { cliEnv, runCli, spawnCli, writeRandomFile } from '../support/cli.js';
-import {
-  createTestBucket,
-  makeS3Client,
-  rgwServer,
-  type S3ServerInfo,
-} from '../support/s3-server.js';
-import { makeTmpDir, testId } from '../support/tmp.js';
+import { S3Fixture } from '../support/s3-fixture.js';
+import { testId } from '../support/tmp.js';
 import { deliveryProblems } from '../support/torture/delivery.js';
 
 interface Status {
@@ -33,22 +27,7 @@ interface Status {
 }
 
 describe('a journal in trouble', () => {
-  let info: S3ServerInfo;
-  let client: S3Client;
-  let bucket: { name: string; cleanup(): Promise<void> };
-  let tmp: { path: string; cleanup(): Promise<void> };
-
-  before(async () => {
-    info = await rgwServer();
-    client = makeS3Client(info);
-    bucket = await createTestBucket(info, 'bad-journal');
-    tmp = await makeTmpDir('bad-journal');
-  });
-  after(async () => {
-    client.destroy();
-    await bucket.cleanup();
-    await tmp.cleanup();
-  });
+  const fx = S3Fixture.use('bad-journal');
 
   /** A job over its own inbox with the journal at `journal`; returns the YAML and the inbox. */
   async function setup(
@@ -56,7 +35,7 @@ describe('a journal in trouble', () => {
     extra = '',
   ): Promise<{ yaml: (port: number) => string; inbox: string; prefix: string }> {
     const prefix = testId('j');
-    const inbox = join(tmp.path, prefix, 'inbox');
+    const inbox = join(fx.tmp.path, prefix, 'inbox');
     await mkdir(inbox, { recursive: true });
     return {
       inbox,
@@ -70,9 +49,9 @@ jobs:
     settle: 300ms
     rescanInterval: 2s
     destination:
-      bucket: ${bucket.name}
+      bucket: ${fx.bucket.name}
       prefix: ${prefix}
-      endpoint: ${info.endpoint}
+      endpoint: ${fx.info.endpoint}
 ${extra}`,
     };
   }
@@ -81,7 +60,7 @@ ${extra}`,
   async function refused(yaml: string, dir: string, withinMs = 60_000): Promise<string> {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 's3ferry.yaml'), yaml);
-    const proc = spawnCli(['run', '--config', join(dir, 's3ferry.yaml')], cliEnv(info));
+    const proc = spawnCli(['run', '--config', join(dir, 's3ferry.yaml')], cliEnv(fx.info));
     const timer = setTimeout(() => proc.child.kill('SIGTERM'), withinMs);
     const res = await proc.result.finally(() => {
       clearTimeout(timer);
@@ -95,28 +74,36 @@ ${extra}`,
   }
 
   it('a file that is not a database: refused with exit 5, the file named, the fix given', async () => {
-    const journal = join(tmp.path, 'garbage.db');
+    const journal = join(fx.tmp.path, 'garbage.db');
     await writeFile(journal, randomBytes(20_000));
     const s = await setup(journal);
-    const stderr = await refused(s.yaml(await freePort()), join(tmp.path, 'garbage'));
+    const stderr = await refused(s.yaml(await freePort()), join(fx.tmp.path, 'garbage'));
     assert.match(stderr, new RegExp(`the journal is not a database or is damaged: ${journal}`));
     assert.match(stderr, /fix: .*move it aside; s3ferry will start a new one/);
   });
 
   it('a damaged journal (cut short): refused with exit 5; moved aside, a new one delivers', async () => {
-    const journal = join(tmp.path, 'cut.db');
+    const journal = join(fx.tmp.path, 'cut.db');
     const s = await setup(journal);
     await writeFile(join(s.inbox, 'a.txt'), 'a\n');
-    const agent = await startAgentProcess(join(tmp.path, 'cut'), s.yaml(await freePort()), info);
+    const agent = await startAgentProcess(
+      join(fx.tmp.path, 'cut'),
+      s.yaml(await freePort()),
+      fx.info,
+    );
     await waitFor('a.txt done', async () => (await doneCount(agent)) === 1);
     await agent.stop();
     await truncate(journal, Math.floor((await stat(journal)).size / 2));
-    const stderr = await refused(s.yaml(await freePort()), join(tmp.path, 'cut2'));
+    const stderr = await refused(s.yaml(await freePort()), join(fx.tmp.path, 'cut2'));
     assert.match(stderr, /the journal is not a database or is damaged: .*cut\.db.*malformed/);
     // the fix as given: move it aside; nothing is lost (overwrite: never keeps what is there)
     await rm(journal);
     await writeFile(join(s.inbox, 'b.txt'), 'b\n');
-    const again = await startAgentProcess(join(tmp.path, 'cut3'), s.yaml(await freePort()), info);
+    const again = await startAgentProcess(
+      join(fx.tmp.path, 'cut3'),
+      s.yaml(await freePort()),
+      fx.info,
+    );
     try {
       await waitFor('both files settled', async () => {
         const f = (await again.api<Status>('GET', '/api/v1/status')).files;
@@ -125,14 +112,18 @@ ${extra}`,
     } finally {
       await again.stop();
     }
-    assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
+    assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, s.prefix, s.inbox), []);
   });
 
   it('a journal another process holds locked: exit 5 after the wait, the fix given', async () => {
-    const journal = join(tmp.path, 'locked.db');
+    const journal = join(fx.tmp.path, 'locked.db');
     const s = await setup(journal);
     await writeFile(join(s.inbox, 'x.txt'), 'x\n');
-    const first = await startAgentProcess(join(tmp.path, 'lk'), s.yaml(await freePort()), info);
+    const first = await startAgentProcess(
+      join(fx.tmp.path, 'lk'),
+      s.yaml(await freePort()),
+      fx.info,
+    );
     await first.stop();
     const db = new Database(journal);
     try {
@@ -140,8 +131,8 @@ ${extra}`,
       db.exec('UPDATE files SET updated_at = updated_at');
       // the one-shot upload writes the same journal: it waits for the lock, then says who holds it
       const res = await runCli(
-        ['upload', join(s.inbox, 'x.txt'), '--to', `s3://${bucket.name}/${s.prefix}`],
-        cliEnv(info, { S3FERRY_ENDPOINT_URL: info.endpoint, S3FERRY_JOURNAL: journal }),
+        ['upload', join(s.inbox, 'x.txt'), '--to', `s3://${fx.bucket.name}/${s.prefix}`],
+        cliEnv(fx.info, { S3FERRY_ENDPOINT_URL: fx.info.endpoint, S3FERRY_JOURNAL: journal }),
       );
       assert.equal(res.code, 5, res.stderr);
       assert.match(res.stderr, /the journal is locked by another process: .*locked\.db/);
@@ -156,11 +147,15 @@ ${extra}`,
   });
 
   it('a second agent on the same journal is refused with exit 5, naming the first', async () => {
-    const journal = join(tmp.path, 'shared.db');
+    const journal = join(fx.tmp.path, 'shared.db');
     const s = await setup(journal);
-    const first = await startAgentProcess(join(tmp.path, 'sh1'), s.yaml(await freePort()), info);
+    const first = await startAgentProcess(
+      join(fx.tmp.path, 'sh1'),
+      s.yaml(await freePort()),
+      fx.info,
+    );
     try {
-      const stderr = await refused(s.yaml(await freePort()), join(tmp.path, 'sh2'), 30_000);
+      const stderr = await refused(s.yaml(await freePort()), join(fx.tmp.path, 'sh2'), 30_000);
       const pid = first.child.pid ?? -1;
       assert.match(
         stderr,
@@ -175,31 +170,31 @@ ${extra}`,
     } finally {
       await first.stop();
     }
-    assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
+    assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, s.prefix, s.inbox), []);
   });
 
   it('the lock of a SIGKILLed agent is taken over by the next one, which delivers everything', async () => {
-    const journal = join(tmp.path, 'killed.db');
+    const journal = join(fx.tmp.path, 'killed.db');
     const s = await setup(
       journal,
       '      partSize: 5MiB\n      multipartThreshold: 5MiB\n      bwlimit: 16MiB\n',
     );
     for (let i = 0; i < 3; i += 1)
       await writeRandomFile(join(s.inbox, `f${i}.bin`), 6 * 1024 * 1024 + i);
-    const a = await startAgentProcess(join(tmp.path, 'kl1'), s.yaml(await freePort()), info);
+    const a = await startAgentProcess(join(fx.tmp.path, 'kl1'), s.yaml(await freePort()), fx.info);
     await waitFor('an upload under way', () =>
       Promise.resolve(/"upload.started"|"file.uploading"|part/.test(a.log())),
     );
     await a.kill();
     assert.ok((await stat(`${journal}.agent-lock`)).isFile(), 'the dead agent left its lock');
-    const b = await startAgentProcess(join(tmp.path, 'kl2'), s.yaml(await freePort()), info);
+    const b = await startAgentProcess(join(fx.tmp.path, 'kl2'), s.yaml(await freePort()), fx.info);
     try {
       await waitFor('all 3 files done', async () => (await doneCount(b)) === 3, 180_000);
     } finally {
       await b.stop();
     }
     await assert.rejects(stat(`${journal}.agent-lock`), /ENOENT/, 'a clean stop removes the lock');
-    assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
+    assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, s.prefix, s.inbox), []);
   });
 
   describe(
@@ -208,7 +203,7 @@ ${extra}`,
     () => {
       let mnt: string;
       before(async () => {
-        mnt = join(tmp.path, 'tiny');
+        mnt = join(fx.tmp.path, 'tiny');
         await mkdir(mnt);
         execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4M', 'tmpfs', mnt]);
       });
@@ -228,9 +223,9 @@ ${extra}`,
       it('files that arrive are reported, the agent stays up, and they go once there is space', async () => {
         const s = await setup(join(mnt, 'idle.db'));
         const agent = await startAgentProcess(
-          join(tmp.path, 'full1'),
+          join(fx.tmp.path, 'full1'),
           s.yaml(await freePort()),
-          info,
+          fx.info,
         );
         try {
           await writeFile(join(s.inbox, 'before.txt'), 'before\n');
@@ -258,7 +253,7 @@ ${extra}`,
           for (const suffix of ['', '-wal', '-shm'])
             await rm(join(mnt, `idle.db${suffix}`), { force: true });
         }
-        assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
+        assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, s.prefix, s.inbox), []);
       });
 
       it('a disk that fills during an upload stops nothing but that upload', async () => {
@@ -267,9 +262,9 @@ ${extra}`,
           '      partSize: 5MiB\n      multipartThreshold: 5MiB\n      bwlimit: 4MiB\n      concurrency: 2\n',
         );
         const agent = await startAgentProcess(
-          join(tmp.path, 'full2'),
+          join(fx.tmp.path, 'full2'),
           s.yaml(await freePort()),
-          info,
+          fx.info,
         );
         try {
           await writeRandomFile(join(s.inbox, 'big.bin'), 30 * 1024 * 1024);
@@ -296,7 +291,7 @@ ${extra}`,
           for (const suffix of ['', '-wal', '-shm'])
             await rm(join(mnt, `busy.db${suffix}`), { force: true });
         }
-        assert.deepEqual(await deliveryProblems(client, bucket.name, s.prefix, s.inbox), []);
+        assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, s.prefix, s.inbox), []);
       });
     },
   );

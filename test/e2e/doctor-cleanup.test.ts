@@ -1,43 +1,21 @@
 /** `s3ferry doctor` and `s3ferry cleanup` against the real RGW. */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
+import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { EXIT } from '../../src/errors/codes.js';
 import { cliEnv, runCli, spawnCli, writeRandomFile } from '../support/cli.js';
 import { openUploadState, waitForParts } from '../support/journal-watch.js';
-import {
-  createTestBucket,
-  listAllMultipartUploads,
-  listAllObjects,
-  makeS3Client,
-  rgwServer,
-  type S3ServerInfo,
-} from '../support/s3-server.js';
-import { makeTmpDir } from '../support/tmp.js';
+import { listAllMultipartUploads, listAllObjects } from '../support/s3-server.js';
+import { S3Fixture } from '../support/s3-fixture.js';
 
 describe('doctor', () => {
-  let info: S3ServerInfo;
-  let client: S3Client;
-  let bucket: { name: string; cleanup(): Promise<void> };
-  let tmp: { path: string; cleanup(): Promise<void> };
-
-  before(async () => {
-    info = await rgwServer();
-    client = makeS3Client(info);
-    bucket = await createTestBucket(info, 'doctor');
-    tmp = await makeTmpDir('doctor');
-  });
-  after(async () => {
-    await bucket.cleanup();
-    await tmp.cleanup();
-    client.destroy();
-  });
+  const fx = S3Fixture.use('doctor');
 
   it('passes every check on a good setup and leaves nothing behind', async () => {
     const res = await runCli(
-      ['doctor', '--to', `s3://${bucket.name}/pre`, '--endpoint-url', info.endpoint],
-      cliEnv(info),
+      ['doctor', '--to', `s3://${fx.bucket.name}/pre`, '--endpoint-url', fx.info.endpoint],
+      cliEnv(fx.info),
     );
     assert.equal(res.code, 0, res.stdout + res.stderr);
     for (const name of ['settings', 'credentials', 'bucket', 'write', 'multipart']) {
@@ -46,17 +24,17 @@ describe('doctor', () => {
     assert.match(res.stdout, /AKIA…TKEY/, 'the access key is shown masked');
     assert.doesNotMatch(
       res.stdout,
-      new RegExp(info.secretAccessKey.replace(/[/+]/g, '.')),
+      new RegExp(fx.info.secretAccessKey.replace(/[/+]/g, '.')),
       'never the secret',
     );
-    assert.deepEqual(await listAllObjects(client, bucket.name), []);
-    assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
+    assert.deepEqual(await listAllObjects(fx.client, fx.bucket.name), []);
+    assert.deepEqual(await listAllMultipartUploads(fx.client, fx.bucket.name), []);
   });
 
   it('names the failing check with its cause and fix (wrong secret)', async () => {
     const res = await runCli(
-      ['doctor', '--to', `s3://${bucket.name}`, '--endpoint-url', info.endpoint, '--json'],
-      cliEnv(info, { AWS_SECRET_ACCESS_KEY: 'wrong' }),
+      ['doctor', '--to', `s3://${fx.bucket.name}`, '--endpoint-url', fx.info.endpoint, '--json'],
+      cliEnv(fx.info, { AWS_SECRET_ACCESS_KEY: 'wrong' }),
     );
     assert.equal(res.code, EXIT.destination);
     const failed = res.events.find((e) => e.type === 'check' && e.ok === false);
@@ -70,8 +48,8 @@ describe('doctor', () => {
 
   it('names a missing bucket', async () => {
     const res = await runCli(
-      ['doctor', '--to', 's3://s3ferry-doctor-missing', '--endpoint-url', info.endpoint],
-      cliEnv(info),
+      ['doctor', '--to', 's3://s3ferry-doctor-missing', '--endpoint-url', fx.info.endpoint],
+      cliEnv(fx.info),
     );
     assert.equal(res.code, EXIT.destination);
     assert.match(
@@ -83,35 +61,20 @@ describe('doctor', () => {
 });
 
 describe('cleanup', () => {
-  let info: S3ServerInfo;
-  let client: S3Client;
-  let bucket: { name: string; cleanup(): Promise<void> };
-  let tmp: { path: string; cleanup(): Promise<void> };
-
-  before(async () => {
-    info = await rgwServer();
-    client = makeS3Client(info);
-    bucket = await createTestBucket(info, 'cleanup');
-    tmp = await makeTmpDir('cleanup');
-  });
-  after(async () => {
-    await bucket.cleanup();
-    await tmp.cleanup();
-    client.destroy();
-  });
+  const fx = S3Fixture.use('cleanup');
 
   it("aborts the uploads s3ferry left behind, never another client's, and lists what it did", async () => {
-    const file = join(tmp.path, 'big.bin');
-    const journal = join(tmp.path, 'j.db');
+    const file = join(fx.tmp.path, 'big.bin');
+    const journal = join(fx.tmp.path, 'j.db');
     await writeRandomFile(file, 64 * 1024 * 1024);
     const proc = spawnCli(
       [
         'upload',
         file,
         '--to',
-        `s3://${bucket.name}/c`,
+        `s3://${fx.bucket.name}/c`,
         '--endpoint-url',
-        info.endpoint,
+        fx.info.endpoint,
         '--journal',
         journal,
         '--part-size',
@@ -119,25 +82,25 @@ describe('cleanup', () => {
         '--bwlimit',
         '20MiB',
       ],
-      cliEnv(info),
+      cliEnv(fx.info),
     );
     await waitForParts(journal, 2);
     proc.child.kill('SIGKILL');
     await proc.result;
     const ours = (await openUploadState(journal))?.upload.uploadId;
-    const foreign = await client.send(
-      new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: 'c/someone-else.bin' }),
+    const foreign = await fx.client.send(
+      new CreateMultipartUploadCommand({ Bucket: fx.bucket.name, Key: 'c/someone-else.bin' }),
     );
     const common = [
       '--to',
-      `s3://${bucket.name}/c`,
+      `s3://${fx.bucket.name}/c`,
       '--endpoint-url',
-      info.endpoint,
+      fx.info.endpoint,
       '--journal',
       journal,
     ];
 
-    const young = await runCli(['cleanup', ...common, '--older-than', '1h'], cliEnv(info));
+    const young = await runCli(['cleanup', ...common, '--older-than', '1h'], cliEnv(fx.info));
     assert.equal(young.code, 0, young.stderr);
     assert.match(
       young.stdout,
@@ -146,18 +109,21 @@ describe('cleanup', () => {
 
     const dry = await runCli(
       ['cleanup', ...common, '--older-than', '0s', '--dry-run'],
-      cliEnv(info),
+      cliEnv(fx.info),
     );
     assert.match(dry.stdout, /would abort s3:\/\/.*\/c\/big\.bin/);
-    assert.equal((await listAllMultipartUploads(client, bucket.name)).length, 2);
+    assert.equal((await listAllMultipartUploads(fx.client, fx.bucket.name)).length, 2);
 
-    const res = await runCli(['cleanup', ...common, '--older-than', '0s', '--json'], cliEnv(info));
+    const res = await runCli(
+      ['cleanup', ...common, '--older-than', '0s', '--json'],
+      cliEnv(fx.info),
+    );
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(
       res.events.filter((e) => e.type === 'cleanup.aborted').map((e) => e.uploadId),
       [ours],
     );
-    const left = await listAllMultipartUploads(client, bucket.name);
+    const left = await listAllMultipartUploads(fx.client, fx.bucket.name);
     assert.deepEqual(
       left.map((u) => u.uploadId),
       [foreign.UploadId],

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
 import {
   freePort,
   startAgentProcess,
@@ -17,13 +16,8 @@ import {
   type AgentProcess,
 } from '../support/agent-process.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
-import {
-  createTestBucket,
-  makeS3Client,
-  rgwServer,
-  type S3ServerInfo,
-} from '../support/s3-server.js';
-import { makeTmpDir, testId } from '../support/tmp.js';
+import { S3Fixture } from '../support/s3-fixture.js';
+import { testId } from '../support/tmp.js';
 import { deliveryProblems, writeSampleFiles } from '../support/torture/delivery.js';
 
 interface Status {
@@ -31,26 +25,11 @@ interface Status {
 }
 
 describe('the agent through network faults', () => {
-  let info: S3ServerInfo;
-  let client: S3Client;
-  let bucket: { name: string; cleanup(): Promise<void> };
-  let tmp: { path: string; cleanup(): Promise<void> };
-
-  before(async () => {
-    info = await rgwServer();
-    client = makeS3Client(info);
-    bucket = await createTestBucket(info, 'faults-agent');
-    tmp = await makeTmpDir('faults-agent');
-  });
-  after(async () => {
-    client.destroy();
-    await bucket.cleanup();
-    await tmp.cleanup();
-  });
+  const fx = S3Fixture.use('faults-agent');
 
   /** Runs an agent through `proxy` over the sample files until all are done; checks the result. */
   async function deliverThrough(proxy: FaultProxy, label: string): Promise<AgentProcess> {
-    const dir = join(tmp.path, testId(label));
+    const dir = join(fx.tmp.path, testId(label));
     const inbox = join(dir, 'inbox');
     await mkdir(inbox, { recursive: true });
     const files = await writeSampleFiles(inbox);
@@ -64,7 +43,7 @@ jobs:
     sources: [${JSON.stringify(inbox)}]
     settle: 500ms
     destination:
-      bucket: ${bucket.name}
+      bucket: ${fx.bucket.name}
       prefix: ${label}
       endpoint: ${proxy.url}
       partSize: 5MiB
@@ -72,7 +51,7 @@ jobs:
       concurrency: 4
       requestTimeout: 2s
 `;
-    const agent = await startAgentProcess(dir, yaml, info);
+    const agent = await startAgentProcess(dir, yaml, fx.info);
     try {
       await waitFor(
         `all ${files.length} files done`,
@@ -92,13 +71,13 @@ jobs:
     }
     const log = agent.log();
     assert.doesNotMatch(log, /"level":50.*agent\.error/, 'no internal agent error');
-    assert.deepEqual(await deliveryProblems(client, bucket.name, prefix, inbox), []);
+    assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, prefix, inbox), []);
     return agent;
   }
 
   it('delivers every file through random faults, and a lost answer to a conditional PUT', async () => {
     const seed = randomInt(1, 2 ** 31);
-    const proxy = await startFaultProxy(info.endpoint);
+    const proxy = await startFaultProxy(fx.info.endpoint);
     try {
       // overwrite: never sends If-None-Match: * ; the retry meets the object it stored itself
       proxy.addRule({
@@ -126,7 +105,7 @@ jobs:
   });
 
   it('recovers from requests the server accepts and never answers (blackhole)', async () => {
-    const proxy = await startFaultProxy(info.endpoint);
+    const proxy = await startFaultProxy(fx.info.endpoint);
     try {
       for (const operation of ['UploadPart', 'PutObject', 'HeadObject'] as const)
         proxy.addRule({

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
+import { ListPartsCommand } from '@aws-sdk/client-s3';
 import {
   cliEnv,
   fileSha256,
@@ -16,43 +16,22 @@ import {
   writeRandomFile,
 } from '../support/cli.js';
 import { openUploadState, waitForParts, type OpenUploadState } from '../support/journal-watch.js';
-import {
-  createTestBucket,
-  listAllMultipartUploads,
-  makeS3Client,
-  rgwServer,
-  type S3ServerInfo,
-} from '../support/s3-server.js';
-import { makeTmpDir } from '../support/tmp.js';
+import { listAllMultipartUploads } from '../support/s3-server.js';
+import { S3Fixture } from '../support/s3-fixture.js';
 
 const MIB = 1024 * 1024;
 const CONCURRENCY = 4;
 
 describe('upload interrupted by SIGKILL', () => {
-  let info: S3ServerInfo;
-  let client: S3Client;
-  let bucket: { name: string; cleanup(): Promise<void> };
-  let tmp: { path: string; cleanup(): Promise<void> };
-
-  before(async () => {
-    info = await rgwServer();
-    client = makeS3Client(info);
-    bucket = await createTestBucket(info, 'crash');
-    tmp = await makeTmpDir('crash');
-  });
-  after(async () => {
-    await bucket.cleanup();
-    await tmp.cleanup();
-    client.destroy();
-  });
+  const fx = S3Fixture.use('crash');
 
   const args = (file: string, key: string, journal: string, extra: string[] = []): string[] => [
     'upload',
     file,
     '--to',
-    `s3://${bucket.name}/${key}`,
+    `s3://${fx.bucket.name}/${key}`,
     '--endpoint-url',
-    info.endpoint,
+    fx.info.endpoint,
     '--journal',
     journal,
     '--part-size',
@@ -70,7 +49,7 @@ describe('upload interrupted by SIGKILL', () => {
     journal: string,
     minParts: number,
   ): Promise<OpenUploadState> {
-    const proc = spawnCli(args(file, key, journal, ['--bwlimit', '40MiB']), cliEnv(info));
+    const proc = spawnCli(args(file, key, journal, ['--bwlimit', '40MiB']), cliEnv(fx.info));
     await waitForParts(journal, minParts);
     proc.child.kill('SIGKILL');
     const res = await proc.result;
@@ -84,8 +63,13 @@ describe('upload interrupted by SIGKILL', () => {
     key: string,
     uploadId: string,
   ): Promise<{ partNumber: number; etag: string }[]> {
-    const out = await client.send(
-      new ListPartsCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId, MaxParts: 1000 }),
+    const out = await fx.client.send(
+      new ListPartsCommand({
+        Bucket: fx.bucket.name,
+        Key: key,
+        UploadId: uploadId,
+        MaxParts: 1000,
+      }),
     );
     return (out.Parts ?? []).map((p) => ({
       partNumber: p.PartNumber ?? 0,
@@ -94,8 +78,8 @@ describe('upload interrupted by SIGKILL', () => {
   }
 
   it('resumes after a kill, sending only the parts the server lacks', async () => {
-    const file = join(tmp.path, 'big.bin');
-    const journal = join(tmp.path, 'resume.db');
+    const file = join(fx.tmp.path, 'big.bin');
+    const journal = join(fx.tmp.path, 'resume.db');
     const size = 256 * MIB;
     await writeRandomFile(file, size);
     const key = 'resume/big.bin';
@@ -116,7 +100,7 @@ describe('upload interrupted by SIGKILL', () => {
     );
     assert.ok(onServer.length < total, 'the kill came before the end');
 
-    const res = await runCli(args(file, 'resume', journal), cliEnv(info));
+    const res = await runCli(args(file, 'resume', journal), cliEnv(fx.info));
     assert.equal(res.code, 0, res.stderr + res.stdout);
     const resumed = res.events.find((e) => e.type === 'upload.resumed');
     assert.equal(resumed?.partsOnServer, onServer.length);
@@ -126,24 +110,24 @@ describe('upload interrupted by SIGKILL', () => {
     assert.equal(finished.partsSent, total - onServer.length, 'only the missing parts were sent');
     assert.ok(finished.partsSent <= total - killed.parts.length);
 
-    const got = await objectDigest(client, bucket.name, key);
+    const got = await objectDigest(fx.client, fx.bucket.name, key);
     assert.equal(got.size, size);
     assert.equal(got.sha256, await fileSha256(file));
-    assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
+    assert.deepEqual(await listAllMultipartUploads(fx.client, fx.bucket.name), []);
   });
 
   it('starts afresh when the file changed between the kill and the rerun, aborting the stale upload', async () => {
-    const file = join(tmp.path, 'changing.bin');
-    const journal = join(tmp.path, 'changed.db');
+    const file = join(fx.tmp.path, 'changing.bin');
+    const journal = join(fx.tmp.path, 'changed.db');
     await writeRandomFile(file, 128 * MIB);
     const killed = await killMidway(file, 'changed', journal, 4);
     await writeRandomFile(file, 100 * MIB + 123); // new content, new size
-    const res = await runCli(args(file, 'changed', journal), cliEnv(info));
+    const res = await runCli(args(file, 'changed', journal), cliEnv(fx.info));
     assert.equal(res.code, 0, res.stderr + res.stdout);
     assert.ok(
       res.events.some((e) => e.type === 'upload.abandoned' && /changed/.test(String(e.message))),
     );
-    const got = await objectDigest(client, bucket.name, 'changed/changing.bin');
+    const got = await objectDigest(fx.client, fx.bucket.name, 'changed/changing.bin');
     assert.equal(got.sha256, await fileSha256(file), 'the object is the new content, not a mix');
     const finished = res.events.find((e) => e.type === 'upload.finished');
     assert.equal(finished?.partsReused, 0);
@@ -151,21 +135,21 @@ describe('upload interrupted by SIGKILL', () => {
       serverParts('changed/changing.bin', killed.upload.uploadId ?? ''),
       'the stale upload was aborted',
     );
-    assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
+    assert.deepEqual(await listAllMultipartUploads(fx.client, fx.bucket.name), []);
   });
 
   it('--no-resume aborts the earlier upload and starts over', async () => {
-    const file = join(tmp.path, 'noresume.bin');
-    const journal = join(tmp.path, 'noresume.db');
+    const file = join(fx.tmp.path, 'noresume.bin');
+    const journal = join(fx.tmp.path, 'noresume.db');
     await writeRandomFile(file, 96 * MIB);
     const killed = await killMidway(file, 'noresume', journal, 4);
     assert.equal(
-      (await listAllMultipartUploads(client, bucket.name)).filter((u) =>
+      (await listAllMultipartUploads(fx.client, fx.bucket.name)).filter((u) =>
         u.key.startsWith('noresume/'),
       ).length,
       1,
     );
-    const res = await runCli(args(file, 'noresume', journal, ['--no-resume']), cliEnv(info));
+    const res = await runCli(args(file, 'noresume', journal, ['--no-resume']), cliEnv(fx.info));
     assert.equal(res.code, 0, res.stderr + res.stdout);
     const finished = res.events.find((e) => e.type === 'upload.finished');
     assert.equal(finished?.resumed, false);
@@ -173,11 +157,11 @@ describe('upload interrupted by SIGKILL', () => {
     assert.equal(finished.partsSent, killed.upload.partCount);
     await assert.rejects(serverParts('noresume/noresume.bin', killed.upload.uploadId ?? ''));
     assert.deepEqual(
-      await listAllMultipartUploads(client, bucket.name),
+      await listAllMultipartUploads(fx.client, fx.bucket.name),
       [],
       'no multipart upload is left',
     );
-    const got = await objectDigest(client, bucket.name, 'noresume/noresume.bin');
+    const got = await objectDigest(fx.client, fx.bucket.name, 'noresume/noresume.bin');
     assert.equal(got.sha256, await fileSha256(file));
   });
 });

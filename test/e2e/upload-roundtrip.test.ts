@@ -5,18 +5,12 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
 import { cliEnv, fileSha256, objectDigest, runCli, writeRandomFile } from '../support/cli.js';
-import {
-  createTestBucket,
-  listAllObjects,
-  makeS3Client,
-  rgwServer,
-  type S3ServerInfo,
-} from '../support/s3-server.js';
-import { makeTmpDir } from '../support/tmp.js';
+import { listAllObjects } from '../support/s3-server.js';
+import { S3Fixture } from '../support/s3-fixture.js';
 
 const MIB = 1024 * 1024;
 const SIZES: readonly [string, number][] = [
@@ -35,36 +29,21 @@ const NAMES = [
 ];
 
 describe('upload round trip', () => {
-  let info: S3ServerInfo;
-  let client: S3Client;
-  let bucket: { name: string; cleanup(): Promise<void> };
-  let tmp: { path: string; cleanup(): Promise<void> };
-
-  before(async () => {
-    info = await rgwServer();
-    client = makeS3Client(info);
-    bucket = await createTestBucket(info, 'roundtrip');
-    tmp = await makeTmpDir('roundtrip');
-  });
-  after(async () => {
-    await bucket.cleanup();
-    await tmp.cleanup();
-    client.destroy();
-  });
+  const fx = S3Fixture.use('roundtrip');
 
   it('uploads files around the 5 MiB multipart boundary byte for byte', async () => {
-    const dir = join(tmp.path, 'sizes');
+    const dir = join(fx.tmp.path, 'sizes');
     await mkdir(dir);
     for (const [name, size] of SIZES) await writeRandomFile(join(dir, name), size);
-    const journal = join(tmp.path, 'sizes.db');
+    const journal = join(fx.tmp.path, 'sizes.db');
     const res = await runCli(
       [
         'upload',
         dir,
         '--to',
-        `s3://${bucket.name}/sizes`,
+        `s3://${fx.bucket.name}/sizes`,
         '--endpoint-url',
-        info.endpoint,
+        fx.info.endpoint,
         '--part-size',
         '5MiB',
         '--multipart-threshold',
@@ -73,23 +52,23 @@ describe('upload round trip', () => {
         journal,
         '--json',
       ],
-      cliEnv(info),
+      cliEnv(fx.info),
     );
     assert.equal(res.code, 0, res.stderr + res.stdout);
     for (const [name, size] of SIZES) {
-      const got = await objectDigest(client, bucket.name, `sizes/${name}`);
+      const got = await objectDigest(fx.client, fx.bucket.name, `sizes/${name}`);
       assert.equal(got.size, size, name);
       assert.equal(got.sha256, await fileSha256(join(dir, name)), name);
     }
     const finished = res.events.filter((e) => e.type === 'upload.finished');
     assert.equal(finished.length, SIZES.length);
     // 5 MiB and above go in parts of 5 MiB: 5 MiB is one part, 5 MiB + 1 two, 64 MiB thirteen
-    const head = await client.send(
-      new HeadObjectCommand({ Bucket: bucket.name, Key: 'sizes/five-mib-plus-1.bin' }),
+    const head = await fx.client.send(
+      new HeadObjectCommand({ Bucket: fx.bucket.name, Key: 'sizes/five-mib-plus-1.bin' }),
     );
     assert.match(head.ETag ?? '', /-2"$/);
-    const big = await client.send(
-      new HeadObjectCommand({ Bucket: bucket.name, Key: 'sizes/sixty-four-mib.bin' }),
+    const big = await fx.client.send(
+      new HeadObjectCommand({ Bucket: fx.bucket.name, Key: 'sizes/sixty-four-mib.bin' }),
     );
     assert.match(big.ETag ?? '', /-13"$/);
     assert.equal(big.ContentType, 'application/octet-stream');
@@ -99,7 +78,7 @@ describe('upload round trip', () => {
       const history = await store.listHistory({ limit: 100 });
       assert.equal(history.length, SIZES.length);
       assert.ok(
-        history.every((h) => h.result === 'done' && h.etag !== null && h.bucket === bucket.name),
+        history.every((h) => h.result === 'done' && h.etag !== null && h.bucket === fx.bucket.name),
       );
       assert.deepEqual(await store.listOpenUploads(), []);
     } finally {
@@ -108,7 +87,7 @@ describe('upload round trip', () => {
   });
 
   it('keeps names with spaces, unicode, #?&%+= and nested directories as keys', async () => {
-    const dir = join(tmp.path, 'names');
+    const dir = join(fx.tmp.path, 'names');
     for (const name of NAMES) {
       await mkdir(join(dir, name, '..'), { recursive: true });
       await writeFile(join(dir, name), `content of ${name}\n`);
@@ -118,28 +97,28 @@ describe('upload round trip', () => {
         'upload',
         dir,
         '--to',
-        `s3://${bucket.name}/names/`,
+        `s3://${fx.bucket.name}/names/`,
         '--endpoint-url',
-        info.endpoint,
+        fx.info.endpoint,
         '--journal',
-        join(tmp.path, 'names.db'),
+        join(fx.tmp.path, 'names.db'),
       ],
-      cliEnv(info),
+      cliEnv(fx.info),
     );
     assert.equal(res.code, 0, res.stderr);
-    const keys = (await listAllObjects(client, bucket.name))
+    const keys = (await listAllObjects(fx.client, fx.bucket.name))
       .map((o) => o.key)
       .filter((k) => k.startsWith('names/'));
     assert.deepEqual(keys.sort(), NAMES.map((n) => `names/${n}`).sort());
     for (const name of NAMES) {
-      const got = await objectDigest(client, bucket.name, `names/${name}`);
+      const got = await objectDigest(fx.client, fx.bucket.name, `names/${name}`);
       assert.equal(got.sha256, await fileSha256(join(dir, name)));
     }
     assert.match(res.stderr, /uploaded 4 of 4 files/);
   });
 
   it('uploads single files and globs; content type comes from the extension', async () => {
-    const dir = join(tmp.path, 'glob');
+    const dir = join(fx.tmp.path, 'glob');
     await mkdir(join(dir, 'sub'), { recursive: true });
     await writeFile(join(dir, 'a.json'), '{"a":1}');
     await writeFile(join(dir, 'b.txt'), 'b');
@@ -150,20 +129,22 @@ describe('upload round trip', () => {
         join(dir, 'b.txt'),
         `${dir}/**/*.json`,
         '--to',
-        `s3://${bucket.name}/g`,
+        `s3://${fx.bucket.name}/g`,
         '--endpoint-url',
-        info.endpoint,
+        fx.info.endpoint,
         '--journal',
-        join(tmp.path, 'g.db'),
+        join(fx.tmp.path, 'g.db'),
       ],
-      cliEnv(info),
+      cliEnv(fx.info),
     );
     assert.equal(res.code, 0, res.stderr);
-    const keys = (await listAllObjects(client, bucket.name))
+    const keys = (await listAllObjects(fx.client, fx.bucket.name))
       .map((o) => o.key)
       .filter((k) => k.startsWith('g/'));
     assert.deepEqual(keys.sort(), ['g/a.json', 'g/b.txt', 'g/sub/c.json']);
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket.name, Key: 'g/a.json' }));
+    const head = await fx.client.send(
+      new HeadObjectCommand({ Bucket: fx.bucket.name, Key: 'g/a.json' }),
+    );
     assert.equal(head.ContentType, 'application/json');
   });
 
@@ -171,15 +152,15 @@ describe('upload round trip', () => {
     const res = await runCli(
       [
         'upload',
-        join(tmp.path, 'nope.bin'),
+        join(fx.tmp.path, 'nope.bin'),
         '--to',
-        `s3://${bucket.name}/x`,
+        `s3://${fx.bucket.name}/x`,
         '--endpoint-url',
-        info.endpoint,
+        fx.info.endpoint,
         '--journal',
-        join(tmp.path, 'x.db'),
+        join(fx.tmp.path, 'x.db'),
       ],
-      cliEnv(info),
+      cliEnv(fx.info),
     );
     assert.equal(res.code, 1);
     assert.match(res.stderr, /nope\.bin: no such file/);

@@ -1,16 +1,13 @@
 /**
- * The fixture of the fleet tests (several `s3ferry run` processes on one PostgreSQL journal):
- * before the suite, the test RGW with a fresh bucket, a temporary directory and a fresh database;
- * after it, every agent started through it stopped, and all of those removed.
+ * The fixture of the fleet tests (several `s3ferry run` processes on one PostgreSQL journal): an
+ * S3Fixture (RGW, bucket, tmp dir) with a fresh database; after the suite, every agent started
+ * through it is stopped and the database dropped.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
 import { freePort, startAgentProcess, type AgentProcess } from './agent-process.js';
 import { fleetYaml } from './fleet.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
-import { createTestBucket, makeS3Client, rgwServer, type S3ServerInfo } from './s3-server.js';
-import { makeTmpDir } from './tmp.js';
+import { S3Fixture } from './s3-fixture.js';
 
 /** The parts of an agent's YAML a fleet test chooses (the rest comes from the fixture). */
 export interface FleetAgentOptions {
@@ -23,38 +20,28 @@ export interface FleetAgentOptions {
   readonly job?: string;
 }
 
-export class FleetFixture {
-  info!: S3ServerInfo;
-  client!: S3Client;
-  bucket!: { name: string; cleanup(): Promise<void> };
-  tmp!: { path: string; cleanup(): Promise<void> };
+export class FleetFixture extends S3Fixture {
   db!: TestDatabase;
   /** The agents started through {@link start} and not yet taken out by the test. */
   readonly agents: AgentProcess[] = [];
-
-  private constructor() {}
 
   /**
    * Registers the suite's before and after hooks (call it inside describe()); `label` names the
    * bucket and the temporary directory. The fields are set once the before hook has run.
    */
-  static use(label: string): FleetFixture {
+  static override use(label: string): FleetFixture {
     const f = new FleetFixture();
-    before(async () => {
-      f.info = await rgwServer();
-      f.client = makeS3Client(f.info);
-      f.bucket = await createTestBucket(f.info, label);
-      f.tmp = await makeTmpDir(label);
-      f.db = await createTestDatabase();
-    });
-    after(async () => {
-      await Promise.all(f.agents.map((a) => a.stop().catch(() => undefined)));
-      await f.db.drop();
-      await f.bucket.cleanup();
-      await f.tmp.cleanup();
-      f.client.destroy();
-    });
+    f.hook(label);
     return f;
+  }
+
+  protected override async setUp(): Promise<void> {
+    this.db = await createTestDatabase();
+  }
+
+  protected override async tearDown(): Promise<void> {
+    await Promise.all(this.agents.map((a) => a.stop().catch(() => undefined)));
+    await this.db.drop();
   }
 
   /** The YAML of one agent of the fleet on `inbox`: the shared journal, the bucket, its own port. */
