@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import mime from 'mime-types';
 import { randomInt } from 'node:crypto';
 import { formatBytes } from '../domain/duration.js';
+import { checkMetadata } from '../domain/metadata.js';
 import { choosePartSize, MIB } from '../domain/part-size.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
@@ -148,6 +149,13 @@ function transferSettings(opts: UploadOptions): TransferSettings {
 
 function writeOptions(opts: UploadOptions, path: string): WriteOptions {
   const metadata = pairs(opts.metadata, '--metadata');
+  for (const [name, value] of Object.entries(metadata)) {
+    const error = checkMetadata(name, value);
+    if (error !== undefined)
+      throw new AppError('ERR_USAGE', `--metadata ${error}`, {
+        hint: 'S3 carries metadata in HTTP headers: write non-ASCII text in an encoding of your choice (e.g. percent-encoding)',
+      });
+  }
   const tags = pairs(opts.tag, '--tag');
   const contentType = opts.contentType ?? (mime.lookup(path) || 'application/octet-stream');
   return {

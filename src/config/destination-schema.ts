@@ -4,13 +4,16 @@
  * {@link jobDestinationSchema}); named references are resolved by the top-level schema.
  */
 import { z } from 'zod';
+import {
+  METADATA_NAME,
+  METADATA_NAME_RULE,
+  METADATA_VALUE,
+  METADATA_VALUE_RULE,
+} from '../domain/metadata.js';
 import type { DestinationConfig } from './agent-config.js';
 import { GIB, MIB, duration, httpUrl, integer, NAME_PATTERN, size, text } from './schema-values.js';
 
 const MAX_TAGS = 10;
-/** HTTP header name characters, which x-amz-meta-* names must use. */
-const HEADER_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Why `prefix` cannot start object keys, or undefined. */
 function checkPrefix(prefix: string): string | undefined {
@@ -32,12 +35,10 @@ const prefix = z
 
 const metadata = z
   .record(
-    z.string().regex(HEADER_TOKEN, {
-      error: "a metadata name may contain only letters, digits and !#$%&'*+.^_`|~-",
-    }),
+    z.string().regex(METADATA_NAME, { error: METADATA_NAME_RULE }),
     z
       .string({ error: 'expected a string: quote numbers and booleans in YAML' })
-      .regex(PRINTABLE_ASCII, { error: 'metadata values must be printable ASCII' }),
+      .regex(METADATA_VALUE, { error: METADATA_VALUE_RULE }),
   )
   .transform((map, ctx) => {
     const out: Record<string, string> = {};

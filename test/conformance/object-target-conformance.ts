@@ -4,6 +4,7 @@
  * real adapter: integrity headers, multipart with paging, abort semantics, classification.
  */
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, it, before, after } from 'node:test';
 import { md5HexToBase64, multipartEtag } from '../../src/domain/etag.js';
 import { isAppError } from '../../src/errors/app-error.js';
@@ -114,6 +115,32 @@ function runOn(
         (e) => isAppError(e) && e.kind === 'transient' && /digest|MD5/i.test(e.message),
       );
       assert.equal(await target.headObject('bad-digest'), undefined);
+    });
+
+    it('a metadata value HTTP cannot carry is a bad request, not a transient failure', async () => {
+      const body = Buffer.from('café');
+      const signal = new AbortController().signal;
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        await assert.rejects(
+          target.putObject(
+            {
+              key: 'bad-metadata',
+              body,
+              contentMd5: md5HexToBase64(md5Hex(body)),
+              metadata: { note: 'Café ☕' },
+            },
+            signal,
+          ),
+          (e) =>
+            isAppError(e, 'ERR_S3_BAD_REQUEST') &&
+            e.kind === 'permanent' &&
+            /printable ASCII/.test(e.hint ?? ''),
+        );
+      }
+      // Each refused request left nothing hooked on the caller's signal (node hooks it before it
+      // checks the headers): retries of such a request would otherwise pile listeners up.
+      assert.equal(getEventListeners(signal, 'abort').length, 0);
+      assert.equal(await target.headObject('bad-metadata'), undefined);
     });
 
     it('multipart: parts, ListParts across pages, Complete, ETag as computed locally', async () => {

@@ -179,6 +179,23 @@ describe('wrong configuration', () => {
     );
     assert.equal(res2.code, EXIT.usage, res2.stderr);
     assert.match(res2.stderr, /part size 1048576 is outside S3's limits/);
+    const res3 = await runCli(
+      [
+        'upload',
+        file,
+        '--to',
+        `s3://${bucket.name}`,
+        '--metadata',
+        'note=Café ☕',
+        '--endpoint-url',
+        info.endpoint,
+        '--journal',
+        join(tmp.path, 'u.db'),
+      ],
+      cliEnv(info),
+    );
+    assert.equal(res3.code, EXIT.usage, res3.stderr);
+    assert.match(res3.stderr, /--metadata "note": metadata values must be printable ASCII/);
   });
 
   it('nothing reached the bucket in any of these cases', async () => {

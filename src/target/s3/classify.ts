@@ -152,6 +152,13 @@ const CONNECT_CODES = new Set([
   'ENETUNREACH',
 ]);
 /** Node socket errors that mean "the connection broke". */
+/** Node's codes for a header it will not send (a value beyond Latin-1, a control character). */
+const HEADER_CODES: ReadonlySet<string> = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+]);
+
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'EPIPE',
@@ -206,6 +213,18 @@ export function classifyS3Error(err: unknown, context: RequestContext): AppError
   if (row !== undefined) return build(row);
   const net = networkCode(err);
   if (net !== undefined) return networkError(net, context, err);
+  if (HEADER_CODES.has(e.code)) {
+    // Node refused to build the request: no store, no retry can change that.
+    return new AppError(
+      'ERR_S3_BAD_REQUEST',
+      `${context.operation} of ${obj(context)} cannot be sent: ${e.message}`,
+      {
+        hint: 'a header (metadata, content type) holds characters HTTP cannot carry: use printable ASCII',
+        cause: err,
+        details: { operation: context.operation, s3Code: e.code },
+      },
+    );
+  }
   if (e.name === 'TimeoutError' || /timed? ?out/i.test(e.message)) {
     return new AppError(
       'ERR_S3_TIMEOUT',

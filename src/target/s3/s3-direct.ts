@@ -217,6 +217,12 @@ export class S3DirectRequests {
   ): Promise<Answer> {
     const { agent, connectTimeoutMs, requestTimeoutMs } = this.#settings;
     return new Promise<Answer>((resolve, reject) => {
+      // Checked first, as node would check them: a request refused while being built has already
+      // hooked an abort listener on `signal`, one more with every retry.
+      for (const [name, value] of Object.entries(headers)) {
+        http.validateHeaderName(name);
+        http.validateHeaderValue(name, value);
+      }
       const req = this.#client.request(
         {
           protocol: this.#url.protocol,
