@@ -162,40 +162,30 @@ describe('wrong configuration', () => {
     );
     assert.equal(res.code, EXIT.usage, res.stderr);
     assert.match(res.stderr, /"not-a-url" is not an S3 URL/);
-    const res2 = await runCli(
-      [
-        'upload',
-        file,
-        '--to',
-        `s3://${bucket.name}`,
-        '--part-size',
-        '1MiB',
-        '--endpoint-url',
-        info.endpoint,
-        '--journal',
-        join(tmp.path, 'u.db'),
-      ],
-      cliEnv(info),
+    /** `upload FILE --to s3://BUCKET ARGS`: must exit 2 and name `cause`. */
+    const refused = async (args: string[], cause: RegExp): Promise<void> => {
+      const res = await runCli(
+        [
+          'upload',
+          file,
+          '--to',
+          `s3://${bucket.name}`,
+          ...args,
+          '--endpoint-url',
+          info.endpoint,
+          '--journal',
+          join(tmp.path, 'u.db'),
+        ],
+        cliEnv(info),
+      );
+      assert.equal(res.code, EXIT.usage, res.stderr);
+      assert.match(res.stderr, cause);
+    };
+    await refused(['--part-size', '1MiB'], /part size 1048576 is outside S3's limits/);
+    await refused(
+      ['--metadata', 'note=Café ☕'],
+      /--metadata "note": metadata values must be printable ASCII/,
     );
-    assert.equal(res2.code, EXIT.usage, res2.stderr);
-    assert.match(res2.stderr, /part size 1048576 is outside S3's limits/);
-    const res3 = await runCli(
-      [
-        'upload',
-        file,
-        '--to',
-        `s3://${bucket.name}`,
-        '--metadata',
-        'note=Café ☕',
-        '--endpoint-url',
-        info.endpoint,
-        '--journal',
-        join(tmp.path, 'u.db'),
-      ],
-      cliEnv(info),
-    );
-    assert.equal(res3.code, EXIT.usage, res3.stderr);
-    assert.match(res3.stderr, /--metadata "note": metadata values must be printable ASCII/);
   });
 
   it('nothing reached the bucket in any of these cases', async () => {
