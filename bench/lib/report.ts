@@ -211,12 +211,6 @@ function agentSections(r: BenchResults): string[] {
         ),
         '',
       );
-    const again = r.journalRerun;
-    if (again !== undefined)
-      out.push(
-        `Measured again on ${again.startedAt.replace('T', ' ').replace(/\..*$/, '')} UTC with s3ferry at commit ${again.commit} (the same command, \`--extras journal\` alone), because ${again.why}: ${int(again.value.journaled)} of ${int(again.value.files)} files in ${n(again.value.seconds, 1)} s (${int(again.value.filesPerSec)} files/s), API up after ${n(again.value.apiSeconds, 1)} s, peak RSS **${n(again.value.peakRssMiB, 0)} MiB**. The targets table uses this figure.`,
-        '',
-      );
   }
   if (r.crash !== undefined) {
     out.push('## Bytes re-sent after a crash (W1)', '');

@@ -35,17 +35,6 @@ export interface BenchResults {
   readonly journal?: Outcome<JournalResult>;
   /** The files of the journal figure (1,000,000; fewer when scaled down). */
   readonly journalFiles?: number;
-  /**
-   * The journal figure measured again after the run (`--extras journal` alone), when a fix landed
-   * in between: the report shows both, and the target is checked on this one.
-   */
-  readonly journalRerun?: {
-    readonly value: JournalResult;
-    /** s3ferry's commit for the rerun. */
-    readonly commit: string;
-    readonly startedAt: string;
-    readonly why: string;
-  };
   readonly crash?: Outcome<CrashTrial[]>;
   readonly profiles?: readonly { workload: WorkloadId; summary: Outcome<ProfileSummary> }[];
 }
