@@ -14,6 +14,7 @@ import { measureLatency } from './lib/agent-latency.js';
 import { killLiveAgents } from './lib/agent-runner.js';
 import { compareTools, type RunRecord } from './lib/compare.js';
 import { profileUpload } from './lib/cpu-profile.js';
+import { measureObjectCost } from './lib/object-cost.js';
 import { crashTrial } from './lib/crash-resend.js';
 import { clientEnv, ensurePeers, machineInfo, versions } from './lib/environment.js';
 import { measureJournal } from './lib/journal-million.js';
@@ -278,6 +279,14 @@ async function main(opts: BenchOptions): Promise<void> {
         ? {}
         : { serverCpuDaemons: serverCpu.daemons.map((d) => d.name) }),
       ...(opts.extras.includes('profile') ? { profiles: await profiles(c, selected) } : {}),
+      ...(opts.extras.includes('costs') && selected.some((w) => w.id === 'W2')
+        ? {
+            objectCost: await outcome('object costs', async () => {
+              log("measuring the parts of a small object's CPU (bench/object-cost.ts)");
+              return measureObjectCost(rgw, agentBucket, env);
+            }),
+          }
+        : {}),
       ...(opts.extras.includes('latency')
         ? {
             latency: await outcome('latency', () =>

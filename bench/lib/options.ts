@@ -3,7 +3,7 @@ import { TOOL_IDS, type ToolId } from './tools.js';
 import { QUICK_SCALE, WORKLOAD_IDS, type WorkloadId } from './workloads.js';
 
 /** The parts of the suite besides the tool comparison. */
-export const EXTRA_IDS = ['latency', 'journal', 'crash', 'profile'] as const;
+export const EXTRA_IDS = ['latency', 'journal', 'crash', 'profile', 'costs'] as const;
 export type ExtraId = (typeof EXTRA_IDS)[number];
 
 export interface BenchOptions {
@@ -45,7 +45,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --s3ferry-args 'A B'  extra arguments for s3ferry upload (not the baseline), split on spaces;
                         with --baseline set to this checkout, compares settings of one build
   --rounds N            rounds per tool and workload, interleaved (default 3, at least 1)
-  --extras a,b          agent and engine figures: latency,journal,crash,profile (default all; 'none')
+  --extras a,b          agent and engine figures: latency,journal,crash,profile,costs (default all; 'none')
   --out FILE            the report (default docs/benchmarks.md; bench/results/quick.md when scaled)
   --journal-timeout MIN stop waiting for the million files after MIN minutes (default 20; 5 with --quick)
   --render FILE.json    measure nothing: write the report again from earlier results (e.g.

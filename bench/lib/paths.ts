@@ -7,6 +7,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built CLI that every s3ferry run uses. */
 export const CLI_PATH = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
 
+/** The compiled bench commands (dist/bench/). */
+export const BENCH_DIST = fileURLToPath(new URL('../', import.meta.url));
+
 /** scripts/s3/NAME in this repository. */
 export function s3Script(name: string): string {
   return fileURLToPath(new URL(`../../../scripts/s3/${name}`, import.meta.url));

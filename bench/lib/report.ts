@@ -2,6 +2,7 @@
 import { CURL_PARALLEL, TOOL_IDS, TOOL_LABELS } from './tools.js';
 import { rate, workloadFigures, type BenchResults, type WorkloadFigures } from './results.js';
 import { md5FloorSentence } from './md5-floor.js';
+import { objectCostLines } from './object-cost.js';
 import { serverCpuMethod, serverCpuSentence } from './server-cpu-report.js';
 import { checkTargets } from './targets.js';
 import { GIB, QUICK_SCALE, type WorkloadId } from './workloads.js';
@@ -151,6 +152,7 @@ function toolSections(
     if (server !== undefined) out.push(server, '');
     const md5 = md5FloorSentence(r, f);
     if (md5 !== undefined) out.push(md5, '');
+    out.push(...objectCostLines(r, f));
     if (f.tools.baseline.runs > 0)
       out.push(
         `s3ferry / baseline build: rate **${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.baseline))}**, client CPU ${x(f.tools.s3ferry.cpuMedian / f.tools.baseline.cpuMedian)}, peak RSS ${x(f.tools.s3ferry.peakRssMiB / f.tools.baseline.peakRssMiB)}; baseline wall times ${f.tools.baseline.walls.map((s) => n(s)).join(', ')} s, s3ferry ${f.tools.s3ferry.walls.map((s) => n(s)).join(', ')} s (every round).`,

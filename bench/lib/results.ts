@@ -5,6 +5,7 @@ import type { RunRecord } from './compare.js';
 import type { MachineInfo, Versions } from './environment.js';
 import type { JournalResult } from './journal-million.js';
 import type { LatencyResult } from './agent-latency.js';
+import type { ObjectCost } from './object-cost.js';
 import { max, median, min } from './stats.js';
 import { PEERS, TOOL_IDS, type ToolId } from './tools.js';
 import { GIB, MIB, type Workload, type WorkloadId } from './workloads.js';
@@ -37,6 +38,8 @@ export interface BenchResults {
   readonly journalFiles?: number;
   readonly crash?: Outcome<CrashTrial[]>;
   readonly profiles?: readonly { workload: WorkloadId; summary: Outcome<ProfileSummary> }[];
+  /** The parts of a small object's client CPU, measured apart (object-cost.ts). */
+  readonly objectCost?: Outcome<ObjectCost>;
 }
 
 /** One tool on one workload, over its verified runs. */
