@@ -4,7 +4,6 @@
  * (their files wait), and the configuration can be reloaded without a restart.
  */
 import type { AgentConfig, JobConfig } from '../config/agent-config.js';
-import { redactUrl } from '../config/redact.js';
 import { AppError, isAppError } from '../errors/app-error.js';
 import { backoffDelay } from '../domain/backoff.js';
 import { isMarker } from '../domain/file-filter.js';
@@ -20,7 +19,9 @@ import { DestinationRuntime, type ClosableTarget } from './destination-runtime.j
 import type { EventSink } from './event-sink.js';
 import { FileProcessor } from './file-processor.js';
 import { FleetMember, fencedJournal } from './fleet-member.js';
-import { JobRuntime } from './job-runtime.js';
+import { buildJobs } from './job-builder.js';
+import type { JobRuntime } from './job-runtime.js';
+import { objectLink, type ObjectLink } from './object-link.js';
 import { browseSource, type BrowseQuery, type BrowseResult } from './source-browser.js';
 import type { TransferTracker } from './transfer-tracker.js';
 import { Wakeup } from './wakeup.js';
@@ -144,68 +145,17 @@ export class Agent {
   }
 
   async #build(config: AgentConfig): Promise<void> {
-    const byKey = new Map<string, DestinationRuntime>();
-    for (const job of config.jobs) {
-      const key = JSON.stringify(job.destination);
-      let dest = byKey.get(key);
-      if (dest === undefined) {
-        // Shown by the API, logs and metrics: a password in the endpoint URL is hidden.
-        const at =
-          job.destination.endpoint === undefined
-            ? ''
-            : ` at ${redactUrl(job.destination.endpoint)}`;
-        const name = `s3://${job.destination.bucket}/${job.destination.prefix}${at}`;
-        dest = new DestinationRuntime(
-          name,
-          job.destination,
-          this.deps.buildTarget(job.destination),
-          {
-            clock: this.deps.clock,
-            events: this.deps.events,
-            probeInterval: config.probeInterval,
-            onHealthy: () => {
-              this.#wakeup.wake();
-            },
-          },
-        );
-        byKey.set(key, dest);
-      }
-      this.#jobs.set(job.name, new JobRuntime(job, dest));
-    }
-    this.#destinations = byKey;
-    await Promise.all([...byKey.values()].map((d) => d.check()));
-    this.#sources = config.jobs.map((job) => this.#source(job));
-    await Promise.all(this.#sources.map((s) => s.start()));
-  }
-
-  #source(job: JobConfig): JobSource {
-    return new JobSource({
-      job: {
-        name: job.name,
-        sources: job.sources,
-        mode: job.mode,
-        rescanInterval: job.rescanInterval,
-        settle: job.settle,
-        ...(job.filters.minAge === undefined ? {} : { minAge: job.filters.minAge }),
+    const built = buildJobs(config, this.deps, {
+      onHealthy: () => {
+        this.#wakeup.wake();
       },
-      clock: this.deps.clock,
-      watcherFactory: this.deps.watcherFactory,
-      // Gone is an answer; any other failure (permissions, I/O) is reported with its cause.
-      stat: (p) =>
-        this.deps.fs.stat(p).catch((err: unknown) => {
-          if (isAppError(err, 'ERR_FILE_NOT_FOUND')) return undefined;
-          throw err;
-        }),
-      onFinished: (f) => this.#offer(job.name, f),
-      onError: (e) => {
-        void this.deps.events
-          .emit('source.error', 'error', `${e.job}: ${e.path}: ${e.message}`, {
-            path: e.path,
-            data: { job: e.job },
-          })
-          .catch(() => undefined);
-      },
+      onFinished: (job, f) => this.#offer(job, f),
     });
+    this.#jobs = built.jobs;
+    this.#destinations = built.destinations;
+    await Promise.all([...built.destinations.values()].map((d) => d.check()));
+    this.#sources = built.sources;
+    await Promise.all(this.#sources.map((s) => s.start()));
   }
 
   /** A finished file from a source: apply the job's rules and queue it. */
@@ -499,72 +449,15 @@ export class Agent {
     };
   }
 
-  /**
-   * A download link for an uploaded file (absolute path, looked up in the history) or for a key of
-   * a job's destination: the public URL template when configured, else a presigned GET.
-   */
-  async link(
-    what: string,
-    jobName?: string,
-    expiresMs?: number,
-  ): Promise<{
-    url: string;
-    bucket: string;
-    key: string;
-    kind: 'public' | 'presigned';
-    /** ms since the epoch; null for a public URL. */
-    expiresAt: number | null;
-  }> {
-    let dest: DestinationRuntime | undefined;
-    let key = what;
-    if (what.startsWith('/')) {
-      const done = (await this.deps.journal.listHistory({ limit: 50, sourcePath: what })).find(
-        (h) => h.result === 'done',
-      );
-      if (done === undefined)
-        throw new AppError('ERR_FILE_NOT_FOUND', `no finished upload of ${what} is recorded`, {
-          hint: 'check the path, or give the object key instead',
-        });
-      key = done.key;
-      dest = [...this.#destinations.values()].find(
-        (d) => d.target.bucket === done.bucket && d.target.endpoint === done.endpoint,
-      );
-      if (dest === undefined)
-        throw new AppError(
-          'ERR_CONFIG_INVALID',
-          `${what} went to s3://${done.bucket}, which no job uses any more`,
-          { hint: 'link it by key from a job that writes to that bucket' },
-        );
-    } else {
-      const only = this.#jobs.size === 1 ? [...this.#jobs.values()][0] : undefined;
-      const job = jobName === undefined ? only : this.#job(jobName);
-      if (job === undefined)
-        throw new AppError('ERR_USAGE', 'several jobs are configured: name one (--job)', {
-          hint: 'see s3ferry status for the jobs',
-          details: { field: 'job' },
-        });
-      dest = job.destination;
-    }
-    const c = dest.config;
-    if (c.publicUrl !== undefined) {
-      const encoded = key.split('/').map(encodeURIComponent).join('/');
-      return {
-        url: c.publicUrl.replace('{key}', encoded),
-        bucket: c.bucket,
-        key,
-        kind: 'public',
-        expiresAt: null,
-      };
-    }
-    const ms = expiresMs ?? c.linkExpiry;
-    const url = await dest.target.presignGet(key, ms / 1000);
-    return {
-      url,
-      bucket: c.bucket,
-      key,
-      kind: 'presigned',
-      expiresAt: this.deps.clock.now() + ms,
-    };
+  /** A download link for an uploaded file or a key of a job's destination: object-link.ts. */
+  link(what: string, jobName?: string, expiresMs?: number): Promise<ObjectLink> {
+    return objectLink(what, jobName, expiresMs, {
+      journal: this.deps.journal,
+      clock: this.deps.clock,
+      destinations: [...this.#destinations.values()],
+      jobs: [...this.#jobs.values()],
+      job: (name) => this.#job(name),
+    });
   }
 
   /** Rescans every source now (tests, the API's backfill). */

@@ -1,0 +1,101 @@
+/**
+ * Download links: for an uploaded file (absolute path, looked up in the history) or for a key of a
+ * job's destination, the destination's public URL template when it has one, else a presigned GET.
+ */
+import { AppError } from '../errors/app-error.js';
+import type { JournalStore } from '../journal/journal-store.js';
+import type { Clock } from '../platform/clock.js';
+import type { DestinationRuntime } from './destination-runtime.js';
+import type { JobRuntime } from './job-runtime.js';
+
+export interface ObjectLink {
+  readonly url: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly kind: 'public' | 'presigned';
+  /** ms since the epoch; null for a public URL. */
+  readonly expiresAt: number | null;
+}
+
+/** What a link is made from: the agent's journal, clock, destinations and jobs. */
+export interface ObjectLinkDeps {
+  readonly journal: Pick<JournalStore, 'listHistory'>;
+  readonly clock: Clock;
+  readonly destinations: readonly DestinationRuntime[];
+  readonly jobs: readonly JobRuntime[];
+  /** The job of that name; throws ERR_USAGE when there is none. */
+  readonly job: (name: string) => JobRuntime;
+}
+
+/**
+ * The link for `what`: an absolute path (its latest finished upload) or an object key of the job
+ * `jobName` (optional when one job is configured). `expiresMs` overrides the destination's link
+ * expiry for a presigned link. Rejects with ERR_FILE_NOT_FOUND (no finished upload of the path),
+ * ERR_CONFIG_INVALID (its bucket is no job's any more) or ERR_USAGE (which job is unclear).
+ */
+export async function objectLink(
+  what: string,
+  jobName: string | undefined,
+  expiresMs: number | undefined,
+  deps: ObjectLinkDeps,
+): Promise<ObjectLink> {
+  const { dest, key } = what.startsWith('/')
+    ? await uploaded(what, deps)
+    : { dest: jobOf(jobName, deps).destination, key: what };
+  const c = dest.config;
+  if (c.publicUrl !== undefined) {
+    const encoded = key.split('/').map(encodeURIComponent).join('/');
+    return {
+      url: c.publicUrl.replace('{key}', encoded),
+      bucket: c.bucket,
+      key,
+      kind: 'public',
+      expiresAt: null,
+    };
+  }
+  const ms = expiresMs ?? c.linkExpiry;
+  const url = await dest.target.presignGet(key, ms / 1000);
+  return {
+    url,
+    bucket: c.bucket,
+    key,
+    kind: 'presigned',
+    expiresAt: deps.clock.now() + ms,
+  };
+}
+
+/** The destination and key of the latest finished upload of `path`. */
+async function uploaded(
+  path: string,
+  deps: ObjectLinkDeps,
+): Promise<{ dest: DestinationRuntime; key: string }> {
+  const done = (await deps.journal.listHistory({ limit: 50, sourcePath: path })).find(
+    (h) => h.result === 'done',
+  );
+  if (done === undefined)
+    throw new AppError('ERR_FILE_NOT_FOUND', `no finished upload of ${path} is recorded`, {
+      hint: 'check the path, or give the object key instead',
+    });
+  const dest = deps.destinations.find(
+    (d) => d.target.bucket === done.bucket && d.target.endpoint === done.endpoint,
+  );
+  if (dest === undefined)
+    throw new AppError(
+      'ERR_CONFIG_INVALID',
+      `${path} went to s3://${done.bucket}, which no job uses any more`,
+      { hint: 'link it by key from a job that writes to that bucket' },
+    );
+  return { dest, key: done.key };
+}
+
+/** The named job, or the only one. */
+function jobOf(jobName: string | undefined, deps: ObjectLinkDeps): JobRuntime {
+  const only = deps.jobs.length === 1 ? deps.jobs[0] : undefined;
+  const job = jobName === undefined ? only : deps.job(jobName);
+  if (job === undefined)
+    throw new AppError('ERR_USAGE', 'several jobs are configured: name one (--job)', {
+      hint: 'see s3ferry status for the jobs',
+      details: { field: 'job' },
+    });
+  return job;
+}
