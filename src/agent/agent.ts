@@ -124,24 +124,14 @@ export class Agent {
   }
 
   /**
-   * The only agent of its journal: every file still held was held by this agent's previous run.
-   * (A shared journal leaves them to their leases: they may belong to live agents.)
+   * The only agent of its journal: every file still held was held by this agent's previous run, so
+   * its holds expire now and the workers take those files first, as another agent of a fleet takes
+   * over a dead one's (file-processor.ts: an 'uploading' file resumes, a 'verifying' one whose
+   * source the after-action removed is recorded done). A shared journal leaves them to their
+   * leases: they may belong to live agents.
    */
   async #reclaim(): Promise<void> {
-    const now = this.deps.clock.now();
-    for (const f of await this.deps.journal.listFiles({
-      states: ['uploading', 'verifying'],
-      limit: 1_000_000,
-    })) {
-      // 'verifying' is reached only after the object was verified: a file gone since was deleted or
-      // moved by the after-action, which the stop interrupted before it recorded 'done'.
-      const gone =
-        f.state === 'verifying' &&
-        (await this.deps.fs.stat(f.path).catch(() => undefined)) === undefined;
-      await this.deps.journal.setFileState(f.id, gone ? 'done' : 'queued', now, {
-        reason: gone ? null : 'resumed after a restart',
-      });
-    }
+    await this.deps.journal.expireHolds(this.deps.clock.now());
   }
 
   async #build(config: AgentConfig): Promise<void> {

@@ -226,7 +226,8 @@ export class FileProcessor {
   }
 
   /**
-   * A file taken over in 'verifying' whose source is gone: its holder had uploaded and verified the
+   * A file taken over in 'verifying' whose source is gone (from a dead agent of a fleet, or from this
+   * agent's previous run: Agent #reclaim): its holder had uploaded and verified the
    * object, then stopped after the after-action (delete, move) and before recording 'done'.
    */
   async #finishTakenOver(file: FileRecord, job: JobRuntime): Promise<void> {

@@ -247,6 +247,9 @@ export interface FileToQueue {
   readonly inode: number;
 }
 
+/** The reason a file shows once {@link JournalStore.expireHolds} made it claimable again. */
+export const HOLD_EXPIRED_REASON = 'held by an agent that stopped; taken up again';
+
 /** The journal contract. All methods reject with an AppError (ERR_JOURNAL*) on storage failure. */
 export interface JournalStore {
   // ---- uploads (transfer engine) ----
@@ -364,10 +367,19 @@ export interface JournalStore {
   /** The agents that sent a heartbeat and did not leave, most recent heartbeat first. */
   listAgents(): Promise<AgentRecord[]>;
   /**
-   * A clean stop: the files the agent still holds go back to 'queued' (so another agent may take
-   * them at once) and the agent leaves the list. Resolves how many files were released.
+   * A clean stop: the files the agent still holds are released (so another agent may take them at
+   * once) and the agent leaves the list: 'uploading' ones go back to 'queued'; 'verifying' ones
+   * stay 'verifying' with an expired lease, so that the next holder finishes them (their object
+   * was verified; the after-action may already have removed the source). Resolves how many.
    */
   leave(agentId: string, now: number): Promise<number>;
+  /**
+   * Every held file ('uploading', 'verifying') becomes claimable at once, as if its holder's lease
+   * had expired at `now`; owner cleared, state kept (see claimNextFile). For a journal one agent
+   * owns (SQLite, behind the agent lock): what its previous run held when it stopped. Never call it
+   * on a journal other live agents share. Resolves how many files.
+   */
+  expireHolds(now: number): Promise<number>;
 
   /** Flushes and closes. Idempotent. */
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   FILE_STATES,
+  HOLD_EXPIRED_REASON,
   type ClaimOptions,
   type FileState,
   type JournalStore,
@@ -285,6 +286,59 @@ function describeLeases(make: MakeJournalStore): void {
           [A2.id],
         );
         assert.equal(await store.leave('nobody', 600), 0);
+      }));
+
+    void it('leave keeps a verifying file verifying, claimable at once by another agent', () =>
+      withStore(make, async (store) => {
+        const v = await store.enqueueFile(fileFor({ path: '/v' }), 100);
+        await store.claimNextFile(200, undefined, { owner: A1.id, leaseMs: 10_000 });
+        await store.setFileState(v.id, 'verifying', 300, { owner: A1.id });
+        assert.equal(await store.leave(A1.id, 400), 1);
+        const left = await store.getFile(v.id);
+        assert.deepEqual([left?.state, left?.owner], ['verifying', null]);
+        const taken = await store.claimNextFile(400, undefined, { owner: A2.id, leaseMs: 1000 });
+        assert.deepEqual(
+          [taken?.id, taken?.state, taken?.owner],
+          [v.id, 'verifying', A2.id],
+          'its object was verified: the next holder finishes it, it is not queued for upload',
+        );
+      }));
+
+    void it('expireHolds makes every held file claimable now, states kept, others untouched', () =>
+      withStore(make, async (store) => {
+        const u = await store.enqueueFile(fileFor({ path: '/u' }), 100);
+        const v = await store.enqueueFile(fileFor({ path: '/v' }), 110);
+        const q = await store.enqueueFile(fileFor({ path: '/q' }), 120);
+        await store.claimNextFile(200, undefined, { owner: A1.id, leaseMs: 60_000 });
+        await store.claimNextFile(200, undefined); // held with no lease: never expires by itself
+        await store.setFileState(v.id, 'verifying', 210);
+        const b2 = { owner: A2.id, leaseMs: 1000 };
+        assert.equal((await store.claimNextFile(300, undefined, b2))?.id, q.id, 'holds hold');
+        await store.setFileState(q.id, 'done', 310, { owner: A2.id });
+        const p = await store.enqueueFile(fileFor({ path: '/p' }), 320);
+
+        assert.equal(await store.expireHolds(400), 2);
+        const expired = await store.getFile(u.id);
+        assert.deepEqual(
+          [expired?.state, expired?.owner, expired?.leaseUntil, expired?.reason],
+          ['uploading', null, 400, HOLD_EXPIRED_REASON],
+        );
+        assert.equal((await store.getFile(q.id))?.state, 'done', 'a finished file is untouched');
+        const order: [number, FileState][] = [];
+        for (let f = await store.claimNextFile(400, undefined, b2); f !== undefined;) {
+          order.push([f.id, f.state]);
+          f = await store.claimNextFile(400, undefined, b2);
+        }
+        assert.deepEqual(
+          order,
+          [
+            [u.id, 'uploading'],
+            [v.id, 'verifying'],
+            [p.id, 'uploading'],
+          ],
+          'the expired holds first, in their states, then the queue',
+        );
+        assert.equal(await store.expireHolds(500), 3, 'the new holder can be expired in turn');
       }));
 
     void it('many concurrent claims of several agents take each file once', () =>

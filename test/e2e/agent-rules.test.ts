@@ -171,6 +171,47 @@ ${destinationExtra}`;
     assert.equal(got.size, 100_000, 'the object is intact');
   });
 
+  it('delete-after: a crash after the delete but before done is recorded ends done at the restart, with its event, nothing re-sent', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('    after:\n      action: delete');
+    const agent = await start(dir, yaml);
+    await writeFile(join(inbox, 'gone.bin'), Buffer.alloc(50_000, 3));
+    await waitFor(
+      'done',
+      async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.done ?? 0) === 1,
+    );
+    await agent.kill();
+    assert.deepEqual(await readdir(inbox), [], 'the after-action deleted the source');
+    // The state a SIGKILL between the delete and the 'done' record leaves: 'verifying', held.
+    const store = await SqliteJournalStore.open({ path: join(dir, '.s3ferry', 'journal.db') });
+    const [file] = await store.listFiles({ states: ['done'], limit: 10 });
+    assert.ok(file !== undefined);
+    await store.setFileState(file.id, 'verifying', Date.now());
+    await store.close();
+
+    const again = await start(dir, yaml);
+    await waitFor(
+      'done again',
+      async () => ((await again.api<Status>('GET', '/api/v1/status')).files.done ?? 0) === 1,
+    );
+    const events = await again.api<{
+      items: { type: string; path: string | null; data: Record<string, unknown> | null }[];
+    }>('GET', '/api/v1/events?limit=200');
+    const done = events.items.filter((e) => e.type === 'file.done' && e.path === file.path);
+    assert.ok(
+      done.some((e) => e.data?.takenOver === true),
+      `a file.done event says the restart finished it: ${JSON.stringify(done)}`,
+    );
+    const hist = await again.api<{ items: { key: string; result: string }[] }>(
+      'GET',
+      '/api/v1/history?limit=100',
+    );
+    assert.equal(
+      hist.items.filter((h) => h.key === `${prefix}/gone.bin`).length,
+      1,
+      'not uploaded a second time',
+    );
+  });
+
   it('overwrite never: an existing key is not overwritten, and the source is kept', async () => {
     const { dir, inbox, yaml, prefix } = await setup(
       '    overwrite: never\n    after:\n      action: delete',

@@ -14,6 +14,7 @@
 import { toAgentRecord, toFileRecord, type AgentRow, type FileRow } from '../journal-rows.js';
 import {
   FILE_STATES,
+  HOLD_EXPIRED_REASON,
   type AgentInfo,
   type AgentRecord,
   type ClaimOptions,
@@ -89,8 +90,10 @@ export const QUEUE_SQL = {
     )
     UPDATE files SET lease_until = $7 WHERE owner = $1 AND ${HELD}
     RETURNING id`,
+  // 'verifying' stays 'verifying', claimable at once (journal-store.ts leave).
   leave: `WITH released AS (
-      UPDATE files SET state = 'queued', owner = NULL, lease_until = NULL, reason = $2,
+      UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'queued' END,
+        owner = NULL, lease_until = CASE state WHEN 'verifying' THEN $3::bigint END, reason = $2,
         not_before = NULL, updated_at = $3, ready_at = $3
       WHERE owner = $1 AND ${HELD}
       RETURNING 1
@@ -98,6 +101,8 @@ export const QUEUE_SQL = {
       DELETE FROM agents WHERE id = $1
     )
     SELECT count(*) AS n FROM released`,
+  expireHolds: `UPDATE files SET owner = NULL, lease_until = $1, reason = $2, updated_at = $1
+    WHERE ${HELD}`,
   listAgents: `SELECT a.*, (SELECT count(*) FROM files f WHERE f.owner = a.id
         AND f.state IN ('uploading', 'verifying')) AS holding
     FROM agents a ORDER BY last_heartbeat DESC, id`,
@@ -137,6 +142,7 @@ export interface PostgresFileQueue {
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]>;
   listAgents(): Promise<AgentRecord[]>;
   leave(agentId: string, now: number): Promise<number>;
+  expireHolds(now: number): Promise<number>;
   get(id: number): Promise<FileRecord | undefined>;
   list(query: {
     states?: readonly FileState[];
@@ -207,6 +213,8 @@ export function createPostgresFileQueue(db: PgQueryable): PostgresFileQueue {
       const { rows } = await db.query<{ n: number }>(QUEUE_SQL.leave, [agentId, reason, now]);
       return rows[0]?.n ?? 0;
     },
+    expireHolds: async (now) =>
+      (await db.query(QUEUE_SQL.expireHolds, [now, HOLD_EXPIRED_REASON])).rowCount ?? 0,
     get: (id) => first(QUEUE_SQL.getFile, [id]),
     list: async ({ states, limit, offset }) => {
       const { rows } =

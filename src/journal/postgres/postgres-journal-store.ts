@@ -341,6 +341,10 @@ export class PostgresJournalStore implements JournalStore {
     return this.run('leave', () => this.files.leave(agentId, now));
   }
 
+  expireHolds(now: number): Promise<number> {
+    return this.run('expireHolds', () => this.files.expireHolds(now));
+  }
+
   getFile(id: number): Promise<FileRecord | undefined> {
     return this.run('getFile', () => this.files.get(id));
   }

@@ -4,6 +4,7 @@
  * notBefore of a waiting file. So a file whose retry came due waits behind nothing queued later.
  */
 import type Database from 'better-sqlite3';
+import { HOLD_EXPIRED_REASON } from '../journal-store.js';
 import type {
   AgentInfo,
   ClaimOptions,
@@ -43,6 +44,8 @@ export interface FileQueue {
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): number[];
   /** See JournalStore.leave. One IMMEDIATE transaction. */
   leave(agentId: string, now: number): number;
+  /** See JournalStore.expireHolds. */
+  expireHolds(now: number): number;
 }
 
 /**
@@ -167,5 +170,6 @@ export function createFileQueue(db: Database.Database, stmts: SqliteStatements):
     },
     heartbeat: (agent, now, leaseMs) => heartbeatTx.immediate(agent, now, leaseMs),
     leave: (agentId, now) => leaveTx.immediate(agentId, now),
+    expireHolds: (now) => stmts.expireHolds.run({ now, reason: HOLD_EXPIRED_REASON }).changes,
   };
 }

@@ -350,6 +350,10 @@ export class SqliteJournalStore implements JournalStore {
     return this.run('leave', () => this.files.leave(agentId, now));
   }
 
+  expireHolds(now: number): Promise<number> {
+    return this.run('expireHolds', () => this.files.expireHolds(now));
+  }
+
   getFile(id: number): Promise<FileRecord | undefined> {
     return this.read('getFile', () => {
       const row = this.stmts.getFile.get(id);

@@ -113,9 +113,13 @@ export const SQL = {
   listAgents: `SELECT a.*, (SELECT count(*) FROM files f WHERE f.owner = a.id
         AND f.state IN ('uploading', 'verifying')) AS holding
     FROM agents a ORDER BY last_heartbeat DESC, id`,
-  releaseFiles: `UPDATE files SET state = 'queued', owner = NULL, lease_until = NULL,
+  // 'verifying' stays 'verifying', claimable at once (journal-store.ts leave).
+  releaseFiles: `UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'queued' END,
+      owner = NULL, lease_until = CASE state WHEN 'verifying' THEN @now END,
       reason = @reason, not_before = NULL, updated_at = @now, ready_at = @now
     WHERE owner = @id AND ${HELD}`,
+  expireHolds: `UPDATE files SET owner = NULL, lease_until = @now, reason = @reason, updated_at = @now
+    WHERE ${HELD}`,
   deleteAgent: `DELETE FROM agents WHERE id = ?`,
   getFile: `SELECT * FROM files WHERE id = ?`,
   listFiles: `SELECT * FROM files ORDER BY updated_at, id LIMIT @limit OFFSET @offset`,
@@ -179,6 +183,7 @@ export function prepareStatements(db: Database.Database) {
     renewLeases: db.prepare<{ id: string; leaseUntil: number }, { id: number }>(SQL.renewLeases),
     listAgents: db.prepare<[], AgentRow>(SQL.listAgents),
     releaseFiles: db.prepare<{ id: string; reason: string; now: number }>(SQL.releaseFiles),
+    expireHolds: db.prepare<{ reason: string; now: number }>(SQL.expireHolds),
     deleteAgent: db.prepare<[string]>(SQL.deleteAgent),
     getFile: db.prepare<[number], FileRow>(SQL.getFile),
     listFiles: db.prepare<{ limit: number; offset: number }, FileRow>(SQL.listFiles),
