@@ -139,54 +139,63 @@ ${destinationExtra}`;
     );
   });
 
-  it('delete-after: the source goes only after verification; a crash before the delete loses nothing and re-uploads nothing', async () => {
-    const { dir, inbox, yaml, prefix } = await setup('    after:\n      action: delete');
-    // First run: upload with delete-after, but make the state the crash leaves: verified, not deleted.
-    const agent = await start(dir, yaml.replace('action: delete', 'action: keep'));
-    await writeFile(join(inbox, 'precious.bin'), Buffer.alloc(100_000, 9));
+  /**
+   * Uploads `path` (written with `body`) with the agent on `yaml`, SIGKILLs it once the file is
+   * done, and leaves the state a SIGKILL after the verification and before 'done' leaves:
+   * 'verifying'. Returns the file's record.
+   */
+  async function crashedVerifying(
+    dir: string,
+    yaml: string,
+    path: string,
+    body: Buffer,
+  ): Promise<FileRecord> {
+    const agent = await start(dir, yaml);
+    await writeFile(path, body);
     await waitFor(
       'done',
       async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.done ?? 0) === 1,
     );
     await agent.kill();
-    const journalPath = join(dir, '.s3ferry', 'journal.db');
-    const store = await SqliteJournalStore.open({ path: journalPath });
-    const [file] = await store.listFiles({ states: ['done'], limit: 10 });
-    assert.ok(file !== undefined);
-    await store.setFileState(file.id, 'verifying', Date.now()); // as if SIGKILLed between verify and delete
-    await store.close();
+    const store = await SqliteJournalStore.open({ path: join(dir, '.s3ferry', 'journal.db') });
+    try {
+      const [file] = await store.listFiles({ states: ['done'], limit: 10 });
+      assert.ok(file !== undefined);
+      await store.setFileState(file.id, 'verifying', Date.now());
+      return file;
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** History rows of `key` the agent reports. */
+  async function uploadsOf(agent: AgentProcess, key: string): Promise<number> {
+    const hist = await agent.api<{ items: { key: string }[] }>('GET', '/api/v1/history?limit=100');
+    return hist.items.filter((h) => h.key === key).length;
+  }
+
+  it('delete-after: the source goes only after verification; a crash before the delete loses nothing and re-uploads nothing', async () => {
+    const { dir, inbox, yaml, prefix } = await setup('    after:\n      action: delete');
+    // First run: upload with delete-after, but make the state the crash leaves: verified, not deleted.
+    const firstRun = yaml.replace('action: delete', 'action: keep');
+    await crashedVerifying(dir, firstRun, join(inbox, 'precious.bin'), Buffer.alloc(100_000, 9));
 
     const again = await start(dir, yaml);
     await waitFor('source deleted', async () => (await readdir(inbox)).length === 0);
-    const hist = await again.api<{ items: { key: string; result: string }[] }>(
-      'GET',
-      '/api/v1/history?limit=100',
-    );
-    assert.equal(
-      hist.items.filter((h) => h.key === `${prefix}/precious.bin`).length,
-      1,
-      'not uploaded a second time',
-    );
+    assert.equal(await uploadsOf(again, `${prefix}/precious.bin`), 1, 'not uploaded a second time');
     const got = await objectDigest(client, bucket.name, `${prefix}/precious.bin`);
     assert.equal(got.size, 100_000, 'the object is intact');
   });
 
   it('delete-after: a crash after the delete but before done is recorded ends done at the restart, with its event, nothing re-sent', async () => {
     const { dir, inbox, yaml, prefix } = await setup('    after:\n      action: delete');
-    const agent = await start(dir, yaml);
-    await writeFile(join(inbox, 'gone.bin'), Buffer.alloc(50_000, 3));
-    await waitFor(
-      'done',
-      async () => ((await agent.api<Status>('GET', '/api/v1/status')).files.done ?? 0) === 1,
+    const file = await crashedVerifying(
+      dir,
+      yaml,
+      join(inbox, 'gone.bin'),
+      Buffer.alloc(50_000, 3),
     );
-    await agent.kill();
     assert.deepEqual(await readdir(inbox), [], 'the after-action deleted the source');
-    // The state a SIGKILL between the delete and the 'done' record leaves: 'verifying', held.
-    const store = await SqliteJournalStore.open({ path: join(dir, '.s3ferry', 'journal.db') });
-    const [file] = await store.listFiles({ states: ['done'], limit: 10 });
-    assert.ok(file !== undefined);
-    await store.setFileState(file.id, 'verifying', Date.now());
-    await store.close();
 
     const again = await start(dir, yaml);
     await waitFor(
@@ -201,15 +210,7 @@ ${destinationExtra}`;
       done.some((e) => e.data?.takenOver === true),
       `a file.done event says the restart finished it: ${JSON.stringify(done)}`,
     );
-    const hist = await again.api<{ items: { key: string; result: string }[] }>(
-      'GET',
-      '/api/v1/history?limit=100',
-    );
-    assert.equal(
-      hist.items.filter((h) => h.key === `${prefix}/gone.bin`).length,
-      1,
-      'not uploaded a second time',
-    );
+    assert.equal(await uploadsOf(again, `${prefix}/gone.bin`), 1, 'not uploaded a second time');
   });
 
   it('overwrite never: an existing key is not overwritten, and the source is kept', async () => {

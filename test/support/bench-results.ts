@@ -2,6 +2,7 @@
 import type { RunRecord } from '../../bench/lib/compare.js';
 import type { MachineInfo } from '../../bench/lib/environment.js';
 import type { BenchResults } from '../../bench/lib/results.js';
+import type { ToolId } from '../../bench/lib/tools.js';
 import type { Workload } from '../../bench/lib/workloads.js';
 
 /** Results of `runs` on `workloads` (scale 16), with `over` replacing fields; `machine` merges. */
@@ -31,5 +32,31 @@ export function benchResults(
     workloads,
     runs,
     ...rest,
+  };
+}
+
+/**
+ * A verified run of `tool` on all of `w` in `wallSec` (default 1), with `cpuSec` of client CPU
+ * (all user time), 50 MiB of RSS and, when given, `serverCpuSec` of server CPU.
+ */
+export function verifiedRun(
+  w: Workload,
+  tool: ToolId,
+  cpuSec: number,
+  more: { round?: number; wallSec?: number; serverCpuSec?: number } = {},
+): RunRecord {
+  return {
+    workload: w.id,
+    tool,
+    round: more.round ?? 1,
+    wallSec: more.wallSec ?? 1,
+    cpuSec,
+    userSec: cpuSec,
+    sysSec: 0,
+    maxRssMiB: 50,
+    ...(more.serverCpuSec === undefined ? {} : { serverCpuSec: more.serverCpuSec }),
+    objects: w.objects,
+    bytes: w.bytes,
+    verified: true,
   };
 }

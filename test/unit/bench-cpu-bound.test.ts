@@ -6,28 +6,18 @@ import { renderReport } from '../../bench/lib/report.js';
 import { workloadFigures, type BenchResults } from '../../bench/lib/results.js';
 import type { ToolId } from '../../bench/lib/tools.js';
 import { MIB, workloads } from '../../bench/lib/workloads.js';
-import { benchResults } from '../support/bench-results.js';
+import { benchResults, verifiedRun } from '../support/bench-results.js';
 
 const W = workloads(16);
 const W2 = W.W2; // 125 objects of 4 KiB
 
 /** A verified W2 run: `wallSec`, client CPU `cpuSec`, server CPU `serverCpuSec` (if given). */
 function run(tool: ToolId, round: number, wallSec: number, cpuSec: number, server?: number) {
-  const r: RunRecord = {
-    workload: 'W2',
-    tool,
+  return verifiedRun(W2, tool, cpuSec, {
     round,
     wallSec,
-    cpuSec,
-    userSec: cpuSec,
-    sysSec: 0,
-    maxRssMiB: 50,
     ...(server === undefined ? {} : { serverCpuSec: server }),
-    objects: W2.objects,
-    bytes: W2.bytes,
-    verified: true,
-  };
-  return r;
+  });
 }
 
 function results(runs: readonly RunRecord[], daemons?: readonly string[]): BenchResults {

@@ -6,27 +6,13 @@ import { md5FloorSentence, measureMd5SecPerGiB } from '../../bench/lib/md5-floor
 import { workloadFigures, type BenchResults } from '../../bench/lib/results.js';
 import type { ToolId } from '../../bench/lib/tools.js';
 import { workloads } from '../../bench/lib/workloads.js';
-import { benchResults } from '../support/bench-results.js';
+import { benchResults, verifiedRun } from '../support/bench-results.js';
 
 const W = workloads(16);
 const W1 = W.W1; // one file of 64 MiB at this scale
 
 /** A verified W1 run using `cpuSec` of client CPU. */
-function run(tool: ToolId, cpuSec: number): RunRecord {
-  return {
-    workload: 'W1',
-    tool,
-    round: 1,
-    wallSec: 1,
-    cpuSec,
-    userSec: cpuSec,
-    sysSec: 0,
-    maxRssMiB: 50,
-    objects: W1.objects,
-    bytes: W1.bytes,
-    verified: true,
-  };
-}
+const run = (tool: ToolId, cpuSec: number): RunRecord => verifiedRun(W1, tool, cpuSec);
 
 function results(md5SecPerGiB: number | undefined): BenchResults {
   return benchResults([W1], [], md5SecPerGiB === undefined ? {} : { machine: { md5SecPerGiB } });

@@ -9,28 +9,14 @@ import { objectCostLines, type ObjectCost } from '../../bench/lib/object-cost.js
 import { workloadFigures, type BenchResults } from '../../bench/lib/results.js';
 import type { ToolId } from '../../bench/lib/tools.js';
 import { workloads } from '../../bench/lib/workloads.js';
-import { benchResults } from '../support/bench-results.js';
+import { benchResults, verifiedRun } from '../support/bench-results.js';
 
 const W = workloads(16);
 const W2 = W.W2; // 125 objects at this scale
 
 /** A verified W2 run whose client CPU is `msPerObject` per object. */
-function run(tool: ToolId, msPerObject: number): RunRecord {
-  const cpuSec = (msPerObject * W2.objects) / 1000;
-  return {
-    workload: 'W2',
-    tool,
-    round: 1,
-    wallSec: 1,
-    cpuSec,
-    userSec: cpuSec,
-    sysSec: 0,
-    maxRssMiB: 50,
-    objects: W2.objects,
-    bytes: W2.bytes,
-    verified: true,
-  };
-}
+const run = (tool: ToolId, msPerObject: number): RunRecord =>
+  verifiedRun(W2, tool, (msPerObject * W2.objects) / 1000);
 
 const COST: ObjectCost = {
   objects: 2000,
