@@ -7,9 +7,7 @@
  */
 import { mkdir, rename, copyFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '../domain/backoff.js';
-import { renderKey, templateNeeds } from '../domain/key-template.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type {
   FileRecord,
@@ -18,7 +16,6 @@ import type {
   UploadRecord,
 } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
-import { hashFile } from '../platform/hash-file.js';
 import { fileError } from '../platform/node-file-system.js';
 import type { ObjectHead, WriteOptions } from '../target/object-target.js';
 import { sameFile, type FileStat, type FileSystem } from '../transfer/file-system.js';
@@ -29,6 +26,7 @@ import {
   type TransferSettings,
 } from '../transfer/transfer-types.js';
 import { findDuplicate } from './dedupe.js';
+import { fileDigests, objectKey } from './object-key.js';
 import type { EventSink } from './event-sink.js';
 import type { JobRuntime } from './job-runtime.js';
 import { chooseKey, contentTypeFor, type KeyChoice } from './overwrite-policy.js';
@@ -100,45 +98,12 @@ export class FileProcessor {
         { hint: 'the configuration changed' },
       );
     const dest = job.destination;
-    const needs = templateNeeds(job.config.key);
-    const dd = job.config.dedupe;
-    const wantSha =
-      needs.sha256 || job.config.overwrite === 'if-changed' || (dd.enabled && dd.by === 'sha256');
-    const wantMd5 = needs.md5 || (dd.enabled && dd.by === 'md5');
-    const algorithms = [
-      ...(wantSha ? (['sha256'] as const) : []),
-      ...(wantMd5 ? (['md5'] as const) : []),
-    ];
-    const digests = algorithms.length > 0 ? await hashFile(file.path, algorithms, signal) : {};
-    const byDigest = dd.enabled ? digests[dd.by] : undefined;
-    const checksum =
-      byDigest !== undefined
-        ? `${dd.by}:${byDigest}`
-        : digests.sha256 === undefined
-          ? undefined
-          : `sha256:${digests.sha256}`;
-    const now = clock.now();
-    const rendered = renderKey(
-      job.config.key,
-      {
-        path: where.relPath,
-        mtimeMs: st.mtimeMs,
-        ctimeMs: st.ctimeMs ?? st.mtimeMs,
-        nowMs: now,
-        hostname: this.deps.hostname,
-        job: job.name,
-        size: st.size,
-        uuid: randomUUID(),
-        env: this.deps.env,
-        ...digests,
-      },
-      dest.config.prefix,
-    );
-    if ('error' in rendered)
-      throw new AppError('ERR_KEY_INVALID', `${file.path}: ${rendered.error}`, {
-        hint: 'rename the file or change the job’s key template',
-      });
-    const key = rendered.key;
+    const { digests, checksum } = await fileDigests(file.path, job.config, signal);
+    const key = objectKey(file.path, job, where.relPath, st, digests, {
+      nowMs: clock.now(),
+      hostname: this.deps.hostname,
+      env: this.deps.env,
+    });
     const destination = { endpoint: dest.target.endpoint, bucket: dest.target.bucket, key };
 
     // Uploaded and verified before (e.g. a crash came before the after-action): do not send it again.
@@ -150,7 +115,7 @@ export class FileProcessor {
     if (already) await this.#recordVerified(latest, job, checksum);
     let finalKey = key;
     let size = st.size;
-    if (!already && dd.enabled && checksum !== undefined) {
+    if (!already && job.config.dedupe.enabled && checksum !== undefined) {
       const dup = await findDuplicate(journal, dest.target, checksum, st.size, signal);
       if (dup !== undefined) {
         await this.#deduplicated(
@@ -164,50 +129,9 @@ export class FileProcessor {
       }
     }
     if (!already) {
-      const choice = await chooseKey(
-        dest.target,
-        key,
-        job.config.overwrite,
-        st.size,
-        digests.sha256,
-        signal,
-        (head) => this.#isOurs(head, file, st),
-      );
-      if (choice.kind === 'skip') {
-        await journal.setFileState(file.id, 'skipped', clock.now(), { reason: choice.reason });
-        await events.emit('file.skipped', 'info', `${file.path}: ${choice.reason}`, {
-          path: file.path,
-          key,
-        });
-        // Not ours in the store: the source is kept whatever the after-action, nothing is lost.
-        return;
-      }
-      finalKey = choice.key;
-      try {
-        size = await this.#upload(file, job, choice, digests.sha256, checksum, signal);
-      } catch (err) {
-        if (isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) {
-          await journal.setFileState(file.id, 'skipped', clock.now(), { reason: err.message });
-          await events.emit('file.skipped', 'info', `${file.path}: ${err.message}`, {
-            path: file.path,
-            key,
-          });
-          return;
-        }
-        const unsupported =
-          choice.ifNoneMatch &&
-          isAppError(err, 'ERR_S3_BAD_REQUEST') &&
-          err.details.s3Code === 'NotImplemented';
-        if (!unsupported) throw err;
-        size = await this.#upload(
-          file,
-          job,
-          { ...choice, ifNoneMatch: false },
-          digests.sha256,
-          checksum,
-          signal,
-        );
-      }
+      const sent = await this.#send(file, job, st, key, digests.sha256, checksum, signal);
+      if (sent === undefined) return;
+      ({ key: finalKey, size } = sent);
     }
     await journal.setFileState(file.id, 'verifying', clock.now());
     await this.#after(file, job, where.relPath);
@@ -223,6 +147,65 @@ export class FileProcessor {
         data: { job: job.name, size, alreadyUploaded: already },
       },
     );
+  }
+
+  /**
+   * Chooses the key by the overwrite policy and uploads; undefined when the file was skipped (the
+   * key is another writer's, or a conditional PUT met an object). A store that refuses
+   * If-None-Match (NotImplemented) gets the plain PUT the policy already checked with HeadObject.
+   */
+  async #send(
+    file: FileRecord,
+    job: JobRuntime,
+    st: FileStat,
+    key: string,
+    sha256: string | undefined,
+    checksum: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ key: string; size: number } | undefined> {
+    const choice = await chooseKey(
+      job.destination.target,
+      key,
+      job.config.overwrite,
+      st.size,
+      sha256,
+      signal,
+      (head) => this.#isOurs(head, file, st),
+    );
+    if (choice.kind === 'skip') {
+      // Not ours in the store: the source is kept whatever the after-action, nothing is lost.
+      await this.#skipped(file, key, choice.reason);
+      return undefined;
+    }
+    try {
+      return {
+        key: choice.key,
+        size: await this.#upload(file, job, choice, sha256, checksum, signal),
+      };
+    } catch (err) {
+      if (isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) {
+        await this.#skipped(file, key, err.message);
+        return undefined;
+      }
+      const unsupported =
+        choice.ifNoneMatch &&
+        isAppError(err, 'ERR_S3_BAD_REQUEST') &&
+        err.details.s3Code === 'NotImplemented';
+      if (!unsupported) throw err;
+      const plain = { ...choice, ifNoneMatch: false };
+      return {
+        key: choice.key,
+        size: await this.#upload(file, job, plain, sha256, checksum, signal),
+      };
+    }
+  }
+
+  async #skipped(file: FileRecord, key: string, reason: string): Promise<void> {
+    await this.deps.journal.setFileState(file.id, 'skipped', this.deps.clock.now(), { reason });
+    await this.deps.events.emit('file.skipped', 'info', `${file.path}: ${reason}`, {
+      path: file.path,
+      key,
+    });
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The agent (`s3ferry run`) through the fault proxy: random resets, truncations, delays and error
- * answers, a conditional PUT whose answer is lost, and a server that accepts requests and never
- * answers (the destination's `requestTimeout` ends them). Every file ends done in the journal and
- * its object has its bytes; nothing else is written; no multipart upload is left.
+ * answers, a conditional PUT whose answer is lost, a store that refuses conditional PUTs, and a
+ * server that accepts requests and never answers (the destination's `requestTimeout` ends them).
+ * Every file ends done in the journal and its object has its bytes; nothing else is written; no
+ * multipart upload is left.
  */
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
@@ -99,6 +100,23 @@ jobs:
         throw new Error(`random faults with seed ${seed}: ${String(err)}`, { cause: err });
       });
       assert.ok((proxy.faultCounts()['reset-response'] ?? 0) >= 1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('puts without the condition when the store refuses If-None-Match (501 NotImplemented)', async () => {
+    const proxy = await startFaultProxy(fx.info.endpoint);
+    try {
+      // overwrite: never asks for a conditional PUT; this store answers the first with 501. The
+      // policy already checked the key with HeadObject, so the plain PUT that follows is safe.
+      proxy.addRule({
+        match: (r) => r.operation === 'PutObject',
+        fault: { kind: 'error', status: 501 },
+        times: 1,
+      });
+      await deliverThrough(proxy, 'no-conditional');
+      assert.equal(proxy.faultCounts().error, 1);
     } finally {
       await proxy.close();
     }

@@ -94,13 +94,21 @@ export function describeRequest(req: http.IncomingMessage): RequestInfo {
   };
 }
 
-const ERROR_BODIES: Record<500 | 503 | 429, { code: string; message: string }> = {
+/** The statuses an 'error' fault answers with. */
+export type ErrorStatus = 500 | 501 | 503 | 429;
+
+const ERROR_BODIES: Record<ErrorStatus, { code: string; message: string }> = {
   500: { code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
+  // what a store without conditional writes answers a PUT with If-None-Match
+  501: {
+    code: 'NotImplemented',
+    message: 'A header you provided implies functionality that is not implemented.',
+  },
   503: { code: 'SlowDown', message: 'Please reduce your request rate.' },
   429: { code: 'TooManyRequests', message: 'Too many requests, please slow down.' },
 };
 
-export function errorXml(status: 500 | 503 | 429, resource: string): string {
+export function errorXml(status: ErrorStatus, resource: string): string {
   const { code, message } = ERROR_BODIES[status];
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +

@@ -29,6 +29,7 @@ import {
   rawAnswer,
   seededRandom,
   type Answer,
+  type ErrorStatus,
   type RequestInfo,
   type S3Operation,
 } from './fault-proxy-wire.js';
@@ -43,7 +44,7 @@ export type Fault =
   /** Relay, then send this fraction (default 0.5) of the raw answer and close. */
   | { readonly kind: 'truncate'; readonly fraction?: number }
   | { readonly kind: 'delay'; readonly ms: number; readonly phase?: 'request' | 'response' }
-  | { readonly kind: 'error'; readonly status: 500 | 503 | 429 }
+  | { readonly kind: 'error'; readonly status: ErrorStatus }
   | { readonly kind: 'blackhole' };
 
 export type FaultKind = Fault['kind'];
