@@ -5,9 +5,9 @@
  * asks of every object (DESIGN.md items 6, 9 and 10); the table shows what they leave of the
  * "client CPU per 1,000 objects <= rclone's" target for everything else.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { BENCH_DIST } from './paths.js';
 import type { BenchResults, WorkloadFigures } from './results.js';
 import type { RgwInfo } from './rgw.js';
@@ -32,33 +32,20 @@ export async function measureObjectCost(
   bucket: string,
   env: NodeJS.ProcessEnv,
 ): Promise<ObjectCost> {
-  const child = spawn(
+  const args = ['--endpoint', rgw.endpoint, '--bucket', bucket, '--region', rgw.region];
+  // A failure rejects with the command's stderr in its message.
+  const { stdout } = await promisify(execFile)(
     process.execPath,
-    [
-      join(BENCH_DIST, 'object-cost.js'),
-      '--endpoint',
-      rgw.endpoint,
-      '--bucket',
-      bucket,
-      '--region',
-      rgw.region,
-    ],
+    [join(BENCH_DIST, 'object-cost.js'), ...args],
     {
       env: {
         ...env,
         AWS_ACCESS_KEY_ID: rgw.accessKeyId,
         AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0) throw new Error(`object-cost exited ${String(code)}: ${err.trim()}`);
-  return JSON.parse(out) as ObjectCost;
+  return JSON.parse(stdout) as ObjectCost;
 }
 
 const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');

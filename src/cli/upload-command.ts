@@ -147,7 +147,8 @@ function transferSettings(opts: UploadOptions): TransferSettings {
   };
 }
 
-function writeOptions(opts: UploadOptions, path: string): WriteOptions {
+/** What every object of the run carries but its content type; refuses bad --metadata/--tag. */
+function writeOptions(opts: UploadOptions): Omit<WriteOptions, 'contentType'> {
   const metadata = pairs(opts.metadata, '--metadata');
   for (const [name, value] of Object.entries(metadata)) {
     const error = checkMetadata(name, value);
@@ -157,9 +158,7 @@ function writeOptions(opts: UploadOptions, path: string): WriteOptions {
       });
   }
   const tags = pairs(opts.tag, '--tag');
-  const contentType = opts.contentType ?? (mime.lookup(path) || 'application/octet-stream');
   return {
-    contentType,
     ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
     ...(opts.storageClass === undefined ? {} : { storageClass: opts.storageClass }),
     ...(opts.sse === 'AES256' || opts.sse === 'aws:kms'
@@ -194,7 +193,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
       opts.bwlimit === undefined
         ? undefined
         : sizeOption('--bwlimit', opts.bwlimit.replace(/\/s$/i, ''));
-    writeOptions(opts, ''); // validates --metadata/--tag before any work
+    const write = writeOptions(opts); // refuses bad --metadata/--tag before any work
     const files = await expandPaths(paths, common.url.prefix);
     journal = await openJournal(common.journalPath);
     target = buildTarget(common, { maxSockets: Math.max(16, settings.partConcurrency * 2) });
@@ -242,7 +241,14 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
       controller,
       async (f) =>
         uploader.upload(
-          { path: f.path, key: f.key, write: writeOptions(opts, f.path) },
+          {
+            path: f.path,
+            key: f.key,
+            write: {
+              ...write,
+              contentType: opts.contentType ?? (mime.lookup(f.path) || 'application/octet-stream'),
+            },
+          },
           controller.signal,
         ),
     );

@@ -151,14 +151,13 @@ const CONNECT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ]);
-/** Node socket errors that mean "the connection broke". */
 /** Node's codes for a header it will not send (a value beyond Latin-1, a control character). */
 const HEADER_CODES: ReadonlySet<string> = new Set([
   'ERR_INVALID_CHAR',
   'ERR_INVALID_HTTP_TOKEN',
   'ERR_HTTP_INVALID_HEADER_VALUE',
 ]);
-
+/** Node socket errors that mean "the connection broke". */
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'EPIPE',

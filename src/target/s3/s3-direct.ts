@@ -21,6 +21,7 @@ import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
 import http from 'node:http';
 import https from 'node:https';
+import { addAbortSignal } from 'node:stream';
 import type {
   ObjectHead,
   PutObjectInput,
@@ -217,12 +218,9 @@ export class S3DirectRequests {
   ): Promise<Answer> {
     const { agent, connectTimeoutMs, requestTimeoutMs } = this.#settings;
     return new Promise<Answer>((resolve, reject) => {
-      // Checked first, as node would check them: a request refused while being built has already
-      // hooked an abort listener on `signal`, one more with every retry.
-      for (const [name, value] of Object.entries(headers)) {
-        http.validateHeaderName(name);
-        http.validateHeaderValue(name, value);
-      }
+      // Built without `signal`: node hooks the signal's abort listener before it checks the headers,
+      // so a request refused while being built (a header HTTP cannot carry) would leave one listener
+      // behind with every retry. The signal is attached once the request exists (below).
       const req = this.#client.request(
         {
           protocol: this.#url.protocol,
@@ -232,7 +230,6 @@ export class S3DirectRequests {
           path,
           headers,
           agent,
-          ...(signal === undefined ? {} : { signal }),
         },
         (res) => {
           const status = res.statusCode ?? 0;
@@ -253,6 +250,8 @@ export class S3DirectRequests {
         },
       );
       req.once('error', reject);
+      // What node does with a `signal` option: destroys the request with an AbortError on abort.
+      if (signal !== undefined) addAbortSignal(signal, req);
       req.setTimeout(requestTimeoutMs, () => {
         req.destroy(timeoutError(`no answer for ${requestTimeoutMs} ms`));
       });
