@@ -49,6 +49,24 @@ export default tseslint.config(
     },
   },
   {
+    // The object store's adapter is the only code that knows S3 (DESIGN.md, architecture).
+    files: ['src/**/*.ts'],
+    ignores: ['src/object-store/s3/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              message: 'only src/object-store/s3/ talks to the AWS SDK',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The core never reaches into adapters: domain/ and transfer/ depend on ports only.
     files: ['src/domain/**/*.ts', 'src/transfer/**/*.ts'],
     rules: {
@@ -61,7 +79,7 @@ export default tseslint.config(
               message: 'core code imports ports, never adapters',
             },
             {
-              group: ['@aws-sdk/*', 'better-sqlite3', 'pg'],
+              group: ['@aws-sdk/*', '@smithy/*', 'better-sqlite3', 'pg'],
               message: 'core code imports ports, never drivers',
             },
           ],

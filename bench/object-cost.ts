@@ -3,7 +3,7 @@
  * client CPU of each part of a small file's upload, measured apart, in ms per object:
  *
  * - files: stat, open, read, fstat, close of a 4 KiB file (platform/node-file-system.ts);
- * - put: one PutObject of 4 KiB with Content-MD5 through the direct path (target/s3/s3-direct.ts),
+ * - put: one PutObject of 4 KiB with Content-MD5 through the direct path (object-store/s3/s3-direct.ts),
  *   the MD5 computed beforehand;
  * - head: one HeadObject of such an object, the verification DESIGN.md item 9 asks for;
  * - journal: the SQLite journal's calls of one single-PUT upload (bench/lib/journal-sequence.ts),
@@ -21,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeFileSystem } from '../src/platform/node-file-system.js';
-import { buildS3Connection } from '../src/target/s3/s3-client.js';
-import type { S3DirectRequests } from '../src/target/s3/s3-direct.js';
+import { buildS3Connection } from '../src/object-store/s3/s3-client.js';
+import type { S3DirectRequests } from '../src/object-store/s3/s3-direct.js';
 import { journalRound } from './lib/journal-sequence.js';
 import type { ObjectCost } from './lib/object-cost.js';
 

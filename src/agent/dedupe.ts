@@ -4,7 +4,7 @@
  * has a successful upload with the same checksum AND the object is still there with that size.
  */
 import type { HistoryRecord, JournalStore } from '../journal/journal-store.js';
-import type { ObjectTarget } from '../target/object-target.js';
+import type { ObjectTarget } from '../object-store/object-target.js';
 
 /** The earlier upload of the same content in this bucket, if it still exists. */
 export async function findDuplicate(

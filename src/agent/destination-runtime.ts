@@ -8,7 +8,7 @@ import type { DestinationConfig } from '../config/agent-config.js';
 import type { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Clock } from '../platform/clock.js';
-import type { ObjectTarget } from '../target/object-target.js';
+import type { ObjectTarget } from '../object-store/object-target.js';
 import { BandwidthLimiter } from '../transfer/bandwidth-limiter.js';
 import { BufferPool } from '../transfer/buffer-pool.js';
 import { Semaphore } from '../transfer/semaphore.js';

@@ -17,7 +17,7 @@ import type {
 } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import { fileError } from '../platform/node-file-system.js';
-import type { ObjectHead, WriteOptions } from '../target/object-target.js';
+import type { ObjectHead, WriteOptions } from '../object-store/object-target.js';
 import { sameFile, type FileStat, type FileSystem } from '../transfer/file-system.js';
 import { FileUploader } from '../transfer/file-uploader.js';
 import {

@@ -5,7 +5,7 @@
  */
 import mime from 'mime-types';
 import type { JobConfig } from '../config/agent-config.js';
-import type { ObjectHead, ObjectTarget } from '../target/object-target.js';
+import type { ObjectHead, ObjectTarget } from '../object-store/object-target.js';
 
 export type KeyChoice =
   { kind: 'skip'; reason: string } | { kind: 'upload'; key: string; ifNoneMatch: boolean };

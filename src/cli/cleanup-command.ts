@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { toAppError } from '../errors/app-error.js';
 import type { JournalStore, UploadRecord } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
-import type { MultipartUploadInfo } from '../target/object-target.js';
+import type { MultipartUploadInfo } from '../object-store/object-target.js';
 import {
   addCommonOptions,
   buildTarget,

@@ -6,8 +6,8 @@ import { parseDuration, parseSize } from '../domain/duration.js';
 import { AppError } from '../errors/app-error.js';
 import { openJournal as openJournalStore } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
-import { buildS3Connection, type S3ConnectionSettings } from '../target/s3/s3-client.js';
-import { S3ObjectTarget } from '../target/s3/s3-object-target.js';
+import { buildS3Connection, type S3ConnectionSettings } from '../object-store/s3/s3-client.js';
+import { S3ObjectTarget } from '../object-store/s3/s3-object-target.js';
 import { parseS3Url, type S3Url } from './s3-url.js';
 
 /** Raw options as commander gives them. */

@@ -14,7 +14,7 @@ import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
 import { md5Workers, Md5WorkerPool } from '../platform/md5-worker-pool.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
-import type { WriteOptions } from '../target/object-target.js';
+import type { WriteOptions } from '../object-store/object-target.js';
 import { BandwidthLimiter } from '../transfer/bandwidth-limiter.js';
 import { BufferPool } from '../transfer/buffer-pool.js';
 import { FileUploader } from '../transfer/file-uploader.js';

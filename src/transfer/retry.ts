@@ -1,6 +1,6 @@
 /**
  * Retrying one request. Whether to retry is decided by the error's kind alone (classified in
- * target/); how long to wait by the pure backoff function. A connection refused mid-transfer is
+ * object-store/); how long to wait by the pure backoff function. A connection refused mid-transfer is
  * an outage, not a configuration error, so it is retried too. Cancellation never is.
  */
 import { backoffDelay, type BackoffPolicy } from '../domain/backoff.js';

@@ -5,7 +5,7 @@
  */
 import { md5HexToBase64 } from '../domain/etag.js';
 import { isAppError } from '../errors/app-error.js';
-import type { PutObjectInput } from '../target/object-target.js';
+import type { PutObjectInput } from '../object-store/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
 import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
 import type { UploadRun } from './upload-run.js';

@@ -2,7 +2,7 @@
 import type { BackoffPolicy } from '../domain/backoff.js';
 import type { JournalStore, NewEvent, UploadMode } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
-import type { ObjectTarget, WriteOptions } from '../target/object-target.js';
+import type { ObjectTarget, WriteOptions } from '../object-store/object-target.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { FileSystem } from './file-system.js';

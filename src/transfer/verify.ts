@@ -5,7 +5,7 @@
 import { multipartEtag } from '../domain/etag.js';
 import { AppError } from '../errors/app-error.js';
 import type { PartRecord, UploadMode } from '../journal/journal-store.js';
-import type { ObjectTarget, WriteOptions } from '../target/object-target.js';
+import type { ObjectTarget, WriteOptions } from '../object-store/object-target.js';
 
 /** The ETag S3 should report for an object uploaded from these parts. */
 export function expectedEtag(mode: UploadMode, parts: readonly PartRecord[]): string {

@@ -8,8 +8,8 @@ import { getEventListeners } from 'node:events';
 import { describe, it, before, after } from 'node:test';
 import { md5HexToBase64, multipartEtag } from '../../src/domain/etag.js';
 import { isAppError } from '../../src/errors/app-error.js';
-import { buildS3Connection } from '../../src/target/s3/s3-client.js';
-import { S3ObjectTarget } from '../../src/target/s3/s3-object-target.js';
+import { buildS3Connection } from '../../src/object-store/s3/s3-client.js';
+import { S3ObjectTarget } from '../../src/object-store/s3/s3-object-target.js';
 import { md5Hex } from '../../src/transfer/upload-run.js';
 import { createTestBucket, type S3ServerInfo } from '../support/s3-server.js';
 
@@ -29,7 +29,7 @@ export interface TargetQuirks {
 
 /**
  * How the target sends its requests: 'sdk' through the SDK's commands only, 'direct' with
- * PutObject, UploadPart and HeadObject on the direct path (target/s3/s3-direct.ts). Both must
+ * PutObject, UploadPart and HeadObject on the direct path (object-store/s3/s3-direct.ts). Both must
  * behave the same, so the whole suite runs on each.
  */
 type RequestPath = 'sdk' | 'direct';

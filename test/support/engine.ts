@@ -4,8 +4,8 @@ import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-stor
 import type { NewEvent } from '../../src/journal/journal-store.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { nodeFileSystem } from '../../src/platform/node-file-system.js';
-import { buildS3Client } from '../../src/target/s3/s3-client.js';
-import { S3ObjectTarget } from '../../src/target/s3/s3-object-target.js';
+import { buildS3Client } from '../../src/object-store/s3/s3-client.js';
+import { S3ObjectTarget } from '../../src/object-store/s3/s3-object-target.js';
 import { BandwidthLimiter } from '../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../src/transfer/buffer-pool.js';
 import type { FileSystem } from '../../src/transfer/file-system.js';

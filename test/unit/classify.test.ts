@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyS3Error } from '../../src/target/s3/classify.js';
+import { classifyS3Error } from '../../src/object-store/s3/classify.js';
 
 const ctx = {
   operation: 'UploadPart',

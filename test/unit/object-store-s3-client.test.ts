@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { buildS3Client, type S3ConnectionSettings } from '../../src/target/s3/s3-client.js';
+import { buildS3Client, type S3ConnectionSettings } from '../../src/object-store/s3/s3-client.js';
 
 interface Seen {
   readonly method: string;
