@@ -10,6 +10,7 @@ import { isMarker } from '../domain/file-filter.js';
 import type { AgentRecord, FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { FileSystem } from '../transfer/file-system.js';
+import type { Md5Hasher } from '../transfer/transfer-types.js';
 import { JobSource } from '../sources/job-source.js';
 import type { WatcherFactory } from '../sources/watcher.js';
 import { admit, enqueueTaken } from './admission.js';
@@ -37,6 +38,8 @@ export interface AgentDeps {
   readonly owner: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly random: () => number;
+  /** The process's MD5 worker pool, lent to every destination's transfer service. */
+  readonly hasher?: Md5Hasher;
   /** Files processed at once over all jobs. */
   readonly workers?: number;
   /** Where running uploads report their progress (the API's live transfers). */

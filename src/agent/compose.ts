@@ -13,6 +13,7 @@ import { acquireAgentLock } from '../platform/agent-lock.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { packageVersion } from '../platform/package-version.js';
 import { createLogger, type Logger } from '../platform/logger.js';
+import { md5Workers, Md5WorkerPool } from '../platform/md5-worker-pool.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
 import { chokidarWatcherFactory } from '../sources/chokidar/chokidar-watcher.js';
 import { buildS3Connection } from '../object-store/s3/s3-client.js';
@@ -94,6 +95,8 @@ export async function startAgent(
     ...(config.events.webhook === undefined ? {} : { webhook: config.events.webhook }),
   });
   const transfers = new TransferTracker({ clock });
+  // One pool for the process, lent to every destination's transfer service; closed after them.
+  const hasher = new Md5WorkerPool({ workers: md5Workers() });
   const agent = new Agent(config, {
     transfers,
     journal,
@@ -107,6 +110,7 @@ export async function startAgent(
     version: packageVersion(),
     env: options.env,
     random: () => randomInt(0, 1_000_000) / 1_000_000,
+    hasher,
   });
   const metrics = createAgentMetrics({
     registry: new Registry(),
@@ -119,6 +123,7 @@ export async function startAgent(
     await agent.start();
   } catch (err) {
     await agent.close().catch(() => undefined);
+    await hasher.close();
     metrics.close();
     await journal.close();
     lock?.release();
@@ -134,6 +139,7 @@ export async function startAgent(
     clock,
     close: async () => {
       await agent.close();
+      await hasher.close();
       metrics.close();
       await events.close();
       await journal.close();

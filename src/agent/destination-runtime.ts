@@ -1,6 +1,6 @@
 /**
- * One destination while the agent runs: its S3 target, its request slots and buffers, and its
- * health. A destination-level error (keys, bucket, region, endpoint) marks it unhealthy with the
+ * One destination while the agent runs: its S3 target, its transfer service (request slots, part
+ * buffers, limiter, write options, verification) and its health. A destination-level error (keys, bucket, region, endpoint) marks it unhealthy with the
  * cause and the fix; its files wait; a cheap probe retries every probeInterval and, once it passes,
  * the destination is healthy again and its files go.
  */
@@ -8,12 +8,56 @@ import type { DestinationConfig } from '../config/agent-config.js';
 import type { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Clock } from '../platform/clock.js';
-import type { ObjectTarget } from '../object-store/object-target.js';
-import { BandwidthLimiter } from '../transfer/bandwidth-limiter.js';
-import { BufferPool } from '../transfer/buffer-pool.js';
-import { Semaphore } from '../transfer/semaphore.js';
+import type { ObjectTarget, WriteOptions } from '../object-store/object-target.js';
+import type { FileSystem } from '../transfer/file-system.js';
+import { TransferService } from '../transfer/transfer-service.js';
+import {
+  DEFAULT_BACKOFF_POLICY,
+  type Md5Hasher,
+  type TransferConfig,
+  type UploadLedger,
+} from '../transfer/transfer-types.js';
 import type { EventSink } from './event-sink.js';
 import { toAppError } from '../errors/app-error.js';
+
+/** Per-request retry budget inside the agent; after it the file waits and is tried again later. */
+const REQUEST_RETRY_BUDGET_MS = 60_000;
+
+/** What the agent's transfer services are built from besides their destination's configuration. */
+export interface TransferDeps {
+  readonly journal: UploadLedger;
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly owner: string;
+  /** The process's MD5 worker pool (closed by the composition root). */
+  readonly hasher?: Md5Hasher;
+}
+
+/** The transfer configuration of a destination of s3ferry.yaml. */
+export function transferConfig(c: DestinationConfig): TransferConfig {
+  const write: Omit<WriteOptions, 'contentType'> = {
+    metadata: c.metadata,
+    ...(c.storageClass === undefined ? {} : { storageClass: c.storageClass }),
+    ...(c.sse === undefined
+      ? {}
+      : { sse: { mode: c.sse, ...(c.kmsKeyId === undefined ? {} : { kmsKeyId: c.kmsKeyId }) } }),
+    ...(Object.keys(c.tags).length === 0
+      ? {}
+      : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
+  };
+  return {
+    partSize: c.partSize,
+    multipartThreshold: c.multipartThreshold,
+    concurrency: c.concurrency,
+    partBuffers: c.partBuffers,
+    ...(c.bwlimit === undefined ? {} : { bwlimit: c.bwlimit }),
+    resume: true,
+    retry: { backoff: DEFAULT_BACKOFF_POLICY, maxElapsedMs: REQUEST_RETRY_BUDGET_MS },
+    verify: c.verify,
+    write,
+  };
+}
 
 export type DestinationHealth =
   | { readonly healthy: true; readonly since: number }
@@ -32,9 +76,8 @@ export type ClosableTarget = ObjectTarget & {
 };
 
 export class DestinationRuntime {
-  readonly slots: Semaphore;
-  readonly buffers: BufferPool;
-  readonly limiter: BandwidthLimiter | undefined;
+  /** Every upload to this destination goes through it. */
+  readonly transfer: TransferService;
   #health: DestinationHealth;
   readonly #stop = new AbortController();
   #probing: Promise<void> | undefined;
@@ -46,16 +89,26 @@ export class DestinationRuntime {
     private readonly deps: {
       clock: Clock;
       events: EventSink;
+      transfer: TransferDeps;
       probeInterval: number;
       onHealthy: () => void;
     },
   ) {
-    this.slots = new Semaphore(config.concurrency);
-    this.buffers = new BufferPool(config.concurrency);
-    this.limiter =
-      config.bwlimit === undefined
-        ? undefined
-        : new BandwidthLimiter({ clock: deps.clock, bytesPerSec: config.bwlimit });
+    const t = deps.transfer;
+    this.transfer = new TransferService(
+      {
+        target,
+        ledger: t.journal,
+        fs: t.fs,
+        clock: t.clock,
+        random: t.random,
+        owner: t.owner,
+        ...(t.hasher === undefined ? {} : { hasher: t.hasher }),
+        publish: (e) => deps.events.publish(e),
+      },
+      transferConfig(config),
+    );
+    this.transfer.start();
     this.#health = { healthy: true, since: deps.clock.now() };
   }
 
@@ -134,10 +187,11 @@ export class DestinationRuntime {
     this.deps.onHealthy();
   }
 
-  /** Stops probing and closes the client. */
+  /** Stops probing, waits for the uploads in flight, and closes the client. */
   async close(): Promise<void> {
     this.#stop.abort();
     await this.#probing;
+    await this.transfer.close();
     this.target.destroy();
   }
 }

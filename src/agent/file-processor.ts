@@ -17,23 +17,16 @@ import type {
 } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import { fileError } from '../platform/node-file-system.js';
-import type { ObjectHead, WriteOptions } from '../object-store/object-target.js';
+import type { ObjectHead } from '../object-store/object-target.js';
 import { sameFile, type FileStat, type FileSystem } from '../transfer/file-system.js';
-import { FileUploader } from '../transfer/file-uploader.js';
-import {
-  DEFAULT_BACKOFF_POLICY,
-  INTENT_METADATA_KEY,
-  type TransferSettings,
-} from '../transfer/transfer-types.js';
+import { historyRow } from '../transfer/history-row.js';
+import { writtenFromSource } from '../transfer/ownership.js';
 import { findDuplicate } from './dedupe.js';
 import { fileDigests, objectKey } from './object-key.js';
 import type { EventSink } from './event-sink.js';
 import type { JobRuntime } from './job-runtime.js';
-import { chooseKey, contentTypeFor, type KeyChoice } from './overwrite-policy.js';
+import { chooseKey, type KeyChoice } from './overwrite-policy.js';
 import type { TransferTracker } from './transfer-tracker.js';
-
-/** Per-request retry budget inside the agent; after it the file waits and is tried again later. */
-const REQUEST_RETRY_BUDGET_MS = 60_000;
 
 export interface ProcessorDeps {
   readonly journal: JournalStore;
@@ -151,8 +144,7 @@ export class FileProcessor {
 
   /**
    * Chooses the key by the overwrite policy and uploads; undefined when the file was skipped (the
-   * key is another writer's, or a conditional PUT met an object). A store that refuses
-   * If-None-Match (NotImplemented) gets the plain PUT the policy already checked with HeadObject.
+   * key is another writer's; under `never` the transfer service finds that out itself).
    */
   async #send(
     file: FileRecord,
@@ -171,6 +163,7 @@ export class FileProcessor {
       sha256,
       signal,
       (head) => this.#isOurs(head, file, st),
+      true,
     );
     if (choice.kind === 'skip') {
       // Not ours in the store: the source is kept whatever the after-action, nothing is lost.
@@ -183,20 +176,9 @@ export class FileProcessor {
         size: await this.#upload(file, job, choice, sha256, checksum, signal),
       };
     } catch (err) {
-      if (isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) {
-        await this.#skipped(file, key, err.message);
-        return undefined;
-      }
-      const unsupported =
-        choice.ifNoneMatch &&
-        isAppError(err, 'ERR_S3_BAD_REQUEST') &&
-        err.details.s3Code === 'NotImplemented';
-      if (!unsupported) throw err;
-      const plain = { ...choice, ifNoneMatch: false };
-      return {
-        key: choice.key,
-        size: await this.#upload(file, job, plain, sha256, checksum, signal),
-      };
+      if (!isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
+      await this.#skipped(file, key, err.message);
+      return undefined;
     }
   }
 
@@ -230,6 +212,10 @@ export class FileProcessor {
     );
   }
 
+  /**
+   * Uploads through the destination's transfer service, then records the history row (done, or
+   * failed/cancelled; none for a key found taken, the file is skipped). Returns the bytes sent.
+   */
   async #upload(
     file: FileRecord,
     job: JobRuntime,
@@ -238,21 +224,8 @@ export class FileProcessor {
     checksum: string | undefined,
     signal: AbortSignal,
   ): Promise<number> {
-    const dest = job.destination;
-    const c = dest.config;
-    const settings: TransferSettings = {
-      partSize: c.partSize,
-      multipartThreshold: c.multipartThreshold,
-      partConcurrency: c.concurrency,
-      resume: true,
-      retry: {
-        backoff: DEFAULT_BACKOFF_POLICY,
-        maxElapsedMs: Math.min(REQUEST_RETRY_BUDGET_MS, job.config.retryTimeout ?? Infinity),
-      },
-      maxChangedRestarts: 3,
-      unjournaledWindowMs: 15 * 60_000,
-      ifNoneMatch: choice.ifNoneMatch,
-    };
+    const { journal, clock } = this.deps;
+    const transfer = job.destination.transfer;
     const live = this.deps.transfers?.begin({
       fileId: file.id,
       job: job.name,
@@ -260,98 +233,49 @@ export class FileProcessor {
       key: choice.key,
       size: file.size,
     });
-    const uploader = new FileUploader(
-      {
-        target: dest.target,
-        journal: this.deps.journal,
-        fs: this.deps.fs,
-        clock: this.deps.clock,
-        random: this.deps.random,
-        slots: dest.slots,
-        buffers: dest.buffers,
-        ...(dest.limiter === undefined ? {} : { limiter: dest.limiter }),
-        owner: this.deps.owner,
-        observer: { onProgress: (p) => live?.progress(p.bytes) },
-        publish: (e) => {
-          if (e.type === 'upload.restarted') live?.restart();
-          return this.deps.events.publish(e);
-        },
-      },
-      settings,
-    );
-    const write: WriteOptions = {
-      contentType: contentTypeFor(file.path),
-      metadata: { ...c.metadata, ...(sha256 === undefined ? {} : { 's3ferry-sha256': sha256 }) },
-      ...(c.storageClass === undefined ? {} : { storageClass: c.storageClass }),
-      ...(c.sse === undefined
-        ? {}
-        : { sse: { mode: c.sse, ...(c.kmsKeyId === undefined ? {} : { kmsKeyId: c.kmsKeyId }) } }),
-      ...(Object.keys(c.tags).length === 0
-        ? {}
-        : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
+    const subject = {
+      path: file.path,
+      key: choice.key,
+      job: job.name,
+      ...(checksum === undefined ? {} : { checksum }),
     };
+    const startedAt = clock.now();
     try {
-      const result = await uploader.upload(
+      const result = await transfer.upload(
         {
           path: file.path,
           key: choice.key,
-          write,
+          ifNoneMatch: choice.ifNoneMatch,
+          ...(sha256 === undefined ? {} : { metadata: { 's3ferry-sha256': sha256 } }),
+          ledger: journal,
+          ...(job.config.retryTimeout === undefined
+            ? {}
+            : { retryTimeout: job.config.retryTimeout }),
           job: job.name,
-          ...(checksum === undefined ? {} : { checksum }),
+          observer: {
+            onProgress: (p) => live?.progress(p.bytes),
+            onEvent: (e) => {
+              if (e.type === 'upload.restarted') live?.restart();
+            },
+          },
         },
         signal,
       );
+      await journal.addHistory(historyRow(transfer.target, subject, { result }));
       return result.size;
-    } catch (err) {
-      if (isAppError(err, 'ERR_FILE_NOT_FOUND') || isAppError(err, 'ERR_FILE_UNREADABLE'))
-        await this.#abortLeftover(file, job, choice.key, err, signal);
-      throw err;
+    } catch (raw) {
+      const error = toAppError(raw);
+      // No row when the journal cannot take one, nor for a key found taken (the file is skipped).
+      const noRow =
+        error.code.startsWith('ERR_JOURNAL') || error.code === 'ERR_S3_PRECONDITION_FAILED';
+      if (!noRow) {
+        const outcome = { error, startedAt, finishedAt: clock.now() };
+        await journal.addHistory(historyRow(transfer.target, subject, outcome));
+      }
+      throw error;
     } finally {
       live?.end();
     }
-  }
-
-  /**
-   * A file that vanished (or became unreadable) during its upload is parked; the multipart upload
-   * it began must not stay open in the store. The transfer engine aborts it in most cases, but not
-   * when the file is gone right after CreateMultipartUpload, before it was opened: abort what this
-   * file left at its key here. A completed upload is left alone (the object is whole, not torn).
-   * Best effort: when the abort fails the upload stays journaled as open, and `s3ferry cleanup` or
-   * the next upload to this key aborts it.
-   */
-  async #abortLeftover(
-    file: FileRecord,
-    job: JobRuntime,
-    key: string,
-    cause: AppError,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const { journal, clock, events } = this.deps;
-    const target = job.destination.target;
-    const open = await journal.findOpenUpload({
-      endpoint: target.endpoint,
-      bucket: target.bucket,
-      key,
-    });
-    if (open?.source.path !== file.path || open.mode !== 'multipart') return;
-    if (open.state !== 'active' || open.uploadId === null) return;
-    const uploadId = open.uploadId;
-    try {
-      await target.abortMultipartUpload(key, uploadId, signal);
-    } catch {
-      return;
-    }
-    await journal.finishUpload(open.id, {
-      state: 'aborted',
-      finishedAt: clock.now(),
-      error: `${cause.code}: ${cause.message}`,
-    });
-    await events.emit(
-      'upload.abandoned',
-      'warn',
-      `${about(file.path, cause.message)}; its multipart upload was aborted`,
-      { path: file.path, key, data: { uploadId, code: cause.code } },
-    );
   }
 
   /**
@@ -469,16 +393,8 @@ export class FileProcessor {
   }
 
   /** True when `head` is an object an earlier attempt at this same, unchanged file wrote. */
-  async #isOurs(head: ObjectHead, file: FileRecord, st: FileStat): Promise<boolean> {
-    const id = Number(head.metadata[INTENT_METADATA_KEY]);
-    if (!Number.isSafeInteger(id) || id <= 0) return false;
-    const upload = await this.deps.journal.getUpload(id);
-    return (
-      upload !== undefined &&
-      upload.source.path === file.path &&
-      sameFile(upload.source, st) &&
-      upload.source.size === head.size
-    );
+  #isOurs(head: ObjectHead, file: FileRecord, st: FileStat): Promise<boolean> {
+    return writtenFromSource(head, this.deps.journal, file.path, st);
   }
 
   /** keep | delete | move, only after verification; never touches a file that changed since. */

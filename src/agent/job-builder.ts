@@ -11,11 +11,15 @@ import type { Clock } from '../platform/clock.js';
 import { JobSource } from '../sources/job-source.js';
 import type { WatcherFactory } from '../sources/watcher.js';
 import type { FileSystem } from '../transfer/file-system.js';
-import { DestinationRuntime, type ClosableTarget } from './destination-runtime.js';
+import {
+  DestinationRuntime,
+  type ClosableTarget,
+  type TransferDeps,
+} from './destination-runtime.js';
 import type { EventSink } from './event-sink.js';
 import { JobRuntime } from './job-runtime.js';
 
-export interface JobBuilderDeps {
+export interface JobBuilderDeps extends TransferDeps {
   readonly clock: Clock;
   readonly events: EventSink;
   readonly fs: FileSystem;
@@ -59,6 +63,7 @@ export function buildJobs(config: AgentConfig, deps: JobBuilderDeps, hooks: JobH
       dest = new DestinationRuntime(name, job.destination, deps.buildTarget(job.destination), {
         clock: deps.clock,
         events: deps.events,
+        transfer: deps,
         probeInterval: config.probeInterval,
         onHealthy: hooks.onHealthy,
       });

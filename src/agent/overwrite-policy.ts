@@ -1,9 +1,9 @@
 /**
- * The overwrite policies of DESIGN.md item 8, decided before an upload: `never` (skip an existing
- * key; the PUT is also conditional where the store supports it), `if-changed` (skip when size and
- * the sha256 kept in the object's metadata match), `always`, `version-suffix` (name_1.ext, …).
+ * The overwrite policies of DESIGN.md item 8, decided before an upload: `never` (the transfer
+ * service never replaces another writer's object: a conditional PUT, no request before it),
+ * `if-changed` (skip when size and the sha256 kept in the object's metadata match), `always`,
+ * `version-suffix` (name_1.ext, …).
  */
-import mime from 'mime-types';
 import type { JobConfig } from '../config/agent-config.js';
 import type { ObjectHead, ObjectTarget } from '../object-store/object-target.js';
 
@@ -24,6 +24,9 @@ export function versionedKey(key: string, n: number): string {
 /**
  * `isOurs` says whether an existing object was written by an earlier, interrupted attempt at this
  * same unchanged file (then it is replaced, whatever the policy: it holds these very bytes).
+ * `guarded`: the write that follows goes through the transfer service, which keeps `never` itself
+ * (transfer-types.ts UploadRequest.ifNoneMatch): then `never` costs no request here. A server-side
+ * copy is not guarded.
  */
 export async function chooseKey(
   target: ObjectTarget,
@@ -33,13 +36,13 @@ export async function chooseKey(
   sha256: string | undefined,
   signal: AbortSignal,
   isOurs: (head: ObjectHead) => Promise<boolean> = () => Promise.resolve(false),
+  guarded = false,
 ): Promise<KeyChoice> {
   if (policy === 'always') return { kind: 'upload', key, ifNoneMatch: false };
+  // One request per small object: the PUT is conditional, and a key found taken is looked at then.
+  if (policy === 'never' && guarded) return { kind: 'upload', key, ifNoneMatch: true };
   const head = await target.headObject(key, signal);
-  if (head === undefined) {
-    // Conditional PUT closes the race with another writer; stores without it answer 501.
-    return { kind: 'upload', key, ifNoneMatch: policy === 'never' };
-  }
+  if (head === undefined) return { kind: 'upload', key, ifNoneMatch: policy === 'never' };
   if (await isOurs(head)) return { kind: 'upload', key, ifNoneMatch: false };
   switch (policy) {
     case 'never':
@@ -65,9 +68,4 @@ export async function chooseKey(
       }
       return { kind: 'skip', reason: `${MAX_VERSIONS} versions of ${key} exist` };
   }
-}
-
-/** Content type from the file extension. */
-export function contentTypeFor(path: string): string {
-  return mime.lookup(path) || 'application/octet-stream';
 }

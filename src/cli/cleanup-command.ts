@@ -1,18 +1,24 @@
 /**
  * `s3ferry cleanup --to s3://BUCKET[/PREFIX] --older-than DURATION`: aborts incomplete multipart
- * uploads that s3ferry started (known to its journal, or created by an intent it journaled and
- * interrupted before the UploadId was written), never other clients', and lists what it did.
+ * uploads that s3ferry started (by the one rule of transfer/ownership.ts: known to its journal, or
+ * created by an intent it journaled and interrupted before the UploadId was written), never other
+ * clients', and lists what it did.
  */
 import type { Command } from 'commander';
+import { transferConfig } from '../agent/destination-runtime.js';
+import { destinationSchema } from '../config/destination-schema.js';
 import { toAppError } from '../errors/app-error.js';
-import type { JournalStore, UploadRecord } from '../journal/journal-store.js';
+import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
-import type { MultipartUploadInfo } from '../object-store/object-target.js';
+import { nodeFileSystem } from '../platform/node-file-system.js';
+import { TransferService } from '../transfer/transfer-service.js';
 import {
   addCommonOptions,
   buildTarget,
   durationOption,
+  jitter,
   openJournal,
+  ownerName,
   parseCommon,
   type CommonOptions,
 } from './common-options.js';
@@ -22,9 +28,6 @@ interface CleanupOptions extends CommonOptions {
   olderThan: string;
   dryRun?: boolean;
 }
-
-/** How close to a journaled intent an unrecorded upload must start to be ours. */
-const INTENT_WINDOW_MS = 15 * 60_000;
 
 export function registerCleanup(program: Command): void {
   addCommonOptions(
@@ -42,24 +45,6 @@ export function registerCleanup(program: Command): void {
     });
 }
 
-/** Which open journal upload, if any, an S3 upload belongs to. */
-async function ownerOf(
-  u: MultipartUploadInfo,
-  open: readonly UploadRecord[],
-  journal: JournalStore,
-): Promise<UploadRecord | 'known' | undefined> {
-  const byId = open.find((r) => r.uploadId === u.uploadId);
-  if (byId !== undefined) return byId;
-  if (await journal.knowsUploadId(u.uploadId)) return 'known';
-  return open.find(
-    (r) =>
-      r.uploadId === null &&
-      r.mode === 'multipart' &&
-      r.destination.key === u.key &&
-      Math.abs(u.initiated - r.startedAt) <= INTENT_WINDOW_MS,
-  );
-}
-
 export async function runCleanup(opts: CleanupOptions): Promise<number> {
   let journal: JournalStore | undefined;
   let target: ReturnType<typeof buildTarget> | undefined;
@@ -69,16 +54,30 @@ export async function runCleanup(opts: CleanupOptions): Promise<number> {
     const olderThan = durationOption('--older-than', opts.olderThan);
     journal = await openJournal(settings.journalPath);
     target = buildTarget(settings);
-    const endpoint = settings.connection.endpoint ?? '';
-    const open = await journal.listOpenUploads({ endpoint, bucket: settings.url.bucket });
-    const uploads = await target.listMultipartUploads(settings.url.prefix);
+    const events = journal;
+    const service = new TransferService(
+      {
+        target,
+        ledger: journal,
+        fs: nodeFileSystem,
+        clock: systemClock,
+        random: jitter,
+        owner: ownerName(),
+        publish: async (e) => {
+          await events.appendEvent(e);
+        },
+      },
+      // cleanup sends no upload: the destination defaults serve
+      transferConfig(destinationSchema.parse({ bucket: 'defaults' })),
+    );
+    const listed = await service.listUploads(settings.url.prefix);
     const cutoff = systemClock.now() - olderThan;
     let aborted = 0;
     let foreign = 0;
     let young = 0;
-    for (const u of uploads) {
-      const owner = await ownerOf(u, open, journal);
-      if (owner === undefined) {
+    for (const l of listed) {
+      const u = l.upload;
+      if (l.owner.kind === 'foreign') {
         foreign += 1;
         continue;
       }
@@ -87,16 +86,7 @@ export async function runCleanup(opts: CleanupOptions): Promise<number> {
         continue;
       }
       const age = Math.round((systemClock.now() - u.initiated) / 60_000);
-      if (opts.dryRun !== true) {
-        await target.abortMultipartUpload(u.key, u.uploadId);
-        if (owner !== 'known') {
-          await journal.finishUpload(owner.id, {
-            state: 'aborted',
-            finishedAt: systemClock.now(),
-            error: 'aborted by s3ferry cleanup',
-          });
-        }
-      }
+      if (opts.dryRun !== true) await service.abortUpload(l, 'aborted by s3ferry cleanup');
       aborted += 1;
       const verb = opts.dryRun === true ? 'would abort' : 'aborted';
       if (json)

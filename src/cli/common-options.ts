@@ -1,4 +1,5 @@
 /** Options shared by the commands that talk to a store, and the objects they build. */
+import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { readEnvironment, type EnvironmentSettings } from '../config/environment.js';
@@ -117,6 +118,9 @@ export function buildTarget(
 export function openJournal(spec: string): Promise<JournalStore> {
   return openJournalStore(spec);
 }
+
+/** Uniform in [0, 1) for retry jitter. */
+export const jitter = (): number => randomInt(0, 1_000_000) / 1_000_000;
 
 /** hostname:pid, how this process is named in the journal. */
 export function ownerName(): string {

@@ -4,25 +4,22 @@
  * interruption resumes where it stopped (the journal remembers every accepted part).
  */
 import { Option, type Command } from 'commander';
-import mime from 'mime-types';
-import { randomInt } from 'node:crypto';
+import { TRANSFER_DEFAULTS } from '../config/destination-schema.js';
 import { formatBytes } from '../domain/duration.js';
 import { checkMetadata } from '../domain/metadata.js';
-import { choosePartSize, MIB } from '../domain/part-size.js';
+import { MIB } from '../domain/part-size.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
 import { md5Workers, Md5WorkerPool } from '../platform/md5-worker-pool.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
 import type { WriteOptions } from '../object-store/object-target.js';
-import { BandwidthLimiter } from '../transfer/bandwidth-limiter.js';
-import { BufferPool } from '../transfer/buffer-pool.js';
-import { FileUploader } from '../transfer/file-uploader.js';
+import { historyRow } from '../transfer/history-row.js';
 import { withRetry } from '../transfer/retry.js';
-import { Semaphore } from '../transfer/semaphore.js';
+import { TransferService } from '../transfer/transfer-service.js';
 import {
   DEFAULT_BACKOFF_POLICY,
-  type TransferSettings,
+  type TransferConfig,
   type UploadResult,
 } from '../transfer/transfer-types.js';
 import {
@@ -30,6 +27,7 @@ import {
   buildTarget,
   durationOption,
   intOption,
+  jitter,
   openJournal,
   ownerName,
   parseCommon,
@@ -42,17 +40,6 @@ import { exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { checkKey } from './s3-url.js';
 
-/** Uniform in [0, 1) for retry jitter. */
-const jitter = (): number => randomInt(0, 1_000_000) / 1_000_000;
-
-/**
- * Requests in flight. Small files are bound by the store's latency, not by memory: they take
- * no part buffer, so many may be in flight (peers use 10 to 16).
- */
-const DEFAULT_CONCURRENCY = 16;
-/** Part buffers in memory at once: 6 x 8 MiB keeps a 1 GiB upload under 150 MiB of memory. */
-const DEFAULT_PART_BUFFERS = 6;
-
 interface UploadOptions extends CommonOptions {
   partSize: string;
   multipartThreshold: string;
@@ -60,6 +47,7 @@ interface UploadOptions extends CommonOptions {
   partBuffers: string;
   bwlimit?: string;
   resume: boolean;
+  verify: string;
   retryTimeout: string;
   storageClass?: string;
   sse?: string;
@@ -80,22 +68,22 @@ export function registerUpload(program: Command): void {
     .option(
       '--part-size <size>',
       'preferred multipart part size (raised so no upload exceeds 10,000 parts)',
-      '8MiB',
+      TRANSFER_DEFAULTS.partSize,
     )
     .option(
       '--multipart-threshold <size>',
       'files of at least this size are uploaded in parts',
-      '8MiB',
+      TRANSFER_DEFAULTS.multipartThreshold,
     )
     .option(
       '--concurrency <n>',
       'requests in flight over all files (small files need no part buffer)',
-      String(DEFAULT_CONCURRENCY),
+      String(TRANSFER_DEFAULTS.concurrency),
     )
     .option(
       '--part-buffers <n>',
       'parts in memory at once; they use about n x part size of memory',
-      String(DEFAULT_PART_BUFFERS),
+      String(TRANSFER_DEFAULTS.partBuffers),
     )
     .option('--bwlimit <rate>', 'bandwidth limit in bytes per second, e.g. 10MiB')
     .option('--no-resume', 'abort uploads an earlier run left unfinished and start over')
@@ -111,6 +99,14 @@ export function registerUpload(program: Command): void {
     .option('--tag <key=value...>', 'object tags')
     .option('--content-type <type>', 'content type (default: from the file extension)')
     .option('--if-none-match', 'never overwrite an existing key (conditional PUT)')
+    .addOption(
+      new Option(
+        '--verify <how>',
+        "etag: the PUT's or Complete's ETag proves the bytes (HeadObject only where it cannot); head: always HeadObject",
+      )
+        .choices(['etag', 'head'])
+        .default(TRANSFER_DEFAULTS.verify),
+    )
     .action(async (paths: string[], opts: UploadOptions) => {
       process.exitCode = await runUpload(paths, opts);
     });
@@ -126,24 +122,29 @@ function pairs(list: readonly string[] | undefined, what: string): Record<string
   return out;
 }
 
-function transferSettings(opts: UploadOptions): TransferSettings {
-  const partSize = sizeOption('--part-size', opts.partSize);
-  choosePartSize(0, partSize); // refuses sizes S3 cannot take before any work
+/** The transfer service's configuration from the flags; refuses bad values before any work. */
+function transferConfig(opts: UploadOptions): TransferConfig {
+  const bwlimit =
+    opts.bwlimit === undefined
+      ? undefined
+      : sizeOption('--bwlimit', opts.bwlimit.replace(/\/s$/i, ''));
   return {
-    partSize,
+    partSize: sizeOption('--part-size', opts.partSize),
     multipartThreshold: Math.max(
       5 * MIB,
       sizeOption('--multipart-threshold', opts.multipartThreshold),
     ),
-    partConcurrency: intOption('--concurrency', opts.concurrency),
+    concurrency: intOption('--concurrency', opts.concurrency),
+    partBuffers: intOption('--part-buffers', opts.partBuffers),
+    ...(bwlimit === undefined ? {} : { bwlimit }),
     resume: opts.resume,
     retry: {
       backoff: DEFAULT_BACKOFF_POLICY,
       maxElapsedMs: durationOption('--retry-timeout', opts.retryTimeout),
     },
-    maxChangedRestarts: 3,
-    unjournaledWindowMs: 15 * 60_000,
-    ifNoneMatch: opts.ifNoneMatch === true,
+    verify: opts.verify === 'head' ? 'head' : 'etag',
+    write: writeOptions(opts), // refuses bad --metadata/--tag
+    ...(opts.contentType === undefined ? {} : { contentType: opts.contentType }),
   };
 }
 
@@ -178,6 +179,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   let common: CommonSettings | undefined;
   let journal: JournalStore | undefined;
   let target: ReturnType<typeof buildTarget> | undefined;
+  let service: TransferService | undefined;
   const hasher = new Md5WorkerPool({ workers: md5Workers() });
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -187,70 +189,69 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   process.once('SIGTERM', onSignal);
   try {
     common = parseCommon(opts);
-    const settings = transferSettings(opts);
-    const partBuffers = intOption('--part-buffers', opts.partBuffers);
-    const bwlimit =
-      opts.bwlimit === undefined
-        ? undefined
-        : sizeOption('--bwlimit', opts.bwlimit.replace(/\/s$/i, ''));
-    const write = writeOptions(opts); // refuses bad --metadata/--tag before any work
+    const config = transferConfig(opts);
     const files = await expandPaths(paths, common.url.prefix);
     journal = await openJournal(common.journalPath);
-    target = buildTarget(common, { maxSockets: Math.max(16, settings.partConcurrency * 2) });
+    target = buildTarget(common, { maxSockets: Math.max(16, config.concurrency * 2) });
     const probeTarget = target;
     await withRetry(
       'HeadBucket',
       () => probeTarget.probe(controller.signal),
-      { ...settings.retry, retryUnreachable: false },
+      { ...config.retry, retryUnreachable: false },
       { clock: systemClock, random: jitter },
       controller.signal,
     );
     const mode: OutputMode = common.json ? 'json' : common.env.isTerminal ? 'tty' : 'plain';
-    const totalBytes = await sumSizes(files);
     const reporter = new ProgressReporter({
       mode,
       out: process.stdout,
       err: process.stderr,
       clock: systemClock,
-      totalBytes,
+      totalBytes: await sumSizes(files),
       totalFiles: files.length,
     });
-    const uploader = new FileUploader(
+    const ledger = journal;
+    service = new TransferService(
       {
         target,
-        journal,
+        ledger,
         fs: nodeFileSystem,
         clock: systemClock,
         random: jitter,
-        slots: new Semaphore(settings.partConcurrency),
-        bufferSlots: new Semaphore(partBuffers),
-        buffers: new BufferPool(partBuffers),
         hasher,
-        ...(bwlimit === undefined
-          ? {}
-          : { limiter: new BandwidthLimiter({ clock: systemClock, bytesPerSec: bwlimit }) }),
         owner: ownerName(),
+        publish: async (e) => {
+          await ledger.appendEvent(e);
+        },
         observer: reporter,
       },
-      settings,
+      config,
     );
+    service.start();
+    const transfer = service;
     const started = systemClock.now();
     const { results, errors } = await uploadAll(
       files,
-      settings.partConcurrency,
+      config.concurrency,
       controller,
-      async (f) =>
-        uploader.upload(
-          {
-            path: f.path,
-            key: f.key,
-            write: {
-              ...write,
-              contentType: opts.contentType ?? (mime.lookup(f.path) || 'application/octet-stream'),
-            },
-          },
-          controller.signal,
-        ),
+      async (f) => {
+        const startedAt = systemClock.now();
+        try {
+          const result = await transfer.upload(
+            { path: f.path, key: f.key, ifNoneMatch: opts.ifNoneMatch === true },
+            controller.signal,
+          );
+          await ledger.addHistory(historyRow(transfer.target, f, { result }));
+          return result;
+        } catch (raw) {
+          const error = toAppError(raw);
+          if (!error.code.startsWith('ERR_JOURNAL')) {
+            const outcome = { error, startedAt, finishedAt: systemClock.now() };
+            await ledger.addHistory(historyRow(transfer.target, f, outcome));
+          }
+          throw error;
+        }
+      },
     );
     reporter.finish();
     summarize(reporter, mode, results, errors, systemClock.now() - started);
@@ -260,6 +261,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await service?.close();
     target?.destroy();
     await hasher.close();
     await journal?.close();

@@ -29,6 +29,10 @@ export interface DestinationConfig {
   readonly multipartThreshold: number;
   /** Requests in flight for this destination. */
   readonly concurrency: number;
+  /** Part buffers in memory at once for this destination. */
+  readonly partBuffers: number;
+  /** 'etag': verified by the answer's ETag where it proves the bytes; 'head': always HeadObject. */
+  readonly verify: 'etag' | 'head';
   /** Inactivity timeout of one request, ms: silence this long fails it (and it is retried). */
   readonly requestTimeout: number;
   /** Bytes per second, undefined for no limit. */

@@ -15,6 +15,23 @@ import { GIB, MIB, duration, httpUrl, integer, NAME_PATTERN, size, text } from '
 
 const MAX_TAGS = 10;
 
+/**
+ * The transfer defaults, in the form a user writes them: the one source for the agent's
+ * destinations and for the flags of `s3ferry upload`.
+ */
+export const TRANSFER_DEFAULTS = {
+  partSize: '8MiB',
+  multipartThreshold: '8MiB',
+  /**
+   * Small files are bound by the store's latency, not by memory (they take no part buffer), so
+   * many may be in flight (peers use 10 to 16).
+   */
+  concurrency: 16,
+  /** 6 x 8 MiB keeps a 1 GiB upload under 150 MiB of memory. */
+  partBuffers: 6,
+  verify: 'etag',
+} as const;
+
 /** Why `prefix` cannot start object keys, or undefined. */
 function checkPrefix(prefix: string): string | undefined {
   if (prefix.startsWith('/')) return "a prefix must not start with '/'";
@@ -120,18 +137,31 @@ const fields = {
     ),
   tags: tags.default(() => ({})).describe(`Object tags (at most ${MAX_TAGS}; values are strings).`),
   partSize: size({ min: [5 * MIB, '5MiB'], max: [5 * GIB, '5GiB'] })
-    .prefault('8MiB')
+    .prefault(TRANSFER_DEFAULTS.partSize)
     .describe(
       'Multipart part size, 5MiB to 5GiB; raised when a file would need over 10,000 parts.',
     ),
   multipartThreshold: size({ max: [5 * GIB, '5GiB'] })
-    .prefault('8MiB')
+    .prefault(TRANSFER_DEFAULTS.multipartThreshold)
     .describe(
       'Files of at least this size go by multipart upload, smaller ones by one PUT (max 5GiB).',
     ),
   concurrency: integer(1, 256)
-    .default(6)
-    .describe('Requests in flight to this destination, 1 to 256.'),
+    .default(TRANSFER_DEFAULTS.concurrency)
+    .describe(
+      'Requests in flight to this destination, 1 to 256 (also the parts of one file at once).',
+    ),
+  partBuffers: integer(1, 256)
+    .default(TRANSFER_DEFAULTS.partBuffers)
+    .describe(
+      'Parts in memory at once, 1 to 256: they use about partBuffers x partSize of memory; files below 1 MiB need none.',
+    ),
+  verify: z
+    .enum(['etag', 'head'])
+    .default(TRANSFER_DEFAULTS.verify)
+    .describe(
+      'etag: an upload is verified when the ETag the PUT or Complete answered equals the one computed from the bytes read (HeadObject only where the store answers none, ETags are not MD5s, or SSE-KMS); head: always HeadObject too.',
+    ),
   requestTimeout: duration({ min: [1000, '1s'], max: [3_600_000, '1h'] })
     .prefault('2m')
     .describe('A request silent this long (no byte sent or received) fails and is retried.'),

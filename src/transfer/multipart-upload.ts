@@ -1,6 +1,7 @@
 /**
  * Multipart uploads: send the parts the server lacks, with bounded concurrency and memory, then
- * Complete, then verify. Every accepted part is journaled before it counts, so a crash at any
+ * Complete, then verify (verify.ts: by Complete's ETag, or with HeadObject where the store answers
+ * none, as Ceph RGW does). Every accepted part is journaled before it counts, so a crash at any
  * point leaves a journal from which only the missing parts are sent again.
  */
 import { md5HexToBase64 } from '../domain/etag.js';
@@ -8,9 +9,10 @@ import { partRange } from '../domain/part-size.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type { PartRecord, UploadRecord } from '../journal/journal-store.js';
 import { sameFile, type FileStat, type OpenFile } from './file-system.js';
-import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
+import { objectIntent } from './ownership.js';
+import type { UploadResult } from './transfer-types.js';
 import type { UploadRun } from './upload-run.js';
-import { expectedEtag, verifyObject } from './verify.js';
+import { expectedEtag, type Verification } from './verify.js';
 
 /** An active multipart upload (UploadId known). */
 export type ActiveUpload = UploadRecord & { readonly uploadId: string };
@@ -74,7 +76,7 @@ export async function sendParts(
                 run.signal,
               ),
             );
-            await deps.journal.recordPart(upload.id, {
+            await run.ledger.recordPart(upload.id, {
               partNumber,
               size: body.byteLength,
               etag,
@@ -112,9 +114,7 @@ export async function reconcileParts(
   upload: ActiveUpload,
 ): Promise<Set<number>> {
   const { deps } = run;
-  const journaled = new Map(
-    (await deps.journal.listParts(upload.id)).map((p) => [p.partNumber, p]),
-  );
+  const journaled = new Map((await run.ledger.listParts(upload.id)).map((p) => [p.partNumber, p]));
   let remote;
   try {
     remote = await run.retry('ListParts', () =>
@@ -140,7 +140,7 @@ export async function reconcileParts(
       ),
     );
     if (adopted !== undefined) {
-      await deps.journal.recordPart(upload.id, {
+      await run.ledger.recordPart(upload.id, {
         partNumber: part.partNumber,
         size: part.size,
         etag: part.etag,
@@ -158,7 +158,7 @@ async function completeParts(
   upload: UploadRecord,
   size: number,
 ): Promise<PartRecord[]> {
-  const parts = (await run.deps.journal.listParts(upload.id)).filter(
+  const parts = (await run.ledger.listParts(upload.id)).filter(
     (p) => p.partNumber <= upload.partCount,
   );
   const total = parts.reduce((sum, p) => sum + p.size, 0);
@@ -175,65 +175,74 @@ async function completeParts(
   return parts;
 }
 
-/** Complete (tolerating a lost answer to an earlier Complete), then verify. Returns the ETag. */
+/**
+ * Complete (tolerating a lost answer to an earlier Complete), then verify by Complete's ETag, or
+ * with HeadObject where it gave none (Ceph RGW answers an empty ETag) or was lost.
+ */
 export async function completeAndVerify(
   run: UploadRun,
   st: FileStat,
   upload: ActiveUpload,
-): Promise<string> {
+): Promise<Verification> {
   const { deps, req } = run;
   const parts = await completeParts(run, upload, st.size);
   const after = await deps.fs.stat(req.path);
   if (!sameFile(after, st)) throw run.changed('replaced or modified before Complete');
+  let answered: string | undefined;
   try {
-    await run.retry('CompleteMultipartUpload', () =>
+    ({ etag: answered } = await run.retry('CompleteMultipartUpload', () =>
       deps.target.completeMultipartUpload(
         req.key,
         upload.uploadId,
         parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
         run.signal,
       ),
-    );
+    ));
   } catch (err) {
     // The upload is gone: maybe our own earlier Complete went through and its answer was lost.
     if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, upload))) throw err;
   }
-  await deps.journal.markCompleted(upload.id, null);
-  return verifyCompleted(run, st, upload, parts);
+  await run.ledger.markCompleted(upload.id, answered || null);
+  return verifyCompleted(run, st, upload, parts, answered);
 }
 
 /** True when the object at our key was written by this journal intent. */
 export async function isOurObject(run: UploadRun, upload: UploadRecord): Promise<boolean> {
-  const head = await run.retry('HeadObject', () =>
-    run.deps.target.headObject(run.req.key, run.signal),
-  );
-  return head?.metadata[INTENT_METADATA_KEY] === String(upload.id);
+  const head = await run.head();
+  return head !== undefined && objectIntent(head) === upload.id;
 }
 
-/** Verifies a completed upload against the journal's parts and records the outcome. */
+/**
+ * Verifies a completed upload against the journal's parts and records the outcome. `answered` is
+ * Complete's ETag when this run sent it; without it (found completed after a restart) HeadObject
+ * decides.
+ */
 export async function verifyCompleted(
   run: UploadRun,
   st: FileStat,
   upload: UploadRecord,
   parts?: readonly PartRecord[],
-): Promise<string> {
-  const { deps, req } = run;
-  const list = parts ?? (await deps.journal.listParts(upload.id));
-  const etag = await run.retry('HeadObject', () =>
-    verifyObject(
-      deps.target,
-      req.key,
-      { size: st.size, etag: expectedEtag(upload.mode, list), intentId: upload.id },
-      req.write,
-      run.signal,
-    ),
+  answered?: string,
+): Promise<Verification> {
+  const { deps } = run;
+  const list = parts ?? (await run.ledger.listParts(upload.id));
+  const verified = await deps.verifier.verify(
+    {
+      where: run.where,
+      size: st.size,
+      expected: expectedEtag(upload.mode, list),
+      answered,
+      intentId: upload.id,
+    },
+    run.write,
+    () => run.head(),
   );
-  await deps.journal.finishUpload(upload.id, {
+  await run.ledger.finishUpload(upload.id, {
     state: 'verified',
     finishedAt: deps.clock.now(),
-    etag,
+    etag: verified.etag,
   });
-  return etag;
+  return verified;
 }
 
 /** The result record of a finished multipart upload. */
@@ -241,7 +250,7 @@ export function multipartResult(
   run: UploadRun,
   st: FileStat,
   upload: UploadRecord,
-  etag: string,
+  verified: Verification,
   startedAt: number,
   attempts: number,
 ): UploadResult {
@@ -249,7 +258,7 @@ export function multipartResult(
     path: run.req.path,
     key: run.req.key,
     size: st.size,
-    etag,
+    etag: verified.etag,
     mode: upload.mode,
     partCount: upload.partCount,
     partsSent: run.partsSent,
@@ -259,6 +268,7 @@ export function multipartResult(
     attempts,
     startedAt,
     finishedAt: run.deps.clock.now(),
-    checksum: upload.mode === 'single' ? `md5:${etag}` : `etag:${etag}`,
+    checksum: upload.mode === 'single' ? `md5:${verified.etag}` : `etag:${verified.etag}`,
+    verifiedBy: verified.by,
   };
 }

@@ -1,15 +1,16 @@
 /**
  * Files below the multipart threshold: one PutObject with Content-MD5. The file is read once into
- * a pooled buffer, checked unchanged, sent, and verified. An interrupted single upload restarts
- * from byte 0.
+ * a buffer, checked unchanged, sent, and verified by the PUT's answer (verify.ts): one request per
+ * object. An interrupted single upload restarts from byte 0.
  */
 import { md5HexToBase64 } from '../domain/etag.js';
-import { isAppError } from '../errors/app-error.js';
+import { AppError, isAppError } from '../errors/app-error.js';
+import type { UploadRecord } from '../journal/journal-store.js';
 import type { PutObjectInput } from '../object-store/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
+import { objectIntent, writtenFromSource } from './ownership.js';
 import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
 import type { UploadRun } from './upload-run.js';
-import { verifyObject } from './verify.js';
 
 export async function singleUpload(
   run: UploadRun,
@@ -17,8 +18,8 @@ export async function singleUpload(
   startedAt: number,
   attempts: number,
 ): Promise<UploadResult> {
-  const { deps, req } = run;
-  const record = await deps.journal.beginUpload({
+  const { deps, req, ledger } = run;
+  const record = await ledger.beginUpload({
     destination: run.destination,
     source: run.source(st),
     mode: 'single',
@@ -27,13 +28,12 @@ export async function singleUpload(
     startedAt: deps.clock.now(),
     owner: deps.owner,
   });
-  await run.emit(
-    'upload.started',
-    'info',
-    `uploading ${req.path} to s3://${deps.target.bucket}/${req.key}`,
-    { size: st.size, mode: 'single' },
-  );
+  await run.emit('upload.started', 'info', `uploading ${req.path} to ${run.where}`, {
+    size: st.size,
+    mode: 'single',
+  });
   let md5 = '';
+  let answered = '';
   try {
     await run.withSlots(st.size, async () => {
       const body = deps.buffers.take(st.size);
@@ -51,27 +51,23 @@ export async function singleUpload(
         }
         md5 = await run.md5(body);
         await deps.limiter?.take(st.size, run.signal);
-        const metadata = { ...req.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
-        const { etag } = await putWithRetry(
-          run,
-          {
-            ...req.write,
-            metadata,
-            key: req.key,
-            body,
-            contentMd5: md5HexToBase64(md5),
-            ifNoneMatch: run.settings.ifNoneMatch,
-          },
-          record.id,
-        );
-        await deps.journal.recordPart(record.id, { partNumber: 1, size: st.size, etag, md5 });
-        await deps.journal.markCompleted(record.id, etag);
+        const metadata = { ...run.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
+        const input = {
+          ...run.write,
+          metadata,
+          key: req.key,
+          body,
+          contentMd5: md5HexToBase64(md5),
+        };
+        ({ etag: answered } = await guardedPut(run, input, record, st, md5));
+        await ledger.recordPart(record.id, { partNumber: 1, size: st.size, etag: answered, md5 });
+        await ledger.markCompleted(record.id, answered);
       } finally {
         deps.buffers.give(body);
       }
     });
   } catch (err) {
-    await deps.journal.finishUpload(record.id, {
+    await ledger.finishUpload(record.id, {
       state: 'failed',
       finishedAt: deps.clock.now(),
       error: String(err),
@@ -80,17 +76,13 @@ export async function singleUpload(
   }
   run.partsSent += 1;
   run.progress(st.size, st.size);
-  const etag = await run.retry('HeadObject', () =>
-    verifyObject(
-      deps.target,
-      req.key,
-      { size: st.size, etag: md5, intentId: record.id },
-      req.write,
-      run.signal,
-    ),
+  const { etag, by } = await deps.verifier.verify(
+    { where: run.where, size: st.size, expected: md5, answered, intentId: record.id },
+    run.write,
+    () => run.head(),
   );
   const finishedAt = deps.clock.now();
-  await deps.journal.finishUpload(record.id, { state: 'verified', finishedAt, etag });
+  await ledger.finishUpload(record.id, { state: 'verified', finishedAt, etag });
   return {
     path: req.path,
     key: req.key,
@@ -106,19 +98,57 @@ export async function singleUpload(
     startedAt,
     finishedAt,
     checksum: `md5:${md5}`,
+    verifiedBy: by,
   };
 }
 
 /**
- * PutObject with the retry policy. A conditional PUT (If-None-Match: *) retried after an attempt
- * whose answer was lost (reset, timeout) meets the object that very attempt stored, and gets 412.
- * That object carries this upload's intent id in its metadata: it is ours, not another writer's,
- * so it is taken (verification follows) instead of reported as "exists".
+ * PutObject under the request's overwrite rule. Without `ifNoneMatch`, a plain PUT. With it, the
+ * PUT is conditional (If-None-Match: *), and a key found taken is looked at (HeadObject): an
+ * object an earlier upload of this same unchanged file wrote is not another writer's, so it is
+ * taken as this upload when it holds these bytes, else replaced. A store that refuses the
+ * condition (501 NotImplemented) gets a HeadObject and a plain PUT instead, from then on.
  */
-async function putWithRetry(
+async function guardedPut(
   run: UploadRun,
   input: PutObjectInput,
-  intentId: number,
+  record: UploadRecord,
+  st: FileStat,
+  md5: string,
+): Promise<{ etag: string }> {
+  if (run.req.ifNoneMatch !== true) return put(run, input, record);
+  if (run.deps.conditionalPut) {
+    try {
+      return await put(run, { ...input, ifNoneMatch: true }, record);
+    } catch (err) {
+      const refused =
+        isAppError(err, 'ERR_S3_BAD_REQUEST') && err.details.s3Code === 'NotImplemented';
+      if (!refused && !isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
+      if (refused) run.deps.conditionalPut = false;
+    }
+  }
+  const head = await run.head();
+  if (head === undefined) return put(run, input, record);
+  if (!(await writtenFromSource(head, run.ledger, run.req.path, st))) {
+    throw new AppError(
+      'ERR_S3_PRECONDITION_FAILED',
+      `${run.where} already exists and the overwrite policy forbids replacing it`,
+      { hint: 'choose another key or overwrite policy' },
+    );
+  }
+  if (head.size === st.size && head.etag === md5) return { etag: head.etag };
+  return put(run, input, record);
+}
+
+/**
+ * PutObject with the retry policy. A conditional PUT retried after an attempt whose answer was lost
+ * (reset, timeout) meets the object that very attempt stored, and gets 412. That object carries
+ * this upload's intent id in its metadata: it is ours, so its ETag is taken as the answer.
+ */
+async function put(
+  run: UploadRun,
+  input: PutObjectInput,
+  record: UploadRecord,
 ): Promise<{ etag: string }> {
   const { target } = run.deps;
   let attempts = 0;
@@ -130,7 +160,7 @@ async function putWithRetry(
       if (attempts === 1 || input.ifNoneMatch !== true) throw err;
       if (!isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
       const head = await target.headObject(input.key, run.signal);
-      if (head?.metadata[INTENT_METADATA_KEY] !== String(intentId)) throw err;
+      if (head === undefined || objectIntent(head) !== record.id) throw err;
       return { etag: head.etag };
     }
   });

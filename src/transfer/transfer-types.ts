@@ -1,39 +1,80 @@
-/** Settings, dependencies and results of the transfer engine. */
+/** Configuration, dependencies, requests and results of the transfer engine. */
 import type { BackoffPolicy } from '../domain/backoff.js';
 import type { JournalStore, NewEvent, UploadMode } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
-import type { ObjectTarget, WriteOptions } from '../object-store/object-target.js';
-import type { BandwidthLimiter } from './bandwidth-limiter.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { Metadata, ObjectTarget, WriteOptions } from '../object-store/object-target.js';
 import type { FileSystem } from './file-system.js';
 import type { RetryPolicy } from './retry.js';
-import type { Semaphore } from './semaphore.js';
 
 /** Object metadata key that ties an object (and its upload) to its journal intent. */
 export const INTENT_METADATA_KEY = 's3ferry-intent';
 
-export interface TransferSettings {
+export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = { baseMs: 250, capMs: 30_000 };
+
+/**
+ * The journal as the transfer engine sees it: uploads, their parts and their outcome (DESIGN.md
+ * item 6). The engine writes no file state, no history and no event through it.
+ */
+export type UploadLedger = Pick<
+  JournalStore,
+  | 'beginUpload'
+  | 'recordUploadId'
+  | 'recordPart'
+  | 'listParts'
+  | 'markCompleted'
+  | 'finishUpload'
+  | 'getUpload'
+  | 'findOpenUpload'
+  | 'findLatestUpload'
+  | 'listOpenUploads'
+  | 'knowsUploadId'
+>;
+
+/** How an upload is proven to have stored the bytes read (DESIGN.md item 9). */
+export type VerifyMode = 'etag' | 'head';
+
+/** How one destination is written: the configuration of its {@link TransferService}. */
+export interface TransferConfig {
   /** Preferred part size, bytes (raised for huge files so no upload exceeds 10,000 parts). */
   readonly partSize: number;
   /** Files of at least this size go multipart; smaller ones in one PutObject. */
   readonly multipartThreshold: number;
+  /** Requests in flight over all files; also the parts of one file in flight at once. */
+  readonly concurrency: number;
+  /** Part buffers in memory at once (bodies of 1 MiB and more); small bodies need none. */
+  readonly partBuffers: number;
+  /** Bytes per second over all uploads; undefined for no limit. */
+  readonly bwlimit?: number;
+  /** Resume interrupted uploads (true) or abort them and start over (false). */
+  readonly resume: boolean;
+  readonly retry: RetryPolicy;
+  /**
+   * `etag`: the PUT's or Complete's answer proves the upload when its ETag equals the one computed
+   * from the bytes read; HeadObject only where it cannot (see verify.ts). `head`: always HeadObject.
+   */
+  readonly verify: VerifyMode;
+  /** What every object carries (storage class, SSE, metadata, tags). */
+  readonly write: Omit<WriteOptions, 'contentType'>;
+  /** Content type of every object; from the file extension when absent. */
+  readonly contentType?: string;
+}
+
+/** How one file is sent: decided by the caller (and kept with the file), or by the service. */
+export interface UploadPlan {
+  readonly mode: UploadMode;
+  /** Bytes per part (the file size for a single PUT). */
+  readonly partSize: number;
+}
+
+/** The engine's settings for one upload, derived from the service's configuration. */
+export interface TransferSettings {
   /** Parts of one file in flight at once. */
   readonly partConcurrency: number;
-  /** Resume interrupted uploads (true) or abort them and start over (false). */
   readonly resume: boolean;
   readonly retry: RetryPolicy;
   /** How many times a file that changes during its upload is started afresh before giving up. */
   readonly maxChangedRestarts: number;
-  /**
-   * An upload on our key that S3 lists but the journal never recorded is ours when it was
-   * initiated within this window around our recorded intent, ms.
-   */
-  readonly unjournaledWindowMs: number;
-  /** If-None-Match: * on single PUTs (overwrite policy `never`). */
-  readonly ifNoneMatch: boolean;
 }
-
-export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = { baseMs: 250, capMs: 30_000 };
 
 /** MD5 of request bodies (their Content-MD5 and the journal's part MD5). */
 export interface Md5Hasher {
@@ -48,47 +89,51 @@ export interface TransferObserver {
   onProgress?(progress: { path: string; key: string; bytes: number; totalBytes: number }): void;
 }
 
-export interface TransferDeps {
+/** What a {@link TransferService} is built from; nothing in it is built by the service itself. */
+export interface TransferServiceDeps {
   readonly target: ObjectTarget;
-  readonly journal: JournalStore;
+  /** The ledger of uploads that carry none of their own. */
+  readonly ledger: UploadLedger;
   readonly fs: FileSystem;
   readonly clock: Clock;
   /** Uniform in [0, 1): jitter. */
   readonly random: () => number;
-  /** Bounds requests in flight over all files (and with it buffer memory, without bufferSlots). */
-  readonly slots: Semaphore;
   /**
-   * Bounds the requests that hold a pooled part buffer (bodies of at least buffers.minPooled
-   * bytes), and so buffer memory, apart from `slots`: many small files can then be in flight
-   * while only a few big parts are in memory. Without it, `slots` bounds both.
-   */
-  readonly bufferSlots?: Semaphore;
-  readonly buffers: BufferPool;
-  /**
-   * Hashes part bodies, e.g. on worker threads (platform/md5-worker-pool.ts). Without it, MD5 is
-   * computed on the calling thread.
+   * Hashes part bodies, e.g. on worker threads (platform/md5-worker-pool.ts: one pool per process,
+   * closed by whoever built it). Without it, MD5 is computed on the calling thread.
    */
   readonly hasher?: Md5Hasher;
-  readonly limiter?: BandwidthLimiter;
   /** Who we are in the journal (hostname:pid). */
   readonly owner: string;
+  /** Records an event (the journal's event log, the agent's event sink). */
+  readonly publish: (event: NewEvent) => Promise<void>;
+  /** Told of every upload's events and progress (a progress bar). */
   readonly observer?: TransferObserver;
-  /**
-   * Where events go when the caller owns event recording (the agent's event sink). Without it,
-   * events are appended to the journal and shown to the observer.
-   */
-  readonly publish?: (event: NewEvent) => Promise<void>;
 }
 
 /** One file to one key. */
 export interface UploadRequest {
   readonly path: string;
   readonly key: string;
-  readonly write: WriteOptions;
-  /** Content checksum the caller computed (e.g. 'sha256:…'), kept in the history for dedupe. */
-  readonly checksum?: string;
-  /** The agent job the file belongs to: kept in the history and named in the events. */
+  /** Metadata of this object on top of the service's (e.g. its sha256). */
+  readonly metadata?: Metadata;
+  /**
+   * Never replace an object another writer put at the key (overwrite policy `never`): a single PUT
+   * is conditional (If-None-Match: *), a multipart upload looks first. An object an earlier
+   * upload of this same, unchanged file wrote is not another writer's. Rejects
+   * ERR_S3_PRECONDITION_FAILED when the key is taken.
+   */
+  readonly ifNoneMatch?: boolean;
+  /** The ledger of this upload (e.g. one bound to the caller's hold on the file). */
+  readonly ledger?: UploadLedger;
+  /** How to send it; the service plans from the file size when absent. */
+  readonly plan?: UploadPlan;
+  /** Caps the retry budget of each request, ms. */
+  readonly retryTimeout?: number;
+  /** The agent job the file belongs to: named in the events. */
   readonly job?: string;
+  /** Told of this upload's events and progress. */
+  readonly observer?: TransferObserver;
 }
 
 export interface UploadResult {
@@ -108,6 +153,8 @@ export interface UploadResult {
   readonly attempts: number;
   readonly startedAt: number;
   readonly finishedAt: number;
-  /** `md5:<hex>` of the whole content for single uploads, else the multipart ETag. */
+  /** `md5:<hex>` of the whole content for single uploads, else `etag:<multipart ETag>`. */
   readonly checksum: string;
+  /** How it was verified: by the answer's ETag alone, or with a HeadObject. */
+  readonly verifiedBy: 'etag' | 'head';
 }

@@ -2,22 +2,55 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.js';
 import type { Destination, EventLevel, SourceIdentity } from '../journal/journal-store.js';
+import type { ObjectHead, WriteOptions } from '../object-store/object-target.js';
+import type { BandwidthLimiter } from './bandwidth-limiter.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { FileStat } from './file-system.js';
 import { withRetry } from './retry.js';
-import type { TransferDeps, TransferSettings, UploadRequest } from './transfer-types.js';
+import type { Semaphore } from './semaphore.js';
+import type {
+  TransferServiceDeps,
+  TransferSettings,
+  UploadLedger,
+  UploadRequest,
+} from './transfer-types.js';
+import type { Verifier } from './verify.js';
+
+/** What a service lends each of its uploads. */
+export interface RunDeps extends TransferServiceDeps {
+  /** Bounds requests in flight over all files. */
+  readonly slots: Semaphore;
+  /**
+   * Bounds the requests that hold a pooled part buffer (bodies of at least buffers.minPooled
+   * bytes), and so buffer memory, apart from `slots`: many small files can then be in flight
+   * while only a few big parts are in memory.
+   */
+  readonly bufferSlots: Semaphore;
+  readonly buffers: BufferPool;
+  readonly limiter: BandwidthLimiter | undefined;
+  readonly verifier: Verifier;
+  /** The store refused a conditional PUT (501): the key is checked with HeadObject instead. */
+  conditionalPut: boolean;
+}
 
 export class UploadRun {
   partsSent = 0;
   partsReused = 0;
   bytesSent = 0;
   resumed = false;
+  /** The journal of this upload: the request's own, else the service's. */
+  readonly ledger: UploadLedger;
 
   constructor(
-    readonly deps: TransferDeps,
+    readonly deps: RunDeps,
     readonly settings: TransferSettings,
     readonly req: UploadRequest,
+    /** The object's write options (the service's with this request's metadata and content type). */
+    readonly write: WriteOptions,
     readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.ledger = req.ledger ?? deps.ledger;
+  }
 
   get destination(): Destination {
     return {
@@ -27,11 +60,16 @@ export class UploadRun {
     };
   }
 
+  /** `s3://bucket/key`, for messages. */
+  get where(): string {
+    return `s3://${this.deps.target.bucket}/${this.req.key}`;
+  }
+
   source(st: FileStat): SourceIdentity {
     return { path: this.req.path, size: st.size, mtimeMs: st.mtimeMs, inode: st.inode };
   }
 
-  /** Records an event in the journal and tells the observer. */
+  /** Records an event and tells the observers. */
   async emit(
     type: string,
     level: EventLevel,
@@ -47,12 +85,9 @@ export class UploadRun {
       key: this.req.key,
       ...(data === undefined ? {} : { data }),
     };
-    if (this.deps.publish !== undefined) {
-      await this.deps.publish(event);
-      return;
-    }
     this.deps.observer?.onEvent?.(event);
-    await this.deps.journal.appendEvent(event);
+    this.req.observer?.onEvent?.(event);
+    await this.deps.publish(event);
   }
 
   /** One S3 request with the retry policy; each retry is an event. */
@@ -82,14 +117,18 @@ export class UploadRun {
     );
   }
 
+  /** HeadObject of this upload's key, with the retry policy. */
+  head(): Promise<ObjectHead | undefined> {
+    return this.retry('HeadObject', () => this.deps.target.headObject(this.req.key, this.signal));
+  }
+
   /**
    * Runs `fn` holding a request slot, and first a buffer slot when the body of `bodyBytes` takes a
    * pooled buffer (always in this order: no two requests can wait on each other).
    */
   withSlots<T>(bodyBytes: number, fn: () => Promise<T>): Promise<T> {
     const { slots, bufferSlots, buffers } = this.deps;
-    if (bufferSlots === undefined || bodyBytes < buffers.minPooled)
-      return slots.with(fn, this.signal);
+    if (bodyBytes < buffers.minPooled) return slots.with(fn, this.signal);
     return bufferSlots.with(() => slots.with(fn, this.signal), this.signal);
   }
 
@@ -101,7 +140,9 @@ export class UploadRun {
   /** Reports bytes accepted by the store. */
   progress(bytes: number, totalBytes: number): void {
     this.bytesSent += bytes;
-    this.deps.observer?.onProgress?.({ path: this.req.path, key: this.req.key, bytes, totalBytes });
+    const p = { path: this.req.path, key: this.req.key, bytes, totalBytes };
+    this.deps.observer?.onProgress?.(p);
+    this.req.observer?.onProgress?.(p);
   }
 
   /** The error for a source that changed under us. */

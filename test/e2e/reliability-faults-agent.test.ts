@@ -109,7 +109,8 @@ jobs:
     const proxy = await startFaultProxy(fx.info.endpoint);
     try {
       // overwrite: never asks for a conditional PUT; this store answers the first with 501. The
-      // policy already checked the key with HeadObject, so the plain PUT that follows is safe.
+      // transfer service then looks at the key (HeadObject), finds it free, and puts plainly; for
+      // the later files of this destination it looks first and sends no condition.
       proxy.addRule({
         match: (r) => r.operation === 'PutObject',
         fault: { kind: 'error', status: 501 },

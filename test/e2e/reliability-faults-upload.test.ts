@@ -9,14 +9,9 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { systemClock } from '../../src/platform/clock.js';
-import { nodeFileSystem } from '../../src/platform/node-file-system.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
 import { buildS3Client } from '../../src/object-store/s3/s3-client.js';
 import { S3ObjectTarget } from '../../src/object-store/s3/s3-object-target.js';
-import { BufferPool } from '../../src/transfer/buffer-pool.js';
-import { FileUploader } from '../../src/transfer/file-uploader.js';
-import { Semaphore } from '../../src/transfer/semaphore.js';
 import { isAppError } from '../../src/errors/app-error.js';
 import {
   cliEnv,
@@ -26,7 +21,7 @@ import {
   spawnCli,
   type CliResult,
 } from '../support/cli.js';
-import { TEST_SETTINGS } from '../support/engine.js';
+import { makeService } from '../support/engine.js';
 import {
   startFaultProxy,
   type Fault,
@@ -234,22 +229,11 @@ describe('s3ferry upload through network faults', () => {
         fault: { kind: 'blackhole' },
         times: 1,
       });
-      const uploader = new FileUploader(
-        {
-          target,
-          journal,
-          fs: nodeFileSystem,
-          clock: systemClock,
-          random: Math.random,
-          slots: new Semaphore(4),
-          buffers: new BufferPool(4),
-          owner: `test:${process.pid}`,
-        },
-        TEST_SETTINGS,
-      );
+      const service = makeService(target, journal);
       const file = join(files, 'big', 'e.bin');
       const key = `${testId('bh')}/e.bin`;
-      const result = await uploader.upload({ path: file, key, write: {} });
+      const result = await service.upload({ path: file, key });
+      await service.close();
       assert.equal(result.partCount, 4);
       assert.equal((await objectDigest(client, bucket.name, key)).sha256, await fileSha256(file));
       assert.equal(proxy.faultCounts().blackhole, 4);

@@ -16,7 +16,7 @@ import { partRange } from '../../src/domain/part-size.js';
 import { INTENT_METADATA_KEY } from '../../src/transfer/transfer-types.js';
 import { md5Hex } from '../../src/transfer/upload-run.js';
 import { fileSha256, objectDigest, writeRandomFile } from '../support/cli.js';
-import { makeEngine, TEST_SETTINGS, type Engine } from '../support/engine.js';
+import { makeEngine, TEST_CONFIG, type Engine } from '../support/engine.js';
 import {
   createTestBucket,
   listAllMultipartUploads,
@@ -63,12 +63,12 @@ describe('resume protocol branches', () => {
       assert.equal(st, undefined);
       const { stat } = await import('node:fs/promises');
       const s = await stat(file);
-      const parts = Math.ceil(size / TEST_SETTINGS.partSize);
+      const parts = Math.ceil(size / TEST_CONFIG.partSize);
       return engine.journal.beginUpload({
         destination: { endpoint: info.endpoint, bucket: bucket.name, key },
         source: { path: file, size: s.size, mtimeMs: s.mtimeMs, inode: s.ino },
         mode: 'multipart',
-        partSize: TEST_SETTINGS.partSize,
+        partSize: TEST_CONFIG.partSize,
         partCount: parts,
         startedAt: Date.now(),
         owner: 'crashed:1',
@@ -89,7 +89,7 @@ describe('resume protocol branches', () => {
       const created = await engine.target.createMultipartUpload(key, {
         metadata: { [INTENT_METADATA_KEY]: String(rec.id) },
       });
-      const result = await engine.uploader.upload({ path: file, key, write: {} });
+      const result = await engine.service.upload({ path: file, key });
       assert.equal(result.resumed, true);
       assert.ok(
         engine.events.some((e) => e.type === 'upload.adopted' && e.data?.uploadId === created),
@@ -109,7 +109,7 @@ describe('resume protocol branches', () => {
       await engine.target.createMultipartUpload(key, {});
       await engine.target.createMultipartUpload(key, {});
       assert.equal((await uploadsOn(key)).length, 2);
-      const result = await engine.uploader.upload({ path: file, key, write: {} });
+      const result = await engine.service.upload({ path: file, key });
       assert.equal(result.partsReused, 0);
       assert.deepEqual(await uploadsOn(key), []);
       assert.equal((await objectDigest(client, bucket.name, key)).sha256, await fileSha256(file));
@@ -129,7 +129,7 @@ describe('resume protocol branches', () => {
       const bytes = await readFile(file);
       const parts = [];
       for (let p = 1; p <= 3; p += 1) {
-        const { start, end } = partRange(p, TEST_SETTINGS.partSize, bytes.length);
+        const { start, end } = partRange(p, TEST_CONFIG.partSize, bytes.length);
         const body = bytes.subarray(start, end);
         const md5 = md5Hex(body);
         const { etag } = await engine.target.uploadPart({
@@ -144,7 +144,7 @@ describe('resume protocol branches', () => {
       }
       await engine.target.completeMultipartUpload(key, uploadId, parts);
       await engine.journal.markCompleted(rec.id, null);
-      const result = await engine.uploader.upload({ path: file, key, write: {} });
+      const result = await engine.service.upload({ path: file, key });
       assert.equal(result.partsSent, 0);
       assert.equal(result.resumed, true);
       assert.match(result.etag, /-3$/);
@@ -161,7 +161,7 @@ describe('resume protocol branches', () => {
       const uploadId = await engine.target.createMultipartUpload(key, {});
       await engine.journal.recordUploadId(rec.id, uploadId);
       await engine.target.abortMultipartUpload(key, uploadId);
-      const result = await engine.uploader.upload({ path: file, key, write: {} });
+      const result = await engine.service.upload({ path: file, key });
       assert.equal(result.partsReused, 0);
       assert.equal((await engine.journal.getUpload(rec.id))?.state, 'aborted');
       assert.equal((await objectDigest(client, bucket.name, key)).sha256, await fileSha256(file));
@@ -176,7 +176,7 @@ describe('resume protocol branches', () => {
       const foreign = await client.send(
         new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: key }),
       );
-      await engine.uploader.upload({ path: file, key, write: {} });
+      await engine.service.upload({ path: file, key });
       assert.deepEqual(await uploadsOn(key), [foreign.UploadId]);
     } finally {
       await engine.close();
@@ -190,7 +190,7 @@ describe('resume protocol branches', () => {
       const uploadId = await engine.target.createMultipartUpload(key, {});
       await engine.journal.recordUploadId(rec.id, uploadId);
       const bytes = await readFile(file);
-      const { start, end } = partRange(2, TEST_SETTINGS.partSize, bytes.length);
+      const { start, end } = partRange(2, TEST_CONFIG.partSize, bytes.length);
       const body = bytes.subarray(start, end);
       await engine.target.uploadPart({
         key,
@@ -199,7 +199,7 @@ describe('resume protocol branches', () => {
         body,
         contentMd5: md5HexToBase64(md5Hex(body)),
       }); // not journaled
-      const result = await engine.uploader.upload({ path: file, key, write: {} });
+      const result = await engine.service.upload({ path: file, key });
       assert.equal(result.partsReused, 1);
       assert.equal(result.partsSent, 3);
       assert.equal((await objectDigest(client, bucket.name, key)).sha256, await fileSha256(file));
@@ -212,10 +212,12 @@ describe('resume protocol branches', () => {
     n += 1;
     const file = join(tmp.path, `growing${n}.bin`);
     await writeRandomFile(file, 30 * MIB);
-    const engine = await makeEngine(info, bucket.name, join(tmp.path, `g${n}.db`), {}, 20 * MIB);
+    const engine = await makeEngine(info, bucket.name, join(tmp.path, `g${n}.db`), {
+      bwlimit: 20 * MIB,
+    });
     const key = `grow${n}/f.bin`;
     try {
-      const uploading = engine.uploader.upload({ path: file, key, write: {} });
+      const uploading = engine.service.upload({ path: file, key });
       // once the first part is in, the writer appends more
       for (;;) {
         const open = await engine.journal.listOpenUploads();
@@ -252,17 +254,10 @@ describe('resume protocol branches', () => {
         return nodeFileSystem.open(path);
       },
     };
-    const engine = await makeEngine(
-      info,
-      bucket.name,
-      join(tmp.path, `v${n}.db`),
-      {},
-      undefined,
-      vanishing,
-    );
+    const engine = await makeEngine(info, bucket.name, join(tmp.path, `v${n}.db`), {}, vanishing);
     const key = `vanish${n}/f.bin`;
     try {
-      await assert.rejects(engine.uploader.upload({ path: file, key, write: {} }), (err) => {
+      await assert.rejects(engine.service.upload({ path: file, key }), (err) => {
         assert.ok(isAppError(err), String(err));
         assert.equal(err.code, 'ERR_FILE_NOT_FOUND');
         return true;

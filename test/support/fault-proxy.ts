@@ -15,6 +15,8 @@
  * - `error`: answer 500 InternalError, 503 SlowDown or 429 with an S3 XML error body, without
  *   relaying (the body is read first, as S3 does).
  * - `blackhole`: read the request, never answer, keep the connection open.
+ * - `etag`: relay, and answer with this ETag header instead of the server's (a store whose ETags
+ *   are not MD5s of the content, or a wrong one).
  *
  * Every request is logged (operation, key, part, bytes received, status sent, fault, whether the
  * answer was delivered in full), which lets tests count what was sent and assert that each fault
@@ -45,7 +47,8 @@ export type Fault =
   | { readonly kind: 'truncate'; readonly fraction?: number }
   | { readonly kind: 'delay'; readonly ms: number; readonly phase?: 'request' | 'response' }
   | { readonly kind: 'error'; readonly status: ErrorStatus }
-  | { readonly kind: 'blackhole' };
+  | { readonly kind: 'blackhole' }
+  | { readonly kind: 'etag'; readonly etag: string };
 
 export type FaultKind = Fault['kind'];
 
@@ -301,6 +304,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         break;
       case 'reset-response':
       case 'truncate':
+      case 'etag':
       case undefined:
         break;
     }
@@ -347,7 +351,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return;
     }
     entry.status = up.statusCode ?? 502;
-    res.writeHead(entry.status, up.statusMessage ?? '', up.headers);
+    const headers =
+      fault?.kind === 'etag' && up.headers.etag !== undefined
+        ? { ...up.headers, etag: `"${fault.etag}"` }
+        : up.headers;
+    res.writeHead(entry.status, up.statusMessage ?? '', headers);
     up.pipe(res);
   }
 

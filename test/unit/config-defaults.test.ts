@@ -47,7 +47,9 @@ describe('config defaults', () => {
             tags: {},
             partSize: 8 * MIB,
             multipartThreshold: 8 * MIB,
-            concurrency: 6,
+            concurrency: 16,
+            partBuffers: 6,
+            verify: 'etag',
             requestTimeout: 120_000,
             linkExpiry: 3_600_000,
           },
@@ -200,7 +202,7 @@ describe('config destinations', () => {
     assert.equal(a?.destination.bucket, 'bk');
     assert.equal(a.destination.profile, 'writer');
     assert.equal(a.destination.prefix, 'hosts/');
-    assert.equal(a.destination.concurrency, 6);
+    assert.equal(a.destination.concurrency, 16);
     assert.deepEqual(b?.destination, a.destination);
     assert.equal(c?.destination.bucket, 'other');
     assert.equal(Object.hasOwn(config, 'destinations'), false);

@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BufferPool } from '../../src/transfer/buffer-pool.js';
 import { Semaphore } from '../../src/transfer/semaphore.js';
-import type { TransferDeps, TransferSettings } from '../../src/transfer/transfer-types.js';
-import { UploadRun } from '../../src/transfer/upload-run.js';
+import type { TransferSettings } from '../../src/transfer/transfer-types.js';
+import { UploadRun, type RunDeps } from '../../src/transfer/upload-run.js';
 
 const MIB = 1024 * 1024;
 
-function run(deps: Pick<TransferDeps, 'slots' | 'buffers'> & Partial<TransferDeps>): UploadRun {
+function run(deps: Pick<RunDeps, 'slots' | 'bufferSlots' | 'buffers'>): UploadRun {
   return new UploadRun(
-    deps as TransferDeps,
+    deps as RunDeps,
     {} as TransferSettings,
-    { path: '/x', key: 'x', write: {} },
+    { path: '/x', key: 'x' },
+    {},
     undefined,
   );
 }
@@ -48,8 +49,12 @@ describe('UploadRun.withSlots', () => {
     assert.equal(await peak(r, 20, MIB), 2);
   });
 
-  it('bounds everything by the request slots without buffer slots', async () => {
-    const r = run({ slots: new Semaphore(3), buffers: new BufferPool(3, MIB) });
+  it('bounds big bodies by the request slots too when those are fewer', async () => {
+    const r = run({
+      slots: new Semaphore(3),
+      bufferSlots: new Semaphore(5),
+      buffers: new BufferPool(5, MIB),
+    });
     assert.equal(await peak(r, 10, 4096), 3);
     assert.equal(await peak(r, 10, 8 * MIB), 3);
   });

@@ -1,0 +1,189 @@
+/**
+ * One destination's transfer service, used alike by the agent, `s3ferry upload`, `s3ferry cleanup`
+ * and the tests (DESIGN.md "Architecture", transfer/). It owns what every upload to the destination
+ * shares: the request slots, the part-buffer slots and their buffer pool (memory stays near
+ * partBuffers x part size however many files are in flight), the bandwidth limiter, the write
+ * options, the retry policy, resume on or off, what verification has learned of the store
+ * (verify.ts), and the one rule for what in the store is ours (ownership.ts). The MD5 worker pool
+ * is the process's, lent by the composition root. The service writes no history and no file
+ * state: `upload` returns the verified result or throws, and the caller records it.
+ */
+import mime from 'mime-types';
+import { choosePartSize, MAX_SINGLE_PUT } from '../domain/part-size.js';
+import { AppError } from '../errors/app-error.js';
+import type { MultipartUploadInfo, ObjectTarget } from '../object-store/object-target.js';
+import { abortScope } from './abort-scope.js';
+import { BandwidthLimiter } from './bandwidth-limiter.js';
+import { BufferPool } from './buffer-pool.js';
+import { uploadFile } from './file-uploader.js';
+import { uploadOwner, type UploadOwner } from './ownership.js';
+import { Semaphore } from './semaphore.js';
+import type {
+  TransferConfig,
+  TransferServiceDeps,
+  TransferSettings,
+  UploadLedger,
+  UploadPlan,
+  UploadRequest,
+  UploadResult,
+} from './transfer-types.js';
+import { UploadRun, type RunDeps } from './upload-run.js';
+import { Verifier } from './verify.js';
+
+/** How many times a file that changes during its upload is started afresh before giving up. */
+const MAX_CHANGED_RESTARTS = 3;
+
+/** An in-progress multipart upload the store lists, and whose it is by the one rule. */
+export interface ListedUpload {
+  readonly upload: MultipartUploadInfo;
+  readonly owner: UploadOwner;
+}
+
+export class TransferService {
+  readonly #deps: RunDeps;
+  readonly #config: TransferConfig;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #state: 'new' | 'running' | 'closed' = 'new';
+
+  constructor(deps: TransferServiceDeps, config: TransferConfig) {
+    choosePartSize(0, config.partSize); // refuses a part size S3 cannot take before any work
+    this.#config = config;
+    const where = `s3://${deps.target.bucket}`;
+    this.#deps = {
+      ...deps,
+      slots: new Semaphore(config.concurrency),
+      bufferSlots: new Semaphore(config.partBuffers),
+      buffers: new BufferPool(config.partBuffers),
+      limiter:
+        config.bwlimit === undefined
+          ? undefined
+          : new BandwidthLimiter({ clock: deps.clock, bytesPerSec: config.bwlimit }),
+      verifier: new Verifier(config.verify, (etag) => {
+        const event = {
+          at: deps.clock.now(),
+          type: 'destination.verify-head',
+          level: 'warn' as const,
+          message: `${where} answers ETags that are not MD5s of the content (e.g. "${etag}"): every object is verified with HeadObject from now on`,
+          data: { bucket: deps.target.bucket, etag },
+        };
+        deps.observer?.onEvent?.(event);
+        void deps.publish(event).catch(() => undefined);
+      }),
+      conditionalPut: true,
+    };
+  }
+
+  get target(): ObjectTarget {
+    return this.#deps.target;
+  }
+
+  get config(): TransferConfig {
+    return this.#config;
+  }
+
+  /** Opens the service for uploads. */
+  start(): void {
+    if (this.#state === 'new') this.#state = 'running';
+  }
+
+  /** Refuses new uploads and waits for those in flight to settle (their callers cancel them). */
+  async close(): Promise<void> {
+    this.#state = 'closed';
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * How a file of `size` bytes is sent: one PUT below the multipart threshold (and never above
+   * 5 GiB), else parts of the configured size, raised so no upload exceeds 10,000 parts. Throws
+   * ERR_FILE_TOO_LARGE above 5 TiB.
+   */
+  plan(size: number): UploadPlan {
+    const threshold = Math.min(this.#config.multipartThreshold, MAX_SINGLE_PUT);
+    if (size < threshold) return { mode: 'single', partSize: size };
+    return { mode: 'multipart', partSize: choosePartSize(size, this.#config.partSize) };
+  }
+
+  /** Uploads and verifies one file (file-uploader.ts says how, and what it rejects with). */
+  async upload(req: UploadRequest, signal?: AbortSignal): Promise<UploadResult> {
+    if (this.#state !== 'running') {
+      throw new AppError(
+        this.#state === 'closed' ? 'ERR_CANCELLED' : 'ERR_INTERNAL',
+        `the transfer service of s3://${this.#deps.target.bucket} is ${this.#state === 'closed' ? 'closed' : 'not started'}`,
+        { hint: 'the upload is tried again once the destination is open' },
+      );
+    }
+    const settings = this.#settings(req);
+    // Every part worker holds at most one abort listener at a time; twice that leaves room for a
+    // request whose listener goes only when its socket closes, after its answer was taken.
+    const scope = abortScope(signal, 2 * settings.partConcurrency + 2);
+    const write = {
+      ...this.#config.write,
+      contentType:
+        this.#config.contentType ?? (mime.lookup(req.path) || 'application/octet-stream'),
+      metadata: { ...this.#config.write.metadata, ...req.metadata },
+    };
+    const running = uploadFile(
+      () => new UploadRun(this.#deps, settings, req, write, scope.signal),
+      (size) => this.plan(size),
+    );
+    this.#inFlight.add(running);
+    try {
+      return await running;
+    } finally {
+      this.#inFlight.delete(running);
+      scope.close();
+    }
+  }
+
+  #settings(req: UploadRequest): TransferSettings {
+    const { retry } = this.#config;
+    return {
+      partConcurrency: this.#config.concurrency,
+      resume: this.#config.resume,
+      retry:
+        req.retryTimeout === undefined
+          ? retry
+          : { ...retry, maxElapsedMs: Math.min(retry.maxElapsedMs, req.retryTimeout) },
+      maxChangedRestarts: MAX_CHANGED_RESTARTS,
+    };
+  }
+
+  /** The store's in-progress multipart uploads under `prefix`, each with its owner. */
+  async listUploads(
+    prefix: string,
+    signal?: AbortSignal,
+    ledger: UploadLedger = this.#deps.ledger,
+  ): Promise<ListedUpload[]> {
+    const { target } = this.#deps;
+    const open = await ledger.listOpenUploads({ endpoint: target.endpoint, bucket: target.bucket });
+    const listed = await target.listMultipartUploads(prefix, signal);
+    const out: ListedUpload[] = [];
+    for (const upload of listed)
+      out.push({ upload, owner: await uploadOwner(upload, open, ledger) });
+    return out;
+  }
+
+  /**
+   * Aborts a listed upload that is ours and closes its journal record with `reason`. Refuses
+   * (ERR_INTERNAL) another client's: nothing of theirs is ever aborted.
+   */
+  async abortUpload(
+    listed: ListedUpload,
+    reason: string,
+    signal?: AbortSignal,
+    ledger: UploadLedger = this.#deps.ledger,
+  ): Promise<void> {
+    const { upload, owner } = listed;
+    if (owner.kind === 'foreign')
+      throw new AppError('ERR_INTERNAL', `upload ${upload.uploadId} is not s3ferry's`, {
+        hint: 'this is a bug in s3ferry: please report it',
+      });
+    await this.#deps.target.abortMultipartUpload(upload.key, upload.uploadId, signal);
+    if (owner.kind === 'closed') return;
+    await ledger.finishUpload(owner.record.id, {
+      state: 'aborted',
+      finishedAt: this.#deps.clock.now(),
+      error: reason,
+    });
+  }
+}
