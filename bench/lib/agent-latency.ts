@@ -1,8 +1,8 @@
 /**
  * File finished -> object visible, with the agent running: files written one by one into a
- * watched directory; each file's latency is the time of its `file.done` event (logged after the
- * object was verified with HeadObject) minus the moment its writer closed it, minus the settle
- * window (the wait the configuration asks for).
+ * watched directory; each file's latency is the time of its `file.done` event (logged once the
+ * object is verified) minus the moment its writer closed it, minus the settle window (the wait the
+ * configuration asks for).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

@@ -4,9 +4,10 @@
  * per-object cost figures use it too):
  *
  *   findOpenUpload, beginUpload, appendEvent upload.started, <PUT>, recordPart, markCompleted,
- *   <HEAD>, finishUpload verified, addHistory, appendEvent upload.finished
+ *   finishUpload verified, addHistory, appendEvent upload.finished
  *
- * (file-uploader.ts #attempt/#history, single-upload.ts, upload-run.ts emit). With `agent`, also
+ * (file-uploader.ts, single-upload.ts, upload-run.ts emit; the history row by the caller: the
+ * PUT's ETag verifies the object, no HeadObject). With `agent`, also
  * what the agent adds around it (admission.ts, agent.ts, file-processor.ts): enqueueFile before,
  * claimNextFile first, setFileState verifying and done at the end.
  *
@@ -73,7 +74,6 @@ async function uploadOne(journal: JournalStore, n: number, agent: boolean): Prom
   const etag = n.toString(16).padStart(32, '0');
   await journal.recordPart(record.id, { partNumber: 1, size: SIZE, etag, md5: etag });
   await journal.markCompleted(record.id, etag);
-  await io(); // HeadObject
   const finishedAt = now();
   await journal.finishUpload(record.id, { state: 'verified', finishedAt, etag });
   await journal.addHistory({

@@ -3,175 +3,41 @@
  * Exit 0 only when every file is uploaded and verified. Running the same command again after an
  * interruption resumes where it stopped (the journal remembers every accepted part).
  */
-import { Option, type Command } from 'commander';
-import { TRANSFER_DEFAULTS } from '../config/destination-schema.js';
+import type { Command } from 'commander';
 import { formatBytes } from '../domain/duration.js';
-import { checkMetadata } from '../domain/metadata.js';
-import { MIB } from '../domain/part-size.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
 import { md5Workers, Md5WorkerPool } from '../platform/md5-worker-pool.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
-import type { WriteOptions } from '../object-store/object-target.js';
 import { historyRow } from '../transfer/history-row.js';
 import { withRetry } from '../transfer/retry.js';
 import { TransferService } from '../transfer/transfer-service.js';
+import type { UploadResult } from '../transfer/transfer-types.js';
 import {
-  DEFAULT_BACKOFF_POLICY,
-  type TransferConfig,
-  type UploadResult,
-} from '../transfer/transfer-types.js';
-import {
-  addCommonOptions,
   buildTarget,
-  durationOption,
-  intOption,
   jitter,
   openJournal,
   ownerName,
   parseCommon,
-  sizeOption,
-  type CommonOptions,
   type CommonSettings,
 } from './common-options.js';
 import { expandPaths, type FileToUpload } from './expand-paths.js';
 import { exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { checkKey } from './s3-url.js';
+import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
 
-interface UploadOptions extends CommonOptions {
-  partSize: string;
-  multipartThreshold: string;
-  concurrency: string;
-  partBuffers: string;
-  bwlimit?: string;
-  resume: boolean;
-  verify: string;
-  retryTimeout: string;
-  storageClass?: string;
-  sse?: string;
-  sseKmsKeyId?: string;
-  metadata?: string[];
-  tag?: string[];
-  contentType?: string;
-  ifNoneMatch?: boolean;
-}
-
+/** Registers `s3ferry upload`. */
 export function registerUpload(program: Command): void {
-  addCommonOptions(
+  addUploadOptions(
     program
       .command('upload')
       .description('upload files, directories (recursive) or globs, with resume')
       .argument('<paths...>'),
-  )
-    .option(
-      '--part-size <size>',
-      'preferred multipart part size (raised so no upload exceeds 10,000 parts)',
-      TRANSFER_DEFAULTS.partSize,
-    )
-    .option(
-      '--multipart-threshold <size>',
-      'files of at least this size are uploaded in parts',
-      TRANSFER_DEFAULTS.multipartThreshold,
-    )
-    .option(
-      '--concurrency <n>',
-      'requests in flight over all files (small files need no part buffer)',
-      String(TRANSFER_DEFAULTS.concurrency),
-    )
-    .option(
-      '--part-buffers <n>',
-      'parts in memory at once; they use about n x part size of memory',
-      String(TRANSFER_DEFAULTS.partBuffers),
-    )
-    .option('--bwlimit <rate>', 'bandwidth limit in bytes per second, e.g. 10MiB')
-    .option('--no-resume', 'abort uploads an earlier run left unfinished and start over')
-    .option(
-      '--retry-timeout <duration>',
-      'give up on a request after transient errors for this long',
-      '15m',
-    )
-    .option('--storage-class <class>', 'e.g. STANDARD_IA, GLACIER_IR')
-    .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
-    .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms')
-    .option('--metadata <key=value...>', 'object metadata (x-amz-meta-*)')
-    .option('--tag <key=value...>', 'object tags')
-    .option('--content-type <type>', 'content type (default: from the file extension)')
-    .option('--if-none-match', 'never overwrite an existing key (conditional PUT)')
-    .addOption(
-      new Option(
-        '--verify <how>',
-        "etag: the PUT's or Complete's ETag proves the bytes (HeadObject only where it cannot); head: always HeadObject",
-      )
-        .choices(['etag', 'head'])
-        .default(TRANSFER_DEFAULTS.verify),
-    )
-    .action(async (paths: string[], opts: UploadOptions) => {
-      process.exitCode = await runUpload(paths, opts);
-    });
-}
-
-function pairs(list: readonly string[] | undefined, what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list ?? []) {
-    const i = item.indexOf('=');
-    if (i <= 0) throw new AppError('ERR_USAGE', `${what} "${item}" is not key=value`);
-    out[item.slice(0, i).toLowerCase()] = item.slice(i + 1);
-  }
-  return out;
-}
-
-/** The transfer service's configuration from the flags; refuses bad values before any work. */
-function transferConfig(opts: UploadOptions): TransferConfig {
-  const bwlimit =
-    opts.bwlimit === undefined
-      ? undefined
-      : sizeOption('--bwlimit', opts.bwlimit.replace(/\/s$/i, ''));
-  return {
-    partSize: sizeOption('--part-size', opts.partSize),
-    multipartThreshold: Math.max(
-      5 * MIB,
-      sizeOption('--multipart-threshold', opts.multipartThreshold),
-    ),
-    concurrency: intOption('--concurrency', opts.concurrency),
-    partBuffers: intOption('--part-buffers', opts.partBuffers),
-    ...(bwlimit === undefined ? {} : { bwlimit }),
-    resume: opts.resume,
-    retry: {
-      backoff: DEFAULT_BACKOFF_POLICY,
-      maxElapsedMs: durationOption('--retry-timeout', opts.retryTimeout),
-    },
-    verify: opts.verify === 'head' ? 'head' : 'etag',
-    write: writeOptions(opts), // refuses bad --metadata/--tag
-    ...(opts.contentType === undefined ? {} : { contentType: opts.contentType }),
-  };
-}
-
-/** What every object of the run carries but its content type; refuses bad --metadata/--tag. */
-function writeOptions(opts: UploadOptions): Omit<WriteOptions, 'contentType'> {
-  const metadata = pairs(opts.metadata, '--metadata');
-  for (const [name, value] of Object.entries(metadata)) {
-    const error = checkMetadata(name, value);
-    if (error !== undefined)
-      throw new AppError('ERR_USAGE', `--metadata ${error}`, {
-        hint: 'S3 carries metadata in HTTP headers: write non-ASCII text in an encoding of your choice (e.g. percent-encoding)',
-      });
-  }
-  const tags = pairs(opts.tag, '--tag');
-  return {
-    ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
-    ...(opts.storageClass === undefined ? {} : { storageClass: opts.storageClass }),
-    ...(opts.sse === 'AES256' || opts.sse === 'aws:kms'
-      ? {
-          sse: {
-            mode: opts.sse,
-            ...(opts.sseKmsKeyId === undefined ? {} : { kmsKeyId: opts.sseKmsKeyId }),
-          },
-        }
-      : {}),
-    ...(Object.keys(tags).length === 0 ? {} : { tagging: new URLSearchParams(tags).toString() }),
-  };
+  ).action(async (paths: string[], opts: UploadOptions) => {
+    process.exitCode = await runUpload(paths, opts);
+  });
 }
 
 /** Runs the command; returns the exit code. */
