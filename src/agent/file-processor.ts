@@ -348,11 +348,11 @@ export class FileProcessor {
   }
 
   /**
-   * The transfer engine journals an upload verified, then writes its history row: a kill between
-   * the two leaves a verified upload without a row. The next run rightly sends nothing again, but
-   * the upload would be missing from the history (`s3ferry history`, the dashboard): write the
-   * row now, unless the history already holds it (a row for this key that ended after this
-   * upload began).
+   * The transfer service journals an upload verified, and #upload writes its history row once it
+   * returns: a kill between the two leaves a verified upload without a row. The next run rightly
+   * sends nothing again, but the upload would be missing from the history (`s3ferry history`, the
+   * dashboard): write the row now, unless the history already holds it (a row for this key that
+   * ended after this upload began).
    */
   async #recordVerified(
     upload: UploadRecord,

@@ -105,12 +105,17 @@ export class TransferService {
 
   /** Uploads and verifies one file (file-uploader.ts says how, and what it rejects with). */
   async upload(req: UploadRequest, signal?: AbortSignal): Promise<UploadResult> {
-    if (this.#state !== 'running') {
+    if (this.#state === 'closed') {
       throw new AppError(
-        this.#state === 'closed' ? 'ERR_CANCELLED' : 'ERR_INTERNAL',
-        `the transfer service of s3://${this.#deps.target.bucket} is ${this.#state === 'closed' ? 'closed' : 'not started'}`,
-        { hint: 'the upload is tried again once the destination is open' },
+        'ERR_CANCELLED',
+        `the transfer service of s3://${this.#deps.target.bucket} is closed`,
+        { hint: 'the destination was closed (stop or reload): the file is tried again' },
       );
+    }
+    if (this.#state === 'new') {
+      throw new AppError('ERR_INTERNAL', 'a transfer service was used before start()', {
+        hint: 'this is a bug in s3ferry: please report it',
+      });
     }
     const settings = this.#settings(req);
     // Every part worker holds at most one abort listener at a time; twice that leaves room for a
