@@ -6,11 +6,11 @@
  * turns out not to use MD5 ETags.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort, startAgentProcess, waitFor } from '../support/agent-process.js';
-import { cliEnv, runCli, type CliResult } from '../support/cli.js';
+import { cliEnv, objectDigest, runCli, type CliResult } from '../support/cli.js';
 import { startFaultProxy, type FaultProxy, type S3Operation } from '../support/fault-proxy.js';
 import { S3Fixture } from '../support/s3-fixture.js';
 import { testId } from '../support/tmp.js';
@@ -220,6 +220,39 @@ jobs:
       for (const [key, ops] of seen) assert.deepEqual(ops, ['PutObject', 'HeadObject'], key);
       assert.equal(res.events.filter((e) => e.type === 'destination.verify-head').length, 1);
       assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, prefix, dir), []);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("--if-none-match run again: this same file's object is taken with one HEAD, another writer's refused", async () => {
+    const dir = join(fx.tmp.path, testId('again'));
+    await writeSampleFiles(dir, smallFiles(2));
+    const proxy = await startFaultProxy(fx.info.endpoint);
+    try {
+      const prefix = `${testId('again')}/`;
+      const journal = join(fx.tmp.path, `${testId('j')}.db`);
+      const args = ['--if-none-match', '--journal', journal];
+      assert.equal((await upload(proxy, dir, prefix, ...args)).code, 0);
+      await writeFile(join(dir, 'f-1.bin'), 'new content: not the object at the key');
+      proxy.session = 1;
+      const res = await upload(proxy, dir, prefix, ...args);
+      assert.equal(res.code, 1, res.stderr + res.stdout);
+      const failed = res.events.filter((e) => e.type === 'file.failed');
+      assert.deepEqual(
+        failed.map((e) => [e.key, e.code]),
+        [[`${prefix}f-1.bin`, 'ERR_S3_PRECONDITION_FAILED']],
+      );
+      const again = proxy.log.filter((e) => e.session === 1 && e.key === `${prefix}f-0.bin`);
+      assert.deepEqual(
+        again.map((e) => [e.operation, e.status]),
+        [
+          ['PutObject', 412],
+          ['HeadObject', 200],
+        ],
+      );
+      const kept = await objectDigest(fx.client, fx.bucket.name, `${prefix}f-1.bin`);
+      assert.equal(kept.size, 4096, 'the object of the earlier content is not replaced');
     } finally {
       await proxy.close();
     }
