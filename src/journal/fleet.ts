@@ -48,6 +48,14 @@ export interface Pauses {
   readonly jobs: string[];
 }
 
+/** The key of a switch in a store's `pauses` table: the job, or '' for all processing. */
+export const pauseKey = (scope: PauseScope): string => scope.job ?? '';
+
+/** Keys of a store's `pauses` table -> the switches that are on. */
+export function toPauses(keys: readonly string[]): Pauses {
+  return { all: keys.includes(''), jobs: keys.filter((k) => k !== '').sort() };
+}
+
 /** What {@link Fleet.setPaused} did. */
 export interface PauseChange {
   /** The switches after the change. */

@@ -183,7 +183,7 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     const row = (): Promise<{ id: string; state: string; reason: string | null } | undefined> =>
       withJournalDb(fx.db.url, async (c) => {
         const { rows } = await c.query<{ id: string; state: string; reason: string | null }>(
-          'SELECT id, state, reason FROM files WHERE path = $1',
+          'SELECT id, state, reason_message AS reason FROM files WHERE path = $1',
           [file],
         );
         return rows[0];
