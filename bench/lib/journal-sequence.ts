@@ -7,8 +7,8 @@
  *   <HEAD>, finishUpload verified, addHistory, appendEvent upload.finished
  *
  * (file-uploader.ts #attempt/#history, single-upload.ts, upload-run.ts emit). With `agent`, also
- * what the agent adds around it (admission.ts, agent.ts, file-processor.ts): enqueueFile before,
- * claimNextFile first, setFileState verifying and done at the end.
+ * what the agent adds around it (admission.ts, agent.ts, file-processor.ts): enqueue before,
+ * claim first, markVerifying and complete at the end.
  *
  * N workers (16, as `upload` runs) each take the next file; every <PUT>, <HEAD> and the gap between
  * two files is an `await` of a promise resolved by setImmediate, standing for I/O, so the workers

@@ -161,6 +161,14 @@ jobs:
       assert.ok(!(await keys()).includes('files/secret.bin'));
     });
 
+    it('queues the parked file again once its mode is fixed (its ctime changed), and uploads it', async () => {
+      await chmod(join(inbox, 'secret.bin'), 0o644);
+      await waitFor('secret.bin uploaded after the fix', async () =>
+        (await keys()).includes('files/secret.bin'),
+      );
+      assert.ok(!(await parked()).some((f) => f.path.endsWith('secret.bin')), 'no longer parked');
+    });
+
     it('skips a FIFO and symbolic-link loops without hanging', async () => {
       const k = await keys();
       for (const name of ['a.fifo', 'loop-a', 'loop-b', 'self'])
