@@ -8,8 +8,8 @@
  *
  * (file-uploader.ts, single-upload.ts, upload-run.ts emit; the history row by the caller: the
  * PUT's ETag verifies the object, no HeadObject). With `agent`, also
- * what the agent adds around it (admission.ts, agent.ts, file-processor.ts): enqueueFile before,
- * claimNextFile first, setFileState verifying and done at the end.
+ * what the agent adds around it (admission.ts, agent.ts, file-processor.ts): enqueue before,
+ * claim first, markVerifying and complete at the end.
  *
  * N workers (16, as `upload` runs) each take the next file; every <PUT>, <HEAD> and the gap between
  * two files is an `await` of a promise resolved by setImmediate, standing for I/O, so the workers
@@ -48,7 +48,9 @@ async function uploadOne(journal: JournalStore, n: number, agent: boolean): Prom
   const path = `/srv/bench/f-${n}.bin`;
   const key = `bench/f-${n}.bin`;
   const destination = { endpoint: '', bucket: 'bench', key };
-  const file = agent ? await journal.claimNextFile(now(), [JOB]) : undefined;
+  const file = agent
+    ? await journal.claim(now(), { owner: 'bench', leaseMs: 60_000 }, [JOB])
+    : undefined;
   if (agent && file === undefined) throw new Error(`no file to claim for ${path}`);
   const startedAt = now();
   const open = await journal.findOpenUpload(destination);
@@ -100,8 +102,9 @@ async function uploadOne(journal: JournalStore, n: number, agent: boolean): Prom
     data: { job: JOB, size: SIZE, bytesSent: SIZE, etag, partsSent: 1, partsReused: 0 },
   });
   if (file !== undefined) {
-    await journal.setFileState(file.id, 'verifying', now());
-    await journal.setFileState(file.id, 'done', now());
+    const hold = { fileId: file.id, owner: 'bench' };
+    await journal.markVerifying(hold, now());
+    await journal.complete(hold, now());
   }
 }
 
@@ -121,7 +124,7 @@ export async function journalRound(
         // Admission happens as files are found, before the uploads: not part of the figure.
         for (let n = 0; n < files; n++) {
           const path = `/srv/bench/f-${n}.bin`;
-          await journal.enqueueFile({ job: JOB, path, size: SIZE, mtimeMs: 1, inode: n }, now());
+          await journal.enqueue({ job: JOB, path, size: SIZE, mtimeMs: 1, inode: n }, now());
         }
       }
       let next = 0;

@@ -4,7 +4,7 @@
  * ignore globs, include/exclude, size and age bounds, and the marker rule.
  */
 import { markerFor } from '../domain/file-filter.js';
-import type { FileRecord, JournalStore } from '../journal/journal-store.js';
+import type { FileQueue, FileRecord } from '../journal/journal-store.js';
 import type { EventSink } from './event-sink.js';
 import type { JobRuntime } from './job-runtime.js';
 
@@ -16,6 +16,8 @@ export interface Candidate {
   readonly size: number;
   readonly mtimeMs: number;
   readonly inode: number;
+  /** Status-change time, ms since the epoch, where known: a fixed parked file is queued again. */
+  readonly ctimeMs?: number;
 }
 
 /** The verdict of {@link admit}; `reason` is a sentence for people. */
@@ -49,31 +51,32 @@ export async function admit(
  * returned as it is (already queued, uploading, done, parked…).
  */
 export async function enqueueTaken(
-  deps: { readonly journal: JournalStore; readonly events: EventSink },
+  deps: { readonly journal: Pick<FileQueue, 'enqueue'>; readonly events: EventSink },
   job: JobRuntime,
   f: Candidate,
   now: number,
   note: { readonly paused: boolean; readonly backfill?: boolean },
 ): Promise<{ readonly record: FileRecord; readonly queued: boolean }> {
-  const record = await deps.journal.enqueueFile(
-    { job: job.name, path: f.absPath, size: f.size, mtimeMs: f.mtimeMs, inode: f.inode },
+  const { file, queued, event } = await deps.journal.enqueue(
+    {
+      job: job.name,
+      path: f.absPath,
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      inode: f.inode,
+      ...(f.ctimeMs === undefined ? {} : { ctimeMs: f.ctimeMs }),
+    },
     now,
+    {
+      at: now,
+      type: 'file.queued',
+      level: 'info',
+      message: `${f.absPath} queued${note.backfill === true ? ' by backfill' : ''}${note.paused ? ' (paused)' : ''}`,
+      path: f.absPath,
+      data: { job: job.name, size: f.size, ...(note.backfill === true ? { backfill: true } : {}) },
+    },
   );
-  const queued = record.state === 'queued' && record.updatedAt === now;
-  if (queued) {
-    await deps.events.emit(
-      'file.queued',
-      'info',
-      `${f.absPath} queued${note.backfill === true ? ' by backfill' : ''}${note.paused ? ' (paused)' : ''}`,
-      {
-        path: f.absPath,
-        data: {
-          job: job.name,
-          size: f.size,
-          ...(note.backfill === true ? { backfill: true } : {}),
-        },
-      },
-    );
-  }
-  return { record, queued };
+  // Recorded with the move, only when the file was queued now: published, not written again.
+  deps.events.announce(event);
+  return { record: file, queued };
 }

@@ -7,19 +7,25 @@ import type { AgentConfig, JobConfig } from '../config/agent-config.js';
 import { AppError, isAppError } from '../errors/app-error.js';
 import { backoffDelay } from '../domain/backoff.js';
 import { isMarker } from '../domain/file-filter.js';
-import type { AgentRecord, FileRecord, FileState, JournalStore } from '../journal/journal-store.js';
+import type {
+  AgentRecord,
+  FileRecord,
+  FileState,
+  JournalStore,
+  Pauses,
+} from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { FileSystem } from '../transfer/file-system.js';
 import type { Md5Hasher } from '../transfer/transfer-types.js';
 import { JobSource } from '../sources/job-source.js';
 import type { WatcherFactory } from '../sources/watcher.js';
-import { admit, enqueueTaken } from './admission.js';
+import { admit, enqueueTaken, type Candidate } from './admission.js';
 import { backfillFiles, type BackfillRequest, type BackfillResult } from './backfill.js';
 import { BusyFiles } from './busy-files.js';
 import { DestinationRuntime, type ClosableTarget } from './destination-runtime.js';
 import type { EventSink } from './event-sink.js';
 import { FileProcessor } from './file-processor.js';
-import { FleetMember, fencedJournal } from './fleet-member.js';
+import { FleetMember } from './fleet-member.js';
 import { buildJobs } from './job-builder.js';
 import type { JobRuntime } from './job-runtime.js';
 import { objectLink, type ObjectLink } from './object-link.js';
@@ -65,7 +71,8 @@ export class Agent {
   #jobs = new Map<string, JobRuntime>();
   #destinations = new Map<string, DestinationRuntime>();
   #sources: JobSource[] = [];
-  #paused = false;
+  /** The journal's pause switches as last read (they hold for every agent of the journal). */
+  #pauses: Pauses = { all: false, jobs: [] };
   #inFlight = 0;
   /** Files a worker is on: a source's new offer for one waits until the worker is done. */
   readonly #busy = new BusyFiles();
@@ -82,10 +89,7 @@ export class Agent {
     private readonly deps: AgentDeps,
   ) {
     this.#config = config;
-    this.#processor = new FileProcessor({
-      ...deps,
-      journal: fencedJournal(deps.journal, deps.owner),
-    });
+    this.#processor = new FileProcessor(deps);
     this.#member = new FleetMember({
       journal: deps.journal,
       clock: deps.clock,
@@ -100,6 +104,7 @@ export class Agent {
       leaseMs: config.lease,
       onBeat: () => {
         this.#rescanMissed();
+        void this.#readPauses().catch(() => undefined);
       },
     });
   }
@@ -116,6 +121,7 @@ export class Agent {
     if (!this.deps.journal.shared) await this.#reclaim();
     await this.#member.start();
     await this.#build(this.#config);
+    await this.#pauseConfigured(this.#config.jobs.map((j) => j.name));
     const count = this.deps.workers ?? 8;
     this.#workers = Array.from({ length: count }, () => this.#work());
     await this.deps.events.emit(
@@ -137,6 +143,25 @@ export class Agent {
     await this.deps.journal.expireHolds(this.deps.clock.now());
   }
 
+  /** Jobs configured `paused: true` start paused: their switch is set in the journal. */
+  async #pauseConfigured(names: readonly string[]): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const name of names)
+      if (this.#jobs.get(name)?.config.paused === true)
+        await this.deps.journal.setPaused({ job: name }, true, now);
+    await this.#readPauses();
+  }
+
+  /** Reads the journal's pause switches (another agent of the fleet may have changed them). */
+  async #readPauses(): Promise<Pauses> {
+    this.#pauses = await this.deps.journal.pauses();
+    return this.#pauses;
+  }
+
+  #isPaused(job: string): boolean {
+    return this.#pauses.all || this.#pauses.jobs.includes(job);
+  }
+
   async #build(config: AgentConfig): Promise<void> {
     const built = buildJobs(config, this.deps, {
       onHealthy: () => {
@@ -152,10 +177,7 @@ export class Agent {
   }
 
   /** A finished file from a source: apply the job's rules and queue it. */
-  async #offer(
-    jobName: string,
-    f: { absPath: string; relPath: string; size: number; mtimeMs: number; inode: number },
-  ): Promise<void> {
+  async #offer(jobName: string, f: Candidate): Promise<void> {
     const job = this.#jobs.get(jobName);
     if (job === undefined) return;
     const name = f.relPath.slice(f.relPath.lastIndexOf('/') + 1);
@@ -171,6 +193,7 @@ export class Agent {
           size: st.size,
           mtimeMs: st.mtimeMs,
           inode: st.inode,
+          ...(st.ctimeMs === undefined ? {} : { ctimeMs: st.ctimeMs }),
         });
       return;
     }
@@ -185,7 +208,7 @@ export class Agent {
     let queued: boolean;
     try {
       ({ queued } = await enqueueTaken(this.deps, job, f, now, {
-        paused: job.paused || this.#paused,
+        paused: this.#isPaused(jobName),
       }));
     } catch (err) {
       this.#missedOffers = true;
@@ -205,12 +228,12 @@ export class Agent {
     void this.rescan().catch(() => undefined);
   }
 
-  /** Jobs whose files may be claimed now: not paused, destination healthy. */
+  /**
+   * Jobs whose files may be claimed now: destination healthy. The pause switches are the
+   * journal's: the claim itself reads them, so a pause given to any agent of the journal holds.
+   */
   #claimable(): string[] {
-    if (this.#paused) return [];
-    return [...this.#jobs.values()]
-      .filter((j) => !j.paused && j.destination.health.healthy)
-      .map((j) => j.name);
+    return [...this.#jobs.values()].filter((j) => j.destination.health.healthy).map((j) => j.name);
   }
 
   async #work(): Promise<void> {
@@ -220,11 +243,7 @@ export class Agent {
       try {
         const jobs = this.#claimable();
         if (jobs.length > 0)
-          file = await this.deps.journal.claimNextFile(
-            this.deps.clock.now(),
-            jobs,
-            this.#member.claim,
-          );
+          file = await this.deps.journal.claim(this.deps.clock.now(), this.#member.claim, jobs);
       } catch (err) {
         await this.deps.events
           .emit('agent.error', 'error', `cannot claim work: ${String(err)}`)
@@ -232,10 +251,7 @@ export class Agent {
       }
       const job = file === undefined ? undefined : this.#jobs.get(file.job);
       if (file === undefined || job === undefined) {
-        if (file !== undefined)
-          await this.deps.journal.setFileState(file.id, 'cancelled', this.deps.clock.now(), {
-            reason: `job ${file.job} is no longer configured`,
-          });
+        if (file !== undefined) await this.#cancelOrphan(file);
         await Promise.race([
           wait,
           this.deps.clock.sleep(1000, this.#stop.signal).catch(() => undefined),
@@ -262,8 +278,17 @@ export class Agent {
     }
   }
 
+  /** A claimed file whose job is no longer configured: cancelled (the reason says why). */
+  async #cancelOrphan(file: FileRecord): Promise<void> {
+    const hold = { fileId: file.id, owner: this.#member.id };
+    const message = `job ${file.job} is no longer configured`;
+    await this.deps.journal
+      .cancel(hold, this.deps.clock.now(), { reason: { code: 'job-removed', message, hint: null } })
+      .catch((err: unknown) => this.#report(err));
+  }
+
   /**
-   * After a journal failure (a full disk, an I/O error), puts the file back in the queue as soon
+   * After a journal failure (a full disk, an I/O error), gives the file back (release) as soon
    * as the journal can be written again. Nothing is lost meanwhile: the upload stays open in the
    * store and resumes. On stop the file stays 'uploading', which the next start re-queues.
    */
@@ -286,11 +311,17 @@ export class Agent {
       );
       if (stopped) return;
       try {
-        await this.deps.journal.setFileState(file.id, 'queued', this.deps.clock.now(), {
-          owner: this.#member.id,
-          reason: `queued again after a journal failure: ${why}`,
+        const hold = { fileId: file.id, owner: this.#member.id };
+        await this.deps.journal.release(hold, this.deps.clock.now(), {
+          reason: {
+            code: 'released',
+            message: `queued again after a journal failure: ${why}`,
+            hint: null,
+          },
         });
-      } catch {
+      } catch (failed) {
+        // Taken over meanwhile (its lease lapsed while the journal failed): nothing to give back.
+        if (isAppError(failed, 'ERR_LEASE_LOST')) return;
         continue;
       }
       this.#wakeup.wake();
@@ -308,34 +339,38 @@ export class Agent {
       .catch(() => undefined);
   }
 
-  /** Pauses one job, or everything. Files keep being queued. */
+  /**
+   * Pauses one job, or everything: the switch is kept in the journal, so it survives restarts and
+   * holds for every agent of the journal. Files keep being queued.
+   */
   async pause(job?: string): Promise<void> {
-    this.#switch(job, true);
-    await this.deps.events.emit(
-      job === undefined ? 'agent.paused' : 'job.paused',
-      'info',
-      job === undefined ? 'processing paused' : `job ${job} paused`,
-      { data: { job: job ?? null } },
-    );
+    await this.#switch(job, true);
   }
 
+  /** Resumes one job, or everything (see {@link pause}). */
   async resume(job?: string): Promise<void> {
-    this.#switch(job, false);
-    await this.deps.events.emit(
-      job === undefined ? 'agent.resumed' : 'job.resumed',
-      'info',
-      job === undefined ? 'processing resumed' : `job ${job} resumed`,
-      { data: { job: job ?? null } },
-    );
+    await this.#switch(job, false);
     this.#wakeup.wake();
   }
 
-  #switch(job: string | undefined, paused: boolean): void {
-    if (job === undefined) {
-      this.#paused = paused;
-      return;
-    }
-    this.#job(job).paused = paused;
+  async #switch(job: string | undefined, paused: boolean): Promise<void> {
+    if (job !== undefined) this.#job(job);
+    const word = paused ? 'paused' : 'resumed';
+    const now = this.deps.clock.now();
+    const change = await this.deps.journal.setPaused(
+      job === undefined ? {} : { job },
+      paused,
+      now,
+      {
+        at: now,
+        type: job === undefined ? `agent.${word}` : `job.${word}`,
+        level: 'info',
+        message: job === undefined ? `processing ${word}` : `job ${job} ${word}`,
+        data: { job: job ?? null },
+      },
+    );
+    this.#pauses = change.pauses;
+    this.deps.events.announce(change.event);
   }
 
   /** The running job of that name; AppError ERR_USAGE (field `job`) when there is none. */
@@ -349,7 +384,12 @@ export class Agent {
     return j;
   }
 
-  /** The jobs as they run (config, destination, pause switch), in configuration order. */
+  /** The pause switches of the journal, read now. */
+  pauses(): Promise<Pauses> {
+    return this.#readPauses();
+  }
+
+  /** The jobs as they run (config, destination), in configuration order. */
   jobs(): readonly JobRuntime[] {
     return [...this.#jobs.values()];
   }
@@ -364,7 +404,7 @@ export class Agent {
     const job = this.#job(jobName);
     const result = await backfillFiles(job, request, {
       ...this.deps,
-      paused: job.paused || this.#paused,
+      paused: this.#isPaused(jobName),
       busy: this.#busy,
     });
     if (result.queued.length > 0) this.#wakeup.wake();
@@ -376,19 +416,14 @@ export class Agent {
     return browseSource(this.#job(jobName), this.deps.journal, query);
   }
 
-  /** Releases parked or waiting files (one, or all) for another try. Returns how many. */
+  /**
+   * Releases parked or waiting files (one, or all) for another try, in one guarded statement: a
+   * file claimed meanwhile is left to its holder. Returns how many.
+   */
   async retry(fileId?: number): Promise<number> {
     const now = this.deps.clock.now();
-    const files =
-      fileId === undefined
-        ? await this.deps.journal.listFiles({ states: ['parked', 'waiting'], limit: 1_000_000 })
-        : [await this.deps.journal.getFile(fileId)].filter((f) => f !== undefined);
-    let n = 0;
-    for (const f of files) {
-      if (f.state !== 'parked' && f.state !== 'waiting') continue;
-      await this.deps.journal.setFileState(f.id, 'queued', now);
-      n += 1;
-    }
+    const filter = fileId === undefined ? {} : { fileIds: [fileId] };
+    const n = await this.deps.journal.releaseForRetry(filter, now);
     for (const d of this.#destinations.values()) if (!d.health.healthy) await d.check();
     this.#wakeup.wake();
     await this.deps.events.emit('files.retry', 'info', `${n} file(s) released for another try`, {
@@ -399,16 +434,14 @@ export class Agent {
 
   /** Swaps in a new configuration: sources and destinations are rebuilt; the journal stays. */
   async reload(config: AgentConfig): Promise<void> {
-    const pausedJobs = new Set([...this.#jobs.values()].filter((j) => j.paused).map((j) => j.name));
+    const before = new Set(this.#jobs.keys());
     await Promise.all(this.#sources.map((s) => s.close()));
     const old = [...this.#destinations.values()];
     this.#jobs = new Map();
     this.#config = config;
     await this.#build(config);
-    for (const name of pausedJobs) {
-      const j = this.#jobs.get(name);
-      if (j !== undefined) j.paused = true;
-    }
+    // The switches of the jobs that ran stay as they are; a new job may start paused.
+    await this.#pauseConfigured(config.jobs.map((j) => j.name).filter((n) => !before.has(n)));
     // In-flight uploads keep their old target until they finish; close it afterwards.
     void Promise.all(old.map((d) => d.close())).catch(() => undefined);
     await this.deps.events.emit(
@@ -429,11 +462,12 @@ export class Agent {
   }
 
   async status(): Promise<AgentStatus> {
+    const pauses = await this.#readPauses();
     return {
-      paused: this.#paused,
+      paused: pauses.all,
       jobs: [...this.#jobs.values()].map((j) => ({
         name: j.name,
-        paused: j.paused,
+        paused: pauses.jobs.includes(j.name),
         destination: j.destination.name,
         health: j.destination.health,
       })),

@@ -9,7 +9,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { globToRegExp } from '../domain/glob.js';
 import { isAppError } from '../errors/app-error.js';
-import type { JournalStore } from '../journal/journal-store.js';
+import type { FileReason, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import { scanSource } from '../sources/source-scanner.js';
 import { toSourceRoots, type SourceRoot } from '../sources/source-roots.js';
@@ -192,7 +192,14 @@ async function queueOne(
   if (!('isFile' in st)) return { reason: st.message };
   if (!st.isFile) return { reason: 'not a regular file' };
   const relPath = path.relative(root.root, abs).split(path.sep).join('/');
-  const f = { absPath: abs, relPath, size: st.size, mtimeMs: st.mtimeMs, inode: st.inode };
+  const f = {
+    absPath: abs,
+    relPath,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    inode: st.inode,
+    ...(st.ctimeMs === undefined ? {} : { ctimeMs: st.ctimeMs }),
+  };
   const now = deps.clock.now();
   const exists = (p: string) =>
     deps.fs.stat(p).then(
@@ -211,8 +218,9 @@ async function queueOne(
   return { reason: alreadyKnown(record.state, record.reason) };
 }
 
-function alreadyKnown(state: string, reason: string | null): string {
-  const why = reason === null ? '' : `: ${reason}`;
+function alreadyKnown(state: string, reason: FileReason | null): string {
+  const code = reason?.code.startsWith('ERR_') === true ? `${reason.code}: ` : '';
+  const why = reason === null ? '' : `: ${code}${reason.message}`;
   switch (state) {
     case 'done':
       return 'already uploaded (unchanged since)';

@@ -3,7 +3,7 @@
  * stream), and optionally a webhook (POSTed in order, retried with backoff, never blocking uploads).
  */
 import { backoffDelay } from '../domain/backoff.js';
-import type { EventLevel, JournalStore, NewEvent } from '../journal/journal-store.js';
+import type { EventLevel, EventRecord, JournalStore, NewEvent } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 
@@ -47,13 +47,32 @@ export class EventSink {
 
   /** Records and publishes an event built elsewhere (e.g. by the transfer engine). */
   async publish(event: NewEvent): Promise<void> {
+    this.#log(event);
+    this.#deliver(await this.deps.journal.appendEvent(event));
+  }
+
+  /**
+   * Publishes an event the journal already recorded, in the same transaction as the file
+   * transition it describes: logged, streamed and POSTed, never written a second time.
+   */
+  announce(stored: EventRecord | undefined): void {
+    if (stored === undefined) return;
+    this.#log(stored);
+    this.#deliver(stored);
+  }
+
+  #log(event: NewEvent): void {
     this.deps.logger[level(event.level)](
       { event: event.type, path: event.path, key: event.key, ...event.data },
       event.message,
     );
-    const stored = await this.deps.journal.appendEvent(event);
+  }
+
+  #deliver(stored: EventRecord): void {
     for (const listener of this.#listeners) listener(stored);
-    if (this.deps.webhook !== undefined) this.#enqueueWebhook(event);
+    if (this.deps.webhook === undefined) return;
+    // The webhook gets the event as it was built: the journal's id is not part of it.
+    this.#enqueueWebhook(withoutId(stored));
   }
 
   /** Live events; returns the unsubscribe function. */
@@ -126,4 +145,11 @@ export class EventSink {
 
 function level(l: EventLevel): 'info' | 'warn' | 'error' {
   return l;
+}
+
+/** An event as it was built, without the journal's id. */
+function withoutId(stored: EventRecord): NewEvent {
+  const event: { -readonly [K in keyof EventRecord]?: EventRecord[K] } = { ...stored };
+  delete event.id;
+  return event as NewEvent;
 }

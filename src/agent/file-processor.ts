@@ -9,11 +9,15 @@ import { mkdir, rename, copyFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { backoffDelay } from '../domain/backoff.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
-import type {
-  FileRecord,
-  HistoryRecord,
-  JournalStore,
-  UploadRecord,
+import type { FileReason, Hold } from '../domain/file-state.js';
+import {
+  heldLedger,
+  type EventLevel,
+  type FileRecord,
+  type HistoryRecord,
+  type JournalStore,
+  type NewEvent,
+  type UploadRecord,
 } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import { fileError } from '../platform/node-file-system.js';
@@ -45,20 +49,49 @@ export class FileProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
   /**
-   * Processes a file claimed from the journal (state 'uploading'). Never throws but on journal
-   * failure (ERR_JOURNAL*): then the file's outcome could not be recorded and it is still
-   * 'uploading'; the caller puts it back in the queue once the journal can be written.
+   * Processes a file claimed from the journal (state 'uploading', or 'verifying' when taken over).
+   * Every move of the file goes through the journal's named transitions under this agent's hold;
+   * once the hold lapsed (ERR_LEASE_LOST: another agent took the file over) it stops at once:
+   * no after-action, no outcome, no file.done. Never throws but on journal failure (ERR_JOURNAL*):
+   * then the file's outcome could not be recorded and it is still held; the caller gives it back
+   * once the journal can be written.
    */
   async process(file: FileRecord, job: JobRuntime, signal: AbortSignal): Promise<void> {
     try {
       await this.#run(file, job, signal);
     } catch (raw) {
-      await this.#fail(file, job, toAppError(raw));
+      const err = toAppError(raw);
+      if (err.code === 'ERR_LEASE_LOST') return;
+      await this.#fail(file, job, err).catch((failed: unknown) => {
+        if (!isAppError(failed, 'ERR_LEASE_LOST')) throw failed;
+      });
     }
+  }
+
+  /** This agent's hold on `file`. */
+  #hold(file: FileRecord): Hold {
+    return { fileId: file.id, owner: this.deps.owner };
+  }
+
+  /** An event about a file, to record with its transition. */
+  #event(
+    type: string,
+    level: EventLevel,
+    message: string,
+    about: { path?: string; key?: string; data?: Record<string, unknown> },
+  ): NewEvent {
+    return { at: this.deps.clock.now(), type, level, message, ...about };
+  }
+
+  /** uploading -> verifying, unless the file was taken over in 'verifying' already. */
+  async #markVerifying(file: FileRecord): Promise<void> {
+    if (file.state === 'verifying') return;
+    await this.deps.journal.markVerifying(this.#hold(file), this.deps.clock.now());
   }
 
   async #run(file: FileRecord, job: JobRuntime, signal: AbortSignal): Promise<void> {
     const { journal, clock, events } = this.deps;
+    const hold = this.#hold(file);
     const st = await this.deps.fs.stat(file.path).catch((err: unknown) => {
       if (isAppError(err, 'ERR_FILE_NOT_FOUND')) return undefined;
       throw err;
@@ -68,18 +101,23 @@ export class FileProcessor {
       return;
     }
     if (st === undefined) {
-      await journal.setFileState(file.id, 'cancelled', clock.now(), {
-        reason: 'the file was deleted or moved before its upload',
+      const moved = await journal.cancel(hold, clock.now(), {
+        reason: {
+          code: 'vanished',
+          message: 'the file was deleted or moved before its upload',
+          hint: null,
+        },
+        event: this.#event('file.cancelled', 'warn', `${file.path} vanished before its upload`, {
+          path: file.path,
+        }),
       });
-      await events.emit('file.cancelled', 'warn', `${file.path} vanished before its upload`, {
-        path: file.path,
-      });
+      events.announce(moved.event);
       return;
     }
     if (!sameFile(st, file)) {
       // Still being written: the source reports it again once it is stable.
-      await journal.setFileState(file.id, 'settling', clock.now(), {
-        reason: 'changed since it was queued',
+      await journal.resettle(hold, clock.now(), {
+        reason: { code: 'changed', message: 'changed since it was queued', hint: null },
       });
       return;
     }
@@ -126,20 +164,22 @@ export class FileProcessor {
       if (sent === undefined) return;
       ({ key: finalKey, size } = sent);
     }
-    await journal.setFileState(file.id, 'verifying', clock.now());
+    await this.#markVerifying(file);
     await this.#after(file, job, where.relPath);
-    await journal.setFileState(file.id, 'done', clock.now());
-    await events.emit(
-      'file.done',
-      'info',
-      `${file.path} is in s3://${dest.target.bucket}/${finalKey}`,
-      {
-        path: file.path,
-        key: finalKey,
-        // what was sent: a file that grew before its upload restarted went up whole
-        data: { job: job.name, size, alreadyUploaded: already },
-      },
-    );
+    const done = await journal.complete(hold, clock.now(), {
+      event: this.#event(
+        'file.done',
+        'info',
+        `${file.path} is in s3://${dest.target.bucket}/${finalKey}`,
+        {
+          path: file.path,
+          key: finalKey,
+          // what was sent: a file that grew before its upload restarted went up whole
+          data: { job: job.name, size, alreadyUploaded: already },
+        },
+      ),
+    });
+    events.announce(done.event);
   }
 
   /**
@@ -182,12 +222,15 @@ export class FileProcessor {
     }
   }
 
-  async #skipped(file: FileRecord, key: string, reason: string): Promise<void> {
-    await this.deps.journal.setFileState(file.id, 'skipped', this.deps.clock.now(), { reason });
-    await this.deps.events.emit('file.skipped', 'info', `${file.path}: ${reason}`, {
-      path: file.path,
-      key,
+  async #skipped(file: FileRecord, key: string, message: string): Promise<void> {
+    const moved = await this.deps.journal.skip(this.#hold(file), this.deps.clock.now(), {
+      reason: { code: 'exists', message, hint: null },
+      event: this.#event('file.skipped', 'info', `${file.path}: ${message}`, {
+        path: file.path,
+        key,
+      }),
     });
+    this.deps.events.announce(moved.event);
   }
 
   /**
@@ -198,18 +241,20 @@ export class FileProcessor {
   async #finishTakenOver(file: FileRecord, job: JobRuntime): Promise<void> {
     const { journal, clock, events } = this.deps;
     const [last] = await journal.listHistory({ limit: 1, sourcePath: file.path });
-    await journal.setFileState(file.id, 'done', clock.now(), { reason: null });
     const where = last === undefined ? '' : ` is in s3://${last.bucket}/${last.key}`;
-    await events.emit(
-      'file.done',
-      'info',
-      `${file.path}${where}: uploaded and verified by an agent that stopped before recording it (the source was moved or deleted after the upload)`,
-      {
-        path: file.path,
-        ...(last === undefined ? {} : { key: last.key }),
-        data: { job: job.name, takenOver: true },
-      },
-    );
+    const done = await journal.complete(this.#hold(file), clock.now(), {
+      event: this.#event(
+        'file.done',
+        'info',
+        `${file.path}${where}: uploaded and verified by an agent that stopped before recording it (the source was moved or deleted after the upload)`,
+        {
+          path: file.path,
+          ...(last === undefined ? {} : { key: last.key }),
+          data: { job: job.name, takenOver: true },
+        },
+      ),
+    });
+    events.announce(done.event);
   }
 
   /**
@@ -247,7 +292,8 @@ export class FileProcessor {
           key: choice.key,
           ifNoneMatch: choice.ifNoneMatch,
           ...(sha256 === undefined ? {} : { metadata: { 's3ferry-sha256': sha256 } }),
-          ledger: journal,
+          // every write of the upload's ledger applies only while this agent holds the file
+          ledger: heldLedger(journal, this.#hold(file)),
           ...(job.config.retryTimeout === undefined
             ? {}
             : { retryTimeout: job.config.retryTimeout }),
@@ -293,24 +339,28 @@ export class FileProcessor {
     const target = job.destination.target;
     const where = `s3://${target.bucket}/${dup.key}`;
     if (job.config.dedupe.action === 'skip' || dup.key === f.key) {
-      await journal.setFileState(file.id, 'skipped', clock.now(), {
-        reason: `same content as ${where} (${f.checksum})`,
-      });
-      await events.emit('file.skipped', 'info', `${file.path}: same content as ${where}`, {
-        path: file.path,
-        key: dup.key,
-        data: { checksum: f.checksum },
-      });
+      // The bytes are safe in the store ('verifying'); the after-action runs under the hold, and
+      // 'skipped' then ends it.
+      await this.#markVerifying(file);
       await this.#after(file, job, f.relPath);
+      const moved = await journal.skip(this.#hold(file), clock.now(), {
+        reason: {
+          code: 'duplicate',
+          message: `same content as ${where} (${f.checksum})`,
+          hint: null,
+        },
+        event: this.#event('file.skipped', 'info', `${file.path}: same content as ${where}`, {
+          path: file.path,
+          key: dup.key,
+          data: { checksum: f.checksum },
+        }),
+      });
+      events.announce(moved.event);
       return;
     }
     const choice = await chooseKey(target, f.key, job.config.overwrite, f.size, f.sha256, signal);
     if (choice.kind === 'skip') {
-      await journal.setFileState(file.id, 'skipped', clock.now(), { reason: choice.reason });
-      await events.emit('file.skipped', 'info', `${file.path}: ${choice.reason}`, {
-        path: file.path,
-        key: f.key,
-      });
+      await this.#skipped(file, f.key, choice.reason);
       return;
     }
     const started = clock.now();
@@ -332,19 +382,21 @@ export class FileProcessor {
       error: null,
       job: job.name,
     });
-    await journal.setFileState(file.id, 'verifying', clock.now());
+    await this.#markVerifying(file);
     await this.#after(file, job, f.relPath);
-    await journal.setFileState(file.id, 'done', clock.now());
-    await events.emit(
-      'file.done',
-      'info',
-      `${file.path}: copied server-side from ${where} to s3://${target.bucket}/${choice.key}`,
-      {
-        path: file.path,
-        key: choice.key,
-        data: { job: job.name, size: f.size, copiedFrom: dup.key },
-      },
-    );
+    const done = await journal.complete(this.#hold(file), clock.now(), {
+      event: this.#event(
+        'file.done',
+        'info',
+        `${file.path}: copied server-side from ${where} to s3://${target.bucket}/${choice.key}`,
+        {
+          path: file.path,
+          key: choice.key,
+          data: { job: job.name, size: f.size, copiedFrom: dup.key },
+        },
+      ),
+    });
+    events.announce(done.event);
   }
 
   /**
@@ -430,22 +482,27 @@ export class FileProcessor {
     const { journal, clock, events } = this.deps;
     // The journal cannot record this outcome: the caller waits until it can.
     if (err.code.startsWith('ERR_JOURNAL')) throw err;
-    const reason = `${err.code}: ${err.message}${err.hint ? ` (fix: ${err.hint})` : ''}`;
+    const reason: FileReason = { code: err.code, message: err.message, hint: err.hint ?? null };
+    const hold = this.#hold(file);
     const now = clock.now();
     if (err.kind === 'cancelled') {
-      await journal.setFileState(file.id, 'queued', now);
+      await journal.release(hold, now, { reason });
       return;
     }
     if (err.code === 'ERR_FILE_CHANGED') {
-      await journal.setFileState(file.id, 'settling', now, { reason });
+      await journal.resettle(hold, now, { reason });
       return;
     }
     if (err.kind === 'permanent') {
-      await journal.setFileState(file.id, 'parked', now, { reason, countAttempt: true });
-      await events.emit('file.parked', 'error', about(file.path, err.message), {
-        path: file.path,
-        data: { job: job.name, code: err.code, hint: err.hint ?? null },
+      const parked = { ...reason, hint: parkedHint(err.hint, file.id) };
+      const moved = await journal.park(hold, now, {
+        reason: parked,
+        event: this.#event('file.parked', 'error', about(file.path, err.message), {
+          path: file.path,
+          data: { job: job.name, code: err.code, hint: parked.hint },
+        }),
       });
+      events.announce(moved.event);
       return;
     }
     const unreachable = err.code === 'ERR_S3_ENDPOINT_UNREACHABLE';
@@ -454,16 +511,25 @@ export class FileProcessor {
       err.kind === 'fatal'
         ? 0
         : backoffDelay(file.attempts + 1, this.deps.random(), { baseMs: 5_000, capMs: 300_000 });
-    await journal.setFileState(file.id, 'waiting', now, {
+    const moved = await journal.defer(hold, now, {
       reason,
       notBefore: now + delay,
-      countAttempt: true,
+      event: this.#event('file.waiting', 'warn', `${file.path} waits: ${err.message}`, {
+        path: file.path,
+        data: { job: job.name, code: err.code, retryInMs: delay },
+      }),
     });
-    await events.emit('file.waiting', 'warn', `${file.path} waits: ${err.message}`, {
-      path: file.path,
-      data: { job: job.name, code: err.code, retryInMs: delay },
-    });
+    events.announce(moved.event);
   }
+}
+
+/**
+ * The fix of a parked file: the error's own, then how to release it. A fix that changes the file
+ * (its content, or its mode or owner: its ctime) queues it again at the next rescan by itself.
+ */
+function parkedHint(hint: string | undefined, fileId: number): string {
+  const retry = `then \`s3ferry retry ${fileId}\` releases it (a rescan finds a changed file by itself)`;
+  return hint === undefined || hint === '' ? `fix the file, ${retry}` : `${hint}; ${retry}`;
 }
 
 /** `PATH: message`, unless the message already starts with the path. */

@@ -6,13 +6,13 @@
  * With the embedded SQLite journal the agent is the only member; the heartbeat still shows it in
  * the API and keeps its claims fresh, so the same code runs in both modes.
  */
-import { AppError } from '../errors/app-error.js';
-import type { AgentInfo, JournalStore } from '../journal/journal-store.js';
+import { AppError, isAppError } from '../errors/app-error.js';
+import type { AgentInfo, FileQueue, Fleet } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { EventSink } from './event-sink.js';
 
 export interface FleetMemberDeps {
-  readonly journal: JournalStore;
+  readonly journal: Fleet & Pick<FileQueue, 'release'>;
   readonly clock: Clock;
   readonly events: EventSink;
   readonly info: AgentInfo;
@@ -22,10 +22,10 @@ export interface FleetMemberDeps {
   readonly onBeat?: () => void;
 }
 
-/** Why a file's work was stopped when its lease was lost. */
+/** Why a file's work was stopped when its lease was lost (never retried: kind 'cancelled'). */
 export function leaseLost(path: string, agentId: string): AppError {
   return new AppError(
-    'ERR_CANCELLED',
+    'ERR_LEASE_LOST',
     `${path}: another agent took this file over (the lease of ${agentId} expired)`,
     { hint: 'nothing to do: the other agent resumes the upload from the shared journal' },
   );
@@ -116,13 +116,16 @@ export class FleetMember {
     const confirmed = orphans.filter((id) => this.#orphans.has(id));
     this.#orphans = new Set(orphans.filter((id) => !confirmed.includes(id)));
     for (const id of confirmed) {
+      const reason = {
+        code: 'released',
+        message: 'given back: no worker of its agent was working on it',
+        hint: null,
+      };
       await this.deps.journal
-        .setFileState(id, 'queued', now, {
-          owner: this.deps.info.id,
-          reason: 'given back: no worker of its agent was working on it',
-        })
-        .catch(() => {
-          this.#orphans.add(id); // the journal still fails: next time
+        .release({ fileId: id, owner: this.deps.info.id }, now, { reason })
+        .catch((err: unknown) => {
+          // Lost meanwhile: nothing to give back. Else the journal still fails: next time.
+          if (!isAppError(err, 'ERR_LEASE_LOST')) this.#orphans.add(id);
         });
     }
   }
@@ -148,25 +151,4 @@ export class FleetMember {
     await this.#loop;
     await this.deps.journal.leave(this.deps.info.id, this.deps.clock.now()).catch(() => undefined);
   }
-}
-
-/**
- * The journal as the work on a held file sees it: each state move applies only while this agent
- * still holds the file, so an agent that lost its lease cannot overwrite what the agent that took
- * the file over records.
- */
-export function fencedJournal(journal: JournalStore, owner: string): JournalStore {
-  return new Proxy(journal, {
-    get(target, prop) {
-      if (prop === 'setFileState') {
-        const fenced: JournalStore['setFileState'] = (id, state, now, extra) =>
-          target.setFileState(id, state, now, { owner, ...extra });
-        return fenced;
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function'
-        ? (value as (...a: unknown[]) => unknown).bind(target)
-        : value;
-    },
-  });
 }

@@ -34,6 +34,8 @@ export interface FinishedFile {
   readonly size: number;
   readonly mtimeMs: number;
   readonly inode: number;
+  /** Status-change time, ms since the epoch, where known. */
+  readonly ctimeMs?: number;
 }
 
 export interface JobHooks {

@@ -1,4 +1,7 @@
-/** A configured job while the agent runs: its config, destination, filter and pause switch. */
+/**
+ * A configured job while the agent runs: its config, destination and filter. Its pause switch is
+ * the journal's (Fleet.pauses), so that it survives restarts and holds for every agent.
+ */
 import { relative, sep } from 'node:path';
 import type { JobConfig } from '../config/agent-config.js';
 import { compileFilter, type FileFilter } from '../domain/file-filter.js';
@@ -6,14 +9,12 @@ import type { DestinationRuntime } from './destination-runtime.js';
 
 export class JobRuntime {
   readonly filter: FileFilter;
-  paused: boolean;
 
   constructor(
     readonly config: JobConfig,
     readonly destination: DestinationRuntime,
   ) {
     this.filter = compileFilter(config);
-    this.paused = config.paused;
   }
 
   get name(): string {

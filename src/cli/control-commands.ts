@@ -51,17 +51,12 @@ export function registerControl(program: Command): void {
             id === undefined ? {} : { fileId: id },
           )
         ).released;
-      else {
-        const files =
-          id === undefined
-            ? await c.journal.listFiles({ states: ['parked', 'waiting'], limit: 1_000_000 })
-            : [await c.journal.getFile(id)].filter((f) => f !== undefined);
-        released = 0;
-        for (const f of files.filter((x) => x.state === 'parked' || x.state === 'waiting')) {
-          await c.journal.setFileState(f.id, 'queued', Date.now());
-          released += 1;
-        }
-      }
+      // One guarded statement on the journal: a file an agent claimed meanwhile is left alone.
+      else
+        released = await c.journal.releaseForRetry(
+          id === undefined ? {} : { fileIds: [id] },
+          Date.now(),
+        );
       if (opts.json === true) process.stdout.write(`${JSON.stringify({ released })}\n`);
       return `released ${released} file(s)${c.kind === 'journal' ? ' (they go when the agent runs)' : ''}`;
     });

@@ -4,16 +4,22 @@
  */
 import type { Command } from 'commander';
 import { formatBytes } from '../domain/duration.js';
-import type {
-  EventRecord,
-  FileRecord,
-  HistoryRecord,
-  JournalStore,
+import {
+  PENDING_STATES,
+  type EventRecord,
+  type FileReason,
+  type FileRecord,
+  type HistoryRecord,
+  type JournalStore,
 } from '../journal/journal-store.js';
 import { addClientOptions, connect, type ClientOptions } from './agent-client.js';
 import { reportError } from './output.js';
 
-const PENDING = ['discovered', 'settling', 'queued', 'uploading', 'verifying', 'waiting'] as const;
+/** A reason as a line: `CODE: message` for a failure, the message alone for a note. */
+function reasonText(reason: FileReason): string {
+  return reason.code.startsWith('ERR_') ? `${reason.code}: ${reason.message}` : reason.message;
+}
+
 /** The API pages lists by at most this many rows. */
 const API_MAX_LIMIT = 1000;
 
@@ -106,11 +112,11 @@ export function registerInspect(program: Command): void {
         const q =
           c.kind === 'api'
             ? {
-                pending: [...(await page('pending')), ...(await page('waiting'))],
+                pending: await page('pending'),
                 parked: await page('parked'),
               }
             : {
-                pending: await c.journal.listFiles({ states: PENDING, limit }),
+                pending: await c.journal.listFiles({ states: PENDING_STATES, limit }),
                 parked: await c.journal.listFiles({ states: ['parked'], limit }),
               };
         out(q, opts.json === true, () =>
@@ -118,10 +124,13 @@ export function registerInspect(program: Command): void {
             `pending (${q.pending.length}):`,
             ...q.pending.map(
               (f) =>
-                `  #${f.id} ${f.state.padEnd(9)} ${f.path}${f.reason ? `  [${f.reason}]` : ''}`,
+                `  #${f.id} ${f.state.padEnd(9)} ${f.path}${f.reason ? `  [${reasonText(f.reason)}]` : ''}`,
             ),
             `parked (${q.parked.length}):`,
-            ...q.parked.map((f) => `  #${f.id} ${f.path}\n     ${f.reason ?? ''}`),
+            ...q.parked.map(
+              (f) =>
+                `  #${f.id} ${f.path}\n     ${f.reason === null ? '' : reasonText(f.reason)}${f.reason?.hint ? `\n     fix: ${f.reason.hint}` : ''}`,
+            ),
           ].join('\n'),
         );
       });

@@ -179,7 +179,12 @@ export const jobSchema = z
     retryTimeout: duration()
       .exactOptional()
       .describe('Give up transient retries after this long; retry forever when absent.'),
-    paused: z.boolean().default(false).describe('Start the job paused.'),
+    paused: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Pause the job when the agent starts. The switch is kept in the journal, for every agent of it, until `resume`.',
+      ),
   })
   .superRefine(checkMoveTarget)
   .meta({ id: 'job', description: 'A job.' }) satisfies z.ZodType<UnresolvedJob>;

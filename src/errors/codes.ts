@@ -95,6 +95,10 @@ export const ERROR_CODES = {
   ERR_JOURNAL_CORRUPT: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 500 },
   ERR_JOURNAL_UNAVAILABLE: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 503 },
   ERR_CANCELLED: { kind: 'cancelled', exitCode: EXIT.interrupted, httpStatus: 499 },
+  // The agent's hold on a file lapsed and another agent took the file over: stop, never retry.
+  ERR_LEASE_LOST: { kind: 'cancelled', exitCode: EXIT.interrupted, httpStatus: 409 },
+  // A file transition its state does not allow (domain/file-state.ts): a bug.
+  ERR_ILLEGAL_TRANSITION: { kind: 'fatal', exitCode: EXIT.internal, httpStatus: 500 },
   ERR_INTERNAL: { kind: 'fatal', exitCode: EXIT.internal, httpStatus: 500 },
 } as const satisfies Record<string, CodeInfo>;
 

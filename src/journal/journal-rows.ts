@@ -4,6 +4,7 @@
  * BIGINTs (parsed back to numbers by the PostgreSQL store) read the same. The schemas' CHECK
  * constraints guarantee the enum columns.
  */
+import type { FilePlan, FileReason } from '../domain/file-state.js';
 import type {
   AgentRecord,
   EventLevel,
@@ -38,6 +39,7 @@ export interface UploadRow {
   started_at: number;
   finished_at: number | null;
   error: string | null;
+  file_id: number | null;
 }
 
 /** A row of `parts` without its upload reference. */
@@ -87,14 +89,22 @@ export interface FileRow {
   size: number;
   mtime_ms: number;
   inode: number;
+  ctime_ms: number | null;
   state: FileState;
-  reason: string | null;
+  reason_code: string | null;
+  reason_message: string | null;
+  reason_hint: string | null;
   not_before: number | null;
   attempts: number;
   updated_at: number;
   ready_at: number;
   owner: string | null;
   lease_until: number | null;
+  plan_key: string | null;
+  plan_mode: FilePlan['mode'] | null;
+  plan_part_size: number | null;
+  plan_checksum: string | null;
+  plan_decided_at: number | null;
 }
 
 /** agents row (with the count of files it holds). */
@@ -142,6 +152,7 @@ export function toUploadRecord(row: UploadRow): UploadRecord {
     etag: row.etag,
     finishedAt: row.finished_at,
     error: row.error,
+    fileId: row.file_id,
   };
 }
 
@@ -194,12 +205,39 @@ export function toFileRecord(row: FileRow): FileRecord {
     size: row.size,
     mtimeMs: row.mtime_ms,
     inode: row.inode,
+    ctimeMs: row.ctime_ms,
     state: row.state,
-    reason: row.reason,
+    reason: toReason(row),
     notBefore: row.not_before,
     attempts: row.attempts,
     updatedAt: row.updated_at,
     owner: row.owner,
     leaseUntil: row.lease_until,
+    plan: toPlan(row),
   };
+}
+
+/** The three reason columns -> FileReason (null when there is no reason). */
+function toReason(row: FileRow): FileReason | null {
+  if (row.reason_code === null) return null;
+  return { code: row.reason_code, message: row.reason_message ?? '', hint: row.reason_hint };
+}
+
+/** The plan columns -> FilePlan (null until a plan was saved). */
+function toPlan(row: FileRow): FilePlan | null {
+  if (row.plan_key === null || row.plan_mode === null) return null;
+  return {
+    key: row.plan_key,
+    mode: row.plan_mode,
+    partSize: row.plan_part_size ?? 0,
+    checksum: row.plan_checksum,
+    decidedAt: row.plan_decided_at ?? 0,
+  };
+}
+
+/** A reason as the three bound values of its columns: code, message, hint. */
+export function reasonValues(
+  reason: FileReason | null | undefined,
+): [string | null, string | null, string | null] {
+  return reason == null ? [null, null, null] : [reason.code, reason.message, reason.hint];
 }

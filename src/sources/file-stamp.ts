@@ -13,6 +13,8 @@ export interface FileStamp {
 export interface SourceFileStat extends FileStamp {
   /** True for a regular file (or a link to one); false for directories, sockets, fifos, devices. */
   readonly isFile: boolean;
+  /** Status-change time, ms since the epoch (a parked file whose ctime moved is queued again). */
+  readonly ctimeMs?: number;
 }
 
 /** True when two stamps describe the same unchanged file (size, mtime and inode all equal). */

@@ -24,6 +24,8 @@ export interface FinishedFile {
   readonly size: number;
   readonly mtimeMs: number;
   readonly inode: number;
+  /** Status-change time, ms since the epoch, where the stat gave one. */
+  readonly ctimeMs?: number;
 }
 
 /** A problem with a source: missing or unreadable directory, unreadable file, watcher failure. */

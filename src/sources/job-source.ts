@@ -273,8 +273,16 @@ export class JobSource {
     if (this.detector.has(f.path)) return;
     const where = locate(this.roots, f.path);
     if (where === undefined) return;
-    const { size, mtimeMs, inode } = st;
-    const file = { job: this.deps.job.name, ...where, absPath: f.path, size, mtimeMs, inode };
+    const { size, mtimeMs, inode, ctimeMs } = st;
+    const file = {
+      job: this.deps.job.name,
+      ...where,
+      absPath: f.path,
+      size,
+      mtimeMs,
+      inode,
+      ...(ctimeMs === undefined ? {} : { ctimeMs }),
+    };
     try {
       await this.deps.onFinished(file);
     } catch (err) {

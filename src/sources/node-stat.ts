@@ -10,7 +10,13 @@ import type { SourceFileStat } from './file-stamp.js';
 export async function statSourceFile(absPath: string): Promise<SourceFileStat | undefined> {
   try {
     const s = await stat(absPath);
-    return { size: s.size, mtimeMs: s.mtimeMs, inode: s.ino, isFile: s.isFile() };
+    return {
+      size: s.size,
+      mtimeMs: s.mtimeMs,
+      inode: s.ino,
+      isFile: s.isFile(),
+      ctimeMs: s.ctimeMs,
+    };
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;

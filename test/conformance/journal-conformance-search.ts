@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ALL_FILE_STATES } from '../../src/domain/file-state.js';
 import type { HistoryQuery, JournalStore } from '../../src/journal/journal-store.js';
 import {
   eventFor,
   fileFor,
+  reach,
   historyFor,
   withStore,
   type MakeJournalStore,
@@ -128,9 +130,8 @@ export function describeSearch(make: MakeJournalStore): void {
     void it('pageFiles filters by state and job, oldest first, with a total', () =>
       withStore(make, async (store) => {
         for (const [i, job] of ['a', 'b', 'a', 'a'].entries())
-          await store.enqueueFile(fileFor({ job, path: `/p/${i}` }), 100 + i);
-        const parked = await store.enqueueFile(fileFor({ job: 'a', path: '/p/parked' }), 50);
-        await store.setFileState(parked.id, 'parked', 200, { reason: 'ERR_KEY_INVALID: x' });
+          await store.enqueue(fileFor({ job, path: `/p/${i}` }), 100 + i);
+        await reach(store, 'parked', 50, { job: 'a', path: '/p/parked' });
         const paths = async (q: Parameters<JournalStore['pageFiles']>[0]) => {
           const page = await store.pageFiles(q);
           return [page.items.map((f) => f.path), page.total];
@@ -147,24 +148,22 @@ export function describeSearch(make: MakeJournalStore): void {
 
     void it('countFilesByJob counts every state of each job', () =>
       withStore(make, async (store) => {
-        await store.enqueueFile(fileFor({ job: 'a', path: '/1' }), 1);
-        await store.enqueueFile(fileFor({ job: 'a', path: '/2' }), 1);
-        const done = await store.enqueueFile(fileFor({ job: 'b', path: '/3' }), 1);
-        await store.setFileState(done.id, 'done', 2);
+        await store.enqueue(fileFor({ job: 'a', path: '/1' }), 1);
+        await store.enqueue(fileFor({ job: 'a', path: '/2' }), 1);
+        await reach(store, 'done', 1, { job: 'b', path: '/3' });
         const counts = await store.countFilesByJob();
         assert.deepEqual(Object.keys(counts).sort(), ['a', 'b']);
         const { a, b } = counts;
         assert.ok(a !== undefined && b !== undefined);
         assert.deepEqual([a.queued, a.done, b.done], [2, 0, 1]);
-        assert.equal(Object.keys(b).length, 10, 'every state is present');
+        assert.equal(Object.keys(b).length, ALL_FILE_STATES.length, 'every state is present');
       }));
 
     void it('fileStates answers the known paths of one job', () =>
       withStore(make, async (store) => {
-        await store.enqueueFile(fileFor({ job: 'a', path: '/x' }), 1);
-        const y = await store.enqueueFile(fileFor({ job: 'a', path: '/y' }), 1);
-        await store.setFileState(y.id, 'done', 2);
-        await store.enqueueFile(fileFor({ job: 'b', path: '/z' }), 1);
+        await reach(store, 'done', 1, { job: 'a', path: '/y' });
+        await store.enqueue(fileFor({ job: 'a', path: '/x' }), 1);
+        await store.enqueue(fileFor({ job: 'b', path: '/z' }), 1);
         assert.deepEqual(await store.fileStates('a', ['/x', '/y', '/z', '/none']), {
           '/x': 'queued',
           '/y': 'done',

@@ -5,8 +5,12 @@ import assert from 'node:assert/strict';
 import { isAppError } from '../../src/errors/app-error.js';
 import type {
   Destination,
+  FileReason,
+  FileRecord,
+  FileState,
   FileToQueue,
   HistoryEntry,
+  Hold,
   JournalStore,
   NewEvent,
   UploadIntent,
@@ -28,6 +32,11 @@ export interface JournalFixture {
    * Absent when the storage does not outlive the store (SQLite ':memory:').
    */
   reopen?(): Promise<JournalStore>;
+  /**
+   * Opens a second store on the same storage while `store` stays open (as a second agent of a
+   * fleet would); the suite closes it. Absent when the storage cannot be shared (':memory:').
+   */
+  second?(): Promise<JournalStore>;
 }
 
 /** Makes a fresh, empty, isolated store for one test. */
@@ -119,4 +128,68 @@ export function historyFor(over: Partial<HistoryEntry> = {}): HistoryEntry {
     error: null,
     ...over,
   };
+}
+
+/** The owner most tests claim as, and its lease. */
+export const OWNER = 'host-t:1:t';
+export const CLAIM = { owner: OWNER, leaseMs: 1_000_000 } as const;
+
+/** A file of its own job (so a claim of that job takes exactly it), in `state`, and its hold. */
+export interface Reached {
+  readonly file: FileRecord;
+  readonly hold: Hold;
+}
+
+const REASON: FileReason = { code: 'ERR_FILE_UNREADABLE', message: 'EACCES', hint: 'chmod it' };
+
+/**
+ * Brings a new file to `state` through legal moves only, at times from `now` on: enqueue, claim
+ * (as `owner`), then the transition that enters the state. The file's job is its own unless given.
+ */
+export async function reach(
+  store: JournalStore,
+  state: FileState,
+  now: number,
+  over: Partial<FileToQueue> = {},
+  owner: string = OWNER,
+): Promise<Reached> {
+  const path = over.path ?? `/reach/${state}/${now}`;
+  const file = fileFor({ job: `job:${path}`, ...over, path });
+  const { file: queued } = await store.enqueue(file, now);
+  const hold = { fileId: queued.id, owner };
+  if (state === 'queued') return { file: queued, hold };
+  const claimed = await store.claim(now + 1, { owner, leaseMs: 1_000_000 }, [file.job]);
+  assert.equal(claimed?.id, queued.id, `claimed ${path} to bring it to ${state}`);
+  const t = now + 2;
+  const moved = await moveTo(store, state, hold, t);
+  return { file: moved, hold };
+}
+
+async function moveTo(
+  store: JournalStore,
+  state: FileState,
+  hold: Hold,
+  t: number,
+): Promise<FileRecord> {
+  switch (state) {
+    case 'uploading':
+      return (await store.getFile(hold.fileId)) as FileRecord;
+    case 'verifying':
+      return (await store.markVerifying(hold, t)).file;
+    case 'done':
+      await store.markVerifying(hold, t);
+      return (await store.complete(hold, t + 1)).file;
+    case 'skipped':
+      return (await store.skip(hold, t, { reason: { ...REASON, code: 'exists' } })).file;
+    case 'parked':
+      return (await store.park(hold, t, { reason: REASON })).file;
+    case 'waiting':
+      return (await store.defer(hold, t, { reason: REASON, notBefore: t + 1_000_000 })).file;
+    case 'cancelled':
+      return (await store.cancel(hold, t, { reason: { ...REASON, code: 'vanished' } })).file;
+    case 'settling':
+      return (await store.resettle(hold, t, { reason: { ...REASON, code: 'changed' } })).file;
+    case 'queued':
+      return (await store.release(hold, t, { reason: { ...REASON, code: 'released' } })).file;
+  }
 }

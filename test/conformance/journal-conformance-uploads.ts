@@ -37,6 +37,7 @@ export function describeUploads(make: MakeJournalStore): void {
         const expected = {
           ...intent,
           id: rec.id,
+          fileId: null,
           uploadId: null,
           state: 'intent',
           etag: null,

@@ -11,6 +11,8 @@ import { describe, it } from 'node:test';
 import type { JournalStore } from '../../src/journal/journal-store.js';
 import { describeEventsAndHistory } from './journal-conformance-events.js';
 import { describeFiles } from './journal-conformance-files.js';
+import { describePauses } from './journal-conformance-pauses.js';
+import { describeTransitions } from './journal-conformance-transitions.js';
 import { describeSearch } from './journal-conformance-search.js';
 import {
   eventFor,
@@ -39,6 +41,7 @@ async function snapshot(store: JournalStore, uploadId: number) {
     history: await store.listHistory({ limit: 100 }),
     files: await store.listFiles({ limit: 100 }),
     counts: await store.countFiles(),
+    pauses: await store.pauses(),
   };
 }
 
@@ -49,13 +52,15 @@ async function fill(store: JournalStore): Promise<number> {
   await store.recordPart(id, { partNumber: 1, size: 8, etag: 'e1', md5: 'a'.repeat(32) });
   await store.appendEvent(eventFor({ data: { n: 1 } }));
   await store.addHistory(historyFor());
-  await store.enqueueFile(fileFor({ path: '/a' }), 100);
-  const waiting = await store.enqueueFile(fileFor({ path: '/b' }), 200);
-  await store.setFileState(waiting.id, 'waiting', 300, {
-    reason: 'r',
+  await store.enqueue(fileFor({ path: '/a' }), 100);
+  await store.enqueue(fileFor({ path: '/b' }), 200);
+  const claimed = await store.claim(250, { owner: 'o', leaseMs: 10 }, ['cams']);
+  const hold = { fileId: claimed?.id ?? 0, owner: 'o' };
+  await store.defer(hold, 300, {
+    reason: { code: 'ERR_S3_THROTTLED', message: 'slow down', hint: null },
     notBefore: 900,
-    countAttempt: true,
   });
+  await store.setPaused({ job: 'other' }, true, 330);
   return id;
 }
 
@@ -74,10 +79,11 @@ function describeLifecycle(make: MakeJournalStore): void {
         try {
           assert.deepEqual(await snapshot(reopened, uploadId), before);
           // The reopened store goes on where the old one stopped.
-          const claims = [await reopened.claimNextFile(1000), await reopened.claimNextFile(1000)];
+          const claim = { owner: 'p', leaseMs: 10 };
+          const claims = [await reopened.claim(1000, claim), await reopened.claim(1000, claim)];
           assert.deepEqual(
             claims.map((f) => f?.path),
-            ['/a', '/b'],
+            ['/b', '/a'],
             'the queue and its waits survived',
           );
           const next = await reopened.appendEvent(eventFor());
@@ -101,7 +107,7 @@ function describeLifecycle(make: MakeJournalStore): void {
       withStore(make, async (store) => {
         await store.close();
         await store.close();
-        await rejectsWithCode(store.enqueueFile(fileFor(), 1), 'ERR_JOURNAL');
+        await rejectsWithCode(store.enqueue(fileFor(), 1), 'ERR_JOURNAL');
         await rejectsWithCode(store.countFiles(), 'ERR_JOURNAL');
       }));
   });
@@ -117,6 +123,8 @@ export function runJournalConformance(name: string, makeStore: MakeJournalStore)
     describeUploads(makeStore);
     describeEventsAndHistory(makeStore);
     describeFiles(makeStore);
+    describeTransitions(makeStore);
+    describePauses(makeStore);
     describeSearch(makeStore);
     describeLifecycle(makeStore);
   });

@@ -230,7 +230,12 @@ jobs:
     const one = byPath.get(first);
     const two = byPath.get(second);
     assert.ok(one !== undefined && two !== undefined, JSON.stringify(q));
-    assert.match(one.reason ?? '', /^ERR_KEY_INVALID: /);
+    assert.equal(one.reason?.code, 'ERR_KEY_INVALID');
+    assert.match(
+      one.reason.hint ?? '',
+      new RegExp(`s3ferry retry ${one.id}`),
+      'the fix names retry',
+    );
     assert.equal(one.job, 'deep');
 
     // retry ID: only that file goes again; its source is gone, so the agent cancels it
@@ -262,7 +267,7 @@ jobs:
       after2.parked.map((f) => f.path),
       [second],
     );
-    assert.match(after2.parked[0]?.reason ?? '', /^ERR_KEY_INVALID: /);
+    assert.equal(after2.parked[0]?.reason?.code, 'ERR_KEY_INVALID');
   });
 
   /** Waits until `name` is queued (settled, not claimed), then a little more: it must stay there. */
@@ -479,7 +484,7 @@ jobs:
     assert.equal(qj.code, 0, qj.stderr);
     const qv = JSON.parse(qj.stdout) as Queue;
     assert.equal(qv.parked.length, 1);
-    assert.match(qv.parked[0]?.reason ?? '', /^ERR_KEY_INVALID: /);
+    assert.equal(qv.parked[0]?.reason?.code, 'ERR_KEY_INVALID');
 
     for (const args of [
       ['pause', '--journal', journal, '--api-url', dead],

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import Database from 'better-sqlite3';
 import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
 import type { FileRecord } from '../../src/journal/journal-store.js';
 import {
@@ -158,14 +159,24 @@ ${destinationExtra}`;
     );
     await agent.kill();
     const store = await SqliteJournalStore.open({ path: join(dir, '.s3ferry', 'journal.db') });
+    let file: FileRecord | undefined;
     try {
-      const [file] = await store.listFiles({ states: ['done'], limit: 10 });
-      assert.ok(file !== undefined);
-      await store.setFileState(file.id, 'verifying', Date.now());
-      return file;
+      [file] = await store.listFiles({ states: ['done'], limit: 10 });
     } finally {
       await store.close();
     }
+    assert.ok(file !== undefined);
+    // What a SIGKILL between the verification and 'done' leaves (no legal move leads back here:
+    // written directly, as the crash would have left it).
+    const db = new Database(join(dir, '.s3ferry', 'journal.db'));
+    try {
+      db.prepare(
+        "UPDATE files SET state = 'verifying', owner = 'killed', lease_until = 0 WHERE id = ?",
+      ).run(file.id);
+    } finally {
+      db.close();
+    }
+    return file;
   }
 
   /** History rows of `key` the agent reports. */
@@ -390,10 +401,8 @@ ${destinationExtra}`;
       const q = await agent.api<{ items: FileRecord[] }>('GET', '/api/v1/queue?state=parked');
       return q.items[0];
     });
-    assert.match(
-      parked.reason ?? '',
-      /ERR_KEY_INVALID: .*is 1217 bytes of UTF-8; S3 keys are at most 1,?024/,
-    );
+    assert.equal(parked.reason?.code, 'ERR_KEY_INVALID');
+    assert.match(parked.reason.message, /is 1217 bytes of UTF-8; S3 keys are at most 1,?024/);
     await rm(join(inbox, 'd'.repeat(240)), { recursive: true });
     const res = await runCli(['retry', '--all', '--api-url', agent.url], cliEnv(info));
     assert.equal(res.code, 0, res.stderr);

@@ -31,7 +31,7 @@ interface Page<T> {
   items: T[];
   total: number;
 }
-type QueueItem = FileRecord & { cause?: string; hint?: string };
+type QueueItem = FileRecord;
 type Status = {
   paused: boolean;
   jobs: { name: string; paused: boolean }[];
@@ -211,9 +211,10 @@ ${rgwDestination(info, bucket.name, '      prefix: other\n')}`;
       const q = await api.get<Page<QueueItem>>('/api/v1/queue?state=parked');
       return q.total === 1 ? q.items[0] : undefined;
     });
-    assert.match(parked.cause ?? '', /^ERR_KEY_INVALID: /);
-    assert.ok((parked.hint ?? '').length > 0, 'the fix is given');
-    assert.ok(!(parked.cause ?? '').includes('(fix:'), 'the cause stops before the fix');
+    assert.equal(parked.reason?.code, 'ERR_KEY_INVALID');
+    assert.ok((parked.reason.hint ?? '').length > 0, 'the fix is given');
+    assert.match(parked.reason.hint ?? '', /s3ferry retry/, 'the fix names retry');
+    assert.ok(!parked.reason.message.includes('(fix:'), 'the cause stops before the fix');
     assert.equal(parked.job, 'main');
     assert.deepEqual(await api.get('/api/v1/queue?state=parked&job=other'), {
       items: [],

@@ -32,7 +32,7 @@ const MIB = 1024 * 1024;
 interface FileRow {
   path: string;
   state: string;
-  reason: string | null;
+  reason: { code: string; message: string; hint: string | null } | null;
 }
 
 describe('files that change under the agent', () => {
@@ -124,10 +124,8 @@ jobs:
       },
       180_000,
     );
-    assert.match(
-      row.reason ?? '',
-      /ERR_FILE_NOT_FOUND: .*gone-during\.bin: no such file \(it was deleted or moved\)/,
-    );
+    assert.equal(row.reason?.code, 'ERR_FILE_NOT_FOUND');
+    assert.match(row.reason.message, /gone-during\.bin: no such file \(it was deleted or moved\)/);
     assert.ok(!(await keys()).includes('gone-during.bin'), 'no object of a deleted file');
     assert.deepEqual(await listAllMultipartUploads(client, bucket.name), []);
   });
@@ -148,7 +146,8 @@ jobs:
       return r?.state === 'parked' ? r : undefined;
     });
     assert.equal(proxy.faultCounts().delay, 1, 'the Create was held back');
-    assert.match(row.reason ?? '', /ERR_FILE_NOT_FOUND: .*gone-early\.bin: no such file/);
+    assert.equal(row.reason?.code, 'ERR_FILE_NOT_FOUND');
+    assert.match(row.reason.message, /gone-early\.bin: no such file/);
     assert.ok(!(await keys()).includes('gone-early.bin'), 'no object of a deleted file');
     assert.deepEqual(await listAllMultipartUploads(client, bucket.name), [], 'no upload left');
   });

@@ -33,7 +33,7 @@ import { canSwitchUser, NOBODY, startAgentAs } from '../support/torture/agent-as
 interface FileRow {
   path: string;
   state: string;
-  reason: string | null;
+  reason: { code: string; message: string; hint: string | null } | null;
 }
 interface EventRow {
   type: string;
@@ -154,9 +154,19 @@ jobs:
       const row = await waitFor('secret.bin parked', async () =>
         (await parked()).find((f) => f.path.endsWith('secret.bin')),
       );
-      assert.match(row.reason ?? '', /ERR_FILE_UNREADABLE: .*secret\.bin: permission denied/);
-      assert.match(row.reason ?? '', /fix: give the user running s3ferry read permission/);
+      assert.equal(row.reason?.code, 'ERR_FILE_UNREADABLE');
+      assert.match(row.reason.message, /secret\.bin: permission denied/);
+      assert.match(row.reason.hint ?? '', /give the user running s3ferry read permission/);
+      assert.match(row.reason.hint ?? '', /s3ferry retry/, 'the fix names retry');
       assert.ok(!(await keys()).includes('files/secret.bin'));
+    });
+
+    it('queues the parked file again once its mode is fixed (its ctime changed), and uploads it', async () => {
+      await chmod(join(inbox, 'secret.bin'), 0o644);
+      await waitFor('secret.bin uploaded after the fix', async () =>
+        (await keys()).includes('files/secret.bin'),
+      );
+      assert.ok(!(await parked()).some((f) => f.path.endsWith('secret.bin')), 'no longer parked');
     });
 
     it('skips a FIFO and symbolic-link loops without hanging', async () => {

@@ -85,15 +85,14 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
       return fx.start(name, yaml);
     };
     const a = await start('agent-a');
-    const b = await start('agent-b');
-    // B stays out of the way until A holds the file, so that A is the one to die mid-upload.
-    await b.api('POST', '/api/v1/pause', {});
     const file = join(inbox, KEY);
     await writeRandomFile(file, SIZE);
     const aId = (await a.api<{ self: string }>('GET', '/api/v1/agents')).self;
-    const bId = (await b.api<{ self: string }>('GET', '/api/v1/agents')).self;
     await waitFor('A holds the file', async () => (await fileRow())?.owner === aId);
-    await b.api('POST', '/api/v1/resume', {});
+    // B starts once A holds the file, so that A is the one to die mid-upload. (A pause would not
+    // do: the switch is the journal's and would hold A as well.)
+    const b = await start('agent-b');
+    const bId = (await b.api<{ self: string }>('GET', '/api/v1/agents')).self;
 
     const begun = await waitFor('A’s upload with 3 parts journaled', async () => {
       const [u] = await uploads();
@@ -183,7 +182,7 @@ void describe('fleet: an agent killed mid-upload, another takes over', { skip },
     const row = (): Promise<{ id: string; state: string; reason: string | null } | undefined> =>
       withJournalDb(fx.db.url, async (c) => {
         const { rows } = await c.query<{ id: string; state: string; reason: string | null }>(
-          'SELECT id, state, reason FROM files WHERE path = $1',
+          'SELECT id, state, reason_message AS reason FROM files WHERE path = $1',
           [file],
         );
         return rows[0];

@@ -44,6 +44,7 @@ if (skip === false) {
         await db.drop();
       },
       reopen: () => PostgresJournalStore.open(deps),
+      second: () => PostgresJournalStore.open(deps),
     };
   });
 }
@@ -105,8 +106,8 @@ void describe('PostgresJournalStore: opening', { skip }, () => {
       );
       // All three work on the one schema.
       const [a, b, c] = stores;
-      await a?.enqueueFile(fileFor({ path: '/x' }), 1);
-      assert.equal((await b?.claimNextFile(2))?.path, '/x');
+      await a?.enqueue(fileFor({ path: '/x' }), 1);
+      assert.equal((await b?.claim(2, { owner: 'b', leaseMs: 10 }))?.path, '/x');
       assert.equal((await c?.getFile(1))?.state, 'uploading');
     } finally {
       await Promise.all(stores.map((s) => s.close()));
@@ -222,11 +223,11 @@ void describe('PostgresJournalStore: server restarts', { skip }, () => {
   void it('goes on after the server restarted between two operations', async () => {
     const store = await PostgresJournalStore.open({ url: db.url });
     try {
-      const a = await store.enqueueFile(fileFor({ path: '/before' }), 100);
+      const { file: a } = await store.enqueue(fileFor({ path: '/before' }), 100);
       await restartPostgres();
       // The pool's idle connections died with the server (their errors must not crash us).
-      assert.equal((await store.claimNextFile(200))?.id, a.id);
-      await store.enqueueFile(fileFor({ path: '/after' }), 300);
+      assert.equal((await store.claim(200, { owner: 'o', leaseMs: 10 }))?.id, a.id);
+      await store.enqueue(fileFor({ path: '/after' }), 300);
       assert.equal((await store.countFiles()).queued, 1);
     } finally {
       await store.close();
@@ -272,9 +273,9 @@ void describe('PostgresJournalStore: server restarts', { skip }, () => {
     const store = await PostgresJournalStore.open({ url: url.toString(), clock });
     const agent = { id: 'a', hostname: 'h', pid: 1, startedAt: 0, version: 'v' };
     try {
-      const file = await store.enqueueFile(fileFor(), clock.now());
+      const { file } = await store.enqueue(fileFor(), clock.now());
       await relay.stop();
-      const claiming = store.claimNextFile(clock.now(), undefined, { owner: 'a', leaseMs: 3_000 });
+      const claiming = store.claim(clock.now(), { owner: 'a', leaseMs: 3_000 });
       await new Promise((resolve) => setTimeout(resolve, 300));
       clock.time += 10_000; // the server came back 10 s later
       await relay.start();
@@ -300,7 +301,7 @@ void describe('PostgresJournalStore: server restarts', { skip }, () => {
     url.port = String(relay.port);
     const store = await PostgresJournalStore.open({ url: url.toString(), retryMs: 1_000 });
     try {
-      await store.enqueueFile(fileFor(), 1);
+      await store.enqueue(fileFor(), 1);
       await relay.stop(); // the server is gone: refused
       const started = performance.now();
       await rejectsClearly(
@@ -331,7 +332,7 @@ void describe('PostgresJournalStore: query plans', { skip }, () => {
     const db = await createTestDatabase();
     const store = await PostgresJournalStore.open({ url: db.url });
     try {
-      await store.enqueueFile(fileFor(), 1);
+      await store.enqueue(fileFor(), 1);
       await store.addHistory(historyFor());
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
@@ -382,8 +383,8 @@ void describe('openJournal and the CLI on a PostgreSQL journal', { skip }, () =>
     const db = await createTestDatabase();
     try {
       const store = await PostgresJournalStore.open({ url: db.url });
-      await store.enqueueFile(fileFor({ path: '/a' }), 1);
-      await store.enqueueFile(fileFor({ path: '/b' }), 2);
+      await store.enqueue(fileFor({ path: '/a' }), 1);
+      await store.enqueue(fileFor({ path: '/b' }), 2);
       await store.close();
       const env = Object.fromEntries(
         Object.entries(process.env).filter(([k]) => !k.startsWith('S3FERRY_')),

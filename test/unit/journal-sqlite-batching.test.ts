@@ -68,9 +68,9 @@ void describe('SqliteJournalStore: group commit', () => {
         store.appendEvent(eventFor({ message: `e${i}` })),
       );
       const files = Array.from({ length: 10 }, (_, i) =>
-        store.enqueueFile(fileFor({ path: `/f/${i}` }), 1000 + i),
+        store.enqueue(fileFor({ path: `/f/${i}` }), 1000 + i).then((e) => e.file),
       );
-      const claimed = store.claimNextFile(5000, ['cams']);
+      const claimed = store.claim(5000, { owner: 'o', leaseMs: 1000 }, ['cams']);
       const uploads = await Promise.all(begun);
       const open = await found;
       const appended = await Promise.all(events);
@@ -132,16 +132,18 @@ void describe('SqliteJournalStore: group commit', () => {
     let store = await SqliteJournalStore.open({ path });
     try {
       const { id } = await store.beginUpload(intentFor({ mode: 'single', partCount: 1 }));
-      const file = await store.enqueueFile(fileFor(), 1000);
+      const { file } = await store.enqueue(fileFor(), 1000);
+      await store.claim(1500, { owner: 'o', leaseMs: 10_000 });
+      await store.markVerifying({ fileId: file.id, owner: 'o' }, 1600);
       const before = walCommits(path);
       const results = await Promise.allSettled([
         store.recordPart(id, part(1)),
         store.recordPart(id + 1000, part(1)),
         store.markCompleted(id, 'etag-1'),
         store.appendEvent(eventFor({ message: 'in the group' })),
-        store.setFileState(file.id + 1000, 'done', 2000),
+        store.complete({ fileId: file.id + 1000, owner: 'o' }, 2000),
         store.finishUpload(id, { state: 'verified', finishedAt: 3000, etag: 'etag-1' }),
-        store.setFileState(file.id, 'done', 3000),
+        store.complete({ fileId: file.id, owner: 'o' }, 3000),
       ]);
       assert.equal(walCommits(path) - before, 1, 'one group');
       assert.deepEqual(

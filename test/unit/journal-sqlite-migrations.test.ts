@@ -90,7 +90,9 @@ void describe('SQLite migrations', () => {
     try {
       const path = join(dir, 'journal.db');
       const first = await SqliteJournalStore.open({ path });
-      const { id } = await first.enqueueFile(fileFor(), 1);
+      const {
+        file: { id },
+      } = await first.enqueue(fileFor(), 1);
       await first.close();
       const db = new Database(path);
       assert.equal(schemaVersion(db), latestVersion(SQLITE_MIGRATIONS));
@@ -100,6 +102,85 @@ void describe('SQLite migrations', () => {
       const again = await SqliteJournalStore.open({ path });
       assert.equal((await again.getFile(id))?.path, fileFor().path);
       await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+void describe('SQLite migration 8: files by role', () => {
+  void it('a journal of schema 7 migrates: reasons parsed into columns, discovered settles', async () => {
+    const dir = await mkdtemp(join(tmpdir(), `s3ferry-journal-mig8-${process.pid}-`));
+    try {
+      const path = join(dir, 'journal.db');
+      const db = new Database(path);
+      migrateSqlite(db, SQLITE_MIGRATIONS.slice(0, 7), CTX);
+      const insert = db.prepare<[string, string, string | null]>(
+        `INSERT INTO files (job, path, size, mtime_ms, inode, state, reason, attempts, updated_at,
+           ready_at) VALUES ('j', ?, 1, 1, 1, ?, ?, 1, 1, 1)`,
+      );
+      const rows: [string, string, string | null][] = [
+        ['/fix', 'parked', 'ERR_FILE_UNREADABLE: /fix: permission denied (fix: chmod it (a+r))'],
+        ['/nofix', 'waiting', 'ERR_S3_THROTTLED: slow down: 503'],
+        ['/held', 'uploading', 'held by an agent that stopped; taken up again'],
+        ['/left', 'queued', 'released by agent h:1:x as it stopped'],
+        ['/same', 'skipped', 'same content as s3://b/k (sha256:ab)'],
+        ['/exists', 'skipped', 's3://b/k exists and the overwrite policy is never'],
+        ['/other', 'cancelled', 'something else: with a colon'],
+        ['/none', 'queued', null],
+        ['/found', 'discovered', null],
+      ];
+      for (const r of rows) insert.run(...r);
+      db.prepare(
+        `INSERT INTO uploads (endpoint, bucket, object_key, source_path, source_size,
+           source_mtime_ms, source_inode, mode, part_size, part_count, owner, state, started_at)
+         VALUES ('', 'b', 'k', '/fix', 1, 1, 1, 'single', 1, 1, 'o', 'intent', 1)`,
+      ).run();
+      db.close();
+
+      const store = await SqliteJournalStore.open({ path });
+      try {
+        const files = await store.listFiles({ limit: 20 });
+        const by = new Map(files.map((f) => [f.path, f]));
+        const reason = (p: string) => by.get(p)?.reason;
+        assert.deepEqual(reason('/fix'), {
+          code: 'ERR_FILE_UNREADABLE',
+          message: '/fix: permission denied',
+          hint: 'chmod it (a+r)',
+        });
+        assert.deepEqual(reason('/nofix'), {
+          code: 'ERR_S3_THROTTLED',
+          message: 'slow down: 503',
+          hint: null,
+        });
+        assert.equal(reason('/held')?.code, 'hold-expired');
+        assert.equal(reason('/left')?.code, 'released');
+        assert.equal(reason('/same')?.code, 'duplicate');
+        assert.equal(reason('/exists')?.code, 'exists');
+        assert.deepEqual(reason('/other'), {
+          code: 'note',
+          message: 'something else: with a colon',
+          hint: null,
+        });
+        assert.equal(reason('/none'), null);
+        assert.equal(by.get('/found')?.state, 'settling', 'discovered is no state any more');
+        assert.deepEqual(
+          files.map((f) => [f.plan, f.ctimeMs]),
+          files.map(() => [null, null]),
+        );
+        const [upload] = await store.listOpenUploads();
+        assert.equal(upload?.fileId, null);
+        assert.deepEqual(await store.pauses(), { all: false, jobs: [] });
+      } finally {
+        await store.close();
+      }
+      const after = new Database(path);
+      const columns = after
+        .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('files')")
+        .all()
+        .map((c) => c.name);
+      after.close();
+      assert.ok(!columns.includes('reason'), 'the text column is gone: nothing parses it again');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -50,7 +50,12 @@ async function fixture(
       await store.close();
       if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     },
-    ...(dir === undefined ? {} : { reopen: () => SqliteJournalStore.open(full) }),
+    ...(dir === undefined
+      ? {}
+      : {
+          reopen: () => SqliteJournalStore.open(full),
+          second: () => SqliteJournalStore.open(full),
+        }),
   };
 }
 
@@ -124,7 +129,7 @@ void describe('SqliteJournalStore: locking', () => {
     holder.exec('BEGIN IMMEDIATE');
     try {
       const started = performance.now();
-      await rejectsNaming(store.enqueueFile(fileFor(), 1), 'ERR_JOURNAL_LOCKED', path);
+      await rejectsNaming(store.enqueue(fileFor(), 1), 'ERR_JOURNAL_LOCKED', path);
       assert.ok(performance.now() - started >= 100, 'waited for the busy timeout first');
       // WAL: readers are not blocked by the writer, so `status` works while the agent writes.
       assert.equal((await store.countFiles()).queued, 0);
@@ -133,7 +138,7 @@ void describe('SqliteJournalStore: locking', () => {
       holder.close();
     }
     assert.equal(
-      (await store.enqueueFile(fileFor(), 2)).state,
+      (await store.enqueue(fileFor(), 2)).file.state,
       'queued',
       'works once the lock is gone',
     );

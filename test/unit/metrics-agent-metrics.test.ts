@@ -74,17 +74,22 @@ describe('agent metrics', () => {
   });
 
   it('reads files per state, queue depth and destination health at scrape time', async () => {
-    await journal.enqueueFile({ job: 'cams', path: '/a', size: 1, mtimeMs: 1, inode: 1 }, 1);
-    const w = await journal.enqueueFile(
-      { job: 'cams', path: '/b', size: 1, mtimeMs: 1, inode: 2 },
+    await journal.enqueue({ job: 'cams', path: '/a', size: 1, mtimeMs: 1, inode: 1 }, 1);
+    const { file: w } = await journal.enqueue(
+      { job: 'w', path: '/b', size: 1, mtimeMs: 1, inode: 2 },
       1,
     );
-    await journal.setFileState(w.id, 'waiting', 2, { notBefore: 99 });
-    const d = await journal.enqueueFile(
-      { job: 'cams', path: '/c', size: 1, mtimeMs: 1, inode: 3 },
+    const hold = (id: number) => ({ fileId: id, owner: 'o' });
+    await journal.claim(2, { owner: 'o', leaseMs: 1000 }, ['w']);
+    const reason = { code: 'ERR_NETWORK', message: 'reset', hint: null };
+    await journal.defer(hold(w.id), 2, { reason, notBefore: 99 });
+    const { file: d } = await journal.enqueue(
+      { job: 'd', path: '/c', size: 1, mtimeMs: 1, inode: 3 },
       1,
     );
-    await journal.setFileState(d.id, 'done', 2);
+    await journal.claim(2, { owner: 'o', leaseMs: 1000 }, ['d']);
+    await journal.markVerifying(hold(d.id), 2);
+    await journal.complete(hold(d.id), 2);
     let s = await scrape();
     assert.equal(sampleValue(s, 's3ferry_files', { state: 'queued' }), 1);
     assert.equal(sampleValue(s, 's3ferry_files', { state: 'done' }), 1);

@@ -174,8 +174,17 @@ describe('JobSource (manual clock, fake watcher)', () => {
     s.clock.advance(SETTLE);
     await until('the report', () => s.finished.length === 1);
     assert.deepEqual(
-      { ...s.finished[0], mtimeMs: 0, inode: 0 },
-      { job: 'unit', root: dir, absPath: file, relPath: 'a.bin', size: 6, mtimeMs: 0, inode: 0 },
+      { ...s.finished[0], mtimeMs: 0, inode: 0, ctimeMs: 0 },
+      {
+        job: 'unit',
+        root: dir,
+        absPath: file,
+        relPath: 'a.bin',
+        size: 6,
+        mtimeMs: 0,
+        inode: 0,
+        ctimeMs: 0,
+      },
     );
     assert.equal(s.source.tracked, 0);
     await s.source.close();

@@ -130,6 +130,7 @@ describe('uploadOwner (the one rule for unfinished multipart uploads)', () => {
     partCount: 1,
     startedAt,
     owner: 'me',
+    fileId: null,
     uploadId: null,
     state: 'active',
     etag: null,

@@ -1,7 +1,6 @@
 /** Routes: /api/v1/queue, /api/v1/history, /api/v1/events, /api/v1/transfers. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import type { FileRecord, FileState } from '../../journal/journal-store.js';
+import { PENDING_STATES, type FileState } from '../../journal/journal-store.js';
 import type { ApiDeps } from '../api-deps.js';
 import { errorResponses, pageOf } from '../schemas/common.js';
 import {
@@ -12,24 +11,12 @@ import {
 } from '../schemas/records.js';
 import { eventsQuery, historyQuery, queueQuery, QUEUE_STATES } from '../schemas/requests.js';
 
-/** The journal states behind each `state` of /queue. */
+/** The journal states behind each `state` of /queue: pending is the one set of file-state.ts. */
 const QUEUE_FILE_STATES: Record<(typeof QUEUE_STATES)[number], readonly FileState[]> = {
-  pending: ['discovered', 'settling', 'queued', 'uploading', 'verifying'],
+  pending: PENDING_STATES,
   waiting: ['waiting'],
   parked: ['parked'],
 };
-
-/**
- * A file with its reason split the way the agent writes it, `CODE: message (fix: hint)`, into the
- * cause (`CODE: message`) and the hint.
- */
-export function withCause(f: FileRecord): z.output<typeof queueItemSchema> {
-  if (f.reason === null) return f;
-  const m = /^(.*?)(?: \(fix: (.*)\))?$/s.exec(f.reason);
-  const cause = m?.[1] ?? f.reason;
-  const hint = m?.[2];
-  return { ...f, cause, ...(hint === undefined ? {} : { hint }) };
-}
 
 /** The list routes. */
 export function listRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
@@ -51,7 +38,7 @@ export function listRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           limit,
           offset,
         });
-        return { items: page.items.map(withCause), total: page.total };
+        return page;
       },
     );
     app.get(

@@ -76,10 +76,11 @@ export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       async () => {
         const counts = await deps.journal.countFilesByJob();
+        const pauses = await deps.agent.pauses();
         return {
           items: deps.agent.jobs().map((j) => ({
             name: j.name,
-            paused: j.paused,
+            paused: pauses.jobs.includes(j.name),
             mode: j.config.mode,
             sources: j.config.sources.map((s) => ({ path: s.path, recursive: s.recursive })),
             destination: destinationRef(j.destination),

@@ -23,7 +23,27 @@ export const healthSchema = z.object({
   hint: z.string().optional(),
 });
 
-/** A file of the queue, with its reason split into cause and fix. */
+/** Why a file is where it is: an error code (docs/errors.md) or a note code, cause and fix. */
+export const reasonSchema = z.object({
+  code: z
+    .string()
+    .describe(
+      'ERR_… for a failure (docs/errors.md); else changed, released, hold-expired, exists, duplicate, vanished, job-removed or note',
+    ),
+  message: z.string().describe('the cause, in plain language'),
+  hint: z.string().nullable().describe('what to do about it; null when nothing is to be done'),
+});
+
+/** The plan of a file version: where and how it is sent, decided once. */
+export const planSchema = z.object({
+  key: z.string(),
+  mode: z.enum(['single', 'multipart']),
+  partSize: z.number().int(),
+  checksum: z.string().nullable(),
+  decidedAt: ms('when decided'),
+});
+
+/** A file of the queue, with its reason. */
 export const queueItemSchema = z.object({
   id: z.number().int(),
   job: z.string(),
@@ -31,8 +51,9 @@ export const queueItemSchema = z.object({
   size: z.number(),
   mtimeMs: z.number(),
   inode: z.number(),
+  ctimeMs: z.number().nullable().describe('status-change time when queued, ms since the epoch'),
   state: fileState,
-  reason: z.string().nullable(),
+  reason: reasonSchema.nullable().describe('why it waits, is parked, skipped or cancelled'),
   notBefore: z.number().nullable().describe('earliest next try (waiting), ms since the epoch'),
   attempts: z.number().int(),
   updatedAt: ms('last state change'),
@@ -41,8 +62,7 @@ export const queueItemSchema = z.object({
     .number()
     .nullable()
     .describe("until when the holder's claim lasts without a heartbeat, ms since the epoch"),
-  cause: z.string().optional().describe('why it waits or is parked'),
-  hint: z.string().optional().describe('what to do about it'),
+  plan: planSchema.nullable().describe('the plan of this version of the file, once decided'),
 });
 
 /** An agent sharing the journal, as its heartbeats describe it. */

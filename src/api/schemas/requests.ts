@@ -8,7 +8,10 @@ import { checkGlob } from '../../domain/glob.js';
 import { HISTORY_RESULTS, HISTORY_SORTS } from '../../journal/journal-store.js';
 import { intParam, paging, textParam } from './common.js';
 
-/** Which files /queue lists: pending = discovered, settling, queued, uploading, verifying. */
+/**
+ * Which files /queue lists: pending = settling, queued, waiting, uploading, verifying (the one set
+ * of domain/file-state.ts); waiting and parked alone.
+ */
 export const QUEUE_STATES = ['pending', 'waiting', 'parked'] as const;
 
 const jobName = (what: string) => textParam(what, 200);

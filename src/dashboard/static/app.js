@@ -3,6 +3,7 @@
 import { api, ApiError, onUnauthorized, setToken, streamUrl } from './api.js';
 import { createThroughput } from './chart.js';
 import { debounce } from './dom.js';
+import { PENDING_STATES } from './format.js';
 import { announce, banner, busy, showError, toast } from './ui.js';
 import { createOverview } from './views/overview.js';
 import { createTransfers } from './views/transfers.js';
@@ -10,8 +11,6 @@ import { createQueue } from './views/queue.js';
 import { createHistory } from './views/history.js';
 import { createEvents } from './views/events.js';
 import { createBackfill } from './views/backfill.js';
-
-const PENDING_STATES = ['discovered', 'settling', 'queued', 'uploading', 'verifying'];
 
 /**
  * Shared state and a tiny pub/sub: 'core' (status, jobs, destinations), 'fleet' (the agents

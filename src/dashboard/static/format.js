@@ -105,17 +105,22 @@ export function dirName(p) {
 }
 
 /**
- * A FileRecord's reason, "CODE: message (fix: hint)", -> { code, message, hint } (parts that are
- * not there are '').
+ * The one "pending" set (src/domain/file-state.ts PENDING_STATES; a unit test keeps the two
+ * equal): files on their way that need nobody. Parked files need a person and are shown apart.
  */
-export function splitReason(reason) {
-  let s = String(reason || '');
-  let hint = '';
-  const fix = /\s*\(fix: (.*)\)$/s.exec(s);
-  if (fix) {
-    hint = fix[1];
-    s = s.slice(0, fix.index);
-  }
-  const m = /^(ERR_[A-Z0-9_]+):\s*(.*)$/s.exec(s);
-  return m ? { code: m[1], message: m[2], hint } : { code: '', message: s, hint };
+export const PENDING_STATES = ['settling', 'queued', 'waiting', 'uploading', 'verifying'];
+
+/**
+ * A FileRecord's reason, `{ code, message, hint }` as the API gives it (or null), with '' for the
+ * parts that are not there. Only failures carry an `ERR_…` code worth showing; other codes name a
+ * note (released, changed, …) and are not a problem.
+ */
+export function reasonParts(reason) {
+  if (!reason || typeof reason !== 'object') return { code: '', message: '', hint: '' };
+  const code = String(reason.code || '');
+  return {
+    code: code.startsWith('ERR_') ? code : '',
+    message: String(reason.message || ''),
+    hint: String(reason.hint || ''),
+  };
 }

@@ -7,6 +7,7 @@
  * in six steps; the lists are independent from here on.
  */
 import type { Migration } from './migration.js';
+import { parseReasonsSql } from './reason-migration.js';
 
 /** The ledger's table comment: tells our schema from another program's `schema_migrations`. */
 export const POSTGRES_LEDGER_MARK = 's3ferry journal';
@@ -167,8 +168,37 @@ END
 $$;
 `;
 
+// Files by role (domain/file-state.ts), as SQLite's migration 8: the plan of a file version, the
+// reason as code, message and hint (the old text parsed once: reason-migration.ts), the ctime a
+// file had when queued, the file an upload sends, the pause switches ('' = all processing).
+// 'discovered' was never set by any code: such rows settle again, and the state leaves the CHECK.
+const V3_FILES_BY_ROLE = `
+ALTER TABLE files
+  ADD COLUMN ctime_ms DOUBLE PRECISION,
+  ADD COLUMN reason_code TEXT,
+  ADD COLUMN reason_message TEXT,
+  ADD COLUMN reason_hint TEXT,
+  ADD COLUMN plan_key TEXT,
+  ADD COLUMN plan_mode TEXT CHECK (plan_mode IN ('single', 'multipart')),
+  ADD COLUMN plan_part_size BIGINT,
+  ADD COLUMN plan_checksum TEXT,
+  ADD COLUMN plan_decided_at BIGINT;
+${parseReasonsSql('postgres')}
+ALTER TABLE files DROP COLUMN reason;
+UPDATE files SET state = 'settling' WHERE state = 'discovered';
+ALTER TABLE files DROP CONSTRAINT files_state_check;
+ALTER TABLE files ADD CONSTRAINT files_state_check CHECK (state IN ('settling', 'queued',
+  'uploading', 'verifying', 'done', 'skipped', 'waiting', 'parked', 'cancelled'));
+ALTER TABLE uploads ADD COLUMN file_id BIGINT;
+CREATE TABLE pauses (
+  job       TEXT   PRIMARY KEY,
+  paused_at BIGINT NOT NULL
+);
+`;
+
 /** Every migration of the PostgreSQL journal, oldest first. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
   { version: 2, name: 'history-trigrams', sql: V2_HISTORY_TRIGRAMS },
+  { version: 3, name: 'files-by-role', sql: V3_FILES_BY_ROLE },
 ];

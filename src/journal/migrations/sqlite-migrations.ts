@@ -4,6 +4,7 @@
  * Times are integer ms since the epoch; mtimes are REAL to keep sub-millisecond precision.
  */
 import type { Migration } from './migration.js';
+import { parseReasonsSql } from './reason-migration.js';
 
 /** `PRAGMA application_id` of an s3ferry journal ('S3FY'): tells our file from other databases. */
 export const SQLITE_APPLICATION_ID = 0x53334659;
@@ -186,6 +187,32 @@ BEGIN
 END;
 `;
 
+// Files by role (domain/file-state.ts): the plan of a file version (key, mode, part size, checksum,
+// when decided), the reason as code, message and hint (the old text `CODE: message (fix: hint)` is
+// parsed here, once: reason-migration.ts), the ctime a file had when queued (a parked file whose
+// ctime changed is queued again), the file an upload sends, and the pause switches ('' = all
+// processing). 'discovered' was never set by any code: such rows would settle again. The CHECK of
+// files.state keeps allowing it: SQLite can change a CHECK only by rebuilding the table.
+const V8_FILES_BY_ROLE = `
+ALTER TABLE files ADD COLUMN ctime_ms REAL;
+ALTER TABLE files ADD COLUMN reason_code TEXT;
+ALTER TABLE files ADD COLUMN reason_message TEXT;
+ALTER TABLE files ADD COLUMN reason_hint TEXT;
+ALTER TABLE files ADD COLUMN plan_key TEXT;
+ALTER TABLE files ADD COLUMN plan_mode TEXT CHECK (plan_mode IN ('single', 'multipart'));
+ALTER TABLE files ADD COLUMN plan_part_size INTEGER;
+ALTER TABLE files ADD COLUMN plan_checksum TEXT;
+ALTER TABLE files ADD COLUMN plan_decided_at INTEGER;
+${parseReasonsSql('sqlite')}
+ALTER TABLE files DROP COLUMN reason;
+UPDATE files SET state = 'settling' WHERE state = 'discovered';
+ALTER TABLE uploads ADD COLUMN file_id INTEGER;
+CREATE TABLE pauses (
+  job       TEXT    PRIMARY KEY,
+  paused_at INTEGER NOT NULL
+);
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
@@ -195,4 +222,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'history-search', sql: V5_HISTORY_SEARCH },
   { version: 6, name: 'claim-leases', sql: V6_CLAIM_LEASES },
   { version: 7, name: 'history-text-batched', sql: V7_HISTORY_TEXT_BATCHED },
+  { version: 8, name: 'files-by-role', sql: V8_FILES_BY_ROLE },
 ];

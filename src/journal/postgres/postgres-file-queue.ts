@@ -1,248 +1,265 @@
 /**
  * The file queue of the PostgreSQL journal, shared by a fleet of agents: enqueue with dedup by
- * (job, path), claims under leases, state moves fenced by the holder, heartbeats, leave.
+ * (job, path), claims under leases that respect the pause switches, the named hold-guarded
+ * transitions (file-transitions.ts builds their guarded UPDATEs from the domain table), the plan
+ * of a file version, retry.
  *
- * Every operation is one statement, so it is atomic on its own:
  * - enqueue is an `INSERT … ON CONFLICT (job, path) DO UPDATE … WHERE`: agents that discover the
  *   same file at once make one entry, and a held file is never re-queued under its holder.
  * - a claim is an `UPDATE` of the row a `FOR UPDATE SKIP LOCKED` sub-select picked: concurrent
  *   claimers each lock a different row instead of waiting on (or taking) the same one. Expired
  *   leases (a dead holder's files) are tried first, then the oldest ready file; when jobs are given,
- *   one index probe per job (LATERAL), so a paused job's backlog is never walked.
+ *   one index probe per job (LATERAL), so a paused job's backlog is never walked. The pause
+ *   switches are read by the claiming statement itself.
+ * - a transition is one guarded UPDATE; with its event or history row, one transaction.
  * Queue order is `ready_at`, as in SQLite (sqlite-file-queue.ts).
  */
-import { toAgentRecord, toFileRecord, type AgentRow, type FileRow } from '../journal-rows.js';
 import {
-  FILE_STATES,
-  HOLD_EXPIRED_REASON,
-  type AgentInfo,
-  type AgentRecord,
-  type ClaimOptions,
-  type FileRecord,
-  type FileState,
-  type FileToQueue,
-} from '../journal-store.js';
-import type { PgQueryable } from './postgres-connection.js';
+  HELD_STATES,
+  type FilePlan,
+  type Hold,
+  type HeldTransitionName,
+} from '../../domain/file-state.js';
+import type { NewEvent } from '../event-log.js';
+import type {
+  ClaimOptions,
+  Enqueued,
+  FileRecord,
+  FileToQueue,
+  FinalOptions,
+  HeldTransitionInput,
+  RetryFilter,
+  Transitioned,
+} from '../file-queue.js';
+import {
+  heldTransitionUpdate,
+  holds,
+  refusal,
+  sqlStates,
+  transitionValues,
+} from '../file-transitions.js';
+import type { JournalErrorContext } from '../journal-errors.js';
+import { toFileRecord, type FileRow } from '../journal-rows.js';
+import type { PgQueryable, PostgresPool } from './postgres-connection.js';
+import { createPostgresEventLog } from './postgres-event-log.js';
 
 const CLAIMABLE = `state IN ('queued', 'waiting')`;
 const READY = `${CLAIMABLE} AND (state = 'queued' OR ready_at <= $1)`;
-const HELD = `state IN ('uploading', 'verifying')`;
+const HELD = `state IN (${sqlStates(HELD_STATES)})`;
+/** Not under a pause switch: neither all processing nor the file's job is paused. */
+const NOT_PAUSED = `NOT EXISTS (SELECT 1 FROM pauses p WHERE p.job IN ('', files.job))`;
 /** The identity of the stored row differs from the one being queued. */
 const CHANGED = `(f.size, f.mtime_ms, f.inode) IS DISTINCT FROM
   (excluded.size, excluded.mtime_ms, excluded.inode)`;
+/** A parked file whose ctime moved since it was queued: someone fixed it (chmod, chown). */
+const FIXED = `(f.state = 'parked' AND excluded.ctime_ms IS NOT NULL AND f.ctime_ms IS NOT NULL
+  AND excluded.ctime_ms <> f.ctime_ms)`;
+/** A plan column kept for the same version, cleared for a changed one. */
+const plan = (column: string): string =>
+  `${column} = CASE WHEN ${CHANGED} THEN NULL ELSE f.${column} END`;
 
 /**
  * Takes the row `next` picked: $1 now, $2 owner, $3 lease end. An expired 'verifying' file stays
- * 'verifying' (journal-store.ts claimNextFile).
+ * 'verifying' (file-queue.ts claim).
  */
 const TAKE = `UPDATE files f
   SET state = CASE f.state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
-    reason = NULL, not_before = NULL,
+    reason_code = NULL, reason_message = NULL, reason_hint = NULL, not_before = NULL,
     updated_at = $1, owner = $2, lease_until = $3
   FROM next WHERE f.id = next.id
   RETURNING f.*`;
 
+const PARAMS = {
+  id: '$1',
+  owner: '$2',
+  now: '$3::bigint',
+  readyAt: '$4::bigint',
+  notBefore: '$5::bigint',
+  code: '$6::text',
+  message: '$7::text',
+  hint: '$8::text',
+};
+
 /** The SQL of the queue operations (exported so tests can EXPLAIN them). */
 export const QUEUE_SQL = {
-  enqueue: `INSERT INTO files AS f (job, path, size, mtime_ms, inode, state, attempts, updated_at,
-      ready_at)
-    VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)
+  enqueue: `INSERT INTO files AS f (job, path, size, mtime_ms, inode, ctime_ms, state, attempts,
+      updated_at, ready_at)
+    VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7)
     ON CONFLICT (job, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
-      inode = excluded.inode, state = 'queued', reason = NULL, not_before = NULL,
-      attempts = CASE WHEN ${CHANGED} THEN 0 ELSE f.attempts END,
-      updated_at = excluded.updated_at, ready_at = excluded.ready_at
-    WHERE f.state NOT IN ('uploading', 'verifying')
-      AND (${CHANGED} OR f.state IN ('discovered', 'settling'))
+      inode = excluded.inode, ctime_ms = coalesce(excluded.ctime_ms, f.ctime_ms),
+      state = 'queued', reason_code = NULL, reason_message = NULL, reason_hint = NULL,
+      not_before = NULL, attempts = CASE WHEN ${CHANGED} THEN 0 ELSE f.attempts END,
+      updated_at = excluded.updated_at, ready_at = excluded.ready_at,
+      ${plan('plan_key')}, ${plan('plan_mode')}, ${plan('plan_part_size')},
+      ${plan('plan_checksum')}, ${plan('plan_decided_at')}
+    WHERE f.state NOT IN (${sqlStates(HELD_STATES)})
+      AND (${CHANGED} OR f.state = 'settling' OR ${FIXED})
     RETURNING f.*`,
   findFile: `SELECT * FROM files WHERE job = $1 AND path = $2`,
+  // An older row without a ctime learns it, so that a later change of it is noticed.
+  learnCtime: `UPDATE files SET ctime_ms = $2 WHERE id = $1 AND ctime_ms IS NULL RETURNING *`,
   // $4: the jobs, or NULL for all.
   claimExpired: `WITH next AS (
       SELECT id FROM files
       WHERE ${HELD} AND lease_until <= $1 AND ($4::text[] IS NULL OR job = ANY ($4::text[]))
+        AND ${NOT_PAUSED}
       ORDER BY lease_until, id LIMIT 1
       FOR UPDATE SKIP LOCKED
     ) ${TAKE}`,
   claimReady: `WITH next AS (
-      SELECT id FROM files WHERE ${READY}
+      SELECT id FROM files WHERE ${READY} AND ${NOT_PAUSED}
       ORDER BY ready_at, id LIMIT 1
       FOR UPDATE SKIP LOCKED
     ) ${TAKE}`,
   claimReadyOfJobs: `WITH next AS (
       SELECT c.id FROM unnest($4::text[]) AS j (job)
       CROSS JOIN LATERAL (
-        SELECT id, ready_at FROM files WHERE files.job = j.job AND ${READY}
+        SELECT id, ready_at FROM files WHERE files.job = j.job AND ${READY} AND ${NOT_PAUSED}
         ORDER BY ready_at, id LIMIT 1
         FOR UPDATE SKIP LOCKED
       ) AS c
       ORDER BY c.ready_at, c.id LIMIT 1
     ) ${TAKE}`,
-  // $8: apply only while this agent holds the file (NULL: whoever holds it).
-  setState: `UPDATE files SET state = $2, reason = $3, not_before = $4,
-      attempts = attempts + $5, updated_at = $6, ready_at = $7,
-      owner = CASE WHEN $2 IN ('uploading', 'verifying') THEN owner END,
-      lease_until = CASE WHEN $2 IN ('uploading', 'verifying') THEN lease_until END
-    WHERE id = $1 AND ($8::text IS NULL OR owner = $8::text)`,
-  exists: `SELECT 1 AS found FROM files WHERE id = $1`,
-  heartbeat: `WITH agent AS (
-      INSERT INTO agents (id, hostname, pid, started_at, version, last_heartbeat)
-      VALUES ($1, $2, $3, $4, $5, $6)
-      ON CONFLICT (id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat
-    )
-    UPDATE files SET lease_until = $7 WHERE owner = $1 AND ${HELD}
-    RETURNING id`,
-  // 'verifying' stays 'verifying', claimable at once (journal-store.ts leave).
-  leave: `WITH released AS (
-      UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'queued' END,
-        owner = NULL, lease_until = CASE state WHEN 'verifying' THEN $3::bigint END, reason = $2,
-        not_before = NULL, updated_at = $3, ready_at = $3
-      WHERE owner = $1 AND ${HELD}
-      RETURNING 1
-    ), gone AS (
-      DELETE FROM agents WHERE id = $1
-    )
-    SELECT count(*) AS n FROM released`,
-  expireHolds: `UPDATE files SET owner = NULL, lease_until = $1, reason = $2, updated_at = $1
-    WHERE ${HELD}`,
-  listAgents: `SELECT a.*, (SELECT count(*) FROM files f WHERE f.owner = a.id
-        AND f.state IN ('uploading', 'verifying')) AS holding
-    FROM agents a ORDER BY last_heartbeat DESC, id`,
+  savePlan: `UPDATE files SET plan_key = $3, plan_mode = $4, plan_part_size = $5,
+      plan_checksum = $6, plan_decided_at = $7
+    WHERE id = $1 AND owner = $2 AND ${HELD} AND plan_key IS NULL
+    RETURNING *`,
+  // One guarded statement: a file claimed meanwhile is 'uploading' and not touched.
+  releaseForRetry: `UPDATE files SET state = 'queued', reason_code = NULL, reason_message = NULL,
+      reason_hint = NULL, not_before = NULL, updated_at = $1, ready_at = $1
+    WHERE state IN ('parked', 'waiting') AND ($2::bigint[] IS NULL OR id = ANY ($2::bigint[]))
+      AND ($3::text IS NULL OR job = $3::text)`,
   getFile: `SELECT * FROM files WHERE id = $1`,
-  listFiles: `SELECT * FROM files ORDER BY updated_at, id LIMIT $1 OFFSET $2`,
-  listFilesIn: `SELECT * FROM files WHERE state = ANY ($3::text[])
-    ORDER BY updated_at, id LIMIT $1 OFFSET $2`,
-  countFiles: `SELECT state, count(*) AS n FROM files GROUP BY state`,
-  countFilesByJob: `SELECT job, state, count(*) AS n FROM files GROUP BY job, state`,
-  fileStates: `SELECT path, state FROM files WHERE job = $1 AND path = ANY ($2::text[])`,
 } as const;
 
-/** Extra facts of a state move (see JournalStore.setFileState). */
-export interface FileStateExtra {
-  readonly reason?: string | null;
-  readonly notBefore?: number | null;
-  readonly countAttempt?: boolean;
-  /** Apply only while this agent holds the file. */
-  readonly owner?: string;
-}
+type AnyInput = Partial<HeldTransitionInput['defer'] & FinalOptions> | undefined;
 
 /** Queue operations on one database. */
 export interface PostgresFileQueue {
-  enqueue(file: FileToQueue, now: number): Promise<FileRecord>;
-  claimNext(
+  enqueue(file: FileToQueue, now: number, event?: NewEvent): Promise<Enqueued>;
+  claim(
     now: number,
+    claim: ClaimOptions,
     jobs?: readonly string[],
-    claim?: ClaimOptions,
   ): Promise<FileRecord | undefined>;
-  /** 'applied'; 'not-held' when `owner` no longer holds the file; 'unknown' for no such file. */
-  setState(
-    id: number,
-    state: FileState,
+  savePlan(hold: Hold, plan: FilePlan): Promise<FilePlan>;
+  /** `retried`: an earlier attempt may have applied it (its answer was lost with the connection). */
+  transition(
+    name: HeldTransitionName,
+    hold: Hold,
     now: number,
-    extra: FileStateExtra,
-  ): Promise<'applied' | 'not-held' | 'unknown'>;
-  heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]>;
-  listAgents(): Promise<AgentRecord[]>;
-  leave(agentId: string, now: number): Promise<number>;
-  expireHolds(now: number): Promise<number>;
-  get(id: number): Promise<FileRecord | undefined>;
-  list(query: {
-    states?: readonly FileState[];
-    limit: number;
-    offset: number;
-  }): Promise<FileRecord[]>;
-  countByState(): Promise<Record<FileState, number>>;
-  countByJob(): Promise<Record<string, Record<FileState, number>>>;
-  states(job: string, paths: readonly string[]): Promise<Record<string, FileState>>;
+    input: AnyInput,
+    retried: boolean,
+  ): Promise<Transitioned>;
+  releaseForRetry(filter: RetryFilter, now: number): Promise<number>;
 }
 
-/** Every state with a count of 0. */
-const zeroCounts = (): Record<FileState, number> =>
-  Object.fromEntries(Object.values(FILE_STATES).map((s) => [s, 0])) as Record<FileState, number>;
-
-/** Builds the queue operations on `db`. */
-export function createPostgresFileQueue(db: PgQueryable): PostgresFileQueue {
-  const first = async (sql: string, values: unknown[]): Promise<FileRecord | undefined> => {
-    const row = (await db.query<FileRow>(sql, values)).rows[0];
-    return row === undefined ? undefined : toFileRecord(row);
+/** Builds the queue operations on `pool`; `retention` for the events transitions record. */
+export function createPostgresFileQueue(
+  pool: PostgresPool,
+  retention: number,
+  ctx: (operation: string) => JournalErrorContext,
+): PostgresFileQueue {
+  const db = pool.db;
+  const first = async (q: PgQueryable, sql: string, values: unknown[]) =>
+    (await q.query<FileRow>(sql, values)).rows[0];
+  const updates = new Map<HeldTransitionName, string>();
+  const updateSql = (name: HeldTransitionName): string => {
+    let sql = updates.get(name);
+    if (sql === undefined)
+      updates.set(name, (sql = `${heldTransitionUpdate(name, PARAMS)} RETURNING *`));
+    return sql;
   };
+
+  const transition = async (
+    q: PgQueryable,
+    name: HeldTransitionName,
+    hold: Hold,
+    now: number,
+    input: AnyInput,
+    retried: boolean,
+  ): Promise<Transitioned> => {
+    const v = transitionValues(name, now, input);
+    const values = [
+      hold.fileId,
+      hold.owner,
+      now,
+      v.readyAt,
+      v.notBefore,
+      v.code,
+      v.message,
+      v.hint,
+    ];
+    const row = await first(q, updateSql(name), values);
+    if (row === undefined) {
+      const current = await first(q, QUEUE_SQL.getFile, [hold.fileId]);
+      // The first attempt applied it and only its answer was lost: done, its writes with it.
+      if (retried && current !== undefined && current.updated_at === now && !holds(hold, current))
+        return { file: toFileRecord(current), event: undefined, history: undefined };
+      throw refusal(ctx(name), name, hold, current);
+    }
+    const log = createPostgresEventLog(q, retention);
+    const event = input?.event === undefined ? undefined : await log.append(input.event);
+    const history = input?.history === undefined ? undefined : await log.addHistory(input.history);
+    return { file: toFileRecord(row), event, history };
+  };
+
   return {
-    enqueue: async ({ job, path, size, mtimeMs, inode }, now) => {
-      const changed = await first(QUEUE_SQL.enqueue, [job, path, size, mtimeMs, inode, now]);
-      if (changed !== undefined) return changed;
-      // Left as it is (same identity, or held): the entry as it stands.
-      const row = await first(QUEUE_SQL.findFile, [job, path]);
-      if (row === undefined) throw new Error(`file ${job}:${path} vanished while being queued`);
-      return row;
+    enqueue: async (file, now, event) => {
+      const { job, path, size, mtimeMs, inode } = file;
+      const ctime = file.ctimeMs ?? null;
+      const values = [job, path, size, mtimeMs, inode, ctime, now];
+      const queue = async (q: PgQueryable): Promise<Enqueued> => {
+        const row = await first(q, QUEUE_SQL.enqueue, values);
+        if (row === undefined)
+          return { file: await leftAsItIs(q), queued: false, event: undefined };
+        const recorded =
+          event === undefined
+            ? undefined
+            : await createPostgresEventLog(q, retention).append(event);
+        return { file: toFileRecord(row), queued: true, event: recorded };
+      };
+      // Left as it is (same identity, or held): the entry as it stands, its ctime learnt.
+      const leftAsItIs = async (q: PgQueryable): Promise<FileRecord> => {
+        const row = await first(q, QUEUE_SQL.findFile, [job, path]);
+        if (row === undefined) throw new Error(`file ${job}:${path} vanished while being queued`);
+        if (ctime === null || row.ctime_ms !== null) return toFileRecord(row);
+        return toFileRecord((await first(q, QUEUE_SQL.learnCtime, [row.id, ctime])) ?? row);
+      };
+      return event === undefined ? queue(db) : pool.transaction(queue);
     },
-    claimNext: async (now, jobs, claim) => {
+    claim: async (now, claim, jobs) => {
       if (jobs?.length === 0) return undefined;
       const wanted = jobs === undefined ? null : [...new Set(jobs)];
-      const owner = claim?.owner ?? null;
-      const leaseUntil = claim === undefined ? null : now + claim.leaseMs;
-      const expired = await first(QUEUE_SQL.claimExpired, [now, owner, leaseUntil, wanted]);
-      if (expired !== undefined) return expired;
-      return wanted === null
-        ? first(QUEUE_SQL.claimReady, [now, owner, leaseUntil])
-        : first(QUEUE_SQL.claimReadyOfJobs, [now, owner, leaseUntil, wanted]);
+      const lease = [now, claim.owner, now + claim.leaseMs];
+      const expired = await first(db, QUEUE_SQL.claimExpired, [...lease, wanted]);
+      const row =
+        expired ??
+        (wanted === null
+          ? await first(db, QUEUE_SQL.claimReady, lease)
+          : await first(db, QUEUE_SQL.claimReadyOfJobs, [...lease, wanted]));
+      return row === undefined ? undefined : toFileRecord(row);
     },
-    setState: async (id, state, now, extra) => {
-      const notBefore = extra.notBefore ?? null;
-      const readyAt = state === 'waiting' ? (notBefore ?? now) : now;
-      const values = [
-        id,
-        state,
-        extra.reason ?? null,
-        notBefore,
-        extra.countAttempt === true ? 1 : 0,
-        now,
-        readyAt,
-        extra.owner ?? null,
-      ];
-      if ((await db.query(QUEUE_SQL.setState, values)).rowCount !== 0) return 'applied';
-      return (await db.query(QUEUE_SQL.exists, [id])).rows.length === 0 ? 'unknown' : 'not-held';
+    savePlan: async (hold, p) => {
+      const values = [hold.fileId, hold.owner, p.key, p.mode, p.partSize, p.checksum, p.decidedAt];
+      if ((await first(db, QUEUE_SQL.savePlan, values)) !== undefined) return p;
+      const row = await first(db, QUEUE_SQL.getFile, [hold.fileId]);
+      const stored = row === undefined ? null : toFileRecord(row).plan;
+      // Held, and a plan is stored already: the first one wins.
+      if (row !== undefined && stored !== null && holds(hold, row)) return stored;
+      throw refusal(ctx('savePlan'), 'savePlan', hold, row);
     },
-    heartbeat: async (agent, now, leaseMs) => {
-      const { id, hostname, pid, startedAt, version } = agent;
-      const values = [id, hostname, pid, startedAt, version, now, now + leaseMs];
-      const { rows } = await db.query<{ id: number }>(QUEUE_SQL.heartbeat, values);
-      return rows.map((r) => r.id);
-    },
-    listAgents: async () =>
-      (await db.query<AgentRow>(QUEUE_SQL.listAgents)).rows.map(toAgentRecord),
-    leave: async (agentId, now) => {
-      const reason = `released by agent ${agentId} as it stopped`;
-      const { rows } = await db.query<{ n: number }>(QUEUE_SQL.leave, [agentId, reason, now]);
-      return rows[0]?.n ?? 0;
-    },
-    expireHolds: async (now) =>
-      (await db.query(QUEUE_SQL.expireHolds, [now, HOLD_EXPIRED_REASON])).rowCount ?? 0,
-    get: (id) => first(QUEUE_SQL.getFile, [id]),
-    list: async ({ states, limit, offset }) => {
-      const { rows } =
-        states === undefined
-          ? await db.query<FileRow>(QUEUE_SQL.listFiles, [limit, offset])
-          : await db.query<FileRow>(QUEUE_SQL.listFilesIn, [limit, offset, [...states]]);
-      return rows.map(toFileRecord);
-    },
-    countByState: async () => {
-      const counts = zeroCounts();
-      const { rows } = await db.query<{ state: FileState; n: number }>(QUEUE_SQL.countFiles);
-      for (const { state, n } of rows) counts[state] = n;
-      return counts;
-    },
-    countByJob: async () => {
-      const byJob: Record<string, Record<FileState, number>> = {};
-      const { rows } = await db.query<{ job: string; state: FileState; n: number }>(
-        QUEUE_SQL.countFilesByJob,
-      );
-      for (const { job, state, n } of rows) (byJob[job] ??= zeroCounts())[state] = n;
-      return byJob;
-    },
-    states: async (job, paths) => {
-      const { rows } = await db.query<{ path: string; state: FileState }>(QUEUE_SQL.fileStates, [
-        job,
-        [...paths],
-      ]);
-      return Object.fromEntries(rows.map((r) => [r.path, r.state]));
-    },
+    transition: (name, hold, now, input, retried) =>
+      input?.event === undefined && input?.history === undefined
+        ? transition(db, name, hold, now, input, retried)
+        : pool.transaction((q) => transition(q, name, hold, now, input, retried)),
+    releaseForRetry: async ({ fileIds, job }, now) =>
+      (
+        await db.query(QUEUE_SQL.releaseForRetry, [
+          now,
+          fileIds === undefined ? null : [...fileIds],
+          job ?? null,
+        ])
+      ).rowCount ?? 0,
   };
 }

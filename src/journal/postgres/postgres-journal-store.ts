@@ -1,141 +1,60 @@
 /**
- * The fleet's journal: one PostgreSQL database that several agents share (DESIGN.md, fleet mode).
- * Work is split by concern (postgres-uploads.ts, postgres-event-log.ts, postgres-file-queue.ts,
- * postgres-search.ts); this class validates options, maps errors and rides out server restarts.
- *
- * Restarts: an operation that fails because the connection failed (refused, reset, closed by a
- * stopping server, "starting up") or on a deadlock is run again, with backoff, until it succeeds or
- * `retryMs` has passed since it began; then it rejects with ERR_JOURNAL_UNAVAILABLE. A failed
- * statement never committed, with one exception that no client can rule out: the connection
- * breaking after the server committed but before its answer arrived. Most operations are
- * idempotent (upserts, guarded moves whose repetition is a no-op); the few that are not may then
- * apply twice: an extra event or history row, an extra upload intent (left open), or a claim the
- * agent never heard of (its heartbeat still reports the file among those it holds).
- * A claim or heartbeat that waited for the server counts its lease from when it was applied (its
- * `now` moved on by the wait), so a lease is never written already lapsed.
+ * The PostgreSQL {@link JournalStore}: the core (postgres-journal-core.ts: options, retries over
+ * server restarts, errors, the upload ledger and the event log) plus the file queue, the fleet and
+ * the reads.
  */
-import { AppError } from '../../errors/app-error.js';
-import { systemClock, type Clock } from '../../platform/clock.js';
-import { journalError, toJournalError, type JournalErrorContext } from '../journal-errors.js';
+import type { FilePlan, FileState, Hold, HeldTransitionName } from '../../domain/file-state.js';
 import type {
   AgentInfo,
   AgentRecord,
   ClaimOptions,
   Destination,
-  EventRecord,
+  Enqueued,
   FileQuery,
   FileRecord,
-  FileState,
   FileToQueue,
-  HistoryEntry,
+  FinalOptions,
+  HeldTransitionInput,
   HistoryQuery,
   HistoryRecord,
   JournalStore,
+  EventRecord,
   NewEvent,
   Page,
-  PartRecord,
-  UploadIntent,
-  UploadOutcome,
+  PauseChange,
+  PauseScope,
+  Pauses,
+  RetryFilter,
+  TransitionOptions,
+  Transitioned,
   UploadRecord,
 } from '../journal-store.js';
 import { POSTGRES_MIGRATIONS } from '../migrations/postgres-migrations.js';
+import { createPostgresPool } from './postgres-connection.js';
 import {
-  createPostgresPool,
-  isRetryable,
-  withConnectionCode,
-  type PostgresPool,
-} from './postgres-connection.js';
-import { assertPostgresUrl, describePostgresUrl } from './postgres-url.js';
-import { createPostgresEventLog, type PostgresEventLog } from './postgres-event-log.js';
-import {
-  createPostgresFileQueue,
-  type FileStateExtra,
-  type PostgresFileQueue,
-} from './postgres-file-queue.js';
+  DEFAULT_EVENT_RETENTION,
+  DEFAULT_RETRY_MS,
+  PostgresJournalCore,
+  count,
+  wholeAtLeast,
+  type PostgresJournalStoreDeps,
+  type Settings,
+} from './postgres-journal-core.js';
 import { migratePostgres } from './postgres-migrator.js';
-import { createPostgresSearch, type PostgresSearch } from './postgres-search.js';
-import { createPostgresUploads, type PostgresUploads } from './postgres-uploads.js';
+import { assertPostgresUrl, describePostgresUrl } from './postgres-url.js';
+import { systemClock } from '../../platform/clock.js';
 
-/** What {@link PostgresJournalStore.open} needs. */
-export interface PostgresJournalStoreDeps {
-  /** postgres://USER:PASSWORD@HOST:PORT/DATABASE (or postgresql://); query parameters as `pg` reads them. */
-  readonly url: string;
-  /** How many events to keep, newest first. Default {@link DEFAULT_EVENT_RETENTION}. */
-  readonly eventRetention?: number;
-  /** How long an operation (and opening) retries a lost connection, in ms. Default 60 s. */
-  readonly retryMs?: number;
-  /** Most connections this store holds at once. Default 10. */
-  readonly maxConnections?: number;
-  /** How long one connection attempt may take, in ms. Default 10 s. */
-  readonly connectTimeoutMs?: number;
-  /** Time and sleep for the retries. Default the system clock. */
-  readonly clock?: Clock;
-}
+export {
+  DEFAULT_EVENT_RETENTION,
+  DEFAULT_RETRY_MS,
+  reconnectDelayMs,
+  type PostgresJournalStoreDeps,
+} from './postgres-journal-core.js';
 
-/** Default of {@link PostgresJournalStoreDeps.eventRetention} (as SQLite's). */
-export const DEFAULT_EVENT_RETENTION = 10_000;
-/** Default of {@link PostgresJournalStoreDeps.retryMs}. */
-export const DEFAULT_RETRY_MS = 60_000;
-
-const BUG_HINT = 'this is a bug in s3ferry: please report it with the log';
-
-/** Wait before retry number `attempt` (0-based) after a lost connection: 0.1 s doubling to 2 s. */
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.max(0, attempt), 2_000);
-}
-
-function wholeAtLeast(value: number, min: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new AppError(
-      'ERR_CONFIG_INVALID',
-      `${what} must be a whole number >= ${min}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-/** LIMIT/OFFSET: whole and not negative. */
-const count = (n: number | undefined): number => Math.max(0, Math.trunc(n ?? 0));
-
-interface Settings {
-  readonly location: string;
-  readonly retryMs: number;
-  readonly clock: Clock;
-}
+type AnyInput = Partial<HeldTransitionInput['defer'] & FinalOptions> | undefined;
 
 /** The PostgreSQL {@link JournalStore}. Use {@link PostgresJournalStore.open} to get one. */
-export class PostgresJournalStore implements JournalStore {
-  /** Several agents may share this journal. */
-  readonly shared = true;
-  /** The server and database, without credentials (safe to show). */
-  readonly location: string;
-  private readonly uploads: PostgresUploads;
-  private readonly events: PostgresEventLog;
-  private readonly files: PostgresFileQueue;
-  private readonly search: PostgresSearch;
-  private readonly stopping = new AbortController();
-  private closing: Promise<void> | undefined;
-
-  private constructor(
-    private readonly pool: PostgresPool,
-    private readonly settings: Settings,
-    retention: number,
-  ) {
-    this.location = settings.location;
-    const refuse = (operation: string, message: string): never => {
-      throw journalError(
-        'ERR_JOURNAL',
-        this.context(operation),
-        message,
-        'this is a bug in s3ferry, or another agent took over the upload: see the log',
-      );
-    };
-    this.uploads = createPostgresUploads(pool.db, refuse);
-    this.events = createPostgresEventLog(pool.db, retention);
-    this.files = createPostgresFileQueue(pool.db);
-    this.search = createPostgresSearch(pool.db);
-  }
-
+export class PostgresJournalStore extends PostgresJournalCore implements JournalStore {
   /**
    * Connects, checks that the database is an s3ferry journal (or empty) and migrates it. Rejects
    * with an AppError: ERR_CONFIG_INVALID (bad options or URL), ERR_JOURNAL_UNAVAILABLE (no server
@@ -172,73 +91,6 @@ export class PostgresJournalStore implements JournalStore {
     }
   }
 
-  private context(operation: string): JournalErrorContext {
-    return { backend: 'postgres', location: this.location, operation };
-  }
-
-  /**
-   * Runs one operation, again after a lost connection until `retryMs` has passed, and turns what
-   * it finally throws into an AppError naming the journal. `fn` gets how late this attempt is:
-   * the ms since the first one began.
-   */
-  private async run<T>(operation: string, fn: (lateMs: number) => Promise<T>): Promise<T> {
-    const { clock, retryMs } = this.settings;
-    const started = clock.now();
-    for (let attempt = 0; ; attempt++) {
-      if (this.closing !== undefined && operation !== 'open') {
-        throw journalError(
-          'ERR_JOURNAL',
-          this.context(operation),
-          'the journal is closed',
-          BUG_HINT,
-        );
-      }
-      try {
-        return await fn(clock.now() - started);
-      } catch (err) {
-        const elapsed = clock.now() - started;
-        if (!isRetryable(err) || elapsed >= retryMs || this.stopping.signal.aborted) {
-          const retried = attempt > 0 ? { retriedMs: elapsed } : {};
-          throw toJournalError(withConnectionCode(err), { ...this.context(operation), ...retried });
-        }
-        const delay = Math.min(reconnectDelayMs(attempt), retryMs - elapsed);
-        await clock.sleep(delay, this.stopping.signal).catch(() => undefined);
-      }
-    }
-  }
-
-  beginUpload(intent: UploadIntent): Promise<UploadRecord> {
-    return this.run('beginUpload', () => this.uploads.begin(intent));
-  }
-
-  /** Rejects (ERR_JOURNAL) if the upload is unknown, finished, or already has another UploadId. */
-  recordUploadId(id: number, uploadId: string): Promise<void> {
-    return this.run('recordUploadId', () => this.uploads.recordUploadId(id, uploadId));
-  }
-
-  /** Rejects (ERR_JOURNAL) if the upload is unknown or the part number is outside 1..10,000. */
-  recordPart(id: number, part: PartRecord): Promise<void> {
-    return this.run('recordPart', () => this.uploads.recordPart(id, part));
-  }
-
-  listParts(id: number): Promise<PartRecord[]> {
-    return this.run('listParts', () => this.uploads.listParts(id));
-  }
-
-  /** A null `etag` keeps the one already recorded. Rejects (ERR_JOURNAL) unless the upload is open. */
-  markCompleted(id: number, etag: string | null): Promise<void> {
-    return this.run('markCompleted', () => this.uploads.markCompleted(id, etag));
-  }
-
-  /** Rejects (ERR_JOURNAL) unless the upload is open; ending it again the same way is a no-op. */
-  finishUpload(id: number, outcome: UploadOutcome): Promise<void> {
-    return this.run('finishUpload', () => this.uploads.finish(id, outcome));
-  }
-
-  getUpload(id: number): Promise<UploadRecord | undefined> {
-    return this.run('getUpload', () => this.uploads.get(id));
-  }
-
   findOpenUpload(destination: Destination): Promise<UploadRecord | undefined> {
     return this.run('findOpenUpload', () => this.uploads.findOpen(destination));
   }
@@ -255,10 +107,6 @@ export class PostgresJournalStore implements JournalStore {
     return this.run('knowsUploadId', () => this.uploads.knowsUploadId(uploadId));
   }
 
-  appendEvent(event: NewEvent): Promise<EventRecord> {
-    return this.run('appendEvent', () => this.events.append(event));
-  }
-
   listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]> {
     return this.run('listEvents', () =>
       this.events.listEvents(count(query.limit), query.beforeId, query.type),
@@ -267,10 +115,6 @@ export class PostgresJournalStore implements JournalStore {
 
   countEvents(query: { type?: string } = {}): Promise<number> {
     return this.run('countEvents', () => this.events.countEvents(query.type));
-  }
-
-  addHistory(entry: HistoryEntry): Promise<HistoryRecord> {
-    return this.run('addHistory', () => this.events.addHistory(entry));
   }
 
   /** Newest first by finishedAt, then by id. */
@@ -293,60 +137,91 @@ export class PostgresJournalStore implements JournalStore {
     return this.run('findDoneByChecksum', () => this.events.findDoneByChecksum(checksum));
   }
 
-  enqueueFile(file: FileToQueue, now: number): Promise<FileRecord> {
-    return this.run('enqueueFile', () => this.files.enqueue(file, now));
+  enqueue(file: FileToQueue, now: number, event?: NewEvent): Promise<Enqueued> {
+    return this.run('enqueue', () => this.files.enqueue(file, now, event));
   }
 
-  claimNextFile(
+  claim(
     now: number,
+    claim: ClaimOptions,
     jobs?: readonly string[],
-    claim?: ClaimOptions,
   ): Promise<FileRecord | undefined> {
     // A claim retried after a lost connection takes effect when it lands: its lease counts from
     // then, or it could land already expired and be claimed by another agent at once.
-    return this.run('claimNextFile', (late) => this.files.claimNext(now + late, jobs, claim));
+    return this.run('claim', (late) => this.files.claim(now + late, claim, jobs));
   }
 
-  /** A `reason` or `notBefore` not given is cleared. Rejects (ERR_JOURNAL) if the file is unknown. */
-  setFileState(
-    id: number,
-    state: FileState,
-    now: number,
-    extra?: FileStateExtra,
-  ): Promise<boolean> {
-    return this.run('setFileState', async () => {
-      const result = await this.files.setState(id, state, now, extra ?? {});
-      if (result === 'unknown') {
-        throw journalError(
-          'ERR_JOURNAL',
-          this.context('setFileState'),
-          `file ${id} is not in the journal`,
-          BUG_HINT,
-        );
-      }
-      return result === 'applied';
-    });
+  savePlan(hold: Hold, plan: FilePlan): Promise<FilePlan> {
+    return this.run('savePlan', () => this.files.savePlan(hold, plan));
+  }
+
+  private move(name: HeldTransitionName, hold: Hold, now: number, input: AnyInput) {
+    return this.run(name, (_late, retried) =>
+      this.files.transition(name, hold, now, input, retried),
+    );
+  }
+
+  markVerifying(hold: Hold, now: number, input?: TransitionOptions): Promise<Transitioned> {
+    return this.move('markVerifying', hold, now, input);
+  }
+  complete(hold: Hold, now: number, input?: FinalOptions): Promise<Transitioned> {
+    return this.move('complete', hold, now, input);
+  }
+  skip(hold: Hold, now: number, input: HeldTransitionInput['skip']): Promise<Transitioned> {
+    return this.move('skip', hold, now, input);
+  }
+  park(hold: Hold, now: number, input: HeldTransitionInput['park']): Promise<Transitioned> {
+    return this.move('park', hold, now, input);
+  }
+  defer(hold: Hold, now: number, input: HeldTransitionInput['defer']): Promise<Transitioned> {
+    return this.move('defer', hold, now, input);
+  }
+  release(hold: Hold, now: number, input: HeldTransitionInput['release']): Promise<Transitioned> {
+    return this.move('release', hold, now, input);
+  }
+  resettle(hold: Hold, now: number, input: HeldTransitionInput['resettle']): Promise<Transitioned> {
+    return this.move('resettle', hold, now, input);
+  }
+  cancel(hold: Hold, now: number, input: HeldTransitionInput['cancel']): Promise<Transitioned> {
+    return this.move('cancel', hold, now, input);
+  }
+
+  releaseForRetry(filter: RetryFilter, now: number): Promise<number> {
+    return this.run('releaseForRetry', () => this.files.releaseForRetry(filter, now));
   }
 
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]> {
     // Likewise, a heartbeat that waited out a restart extends the leases from when it lands.
-    return this.run('heartbeat', (late) => this.files.heartbeat(agent, now + late, leaseMs));
+    return this.run('heartbeat', (late) => this.members.heartbeat(agent, now + late, leaseMs));
   }
 
   listAgents(): Promise<AgentRecord[]> {
-    return this.run('listAgents', () => this.files.listAgents());
+    return this.run('listAgents', () => this.members.listAgents());
   }
 
   leave(agentId: string, now: number): Promise<number> {
-    return this.run('leave', () => this.files.leave(agentId, now));
+    return this.run('leave', () => this.members.leave(agentId, now));
   }
 
   expireHolds(now: number): Promise<number> {
-    return this.run('expireHolds', () => this.files.expireHolds(now));
+    return this.run('expireHolds', () => this.members.expireHolds(now));
+  }
+
+  setPaused(
+    scope: PauseScope,
+    paused: boolean,
+    now: number,
+    event?: NewEvent,
+  ): Promise<PauseChange> {
+    return this.run('setPaused', () => this.members.setPaused(scope, paused, now, event));
+  }
+
+  pauses(): Promise<Pauses> {
+    return this.run('pauses', () => this.members.pauses());
   }
 
   getFile(id: number): Promise<FileRecord | undefined> {
-    return this.run('getFile', () => this.files.get(id));
+    return this.run('getFile', () => this.reads.get(id));
   }
 
   /** Oldest first: by the time each entered its state, then by id. */
@@ -357,12 +232,12 @@ export class PostgresJournalStore implements JournalStore {
   }): Promise<FileRecord[]> {
     const page = { limit: count(query.limit), offset: count(query.offset) };
     return this.run('listFiles', () =>
-      this.files.list(query.states === undefined ? page : { ...page, states: query.states }),
+      this.reads.list(query.states === undefined ? page : { ...page, states: query.states }),
     );
   }
 
   countFiles(): Promise<Record<FileState, number>> {
-    return this.run('countFiles', () => this.files.countByState());
+    return this.run('countFiles', () => this.reads.countByState());
   }
 
   pageFiles(query: FileQuery): Promise<Page<FileRecord>> {
@@ -370,26 +245,10 @@ export class PostgresJournalStore implements JournalStore {
   }
 
   countFilesByJob(): Promise<Record<string, Record<FileState, number>>> {
-    return this.run('countFilesByJob', () => this.files.countByJob());
+    return this.run('countFilesByJob', () => this.reads.countByJob());
   }
 
   fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>> {
-    return this.run('fileStates', () => this.files.states(job, paths));
-  }
-
-  /**
-   * Stops retries in progress (they reject), waits for statements in flight and closes every
-   * connection. Idempotent.
-   */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.stopping.abort();
-      try {
-        await this.pool.end();
-      } catch (err) {
-        throw toJournalError(err, this.context('close'));
-      }
-    })();
-    return this.closing;
+    return this.run('fileStates', () => this.reads.states(job, paths));
   }
 }

@@ -8,7 +8,7 @@ import type { HistoryTextIndex } from './sqlite-history-text.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 /** Synchronous event and history operations; the store wraps them into its async contract. */
-export interface EventLog {
+export interface SqliteEventLog {
   append(event: NewEvent): EventRecord;
   listEvents(limit: number, beforeId: number | undefined, type?: string): EventRecord[];
   countEvents(type?: string): number;
@@ -25,7 +25,7 @@ export function createEventLog(
   stmts: SqliteStatements,
   retention: number,
   historyText: HistoryTextIndex,
-): EventLog {
+): SqliteEventLog {
   const appendTx = db.transaction((event: NewEvent): EventRecord => {
     const row = stmts.insertEvent.get({
       at: event.at,

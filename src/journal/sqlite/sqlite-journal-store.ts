@@ -1,45 +1,41 @@
 /**
- * The embedded journal: one SQLite file in WAL mode, through better-sqlite3. better-sqlite3 is
- * synchronous; the async contract is kept so PostgreSQL fits it too (journal-store.ts).
- *
- * Every operation is atomic: a single statement, or a transaction when it reads before it writes.
- * Operations are not run when called but queued, and those of one event-loop turn share one
- * transaction (group commit: sqlite-group-commit.ts), each in its own savepoint; a promise settles
- * once its operation is committed. A group that writes is an IMMEDIATE transaction, so another
- * process can never slip a write between an operation's read and its write. The work is split by
- * concern (sqlite-uploads.ts, sqlite-event-log.ts, sqlite-file-queue.ts); this class maps errors
- * and keeps the async contract. Opening and durability: see sqlite-connection.ts.
+ * The SQLite {@link JournalStore}: the core (sqlite-journal-core.ts: opening, group commit,
+ * errors, the upload ledger and the event log) plus the file queue, the fleet and the reads.
  */
-import type Database from 'better-sqlite3';
-import { AppError } from '../../errors/app-error.js';
-import { journalError, toJournalError, type JournalErrorContext } from '../journal-errors.js';
 import {
-  FILE_STATES,
-  type AgentInfo,
-  type AgentRecord,
-  type ClaimOptions,
-  type Destination,
-  type EventRecord,
-  type FileRecord,
+  ALL_FILE_STATES,
+  type FilePlan,
   type FileState,
-  type FileQuery,
-  type FileToQueue,
-  type HistoryEntry,
-  type HistoryQuery,
-  type HistoryRecord,
-  type JournalStore,
-  type NewEvent,
-  type Page,
-  type PartRecord,
-  type UploadIntent,
-  type UploadOutcome,
-  type UploadRecord,
+  type Hold,
+  type HeldTransitionName,
+} from '../../domain/file-state.js';
+import { toJournalError } from '../journal-errors.js';
+import type {
+  AgentInfo,
+  AgentRecord,
+  ClaimOptions,
+  Destination,
+  Enqueued,
+  EventRecord,
+  FileQuery,
+  FileRecord,
+  FileToQueue,
+  FinalOptions,
+  HeldTransitionInput,
+  HistoryQuery,
+  HistoryRecord,
+  JournalStore,
+  NewEvent,
+  Page,
+  PartRecord,
+  PauseChange,
+  PauseScope,
+  Pauses,
+  RetryFilter,
+  TransitionOptions,
+  Transitioned,
+  UploadRecord,
 } from '../journal-store.js';
-import { openSqliteJournal } from './sqlite-connection.js';
-import { createEventLog, type EventLog } from './sqlite-event-log.js';
-import { createHistoryTextIndex, type HistoryTextIndex } from './sqlite-history-text.js';
-import { createFileQueue, type FileQueue, type FileStateExtra } from './sqlite-file-queue.js';
-import { GroupCommit } from './sqlite-group-commit.js';
 import {
   toAgentRecord,
   toFileRecord,
@@ -47,98 +43,24 @@ import {
   toPartRecord,
   toUploadRecord,
 } from '../journal-rows.js';
-import { createSearch, type SqliteSearch } from './sqlite-search.js';
-import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
-import { createUploadLog, type UploadLog } from './sqlite-uploads.js';
+import { SqliteJournalCore, count, type SqliteJournalStoreDeps } from './sqlite-journal-core.js';
 
-/** What {@link SqliteJournalStore} needs. */
-export interface SqliteJournalStoreDeps {
-  /** The journal file (its directory is created if missing), or ':memory:' for tests. */
-  readonly path: string;
-  /** How many events to keep, newest first. Default {@link DEFAULT_EVENT_RETENTION}. */
-  readonly eventRetention?: number;
-  /** How long to wait for another connection's lock before ERR_JOURNAL_LOCKED, in ms. */
-  readonly busyTimeoutMs?: number;
-  /** 'normal' (default) survives process crashes, 'full' also power loss: sqlite-connection.ts. */
-  readonly synchronous?: 'normal' | 'full';
-}
+export {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_EVENT_RETENTION,
+  type SqliteJournalStoreDeps,
+} from './sqlite-journal-core.js';
 
-/** Default of {@link SqliteJournalStoreDeps.eventRetention}. */
-export const DEFAULT_EVENT_RETENTION = 10_000;
-/** Default of {@link SqliteJournalStoreDeps.busyTimeoutMs}. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+type AnyInput = Partial<HeldTransitionInput['defer'] & FinalOptions> | undefined;
 
-const BUG_HINT = 'this is a bug in s3ferry: please report it with the log';
-
-function wholeAtLeast(value: number, min: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new AppError(
-      'ERR_CONFIG_INVALID',
-      `${what} must be a whole number >= ${min}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-/** LIMIT/OFFSET as SQLite wants them: whole and not negative (SQLite reads -1 as "no limit"). */
-const count = (n: number | undefined): number => Math.max(0, Math.trunc(n ?? 0));
+/** Every state with a count of 0. */
+const zeroCounts = (): Record<FileState, number> =>
+  Object.fromEntries(ALL_FILE_STATES.map((s) => [s, 0])) as Record<FileState, number>;
 
 /** The SQLite {@link JournalStore}. Use {@link SqliteJournalStore.open} to get one. */
-export class SqliteJournalStore implements JournalStore {
-  /** The journal file, as given. */
-  readonly path: string;
-  private readonly db: Database.Database;
-  private readonly stmts: SqliteStatements;
-  private readonly uploads: UploadLog;
-  private readonly events: EventLog;
-  private readonly historyText: HistoryTextIndex;
-  private readonly files: FileQueue;
-  private readonly search: SqliteSearch;
-  private readonly group: GroupCommit;
-  private closed = false;
-
-  /**
-   * Opens (creating and migrating as needed) the journal, synchronously. Prefer {@link open}, the
-   * async factory that every store has. Throws an AppError: ERR_JOURNAL, ERR_JOURNAL_LOCKED,
-   * ERR_JOURNAL_CORRUPT, or ERR_CONFIG_INVALID for bad options.
-   */
-  constructor(deps: SqliteJournalStoreDeps) {
-    this.path = deps.path;
-    const retention = wholeAtLeast(
-      deps.eventRetention ?? DEFAULT_EVENT_RETENTION,
-      1,
-      'event retention',
-    );
-    const busyTimeoutMs = wholeAtLeast(
-      deps.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
-      0,
-      'journal busy timeout (ms)',
-    );
-    try {
-      const synchronous = deps.synchronous ?? 'normal';
-      this.db = openSqliteJournal(
-        { path: deps.path, busyTimeoutMs, synchronous },
-        this.context('open'),
-      );
-      this.stmts = prepareStatements(this.db);
-      this.historyText = createHistoryTextIndex(this.db);
-    } catch (err) {
-      throw toJournalError(err, this.context('open'));
-    }
-    const refuse = (operation: string, message: string): never => {
-      throw journalError(
-        'ERR_JOURNAL',
-        this.context(operation),
-        message,
-        'this is a bug in s3ferry, or another agent took over the upload: see the log',
-      );
-    };
-    this.uploads = createUploadLog(this.db, this.stmts, refuse);
-    this.events = createEventLog(this.db, this.stmts, retention, this.historyText);
-    this.files = createFileQueue(this.db, this.stmts);
-    this.search = createSearch(this.db);
-    this.group = new GroupCommit(this.db);
-  }
+export class SqliteJournalStore extends SqliteJournalCore implements JournalStore {
+  /** One agent owns a SQLite journal (the agent lock enforces it). */
+  readonly shared = false;
 
   /** Opens (creating and migrating as needed) the journal at `deps.path`. Rejects with an AppError. */
   static open(deps: SqliteJournalStoreDeps): Promise<SqliteJournalStore> {
@@ -151,70 +73,8 @@ export class SqliteJournalStore implements JournalStore {
     }
   }
 
-  private context(operation: string): JournalErrorContext {
-    return { backend: 'sqlite', location: this.path, operation };
-  }
-
-  /**
-   * Queues one operation that writes (see sqlite-group-commit.ts); resolves once it is committed.
-   * Whatever it throws becomes an AppError naming the journal.
-   */
-  private run<T>(operation: string, fn: () => T): Promise<T> {
-    return this.queue(operation, fn, true);
-  }
-
-  /** Queues one operation that only reads, in program order with the writes. */
-  private read<T>(operation: string, fn: () => T): Promise<T> {
-    return this.queue(operation, fn, false);
-  }
-
-  private queue<T>(operation: string, fn: () => T, writes: boolean): Promise<T> {
-    const mapError = (err: unknown): AppError => toJournalError(err, this.context(operation));
-    if (this.closed) {
-      return Promise.reject(
-        journalError('ERR_JOURNAL', this.context(operation), 'the journal is closed', BUG_HINT),
-      );
-    }
-    return this.group.enqueue({ fn, writes, mapError });
-  }
-
-  beginUpload(intent: UploadIntent): Promise<UploadRecord> {
-    return this.run('beginUpload', () => this.uploads.begin(intent));
-  }
-
-  /** Rejects (ERR_JOURNAL) if the upload is unknown, finished, or already has another UploadId. */
-  recordUploadId(id: number, uploadId: string): Promise<void> {
-    return this.run('recordUploadId', () => {
-      this.uploads.recordUploadId(id, uploadId);
-    });
-  }
-
-  /** Rejects (ERR_JOURNAL) if the upload is unknown or the part number is outside 1..10,000. */
-  recordPart(id: number, part: PartRecord): Promise<void> {
-    return this.run('recordPart', () => {
-      this.uploads.recordPart(id, part);
-    });
-  }
-
   listParts(id: number): Promise<PartRecord[]> {
     return this.read('listParts', () => this.stmts.listParts.all(id).map(toPartRecord));
-  }
-
-  /** A null `etag` keeps the one already recorded. Rejects (ERR_JOURNAL) unless the upload is open. */
-  markCompleted(id: number, etag: string | null): Promise<void> {
-    return this.run('markCompleted', () => {
-      this.uploads.markCompleted(id, etag);
-    });
-  }
-
-  /**
-   * Rejects (ERR_JOURNAL) unless the upload is open: a finished upload is never rewritten. Ending
-   * it again in the same state is a no-op that keeps the first record.
-   */
-  finishUpload(id: number, outcome: UploadOutcome): Promise<void> {
-    return this.run('finishUpload', () => {
-      this.uploads.finish(id, outcome);
-    });
   }
 
   getUpload(id: number): Promise<UploadRecord | undefined> {
@@ -252,10 +112,6 @@ export class SqliteJournalStore implements JournalStore {
     return this.read('knowsUploadId', () => this.stmts.knowsUploadId.get(uploadId) !== undefined);
   }
 
-  appendEvent(event: NewEvent): Promise<EventRecord> {
-    return this.run('appendEvent', () => this.events.append(event));
-  }
-
   listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]> {
     return this.read('listEvents', () =>
       this.events.listEvents(count(query.limit), query.beforeId, query.type),
@@ -264,10 +120,6 @@ export class SqliteJournalStore implements JournalStore {
 
   countEvents(query: { type?: string } = {}): Promise<number> {
     return this.read('countEvents', () => this.events.countEvents(query.type));
-  }
-
-  addHistory(entry: HistoryEntry): Promise<HistoryRecord> {
-    return this.run('addHistory', () => this.events.addHistory(entry));
   }
 
   /** Newest first by finishedAt, then by id. */
@@ -299,47 +151,57 @@ export class SqliteJournalStore implements JournalStore {
     });
   }
 
-  enqueueFile(file: FileToQueue, now: number): Promise<FileRecord> {
-    return this.run('enqueueFile', () => this.files.enqueue(file, now));
+  enqueue(file: FileToQueue, now: number, event?: NewEvent): Promise<Enqueued> {
+    return this.run('enqueue', () => this.files.enqueue(file, now, event));
   }
 
-  claimNextFile(
+  claim(
     now: number,
+    claim: ClaimOptions,
     jobs?: readonly string[],
-    claim?: ClaimOptions,
   ): Promise<FileRecord | undefined> {
-    return this.run('claimNextFile', () => this.files.claimNext(now, jobs, claim));
+    return this.run('claim', () => this.files.claim(now, claim, jobs));
   }
 
-  /**
-   * A `reason` or `notBefore` not given is cleared: both describe the state being left.
-   * Rejects (ERR_JOURNAL) if the file is unknown.
-   */
-  setFileState(
-    id: number,
-    state: FileState,
-    now: number,
-    extra?: FileStateExtra,
-  ): Promise<boolean> {
-    return this.run('setFileState', () => {
-      const result = this.files.setState(id, state, now, extra ?? {});
-      if (result === 'unknown') {
-        throw journalError(
-          'ERR_JOURNAL',
-          this.context('setFileState'),
-          `file ${id} is not in the journal`,
-          BUG_HINT,
-        );
-      }
-      return result === 'applied';
-    });
+  savePlan(hold: Hold, plan: FilePlan, now: number): Promise<FilePlan> {
+    return this.run('savePlan', () => this.files.savePlan(hold, plan, now));
   }
 
-  /** One agent owns a SQLite journal (the agent lock enforces it). */
-  readonly shared = false;
+  private move(name: HeldTransitionName, hold: Hold, now: number, input: AnyInput) {
+    return this.run(name, () => this.files.transition(name, hold, now, input));
+  }
+
+  markVerifying(hold: Hold, now: number, input?: TransitionOptions): Promise<Transitioned> {
+    return this.move('markVerifying', hold, now, input);
+  }
+  complete(hold: Hold, now: number, input?: FinalOptions): Promise<Transitioned> {
+    return this.move('complete', hold, now, input);
+  }
+  skip(hold: Hold, now: number, input: HeldTransitionInput['skip']): Promise<Transitioned> {
+    return this.move('skip', hold, now, input);
+  }
+  park(hold: Hold, now: number, input: HeldTransitionInput['park']): Promise<Transitioned> {
+    return this.move('park', hold, now, input);
+  }
+  defer(hold: Hold, now: number, input: HeldTransitionInput['defer']): Promise<Transitioned> {
+    return this.move('defer', hold, now, input);
+  }
+  release(hold: Hold, now: number, input: HeldTransitionInput['release']): Promise<Transitioned> {
+    return this.move('release', hold, now, input);
+  }
+  resettle(hold: Hold, now: number, input: HeldTransitionInput['resettle']): Promise<Transitioned> {
+    return this.move('resettle', hold, now, input);
+  }
+  cancel(hold: Hold, now: number, input: HeldTransitionInput['cancel']): Promise<Transitioned> {
+    return this.move('cancel', hold, now, input);
+  }
+
+  releaseForRetry(filter: RetryFilter, now: number): Promise<number> {
+    return this.run('releaseForRetry', () => this.files.releaseForRetry(filter, now));
+  }
 
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]> {
-    return this.run('heartbeat', () => this.files.heartbeat(agent, now, leaseMs));
+    return this.run('heartbeat', () => this.members.heartbeat(agent, now, leaseMs));
   }
 
   listAgents(): Promise<AgentRecord[]> {
@@ -347,11 +209,24 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   leave(agentId: string, now: number): Promise<number> {
-    return this.run('leave', () => this.files.leave(agentId, now));
+    return this.run('leave', () => this.members.leave(agentId, now));
   }
 
   expireHolds(now: number): Promise<number> {
-    return this.run('expireHolds', () => this.files.expireHolds(now));
+    return this.run('expireHolds', () => this.members.expireHolds(now));
+  }
+
+  setPaused(
+    scope: PauseScope,
+    paused: boolean,
+    now: number,
+    event?: NewEvent,
+  ): Promise<PauseChange> {
+    return this.run('setPaused', () => this.members.setPaused(scope, paused, now, event));
+  }
+
+  pauses(): Promise<Pauses> {
+    return this.read('pauses', () => this.members.pauses());
   }
 
   getFile(id: number): Promise<FileRecord | undefined> {
@@ -379,9 +254,10 @@ export class SqliteJournalStore implements JournalStore {
 
   countFiles(): Promise<Record<FileState, number>> {
     return this.read('countFiles', () => {
-      const counts = Object.fromEntries(Object.values(FILE_STATES).map((s) => [s, 0]));
-      for (const { state, n } of this.stmts.countFiles.all()) counts[state] = n;
-      return counts as Record<FileState, number>;
+      const counts = zeroCounts();
+      for (const { state, n } of this.stmts.countFiles.all())
+        if (state in counts) counts[state as FileState] = n;
+      return counts;
     });
   }
 
@@ -391,10 +267,10 @@ export class SqliteJournalStore implements JournalStore {
 
   countFilesByJob(): Promise<Record<string, Record<FileState, number>>> {
     return this.read('countFilesByJob', () => {
-      const byJob: Record<string, Record<string, number>> = {};
+      const byJob: Record<string, Record<FileState, number>> = {};
       for (const { job, state, n } of this.stmts.countFilesByJob.all()) {
-        byJob[job] ??= Object.fromEntries(Object.values(FILE_STATES).map((st) => [st, 0]));
-        byJob[job][state] = n;
+        const counts = (byJob[job] ??= zeroCounts());
+        if (state in counts) counts[state as FileState] = n;
       }
       return byJob;
     });
@@ -405,26 +281,5 @@ export class SqliteJournalStore implements JournalStore {
       const rows = this.stmts.fileStates.all({ job, paths: JSON.stringify(paths) });
       return Object.fromEntries(rows.map((r) => [r.path, r.state]));
     });
-  }
-
-  /**
-   * Runs and commits the operations still queued (their promises settle as usual), then closes the
-   * connection (SQLite checkpoints the WAL into the file). Idempotent.
-   */
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    this.group.flush();
-    try {
-      this.historyText.catchUp();
-    } catch {
-      // The trigram index is derived from `history`: the next search or close indexes these rows.
-    }
-    try {
-      this.db.close();
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(toJournalError(err, this.context('close')));
-    }
   }
 }

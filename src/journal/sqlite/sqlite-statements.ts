@@ -22,9 +22,9 @@ const HELD = `state IN ('uploading', 'verifying')`;
 /** The SQL text of every statement (exported so tests can EXPLAIN QUERY PLAN them). */
 export const SQL = {
   insertUpload: `INSERT INTO uploads (endpoint, bucket, object_key, source_path, source_size,
-      source_mtime_ms, source_inode, mode, part_size, part_count, owner, state, started_at)
+      source_mtime_ms, source_inode, mode, part_size, part_count, owner, state, started_at, file_id)
     VALUES (@endpoint, @bucket, @key, @path, @size, @mtimeMs, @inode, @mode, @partSize,
-      @partCount, @owner, 'intent', @startedAt)
+      @partCount, @owner, 'intent', @startedAt, @fileId)
     RETURNING *`,
   setUploadId: `UPDATE uploads SET upload_id = @uploadId, state = 'active'
     WHERE id = @id AND state IN ('intent', 'active') AND (upload_id IS NULL OR upload_id = @uploadId)`,
@@ -75,17 +75,30 @@ export const SQL = {
     ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
 
   findFile: `SELECT * FROM files WHERE job = @job AND path = @path`,
-  insertFile: `INSERT INTO files (job, path, size, mtime_ms, inode, state, attempts, updated_at, ready_at)
-    VALUES (@job, @path, @size, @mtimeMs, @inode, 'queued', 0, @now, @now)
+  insertFile: `INSERT INTO files (job, path, size, mtime_ms, inode, ctime_ms, state, attempts,
+      updated_at, ready_at)
+    VALUES (@job, @path, @size, @mtimeMs, @inode, @ctimeMs, 'queued', 0, @now, @now)
     RETURNING *`,
-  requeueFile: `UPDATE files SET size = @size, mtime_ms = @mtimeMs, inode = @inode, state = 'queued',
-      reason = NULL, not_before = NULL, attempts = @attempts, updated_at = @now, ready_at = @now
+  // A changed file is a new version: its plan goes with the old one (@newVersion = 1).
+  requeueFile: `UPDATE files SET size = @size, mtime_ms = @mtimeMs, inode = @inode,
+      ctime_ms = coalesce(@ctimeMs, ctime_ms), state = 'queued', reason_code = NULL,
+      reason_message = NULL, reason_hint = NULL, not_before = NULL, attempts = @attempts,
+      updated_at = @now, ready_at = @now,
+      plan_key = CASE WHEN @newVersion THEN NULL ELSE plan_key END,
+      plan_mode = CASE WHEN @newVersion THEN NULL ELSE plan_mode END,
+      plan_part_size = CASE WHEN @newVersion THEN NULL ELSE plan_part_size END,
+      plan_checksum = CASE WHEN @newVersion THEN NULL ELSE plan_checksum END,
+      plan_decided_at = CASE WHEN @newVersion THEN NULL ELSE plan_decided_at END
     WHERE id = @id
+    RETURNING *`,
+  // An older row without a ctime learns it, so that a later change of it is noticed.
+  learnCtime: `UPDATE files SET ctime_ms = @ctimeMs WHERE id = @id AND ctime_ms IS NULL
     RETURNING *`,
   // INDEXED BY: walk the claimable files in queue order and stop at the first match. Without
   // it the planner may prefer files_by_state and sort every queued file on each claim.
   nextClaimable: `SELECT id, ready_at FROM files INDEXED BY files_claimable
     WHERE ${CLAIMABLE} AND (state = 'queued' OR ready_at <= @now)
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.job = files.job)
     ORDER BY ready_at, id LIMIT 1`,
   // One job's claimable files only: a paused job's backlog is never walked.
   nextClaimableOfJob: `SELECT id, ready_at FROM files INDEXED BY files_claimable_by_job
@@ -94,17 +107,14 @@ export const SQL = {
   // Held files whose lease ran out: their holder stopped renewing them (it died).
   nextExpired: `SELECT id, job FROM files INDEXED BY files_leased
     WHERE ${HELD} AND lease_until <= @now ORDER BY lease_until, id`,
-  // An expired 'verifying' file stays 'verifying' (journal-store.ts claimNextFile).
+  // An expired 'verifying' file stays 'verifying' (file-queue.ts claim). The pause switches are
+  // read in this statement: a pause committed by any agent stops this claim.
   claimFile: `UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
-      reason = NULL, not_before = NULL,
+      reason_code = NULL, reason_message = NULL, reason_hint = NULL, not_before = NULL,
       updated_at = @now, owner = @owner, lease_until = @leaseUntil
     WHERE id = @id AND (${CLAIMABLE} OR (${HELD} AND lease_until <= @now))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.job IN ('', files.job))
     RETURNING *`,
-  setFileState: `UPDATE files SET state = @state, reason = @reason, not_before = @notBefore,
-      attempts = attempts + @addAttempts, updated_at = @now, ready_at = @readyAt,
-      owner = CASE WHEN @state IN ('uploading', 'verifying') THEN owner END,
-      lease_until = CASE WHEN @state IN ('uploading', 'verifying') THEN lease_until END
-    WHERE id = @id AND (@owner IS NULL OR owner = @owner)`,
   upsertAgent: `INSERT INTO agents (id, hostname, pid, started_at, version, last_heartbeat)
     VALUES (@id, @hostname, @pid, @startedAt, @version, @now)
     ON CONFLICT (id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat`,
@@ -113,12 +123,14 @@ export const SQL = {
   listAgents: `SELECT a.*, (SELECT count(*) FROM files f WHERE f.owner = a.id
         AND f.state IN ('uploading', 'verifying')) AS holding
     FROM agents a ORDER BY last_heartbeat DESC, id`,
-  // 'verifying' stays 'verifying', claimable at once (journal-store.ts leave).
+  // 'verifying' stays 'verifying', claimable at once (fleet.ts leave).
   releaseFiles: `UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'queued' END,
       owner = NULL, lease_until = CASE state WHEN 'verifying' THEN @now END,
-      reason = @reason, not_before = NULL, updated_at = @now, ready_at = @now
+      reason_code = @code, reason_message = @message, reason_hint = @hint, not_before = NULL,
+      updated_at = @now, ready_at = @now
     WHERE owner = @id AND ${HELD}`,
-  expireHolds: `UPDATE files SET owner = NULL, lease_until = @now, reason = @reason, updated_at = @now
+  expireHolds: `UPDATE files SET owner = NULL, lease_until = @now, reason_code = @code,
+      reason_message = @message, reason_hint = @hint, updated_at = @now
     WHERE ${HELD}`,
   deleteAgent: `DELETE FROM agents WHERE id = ?`,
   getFile: `SELECT * FROM files WHERE id = ?`,
@@ -172,18 +184,18 @@ export function prepareStatements(db: Database.Database) {
     findFile: db.prepare<{ job: string; path: string }, FileRow>(SQL.findFile),
     insertFile: db.prepare<Params, FileRow>(SQL.insertFile),
     requeueFile: db.prepare<Params, FileRow>(SQL.requeueFile),
+    learnCtime: db.prepare<{ id: number; ctimeMs: number }, FileRow>(SQL.learnCtime),
     nextClaimable: db.prepare<{ now: number }, { id: number; ready_at: number }>(SQL.nextClaimable),
     nextClaimableOfJob: db.prepare<{ now: number; job: string }, { id: number; ready_at: number }>(
       SQL.nextClaimableOfJob,
     ),
     nextExpired: db.prepare<{ now: number }, { id: number; job: string }>(SQL.nextExpired),
     claimFile: db.prepare<Params, FileRow>(SQL.claimFile),
-    setFileState: db.prepare<Params>(SQL.setFileState),
     upsertAgent: db.prepare<Params>(SQL.upsertAgent),
     renewLeases: db.prepare<{ id: string; leaseUntil: number }, { id: number }>(SQL.renewLeases),
     listAgents: db.prepare<[], AgentRow>(SQL.listAgents),
-    releaseFiles: db.prepare<{ id: string; reason: string; now: number }>(SQL.releaseFiles),
-    expireHolds: db.prepare<{ reason: string; now: number }>(SQL.expireHolds),
+    releaseFiles: db.prepare<Params>(SQL.releaseFiles),
+    expireHolds: db.prepare<Params>(SQL.expireHolds),
     deleteAgent: db.prepare<[string]>(SQL.deleteAgent),
     getFile: db.prepare<[number], FileRow>(SQL.getFile),
     listFiles: db.prepare<{ limit: number; offset: number }, FileRow>(SQL.listFiles),

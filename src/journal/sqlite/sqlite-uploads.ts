@@ -6,6 +6,7 @@
  * a retried write is harmless.
  */
 import type Database from 'better-sqlite3';
+import type { Hold } from '../../domain/file-state.js';
 import type { PartRecord, UploadIntent, UploadOutcome, UploadRecord } from '../journal-store.js';
 import { toUploadRecord, type UploadRow } from '../journal-rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
@@ -13,13 +14,19 @@ import type { SqliteStatements } from './sqlite-statements.js';
 /** Raises the store's error for a refused operation (the message says why). */
 export type RefuseFn = (operation: string, message: string) => never;
 
-/** Synchronous upload operations; the store wraps them into its async contract. */
+/** Throws ERR_LEASE_LOST (or not-found) unless `hold` is valid; does nothing without a hold. */
+export type HoldCheck = (hold: Hold | undefined) => void;
+
+/**
+ * Synchronous upload operations; the store wraps them into its async contract. A write given a
+ * hold checks it in the same transaction, so no other writer slips in between.
+ */
 export interface UploadLog {
-  begin(intent: UploadIntent): UploadRecord;
-  recordUploadId(id: number, uploadId: string): void;
-  recordPart(id: number, part: PartRecord): void;
-  markCompleted(id: number, etag: string | null): void;
-  finish(id: number, outcome: UploadOutcome): void;
+  begin(intent: UploadIntent, hold?: Hold): UploadRecord;
+  recordUploadId(id: number, uploadId: string, hold?: Hold): void;
+  recordPart(id: number, part: PartRecord, hold?: Hold): void;
+  markCompleted(id: number, etag: string | null, hold?: Hold): void;
+  finish(id: number, outcome: UploadOutcome, hold?: Hold): void;
 }
 
 function returned(row: UploadRow | undefined): UploadRow {
@@ -42,6 +49,7 @@ function intentParams({ destination: d, source: s, ...intent }: UploadIntent) {
     partCount: intent.partCount,
     owner: intent.owner,
     startedAt: intent.startedAt,
+    fileId: intent.fileId ?? null,
   };
 }
 
@@ -50,6 +58,7 @@ export function createUploadLog(
   db: Database.Database,
   stmts: SqliteStatements,
   refuse: RefuseFn,
+  checkHold: HoldCheck,
 ): UploadLog {
   /** Why a guarded statement changed nothing: no such upload, or a state that forbids it. */
   const explain = (operation: string, id: number): never => {
@@ -61,33 +70,47 @@ export function createUploadLog(
     return refuse(operation, why);
   };
   // Update and explanation in one transaction, so the explanation describes the state refused.
-  const guarded = db.transaction((operation: string, id: number, apply: () => number) => {
-    if (apply() === 0) explain(operation, id);
+  const guarded = db.transaction(
+    (operation: string, id: number, hold: Hold | undefined, apply: () => number) => {
+      checkHold(hold);
+      if (apply() === 0) explain(operation, id);
+    },
+  );
+  const beginTx = db.transaction((intent: UploadIntent, hold: Hold | undefined) => {
+    checkHold(hold);
+    return toUploadRecord(returned(stmts.insertUpload.get(intentParams(intent))));
   });
-  const recordPartTx = db.transaction((id: number, part: PartRecord) => {
+  const recordPartTx = db.transaction((id: number, part: PartRecord, hold: Hold | undefined) => {
+    checkHold(hold);
     if (stmts.getUpload.get(id) === undefined) explain('recordPart', id);
     const { partNumber, size, etag, md5 } = part;
     stmts.upsertPart.run({ id, partNumber, size, etag, md5 });
   });
 
   return {
-    begin: (intent) => toUploadRecord(returned(stmts.insertUpload.get(intentParams(intent)))),
-    recordUploadId: (id, uploadId) => {
+    begin: (intent, hold) => beginTx.immediate(intent, hold),
+    recordUploadId: (id, uploadId, hold) => {
       guarded.immediate(
         'recordUploadId',
         id,
+        hold,
         () => stmts.setUploadId.run({ id, uploadId }).changes,
       );
     },
-    recordPart: (id, part) => {
-      recordPartTx.immediate(id, part);
+    recordPart: (id, part, hold) => {
+      recordPartTx.immediate(id, part, hold);
     },
-    markCompleted: (id, etag) => {
-      guarded.immediate('markCompleted', id, () => stmts.markCompleted.run({ id, etag }).changes);
+    markCompleted: (id, etag, hold) => {
+      guarded.immediate(
+        'markCompleted',
+        id,
+        hold,
+        () => stmts.markCompleted.run({ id, etag }).changes,
+      );
     },
-    finish: (id, { state, finishedAt, etag, error }) => {
+    finish: (id, { state, finishedAt, etag, error }, hold) => {
       const params = { id, state, finishedAt, etag: etag ?? null, error: error ?? null };
-      guarded.immediate('finishUpload', id, () => {
+      guarded.immediate('finishUpload', id, hold, () => {
         if (stmts.finishUpload.run(params).changes > 0) return 1;
         // Ending it again the same way (a retried write, two cleanups) is a no-op: the first
         // record stands. Ending it another way is refused.

@@ -1,7 +1,7 @@
 // Overview: file counts, jobs with their pause switches, destination health (cause and fix),
 // throughput over the last minutes, what uploads right now, and the agents sharing the journal.
 import { badge, empty, h, longText, replace, switchButton } from '../dom.js';
-import { ago, count, fullTime } from '../format.js';
+import { ago, count, fullTime, PENDING_STATES } from '../format.js';
 import { renderThroughput } from '../chart.js';
 import { announce, busy, showError, toast } from '../ui.js';
 import { transferList } from './transfer-list.js';
@@ -178,13 +178,11 @@ function healthBadge(health) {
 
 function jobRow(j, api, refresh) {
   const counts = j.counts || {};
-  const pending = ['discovered', 'settling', 'queued', 'uploading', 'verifying'].reduce(
-    (n, s) => n + (counts[s] || 0),
-    0,
-  );
+  const pending = PENDING_STATES.reduce((n, s) => n + (counts[s] || 0), 0);
   const parts = [
-    pending ? `${count(pending)} pending` : '',
-    counts.waiting ? `${count(counts.waiting)} waiting` : '',
+    pending
+      ? `${count(pending)} pending${counts.waiting ? ` (${count(counts.waiting)} waiting)` : ''}`
+      : '',
     counts.parked ? `${count(counts.parked)} failed` : '',
     `${count(counts.done || 0)} done`,
   ].filter(Boolean);

@@ -2,7 +2,16 @@
 // destination or a retry, and failed (parked) files with their cause and the fix; Retry one, or
 // Retry all. Paged on the server.
 import { debounce, empty, h, longText, replace } from '../dom.js';
-import { ago, baseName, bytes, count, dirName, fullTime, splitReason } from '../format.js';
+import {
+  ago,
+  baseName,
+  bytes,
+  count,
+  dirName,
+  fullTime,
+  PENDING_STATES,
+  reasonParts,
+} from '../format.js';
 import { announce, busy, pager, showError, toast } from '../ui.js';
 import { stateBadge, tableHead } from './table.js';
 import { holderCell } from './agents.js';
@@ -11,7 +20,7 @@ const TABS = [
   {
     state: 'pending',
     label: 'Pending',
-    files: ['discovered', 'settling', 'queued', 'uploading', 'verifying'],
+    files: PENDING_STATES,
   },
   { state: 'waiting', label: 'Waiting', files: ['waiting'] },
   { state: 'parked', label: 'Failed', files: ['parked'] },
@@ -173,8 +182,8 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
   };
 
   const row = (f, showAction) => {
-    // the API splits the reason into cause ("CODE: message") and hint; older answers only have it whole
-    const parsed = splitReason(f.cause || f.reason);
+    // the reason comes as { code, message, hint }
+    const parsed = reasonParts(f.reason);
     const code = parsed.code;
     const job = store.jobs.find((j) => j.name === f.job);
     const held =
@@ -187,7 +196,7 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       (held ? `waits for its destination: ${held.cause}` : '') ||
       (paused ? `held: ${job && job.paused ? `job ${f.job}` : 'all processing'} is paused` : '');
     const problem = Boolean(parsed.code || held);
-    const hint = f.hint || parsed.hint || (held && !parsed.message ? held.hint : '');
+    const hint = parsed.hint || (held && !parsed.message ? held.hint : '');
     const retry = h(
       'button',
       { type: 'button', class: 'btn btn-small', 'aria-label': `Retry ${baseName(f.path)}` },

@@ -2,7 +2,6 @@
 import { badge, h } from '../dom.js';
 
 const TONES = {
-  discovered: 'muted',
   settling: 'muted',
   queued: 'muted',
   uploading: 'info',
