@@ -35,6 +35,7 @@ const CI = truthy(process.env.CI);
 const WITH_SWIFT = CI || process.env.S3FERRY_TEST_SWIFT === '1';
 const RGW_DIR = process.env.RGW_DIR || '/tmp/s3ferry-rgw-test';
 const RGW_PORT = process.env.RGW_PORT || '7480';
+const TLS_RGW_DIR = process.env.TLS_RGW_DIR || '/tmp/s3ferry-rgw-tls-test';
 const SWIFT_DIR = process.env.SWIFT_DIR || '/tmp/s3ferry-swift-test';
 const SWIFT_PORT = process.env.SWIFT_PORT || '8080';
 const PG_DIR = process.env.PG_DIR || '/tmp/s3ferry-pg-test';
@@ -206,6 +207,8 @@ const S3_INFO = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'];
 
 async function stopServers() {
   await runScript('s3/stop-rgw.sh', ['--purge'], scriptEnv({ RGW_DIR }));
+  // the TLS RGW that test/support/s3-server.ts tlsRgwServer() starts when a test asks for it
+  await runScript('s3/stop-rgw.sh', ['--purge'], scriptEnv({ RGW_DIR: TLS_RGW_DIR }));
   if (WITH_SWIFT) await runScript('s3/stop-swift.sh', [], scriptEnv({ SWIFT_DIR }));
   await runScript('pg/stop-postgres.sh', ['--purge'], scriptEnv({ PG_DIR }));
 }

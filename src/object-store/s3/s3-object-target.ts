@@ -28,6 +28,8 @@ export interface S3ObjectTargetDeps {
   readonly region?: string;
   /** PutObject, UploadPart and HeadObject without the SDK's pipeline, where the store allows it. */
   readonly direct?: S3DirectRequests | undefined;
+  /** The CA bundle the client verifies with, for messages: "PATH (from ORIGIN)". */
+  readonly caBundle?: string;
 }
 
 export class S3ObjectTarget implements ObjectTarget {
@@ -37,10 +39,12 @@ export class S3ObjectTarget implements ObjectTarget {
   readonly #client: S3Client;
   readonly #region: string | undefined;
   readonly #direct: S3DirectRequests | undefined;
+  readonly #caBundle: string | undefined;
 
   constructor(deps: S3ObjectTargetDeps) {
     this.#client = deps.client;
     this.#direct = deps.direct;
+    this.#caBundle = deps.caBundle;
     this.bucket = deps.bucket;
     this.endpoint = deps.endpoint;
     this.#region = deps.region;
@@ -57,19 +61,27 @@ export class S3ObjectTarget implements ObjectTarget {
         bucket: this.bucket,
         ...(key === undefined ? {} : { key }),
         ...(this.#region === undefined ? {} : { region: this.#region }),
+        ...(this.#caBundle === undefined ? {} : { caBundle: this.#caBundle }),
       };
       throw classifyS3Error(err, context);
     }
   }
 
-  async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }> {
+  /** The direct path's answer, or undefined where the SDK sends the request (s3-direct.ts). */
+  async #viaDirect<T>(
+    operation: string,
+    key: string,
+    run: (direct: S3DirectRequests) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     const direct = this.#direct;
-    if (direct !== undefined) {
-      const etag = await this.#call('PutObject', input.key, () =>
-        direct.putObject(this.bucket, input, signal),
-      );
-      return { etag: normalizeEtag(etag) };
-    }
+    return direct === undefined ? undefined : this.#call(operation, key, () => run(direct));
+  }
+
+  async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }> {
+    const etag = await this.#viaDirect('PutObject', input.key, (d) =>
+      d.putObject(this.bucket, input, signal),
+    );
+    if (etag !== undefined) return { etag: normalizeEtag(etag) };
     const out = await this.#call('PutObject', input.key, () =>
       this.#client.send(
         new s3.PutObjectCommand({
@@ -115,13 +127,10 @@ export class S3ObjectTarget implements ObjectTarget {
   }
 
   async uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }> {
-    const direct = this.#direct;
-    if (direct !== undefined) {
-      const etag = await this.#call('UploadPart', input.key, () =>
-        direct.uploadPart(this.bucket, input, signal),
-      );
-      return { etag: normalizeEtag(etag) };
-    }
+    const etag = await this.#viaDirect('UploadPart', input.key, (d) =>
+      d.uploadPart(this.bucket, input, signal),
+    );
+    if (etag !== undefined) return { etag: normalizeEtag(etag) };
     const out = await this.#call('UploadPart', input.key, () =>
       this.#client.send(
         new s3.UploadPartCommand({
@@ -255,13 +264,10 @@ export class S3ObjectTarget implements ObjectTarget {
 
   async headObject(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
     try {
-      const direct = this.#direct;
-      if (direct !== undefined) {
-        const head = await this.#call('HeadObject', key, () =>
-          direct.headObject(this.bucket, key, signal),
-        );
-        return { ...head, etag: normalizeEtag(head.etag) };
-      }
+      const head = await this.#viaDirect('HeadObject', key, (d) =>
+        d.headObject(this.bucket, key, signal),
+      );
+      if (head !== undefined) return { ...head, etag: normalizeEtag(head.etag) };
       const out = await this.#call('HeadObject', key, () =>
         this.#client.send(
           new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }),
