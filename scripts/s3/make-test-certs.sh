@@ -7,7 +7,8 @@
 #                            (*.NAME: virtual-hosted buckets), signed by the CA
 #   names                    the names the server certificate holds, one line
 # Idempotent: an existing set for the same names is kept; other names make a new set (a new CA).
-# Needs openssl (Debian: apt-get install openssl). RSA 2048, as most stores' certificates are.
+# Needs openssl: installed from Debian when missing and run as root. RSA 2048, as most stores'
+# certificates are.
 set -euo pipefail
 DIR=${1:?usage: make-test-certs.sh DIR [DNS_NAME...]}
 shift
@@ -17,7 +18,16 @@ if [ -s "$DIR/server.crt" ] && [ -s "$DIR/server.key" ] && [ -s "$DIR/ca.crt" ] 
    && [ "$(cat "$DIR/names" 2>/dev/null)" = "$SAN" ]; then
   exit 0
 fi
-command -v openssl >/dev/null || { echo "make-test-certs.sh: openssl is not installed (apt-get install openssl)" >&2; exit 1; }
+if ! command -v openssl >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  # as start-rgw.sh installs its packages: from Debian, taking turns with the other scripts
+  ( export DEBIAN_FRONTEND=noninteractive
+    command -v flock >/dev/null && flock -w 900 8
+    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 openssl >>/tmp/s3ferry-apt.log 2>&1 \
+      || { apt-get update -q -o DPkg::Lock::Timeout=600 >>/tmp/s3ferry-apt.log 2>&1 \
+           && apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 openssl >>/tmp/s3ferry-apt.log 2>&1; }
+  ) 8>/tmp/s3ferry-apt.lock || true
+fi
+command -v openssl >/dev/null || { echo "make-test-certs.sh: openssl is not installed (as root: apt-get install openssl)" >&2; exit 1; }
 mkdir -p "$DIR"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -50,7 +50,7 @@ describe('HTTPS with a CA bundle', () => {
     bucket = await createTestBucket(info, 'tls-ca');
     tmp = await makeTmpDir('tls-ca');
     client = makeS3Client(info);
-    wrongCa = await makeTestCa(join(tmp.path, 'other-ca'));
+    wrongCa = (await makeTestCa(join(tmp.path, 'other-ca'))).caFile;
     byIp = `https://127.0.0.1:${new URL(info.client.endpoint).port}`;
     file = join(tmp.path, 'hello.txt');
     await writeFile(file, 'over TLS, verified\n');

@@ -267,15 +267,28 @@ export function tlsRgwServer(): Promise<S3ServerInfo & { client: TlsAccess }> {
   return tlsRgw;
 }
 
+/** The files of {@link makeTestCa}. */
+export interface TestCa {
+  /** The CA's certificate (what a client trusts). */
+  readonly caFile: string;
+  /** A server certificate it signed, for localhost, 127.0.0.1 and each name with its subdomains. */
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 /**
- * A certificate authority of its own (and a server certificate it signed) in `dir`, made with
- * openssl by scripts/s3/make-test-certs.sh: `ca.crt` is a CA that signed nothing a server here
- * presents, the wrong CA of the certificate tests.
+ * A certificate authority of its own and a server certificate it signed, in `dir`, made with
+ * openssl by scripts/s3/make-test-certs.sh (which installs openssl as root when missing). Its CA
+ * signed nothing the TLS RGW presents: the wrong CA of the certificate tests.
  */
-export async function makeTestCa(dir: string): Promise<string> {
-  const r = await runScript('make-test-certs.sh', [dir], process.env);
+export async function makeTestCa(dir: string, names: readonly string[] = []): Promise<TestCa> {
+  const r = await runScript('make-test-certs.sh', [dir, ...names], process.env);
   if (r.code !== 0) throw new Error(`make-test-certs.sh exited ${String(r.code)}: ${r.stderr}`);
-  return path.join(dir, 'ca.crt');
+  return {
+    caFile: path.join(dir, 'ca.crt'),
+    certFile: path.join(dir, 'server.crt'),
+    keyFile: path.join(dir, 'server.key'),
+  };
 }
 
 /** Swift's s3api from SWIFT_S3_* (set by run-tests.mjs when CI or S3FERRY_TEST_SWIFT=1), else undefined. */

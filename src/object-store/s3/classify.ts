@@ -82,8 +82,9 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
   AuthorizationHeaderMalformed: {
     code: 'ERR_S3_WRONG_REGION',
     cause: (c, e) =>
-      `the request was signed for the wrong region (${c.region ?? 'unset'}): ${e.message}`,
-    hint: () => "set the bucket's region with --region or AWS_REGION",
+      `the request was signed for the wrong region (${c.region ?? 'unset'}${e.region === undefined ? '' : `, the bucket's is ${e.region}`}): ${e.message}`,
+    hint: (_c, e) =>
+      `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION)`,
   },
   RequestTimeTooSkewed: {
     code: 'ERR_S3_CLOCK_SKEW',

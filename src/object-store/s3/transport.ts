@@ -120,6 +120,27 @@ class ProxyRouter extends http.Agent {
   }
 }
 
+/**
+ * https-proxy-agent builds the TLS connection through the tunnel from the request's options only
+ * (its constructor drops the agent's own): the CA is added to them here, or the tunnelled
+ * connection would verify against node's list whatever the bundle says.
+ */
+class TunnelWithCa extends HttpsProxyAgent<string> {
+  readonly #ca: string;
+
+  constructor(proxy: string, options: https.AgentOptions, ca: string) {
+    super(proxy, options);
+    this.#ca = ca;
+  }
+
+  override connect(
+    req: http.ClientRequest,
+    options: Parameters<HttpsProxyAgent<string>['connect']>[1],
+  ): ReturnType<HttpsProxyAgent<string>['connect']> {
+    return super.connect(req, { ...options, ca: this.#ca } as typeof options);
+  }
+}
+
 /** The http and https agents for `settings`. */
 export function makeAgents(settings: TransportSettings): Agents {
   const lookup =
@@ -140,7 +161,10 @@ export function makeAgents(settings: TransportSettings): Agents {
   // accepts); https hosts through a CONNECT tunnel, verified with the same CA.
   const proxied = {
     http: new HttpProxyAgent(proxy, options),
-    https: new HttpsProxyAgent(proxy, tls),
+    https:
+      settings.ca === undefined
+        ? new HttpsProxyAgent(proxy, options)
+        : new TunnelWithCa(proxy, options, settings.ca),
   };
   const noProxy = settings.noProxy ?? [];
   if (noProxy.length === 0) return proxied;
