@@ -12,10 +12,13 @@
 //             overridable); exported to the tests as S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY/S3_REGION.
 //   Swift     when CI is set or S3FERRY_TEST_SWIFT=1: scripts/s3/start-swift.sh, port 8080, exported as
 //             SWIFT_S3_ENDPOINT/SWIFT_S3_ACCESS_KEY/SWIFT_S3_SECRET_KEY/SWIFT_S3_REGION.
+//   RGW over TLS when a test asks for it (test/support/s3-server.ts tlsRgwServer()): a cluster of its
+//             own, TLS_RGW_DIR=/tmp/s3ferry-rgw-tls-test, HTTP 7482, HTTPS 7443 with virtual-hosted
+//             names (rgw dns name s3.test) and a CA made with openssl.
 //   PostgreSQL always: scripts/pg/start-postgres.sh, PG_DIR=/tmp/s3ferry-pg-test, PG_PORT=7432 (both
 //             overridable); exported as PG_URL (role s3ferry, may CREATE DATABASE), PG_DIR, PG_BIN.
-// They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh,
-// stop-postgres.sh --purge).
+// They are left running for fast reruns, except under CI (then stop-rgw.sh --purge of both RGWs,
+// stop-swift.sh, stop-postgres.sh --purge).
 // Browser tests (dist/test/e2e/dashboard-*.test.js, security-secrets.test.js) need
 // /usr/bin/chromium: when any is selected, scripts/test/ensure-chromium.sh installs it first
 // (apt-get, as root) or says how.
