@@ -4,7 +4,15 @@
  * nothing else does.
  */
 import { AppError } from '../../errors/app-error.js';
-import type { RequestContext } from './classify.js';
+
+/** What these rows use of classify.ts's RequestContext. */
+interface RequestContext {
+  readonly operation: string;
+  /** '' for AWS. */
+  readonly endpoint: string;
+  /** The CA bundle in use, "PATH (from ORIGIN)"; undefined: node's list. */
+  readonly caBundle?: string;
+}
 
 /** Node socket errors that mean "could not connect at all". */
 const CONNECT_CODES: ReadonlySet<string> = new Set([
