@@ -90,6 +90,22 @@ describe('resolveRoute', () => {
     });
   }
 
+  it("FIPS and dual-stack where the client's config asks for them (AWS_USE_FIPS_ENDPOINT, …)", async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+      process.env.AWS_USE_DUALSTACK_ENDPOINT = 'true';
+      assert.equal(
+        await route({ region: 'us-east-1' }, 'media'),
+        'https://media.s3-fips.dualstack.us-east-1.amazonaws.com/ us-east-1',
+      );
+    } finally {
+      delete process.env.AWS_USE_FIPS_ENDPOINT;
+      delete process.env.AWS_USE_DUALSTACK_ENDPOINT;
+      Object.assign(process.env, saved);
+    }
+  });
+
   it('rejects as the SDK would before sending: an invalid bucket name', async () => {
     await assert.rejects(route({ region: 'eu-west-1' }, 'a/b'));
   });
