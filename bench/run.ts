@@ -25,6 +25,7 @@ import { renderReport } from './lib/report.js';
 import type { BenchResults, Outcome } from './lib/results.js';
 import { createBucket } from './lib/s3-check.js';
 import { BENCH_RGW_ENV, startBenchRgw, stopBenchRgw, type RgwInfo } from './lib/rgw.js';
+import { prepareTlsRuns } from './lib/tls-runs.js';
 import { serverCpuProbe, type ServerCpuProbe } from './lib/server-cpu.js';
 import { median } from './lib/stats.js';
 import {
@@ -211,12 +212,14 @@ async function main(opts: BenchOptions): Promise<void> {
   log(
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, load ${machine.loadAvg}; work dir ${workDir}`,
   );
-  log('starting the bench RGW (bluestore)');
-  const rgw = await startBenchRgw();
+  log(`starting the bench RGW (bluestore${opts.tls ? ', with HTTPS' : ''})`);
+  const rgw = await startBenchRgw(opts.tls);
   const serverCpu = await benchServerCpu();
   const client = makeS3Client(rgw);
+  let tlsCleanup = (): Promise<void> => Promise.resolve();
   const stopping = async (): Promise<void> => {
     client.destroy();
+    await tlsCleanup();
     if (!opts.keep) {
       await stopBenchRgw();
       await rm(workDir, { recursive: true, force: true });
@@ -231,7 +234,7 @@ async function main(opts: BenchOptions): Promise<void> {
     const { env, rcloneRemote } = await clientEnv(workDir, rgw);
     const all = allWorkloads(opts.scale);
     const selected = opts.workloads.map((id) => all[id]);
-    const needed = new Set(selected);
+    const needed = new Set(selected.map((w) => all[w.dataOf ?? w.id])); // a TLS twin's data is its base's
     if (opts.extras.includes('crash')) needed.add(all.W1);
     const dataDir = join(workDir, 'data');
     for (const w of needed) {
@@ -241,6 +244,8 @@ async function main(opts: BenchOptions): Promise<void> {
     const stamp = Date.now().toString(36);
     const bucketOf = (id: string): string => `bench-${id.toLowerCase()}-${stamp}`;
     for (const w of selected) await createBucket(client, bucketOf(w.id));
+    const tlsRuns = await prepareTlsRuns(rgw, selected, bucketOf, log);
+    tlsCleanup = () => tlsRuns.cleanup();
     const agentBucket = bucketOf('agent');
     await createBucket(client, agentBucket);
     const c: Ctx = { opts, rgw, client, env, workDir, dataDir, agentBucket };
@@ -254,6 +259,7 @@ async function main(opts: BenchOptions): Promise<void> {
       bucketOf,
       rounds: opts.rounds,
       tools: opts.tools,
+      tlsTools: tlsRuns.tools,
       s3ferryArgs: opts.s3ferryArgs,
       ...(serverCpu === undefined ? {} : { serverCpu }),
       ...(opts.baseline === undefined

@@ -10,7 +10,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deletePrefix, listPrefix } from './s3-check.js';
 import { timedRun } from './timed-run.js';
-import { toolCommand, type RunContext, type ToolId } from './tools.js';
+import { toolCommand, toolsFor, type RunContext, type ToolId } from './tools.js';
 import { MIB, type Workload, type WorkloadId } from './workloads.js';
 import type { RgwInfo } from './rgw.js';
 import { cpuDeltaSec, type ServerCpuProbe } from './server-cpu.js';
@@ -48,6 +48,8 @@ export interface CompareSetup {
   readonly rounds: number;
   /** The tools, in the order each round runs them. */
   readonly tools: readonly ToolId[];
+  /** Those that run the TLS workloads (default TLS_TOOLS; rclone only where its names resolve). */
+  readonly tlsTools?: readonly ToolId[];
   /** The baseline checkout's CLI, for the tool `baseline`. */
   readonly baselineCli?: string;
   /** Extra arguments of the tool `s3ferry`. */
@@ -68,7 +70,7 @@ export async function compareTools(
   const records: RunRecord[] = [];
   for (const w of workloads) {
     for (let round = 1; round <= s.rounds; round++) {
-      for (const tool of s.tools) {
+      for (const tool of toolsFor(w, s.tools, s.tlsTools)) {
         const r = await oneRun(w, tool, round, s);
         records.push(r);
         const rate =
@@ -109,8 +111,9 @@ async function oneRun(
   const stderrFile = join(runDir, 'stderr.log');
   const before = await s.serverCpu?.sample();
   const t = await timedRun({
-    ...command,
-    env: s.env,
+    cmd: command.cmd,
+    args: command.args,
+    env: command.env === undefined ? s.env : { ...s.env, ...command.env },
     stdoutFile: join(runDir, 'stdout.log'),
     stderrFile,
     timeoutMs: RUN_TIMEOUT_MS,

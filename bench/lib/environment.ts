@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { measureMd5SecPerGiB } from './md5-floor.js';
 import { AWS_CLI, GNU_TIME, REPO_ROOT } from './paths.js';
 import type { RgwInfo } from './rgw.js';
+import { RCLONE_TLS_REMOTE } from './tools.js';
 
 const run = promisify(execFile);
 
@@ -90,6 +91,20 @@ export async function clientEnv(dir: string, rgw: RgwInfo): Promise<ClientEnv> {
       `endpoint = ${rgw.endpoint}`,
       `region = ${rgw.region}`,
       '',
+      // the same store over HTTPS, virtual-hosted (the CA comes with --ca-cert in each run)
+      ...(rgw.tls === undefined
+        ? []
+        : [
+            `[${RCLONE_TLS_REMOTE}]`,
+            'type = s3',
+            'provider = Ceph',
+            `access_key_id = ${rgw.accessKeyId}`,
+            `secret_access_key = ${rgw.secretAccessKey}`,
+            `endpoint = ${rgw.tls.endpoint}`,
+            `region = ${rgw.region}`,
+            'force_path_style = false',
+            '',
+          ]),
     ].join('\n'),
   );
   const env: NodeJS.ProcessEnv = {};

@@ -24,6 +24,9 @@ export interface ObjectCost {
   readonly headMs: number;
   /** The journal's calls of one single-PUT upload. */
   readonly journalMs: number;
+  /** With --sdk: one PutObject and one HeadObject through the SDK's commands. */
+  readonly sdkPutMs?: number;
+  readonly sdkHeadMs?: number;
 }
 
 /** Runs bench/object-cost.ts against `rgw` (objects go to `bucket`). */

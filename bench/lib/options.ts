@@ -1,6 +1,12 @@
 /** Command-line options of `npm run bench` (bench/run.ts). */
 import { TOOL_IDS, type ToolId } from './tools.js';
-import { QUICK_SCALE, WORKLOAD_IDS, type WorkloadId } from './workloads.js';
+import {
+  DEFAULT_WORKLOADS,
+  QUICK_SCALE,
+  TLS_TWINS,
+  WORKLOAD_IDS,
+  type WorkloadId,
+} from './workloads.js';
 
 /** The parts of the suite besides the tool comparison. */
 export const EXTRA_IDS = ['latency', 'journal', 'crash', 'profile', 'costs'] as const;
@@ -12,6 +18,11 @@ export interface BenchOptions {
   /** Counts and the big file divided by this (1: full size; 16 with --quick). */
   readonly scale: number;
   readonly workloads: readonly WorkloadId[];
+  /**
+   * The RGW serves HTTPS too (virtual-hosted names, a CA of the bench's own), and each small-file
+   * workload also runs over it (W2 -> W2T, W3 -> W3T): s3ferry, rclone and curl over the same TLS.
+   */
+  readonly tls: boolean;
   /** The tools compared (default all but the baseline; the baseline with --baseline). */
   readonly tools: readonly ToolId[];
   /**
@@ -37,7 +48,11 @@ export interface BenchOptions {
 export const USAGE = `usage: node dist/bench/run.js [options]
   --quick               scale every workload and agent figure down 1/16 (a smoke run)
   --scale N             divide file counts and the 1 GiB file by N (default 1; 16 with --quick)
-  --workloads W1,W3     only these workloads (default W1,W2,W3,W4; 'none' for none)
+  --workloads W1,W3     only these workloads (default W1,W2,W3,W4; 'none' for none; W2T and W3T
+                        are W2 and W3 over HTTPS, virtual-hosted)
+  --tls                 also each small-file workload over HTTPS with virtual-hosted addressing
+                        (W2 -> W2T, W3 -> W3T; s3ferry, rclone and curl over the same TLS); rclone
+                        needs the names in /etc/hosts, which the bench adds and removes as root
   --tools a,b           only these tools: baseline,s3ferry,aws,rclone,rclone-tuned,curl
                         (default all; baseline only with --baseline)
   --baseline DIR        another s3ferry checkout, built (DIR/dist/src/cli/main.js), run as the
@@ -65,6 +80,19 @@ function list<T extends string>(raw: string, allowed: readonly T[], what: string
   return out;
 }
 
+const TLS_IDS: ReadonlySet<WorkloadId> = new Set(Object.values(TLS_TWINS));
+
+/** `ids` with the TLS twin of each small-file workload right after it (none twice). */
+function withTlsTwins(ids: readonly WorkloadId[]): WorkloadId[] {
+  const out: WorkloadId[] = [];
+  for (const id of ids) {
+    if (!out.includes(id)) out.push(id);
+    const twin = TLS_TWINS[id];
+    if (twin !== undefined && !out.includes(twin) && !ids.includes(twin)) out.push(twin);
+  }
+  return out;
+}
+
 /** Parses argv (without node and the script); throws an Error with the reason on bad usage. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
@@ -74,7 +102,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let baseline: string | undefined;
   let s3ferryArgs: string[] = [];
   let render: string | undefined;
-  let workloads: WorkloadId[] = [...WORKLOAD_IDS];
+  let workloads: WorkloadId[] = [...DEFAULT_WORKLOADS];
+  let tls = false;
   let extras: ExtraId[] = [...EXTRA_IDS];
   let rounds = 3;
   let out: string | undefined;
@@ -93,6 +122,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--keep':
         keep = true;
+        break;
+      case '--tls':
+        tls = true;
         break;
       case '--scale':
         scale = Number(value());
@@ -142,11 +174,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (tools?.includes('baseline') === true && baseline === undefined)
     throw new Error('the tool baseline needs --baseline DIR');
   const reduced = quick || (scale ?? 1) > 1;
+  const selected = tls ? withTlsTwins(workloads) : workloads;
   return {
     quick,
     scale: scale ?? (quick ? QUICK_SCALE : 1),
     keep,
-    workloads,
+    workloads: selected,
+    tls: selected.some((id) => TLS_IDS.has(id)),
     tools: tools ?? TOOL_IDS.filter((t) => t !== 'baseline' || baseline !== undefined),
     ...(baseline === undefined ? {} : { baseline }),
     s3ferryArgs,

@@ -11,6 +11,18 @@ export interface RgwInfo {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly region: string;
+  /** With --tls: the same cluster over HTTPS, virtual-hosted. */
+  readonly tls?: RgwTls;
+}
+
+/** The bench RGW over HTTPS (beast ssl_endpoint, `rgw dns name`, a CA the bench makes). */
+export interface RgwTls {
+  /** https://DNS-NAME:PORT; buckets are BUCKET.DNS-NAME. */
+  readonly endpoint: string;
+  readonly dnsName: string;
+  readonly port: number;
+  /** The CA that signed the RGW's certificate (PEM). */
+  readonly caFile: string;
 }
 
 /** Short (admin socket paths are limited to 107 bytes) and apart from the other clusters. */
@@ -24,19 +36,29 @@ export const BENCH_RGW_ENV = {
   RGW_STORE_GB: '64',
 } as const;
 
-function scriptEnv(): NodeJS.ProcessEnv {
+/** With --tls: HTTPS beside HTTP on the same cluster (start-rgw.sh makes the CA with openssl). */
+export const BENCH_RGW_TLS_ENV = {
+  RGW_SSL_PORT: '7543',
+  RGW_DNS_NAME: 's3.bench.test',
+} as const;
+
+function scriptEnv(tls: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('S3_')) env[k] = v;
-  return { ...env, ...BENCH_RGW_ENV };
+  // the caller's TLS settings never leak in: --tls alone decides
+  const tlsKeys = new Set(['RGW_SSL_PORT', 'RGW_DNS_NAME', 'RGW_CERT_DIR']);
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('S3_') && !tlsKeys.has(k)) env[k] = v;
+  return { ...env, ...BENCH_RGW_ENV, ...(tls ? BENCH_RGW_TLS_ENV : {}) };
 }
 
 async function runScript(
   name: string,
   args: readonly string[],
+  tls = false,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn('bash', [s3Script(name), ...args], {
     cwd: REPO_ROOT,
-    env: scriptEnv(),
+    env: scriptEnv(tls),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -50,22 +72,54 @@ async function runScript(
   return { code, stdout, stderr };
 }
 
-/** Purges whatever an earlier run left in the suite's RGW_DIR, then starts a fresh cluster. */
-export async function startBenchRgw(): Promise<RgwInfo> {
-  await runScript('stop-rgw.sh', ['--purge']);
-  const r = await runScript('start-rgw.sh', []);
+/** The KEY=VALUE lines of a script's output. */
+export function scriptVars(stdout: string): Map<string, string> {
   const vars = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (m?.[1] !== undefined && m[2] !== undefined) vars.set(m[1], m[2]);
   }
+  return vars;
+}
+
+/** The HTTPS side of start-rgw.sh's output, when it printed one. */
+export function tlsInfo(vars: ReadonlyMap<string, string>): RgwTls | undefined {
+  const endpoint = vars.get('S3_TLS_ENDPOINT');
+  const caFile = vars.get('S3_CA_BUNDLE');
+  const dnsName = vars.get('S3_DNS_NAME');
+  if (endpoint === undefined || caFile === undefined || dnsName === undefined) return undefined;
+  return { endpoint, dnsName, port: Number(new URL(endpoint).port || 443), caFile };
+}
+
+/**
+ * Purges whatever an earlier run left in the suite's RGW_DIR, then starts a fresh cluster; with
+ * `tls`, serving HTTPS with virtual-hosted names too.
+ */
+export async function startBenchRgw(tls = false): Promise<RgwInfo> {
+  await runScript('stop-rgw.sh', ['--purge']);
+  const r = await runScript('start-rgw.sh', [], tls);
+  const vars = scriptVars(r.stdout);
   const endpoint = vars.get('S3_ENDPOINT');
   const accessKeyId = vars.get('S3_ACCESS_KEY');
   const secretAccessKey = vars.get('S3_SECRET_KEY');
-  if (r.code !== 0 || endpoint === undefined || accessKeyId === undefined || !secretAccessKey) {
+  const https = tlsInfo(vars);
+  if (
+    r.code !== 0 ||
+    endpoint === undefined ||
+    accessKeyId === undefined ||
+    !secretAccessKey ||
+    (tls && https === undefined)
+  ) {
     throw new Error(`start-rgw.sh failed (${String(r.code)}):\n${r.stderr.slice(-4000)}`);
   }
-  return { endpoint, accessKeyId, secretAccessKey, region: vars.get('S3_REGION') ?? 'us-east-1' };
+  const region = vars.get('S3_REGION') ?? 'us-east-1';
+  return {
+    endpoint,
+    accessKeyId,
+    secretAccessKey,
+    region,
+    ...(https === undefined ? {} : { tls: https }),
+  };
 }
 
 /** stop-rgw.sh --purge: stops the suite's cluster (by its PID files) and deletes its directory. */

@@ -34,7 +34,7 @@ export function checkTargets(
     );
   };
   ceiling('W1', 0.8);
-  for (const id of ['W2', 'W3'] as const) {
+  for (const id of ['W2', 'W3', 'W2T', 'W3T'] as const) {
     const f = figures.get(id);
     if (f === undefined) continue;
     ceiling(id, 0.75);
@@ -70,7 +70,7 @@ export function checkTargets(
       ),
     );
   }
-  for (const id of ['W2', 'W3'] as const) {
+  for (const id of ['W2', 'W3', 'W2T', 'W3T'] as const) {
     const f = figures.get(id);
     if (f === undefined) continue;
     const own = f.tools.s3ferry.cpuPer1000;

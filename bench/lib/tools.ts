@@ -2,11 +2,17 @@
  * The clients compared, each as the command line of one run: s3ferry, the AWS CLI v2, rclone with
  * its defaults and tuned, and the ceiling: curl PUTs of the same bytes in parallel from one
  * process, unsigned payload (the server's ingest rate with an almost idle client).
+ *
+ * A TLS workload (W2T, W3T) goes to the RGW's HTTPS port with virtual-hosted names, each tool
+ * verifying the bench's CA: s3ferry with --ca-bundle, its names resolved inside its process
+ * (S3FERRY_RESOLVE); rclone with --ca-cert, its names from /etc/hosts (hosts-file.ts: rclone has no
+ * option for it); curl with --cacert and --resolve. The AWS CLI and the baseline build sit those
+ * out (the brief's ratios are to rclone and curl; an older build lacks --ca-bundle).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AWS_CLI, CLI_PATH } from './paths.js';
-import type { RgwInfo } from './rgw.js';
+import type { RgwInfo, RgwTls } from './rgw.js';
 import { ceilingParts, workloadDir, workloadFiles, type Workload } from './workloads.js';
 
 export const TOOL_IDS = ['baseline', 's3ferry', 'aws', 'rclone', 'rclone-tuned', 'curl'] as const;
@@ -20,6 +26,21 @@ export const TOOL_LABELS: Record<ToolId, string> = {
   'rclone-tuned': 'rclone copy (tuned)',
   curl: 'ceiling: curl -Z',
 };
+
+/** The tools of a TLS workload. */
+export const TLS_TOOLS: readonly ToolId[] = ['s3ferry', 'rclone', 'rclone-tuned', 'curl'];
+
+/** rclone's remote for the RGW over HTTPS, virtual-hosted (environment.ts writes it). */
+export const RCLONE_TLS_REMOTE = 'rgw-tls';
+
+/** The tools of `tools` that run workload `w` (a TLS workload: those of `tlsTools` only). */
+export function toolsFor(
+  w: Workload,
+  tools: readonly ToolId[],
+  tlsTools: readonly ToolId[] = TLS_TOOLS,
+): ToolId[] {
+  return w.tls === true ? tools.filter((t) => tlsTools.includes(t)) : [...tools];
+}
 
 /** The peers s3ferry is compared with (the ceiling is not one). */
 export const PEERS: readonly ToolId[] = ['aws', 'rclone', 'rclone-tuned'];
@@ -46,10 +67,22 @@ export interface RunContext {
 export interface Command {
   readonly cmd: string;
   readonly args: readonly string[];
+  /** Variables of this run on top of the suite's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The RGW's HTTPS side for a TLS workload, undefined for the others. */
+function tlsOf(c: RunContext): RgwTls | undefined {
+  if (c.workload.tls !== true) return undefined;
+  if (c.rgw.tls === undefined) throw new Error(`${c.workload.id} needs the RGW over TLS (--tls)`);
+  return c.rgw.tls;
 }
 
 export async function toolCommand(tool: ToolId, c: RunContext): Promise<Command> {
   const src = workloadDir(c.workload, c.dataDir);
+  const tls = tlsOf(c);
+  if (tls !== undefined && !TLS_TOOLS.includes(tool))
+    throw new Error(`${tool} does not run the TLS workload ${c.workload.id}`);
   switch (tool) {
     case 'baseline':
     case 's3ferry':
@@ -63,12 +96,14 @@ export async function toolCommand(tool: ToolId, c: RunContext): Promise<Command>
           '--to',
           `s3://${c.bucket}/${c.prefix}`,
           '--endpoint-url',
-          c.rgw.endpoint,
+          tls?.endpoint ?? c.rgw.endpoint,
+          ...(tls === undefined ? [] : ['--no-force-path-style', '--ca-bundle', tls.caFile]),
           '--journal',
           join(c.runDir, 'journal.db'),
           '--json',
           ...(tool === 's3ferry' ? (c.s3ferryArgs ?? []) : []),
         ],
+        ...(tls === undefined ? {} : { env: { S3FERRY_RESOLVE: `${tls.dnsName}=127.0.0.1` } }),
       };
     case 'aws':
       return {
@@ -85,12 +120,13 @@ export async function toolCommand(tool: ToolId, c: RunContext): Promise<Command>
         ],
       };
     case 'rclone':
-      return { cmd: 'rclone', args: ['copy', src, `${c.rcloneRemote}:${c.bucket}/${c.prefix}`] };
+      return { cmd: 'rclone', args: ['copy', ...rcloneTls(tls), src, rcloneDest(c, tls)] };
     case 'rclone-tuned':
       return {
         cmd: 'rclone',
         args: [
           'copy',
+          ...rcloneTls(tls),
           '--transfers',
           '16',
           '--s3-upload-concurrency',
@@ -98,12 +134,20 @@ export async function toolCommand(tool: ToolId, c: RunContext): Promise<Command>
           '--s3-chunk-size',
           '16M',
           src,
-          `${c.rcloneRemote}:${c.bucket}/${c.prefix}`,
+          rcloneDest(c, tls),
         ],
       };
     case 'curl':
-      return c.workload.ceilingPartSize === undefined ? curlPuts(c) : curlMultipart(c);
+      return c.workload.ceilingPartSize === undefined ? curlPuts(c, tls) : curlMultipart(c);
   }
+}
+
+function rcloneTls(tls: RgwTls | undefined): string[] {
+  return tls === undefined ? [] : ['--ca-cert', tls.caFile];
+}
+
+function rcloneDest(c: RunContext, tls: RgwTls | undefined): string {
+  return `${tls === undefined ? c.rcloneRemote : RCLONE_TLS_REMOTE}:${c.bucket}/${c.prefix}`;
 }
 
 /** curl's config lines for SigV4 with an unsigned payload (as scripts/s3/start-rgw.sh signs). */
@@ -119,13 +163,21 @@ function curlAuth(rgw: RgwInfo): string[] {
   ];
 }
 
-/** One PUT per file, CURL_PARALLEL.files at a time, from one curl process. */
-async function curlPuts(c: RunContext): Promise<Command> {
+/**
+ * One PUT per file, CURL_PARALLEL.files at a time, from one curl process; over TLS to the
+ * bucket's own name, verified with the bench's CA, the name resolved by curl itself.
+ */
+async function curlPuts(c: RunContext, tls?: RgwTls): Promise<Command> {
   const src = workloadDir(c.workload, c.dataDir);
   const lines = [...curlAuth(c.rgw), 'write-out = "%{http_code}\\n"'];
+  const host = tls === undefined ? '' : `${c.bucket}.${tls.dnsName}`;
+  if (tls !== undefined)
+    lines.push(`cacert = "${tls.caFile}"`, `resolve = "${host}:${tls.port}:127.0.0.1"`);
+  const base =
+    tls === undefined ? `${c.rgw.endpoint}/${c.bucket}/` : `https://${host}:${tls.port}/`;
   for (const f of workloadFiles(c.workload)) {
     lines.push(`upload-file = "${join(src, f.rel)}"`);
-    lines.push(`url = "${c.rgw.endpoint}/${c.bucket}/${c.prefix}${f.rel}"`);
+    lines.push(`url = "${base}${c.prefix}${f.rel}"`);
   }
   const config = join(c.runDir, 'curl.cfg');
   await writeFile(config, `${lines.join('\n')}\n`);

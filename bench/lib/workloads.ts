@@ -1,14 +1,25 @@
 /**
  * The four workloads of issue 7 and their data: random bytes (nothing compresses or dedupes), in
- * a directory of their own, generated once per run of the suite and shared by every tool.
+ * a directory of their own, generated once per run of the suite and shared by every tool. With
+ * `--tls`, the small-file ones again over HTTPS with virtual-hosted addressing (W2T, W3T: the same
+ * files, issue 14 item 9).
  */
 import { randomFillSync } from 'node:crypto';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeRandomFile } from '../../test/support/cli.js';
 
-export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4'] as const;
+export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4', 'W2T', 'W3T'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+
+/** The workloads of a run without --workloads. */
+export const DEFAULT_WORKLOADS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4'];
+
+/** The twin over HTTPS, virtual-hosted, of each small-file workload (`--tls`). */
+export const TLS_TWINS: Readonly<Partial<Record<WorkloadId, WorkloadId>>> = {
+  W2: 'W2T',
+  W3: 'W3T',
+};
 
 export const KIB = 1024;
 export const MIB = 1024 * KIB;
@@ -37,6 +48,10 @@ export interface Workload {
   readonly bytes: number;
   /** The curl ceiling of a single big file is a multipart upload of these parts. */
   readonly ceilingPartSize?: number;
+  /** Sent over HTTPS with virtual-hosted addressing (BUCKET.DNS-NAME of the bench RGW). */
+  readonly tls?: true;
+  /** The workload whose files this one sends (its data is generated once). */
+  readonly dataOf?: WorkloadId;
 }
 
 function workload(
@@ -57,8 +72,24 @@ function workload(
   };
 }
 
+/** `base` sent over HTTPS, virtual-hosted, as workload `id`. */
+function overTls(id: WorkloadId, base: Workload): Workload {
+  return {
+    ...base,
+    id,
+    title: `${base.title}, over HTTPS, virtual-hosted`,
+    tls: true,
+    dataOf: base.id,
+  };
+}
+
 /** The workloads at full size (scale 1), or scaled down 1/scale (counts and the 1 GiB file). */
 export function workloads(scale: number): Record<WorkloadId, Workload> {
+  const plain = plainWorkloads(scale);
+  return { ...plain, W2T: overTls('W2T', plain.W2), W3T: overTls('W3T', plain.W3) };
+}
+
+function plainWorkloads(scale: number): Record<'W1' | 'W2' | 'W3' | 'W4', Workload> {
   const n = (count: number): number => Math.ceil(count / scale);
   const oneGiB = Math.ceil(GIB / scale);
   const fmt = (count: number): string => count.toLocaleString('en-US');
@@ -115,9 +146,9 @@ export function ceilingParts(w: Workload, dataDir: string): { path: string; size
   return parts;
 }
 
-/** The directory of a workload's data. */
+/** The directory of a workload's data (shared by a TLS twin and its base). */
 export function workloadDir(w: Workload, dataDir: string): string {
-  return join(dataDir, w.id);
+  return join(dataDir, w.dataOf ?? w.id);
 }
 
 /** Writes a workload's files (and the ceiling's parts of a big file) under dataDir. */

@@ -26,6 +26,14 @@
 #   RGW_AUTO_INSTALL=1 (default) apt-get installs ceph-mon ceph-osd radosgw if missing (root only;
 #                   `apt-get update` runs only when the package lists are empty or the install fails)
 #   RGW_START_TIMEOUT seconds to wait for each stage (default 90)
+#   Opt-in, all empty by default (then nothing below changes):
+#   RGW_SSL_PORT    also serve S3 over TLS on 127.0.0.1:RGW_SSL_PORT (beast ssl_endpoint), with the
+#                   certificate in RGW_CERT_DIR; made there by make-test-certs.sh (a CA of its own;
+#                   openssl is installed as root if missing) unless server.crt/server.key exist
+#   RGW_CERT_DIR    ca.crt, server.crt, server.key (default "$RGW_DIR.tls", kept across rebuilds)
+#   RGW_DNS_NAME    rgw dns name: virtual-hosted addressing, BUCKET.RGW_DNS_NAME (the certificate
+#                   covers NAME and *.NAME; the names must resolve to 127.0.0.1 in the client)
+#   With RGW_SSL_PORT the output adds S3_TLS_ENDPOINT and S3_CA_BUNDLE; with RGW_DNS_NAME, S3_DNS_NAME.
 # Concurrent runs with the same RGW_DIR are serialised by flock on "$RGW_DIR.lock" (the second one
 # then finds the cluster running). Daemons are started with that fd closed, so they never hold it.
 set -euo pipefail
@@ -44,7 +52,15 @@ S3_BUCKET=${S3_BUCKET:-}
 RGW_CACHE=${RGW_CACHE:-1}
 RGW_AUTO_INSTALL=${RGW_AUTO_INSTALL:-1}
 RGW_START_TIMEOUT=${RGW_START_TIMEOUT:-90}
+RGW_SSL_PORT=${RGW_SSL_PORT:-}
+RGW_DNS_NAME=${RGW_DNS_NAME:-}
+RGW_CERT_DIR=${RGW_CERT_DIR:-$RGW_DIR.tls}
 ENDPOINT="http://127.0.0.1:${RGW_PORT}"
+# The frontends line of ceph.conf: a running cluster is reused only when it has this very line.
+FRONTENDS="beast endpoint=127.0.0.1:$RGW_PORT"
+if [ -n "$RGW_SSL_PORT" ]; then
+  FRONTENDS="$FRONTENDS ssl_endpoint=127.0.0.1:$RGW_SSL_PORT ssl_certificate=$RGW_CERT_DIR/server.crt ssl_private_key=$RGW_CERT_DIR/server.key"
+fi
 CONF="$RGW_DIR/ceph.conf"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -54,7 +70,18 @@ die() { log "ERROR: $*"; for f in "$RGW_DIR"/log/*.log; do [ -f "$f" ] && { echo
 # --- signed S3 request with curl (curl >= 7.75; 7.88 needs the explicit x-amz-content-sha256) --
 s3curl() { curl -sS --max-time 10 --aws-sigv4 "aws:amz:${S3_REGION}:s3" -u "${S3_ACCESS_KEY}:${S3_SECRET_KEY}" \
                 -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"; }
-s3_ready() { s3curl --max-time 3 -o /dev/null -w '%{http_code}' "$ENDPOINT/" 2>/dev/null | grep -qx 200; }
+s3_ready() {
+  s3curl --max-time 3 -o /dev/null -w '%{http_code}' "$ENDPOINT/" 2>/dev/null | grep -qx 200 || return 1
+  [ -z "$RGW_SSL_PORT" ] && return 0
+  # over TLS too, verified against the CA (by IP: the certificate holds 127.0.0.1)
+  s3curl --max-time 3 --cacert "$RGW_CERT_DIR/ca.crt" -o /dev/null -w '%{http_code}' \
+    "https://127.0.0.1:$RGW_SSL_PORT/" 2>/dev/null | grep -qx 200
+}
+# The running cluster was started with these settings (frontends, dns name).
+same_settings() {
+  grep -qxF "rgw frontends = $FRONTENDS" "$CONF" 2>/dev/null || return 1
+  if [ -n "$RGW_DNS_NAME" ]; then grep -qxF "rgw dns name = $RGW_DNS_NAME" "$CONF"; else ! grep -q '^rgw dns name' "$CONF"; fi
+}
 
 print_info() {
   cat <<EOF
@@ -65,6 +92,11 @@ S3_REGION=$S3_REGION
 S3_FORCE_PATH_STYLE=true
 EOF
   [ -n "$S3_BUCKET" ] && echo "S3_BUCKET=$S3_BUCKET"
+  if [ -n "$RGW_SSL_PORT" ]; then
+    echo "S3_TLS_ENDPOINT=https://${RGW_DNS_NAME:-localhost}:$RGW_SSL_PORT"
+    echo "S3_CA_BUNDLE=$RGW_CERT_DIR/ca.crt"
+  fi
+  [ -n "$RGW_DNS_NAME" ] && echo "S3_DNS_NAME=$RGW_DNS_NAME"
   return 0
 }
 
@@ -97,13 +129,13 @@ wait_for() { # wait_for DESC CMD...
 }
 
 # ---------- already running? ----------
-if pid_alive client.rgw.a && pid_alive osd.0 && pid_alive mon.a && s3_ready; then
+if pid_alive client.rgw.a && pid_alive osd.0 && pid_alive mon.a && same_settings && s3_ready; then
   log "already running (RGW_DIR=$RGW_DIR)"
   ensure_bucket; print_info; exit 0
 fi
 # ---------- only the gateway is down (e.g. a test killed it to simulate an outage): restart it, keep data ----------
 if ! pid_alive client.rgw.a && pid_alive osd.0 && pid_alive mon.a && [ -s "$RGW_DIR/user.json" ] \
-   && grep -q "endpoint=127.0.0.1:$RGW_PORT\$" "$CONF" 2>/dev/null; then
+   && same_settings; then
   log "radosgw is down but mon/osd are up: restarting radosgw only (objects kept)"
   radosgw "${C[@]}" -n client.rgw.a >>"$RGW_DIR/log/rgw-start.log" 2>&1 9>&- || die "radosgw failed to start"
   wait_for "S3 endpoint $ENDPOINT" s3_ready
@@ -130,12 +162,25 @@ missing=0
 for cmd in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool ceph-authtool curl; do
   command -v "$cmd" >/dev/null || missing=1
 done
+PACKAGES=(ceph-mon ceph-osd radosgw ceph-common curl)
+if [ -n "$RGW_SSL_PORT" ]; then
+  PACKAGES+=(openssl)
+  command -v openssl >/dev/null || missing=1
+fi
 if [ "$missing" = 1 ]; then
   if [ "$RGW_AUTO_INSTALL" = 1 ] && [ "$(id -u)" = 0 ]; then
-    apt_install ceph-mon ceph-osd radosgw ceph-common curl
+    apt_install "${PACKAGES[@]}"
   else
-    die "ceph-mon/ceph-osd/radosgw/curl not installed (as root: apt-get install --no-install-recommends ceph-mon ceph-osd radosgw ceph-common curl)"
+    die "ceph-mon/ceph-osd/radosgw/curl${RGW_SSL_PORT:+/openssl} not installed (as root: apt-get install --no-install-recommends ${PACKAGES[*]})"
   fi
+fi
+# TLS: a certificate of our own making (a CA per RGW_CERT_DIR), unless the caller brought one
+if [ -n "$RGW_SSL_PORT" ]; then
+  if [ -s "$RGW_CERT_DIR/names" ] || [ ! -s "$RGW_CERT_DIR/server.crt" ]; then
+    # shellcheck disable=SC2086 # no name, or one
+    bash "$HERE/make-test-certs.sh" "$RGW_CERT_DIR" $RGW_DNS_NAME 9>&- || die "make-test-certs.sh failed"
+  fi
+  [ -s "$RGW_CERT_DIR/server.key" ] || die "$RGW_CERT_DIR/server.key is missing"
 fi
 
 # ---------- clean slate (stop leftovers of an earlier run by PID file, then wipe) ----------
@@ -145,6 +190,7 @@ if [ -d "$RGW_DIR/run" ]; then
 fi
 if (exec 3<>/dev/tcp/127.0.0.1/"$RGW_PORT") 2>/dev/null; then die "port $RGW_PORT is already in use by something else"; fi
 if (exec 3<>/dev/tcp/127.0.0.1/"$RGW_MON_PORT") 2>/dev/null; then die "port $RGW_MON_PORT is already in use by something else"; fi
+if [ -n "$RGW_SSL_PORT" ] && (exec 3<>/dev/tcp/127.0.0.1/"$RGW_SSL_PORT") 2>/dev/null; then die "port $RGW_SSL_PORT is already in use by something else"; fi
 rm -rf "$RGW_DIR"
 mkdir -p "$RGW_DIR"/{mon,osd,run,log,rgw}
 T0=$(date +%s.%N)
@@ -211,7 +257,8 @@ paxos min wait = 0.01
 osd data = $RGW_DIR/osd/\$cluster-\$id
 $STORE_CONF
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = $FRONTENDS
+$([ -n "$RGW_DNS_NAME" ] && echo "rgw dns name = $RGW_DNS_NAME")
 rgw data = $RGW_DIR/rgw
 rgw enable usage log = false
 rgw cache enabled = $([ "$RGW_CACHE" = 0 ] && echo false || echo true)

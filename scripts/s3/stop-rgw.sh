@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # stop-rgw.sh - stop the cluster started by start-rgw.sh (by its PID files only), optionally wipe it.
 # s3ferry's own copy, beside start-rgw.sh (which calls it to clear leftovers of an earlier run).
-#   RGW_DIR (default /tmp/s3ferry-rgw);  --purge also deletes RGW_DIR (and start-rgw.sh's RGW_DIR.lock)
+#   RGW_DIR (default /tmp/s3ferry-rgw);  --purge also deletes RGW_DIR (and start-rgw.sh's RGW_DIR.lock),
+#   and RGW_CERT_DIR (default RGW_DIR.tls) when make-test-certs.sh made it (a brought certificate stays)
 # Order matters: radosgw first (its shutdown still talks to the OSD/mon - if they die first it can
 # hang), then OSD + mon together. Each Ceph daemon needs ~2 s to exit after SIGTERM; anything still
 # alive after RGW_STOP_GRACE seconds (default 8) per stage gets SIGKILL (the data is throwaway).
 set -uo pipefail
 RGW_DIR=${RGW_DIR:-/tmp/s3ferry-rgw}
+RGW_CERT_DIR=${RGW_CERT_DIR:-$RGW_DIR.tls}
 GRACE=${RGW_STOP_GRACE:-8}
 ours() { # ours NAME -> prints PID if the PID file points at one of our live ceph daemons
   local f="$RGW_DIR/run/$1.pid" p; [ -s "$f" ] || return 1; p=$(cat "$f")
@@ -34,5 +36,8 @@ stop_stage() { # stop_stage NAME... : SIGTERM all, wait up to GRACE s, then SIGK
 stop_stage client.rgw.a
 stop_stage osd.0 mon.a
 rm -f "$RGW_DIR"/run/*.pid 2>/dev/null
-if [ "${1:-}" = --purge ]; then rm -rf "$RGW_DIR" "$RGW_DIR.lock"; echo "stop-rgw: removed $RGW_DIR"; fi
+if [ "${1:-}" = --purge ]; then
+  rm -rf "$RGW_DIR" "$RGW_DIR.lock"; echo "stop-rgw: removed $RGW_DIR"
+  if [ -s "$RGW_CERT_DIR/names" ]; then rm -rf "$RGW_CERT_DIR"; echo "stop-rgw: removed $RGW_CERT_DIR"; fi
+fi
 exit 0

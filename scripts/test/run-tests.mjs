@@ -12,10 +12,13 @@
 //             overridable); exported to the tests as S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY/S3_REGION.
 //   Swift     when CI is set or S3FERRY_TEST_SWIFT=1: scripts/s3/start-swift.sh, port 8080, exported as
 //             SWIFT_S3_ENDPOINT/SWIFT_S3_ACCESS_KEY/SWIFT_S3_SECRET_KEY/SWIFT_S3_REGION.
+//   RGW over TLS when a test asks for it (test/support/s3-server.ts tlsRgwServer()): a cluster of its
+//             own, TLS_RGW_DIR=/tmp/s3ferry-rgw-tls-test, HTTP 7482, HTTPS 7443 with virtual-hosted
+//             names (rgw dns name s3.test) and a CA made with openssl.
 //   PostgreSQL always: scripts/pg/start-postgres.sh, PG_DIR=/tmp/s3ferry-pg-test, PG_PORT=7432 (both
 //             overridable); exported as PG_URL (role s3ferry, may CREATE DATABASE), PG_DIR, PG_BIN.
-// They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh,
-// stop-postgres.sh --purge).
+// They are left running for fast reruns, except under CI (then stop-rgw.sh --purge of both RGWs,
+// stop-swift.sh, stop-postgres.sh --purge).
 // Browser tests (dist/test/e2e/dashboard-*.test.js, security-secrets.test.js) need
 // /usr/bin/chromium: when any is selected, scripts/test/ensure-chromium.sh installs it first
 // (apt-get, as root) or says how.
@@ -35,6 +38,7 @@ const CI = truthy(process.env.CI);
 const WITH_SWIFT = CI || process.env.S3FERRY_TEST_SWIFT === '1';
 const RGW_DIR = process.env.RGW_DIR || '/tmp/s3ferry-rgw-test';
 const RGW_PORT = process.env.RGW_PORT || '7480';
+const TLS_RGW_DIR = process.env.TLS_RGW_DIR || '/tmp/s3ferry-rgw-tls-test';
 const SWIFT_DIR = process.env.SWIFT_DIR || '/tmp/s3ferry-swift-test';
 const SWIFT_PORT = process.env.SWIFT_PORT || '8080';
 const PG_DIR = process.env.PG_DIR || '/tmp/s3ferry-pg-test';
@@ -206,6 +210,8 @@ const S3_INFO = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'];
 
 async function stopServers() {
   await runScript('s3/stop-rgw.sh', ['--purge'], scriptEnv({ RGW_DIR }));
+  // the TLS RGW that test/support/s3-server.ts tlsRgwServer() starts when a test asks for it
+  await runScript('s3/stop-rgw.sh', ['--purge'], scriptEnv({ RGW_DIR: TLS_RGW_DIR }));
   if (WITH_SWIFT) await runScript('s3/stop-swift.sh', [], scriptEnv({ SWIFT_DIR }));
   await runScript('pg/stop-postgres.sh', ['--purge'], scriptEnv({ PG_DIR }));
 }

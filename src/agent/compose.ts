@@ -6,6 +6,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
+import { connectionEnvironment } from '../config/connection-env.js';
+import { readEnvironment, type EnvironmentSettings } from '../config/environment.js';
 import { isJournalUrl, openJournal } from '../journal/open-journal.js';
 import { isInMemoryPath } from '../journal/sqlite/sqlite-connection.js';
 import type { JournalStore } from '../journal/journal-store.js';
@@ -37,8 +39,16 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
-/** Builds the S3 target of a destination. */
-export function targetFor(d: DestinationConfig): S3ObjectTarget {
+/**
+ * Builds the S3 target of a destination. `env` supplies what the AWS CLI would take from the
+ * environment (AWS_CA_BUNDLE, the profile's ca_bundle, S3FERRY_RESOLVE); throws ERR_CONFIG_INVALID
+ * when the CA bundle cannot be read.
+ */
+export function targetFor(
+  d: DestinationConfig,
+  env: EnvironmentSettings = readEnvironment(),
+): S3ObjectTarget {
+  const { ca, resolve } = connectionEnvironment(d.caBundle, 'caBundle', d.profile, env);
   const { client, direct } = buildS3Connection({
     ...(d.endpoint === undefined ? {} : { endpoint: d.endpoint }),
     ...(d.region === undefined ? {} : { region: d.region }),
@@ -51,6 +61,8 @@ export function targetFor(d: DestinationConfig): S3ObjectTarget {
     noProxy: d.noProxy,
     checksumMode: d.checksumMode,
     maxSockets: Math.max(16, d.concurrency * 2),
+    ...(ca === undefined ? {} : { ca: ca.pem }),
+    ...(resolve.length === 0 ? {} : { resolve }),
   });
   return new S3ObjectTarget({
     client,
@@ -58,6 +70,7 @@ export function targetFor(d: DestinationConfig): S3ObjectTarget {
     bucket: d.bucket,
     endpoint: d.endpoint ?? '',
     ...(d.region === undefined ? {} : { region: d.region }),
+    ...(ca === undefined ? {} : { caBundle: `${ca.path} (from ${ca.origin})` }),
   });
 }
 
@@ -104,7 +117,7 @@ export async function startAgent(
     clock,
     fs: nodeFileSystem,
     watcherFactory: chokidarWatcherFactory(),
-    buildTarget: targetFor,
+    buildTarget: (d) => targetFor(d, readEnvironment(options.env)),
     hostname: hostname(),
     owner: agentId,
     version: packageVersion(),

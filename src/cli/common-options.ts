@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { connectionEnvironment } from '../config/connection-env.js';
 import { readEnvironment, type EnvironmentSettings } from '../config/environment.js';
 import { parseDuration, parseSize } from '../domain/duration.js';
 import { AppError } from '../errors/app-error.js';
@@ -20,11 +21,12 @@ export interface CommonOptions {
   forcePathStyle?: boolean;
   proxy?: string;
   checksumMode?: string;
+  caBundle?: string;
   journal?: string;
   json?: boolean;
 }
 
-/** Adds --to, --endpoint-url, --region, --profile, --force-path-style, --proxy, --checksum-mode, --journal, --json. */
+/** Adds --to, --endpoint-url, --region, --profile, --force-path-style, --proxy, --checksum-mode, --ca-bundle, --journal, --json. */
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--to <s3url>', 'destination, s3://BUCKET[/PREFIX]')
@@ -43,6 +45,10 @@ export function addCommonOptions(cmd: Command): Command {
       'auto',
     )
     .option(
+      '--ca-bundle <pem>',
+      "CAs an HTTPS endpoint's certificate must chain to (env AWS_CA_BUNDLE, or ca_bundle of the profile)",
+    )
+    .option(
       '--journal <file|url>',
       'journal file or postgres:// URL (default ~/.local/state/s3ferry/journal.db, env S3FERRY_JOURNAL)',
     )
@@ -53,6 +59,8 @@ export function addCommonOptions(cmd: Command): Command {
 export interface CommonSettings {
   readonly url: S3Url;
   readonly connection: S3ConnectionSettings;
+  /** The CA bundle in use, for messages: "PATH (from ORIGIN)". */
+  readonly caBundle?: string;
   readonly journalPath: string;
   readonly json: boolean;
   readonly env: EnvironmentSettings;
@@ -80,6 +88,7 @@ export function parseCommon(
   const region = opts.region ?? env.region;
   const profile = opts.profile ?? env.profile;
   const proxy = opts.proxy ?? env.proxy;
+  const { ca, resolve } = connectionEnvironment(opts.caBundle, '--ca-bundle', profile, env);
   const connection: S3ConnectionSettings = {
     ...(endpoint === undefined ? {} : { endpoint: endpoint.replace(/\/+$/, '') }),
     ...(region === undefined ? {} : { region }),
@@ -88,10 +97,13 @@ export function parseCommon(
     ...(proxy === undefined ? {} : { proxy }),
     noProxy: env.noProxy,
     checksumMode: mode,
+    ...(ca === undefined ? {} : { ca: ca.pem }),
+    ...(resolve.length === 0 ? {} : { resolve }),
   };
   return {
     url,
     connection,
+    ...(ca === undefined ? {} : { caBundle: `${ca.path} (from ${ca.origin})` }),
     journalPath: opts.journal ?? env.defaultJournalPath,
     json: opts.json === true,
     env,
@@ -111,6 +123,7 @@ export function buildTarget(
     bucket: settings.url.bucket,
     endpoint: connection.endpoint ?? '',
     ...(connection.region === undefined ? {} : { region: connection.region }),
+    ...(settings.caBundle === undefined ? {} : { caBundle: settings.caBundle }),
   });
 }
 

@@ -73,7 +73,7 @@ export async function runDoctor(opts: CommonOptions): Promise<number> {
   print({
     name: 'settings',
     ok: true,
-    detail: `s3://${settings.url.bucket}/${settings.url.prefix} at ${where}, region ${settings.connection.region ?? '(from the AWS config)'}`,
+    detail: `s3://${settings.url.bucket}/${settings.url.prefix} at ${where}, region ${settings.connection.region ?? '(from the AWS config)'}${settings.caBundle === undefined ? '' : `, CAs of ${settings.caBundle}`}`,
   });
   try {
     const probeKey = `${settings.url.prefix}.s3ferry-doctor-${randomUUID()}`;

@@ -18,6 +18,8 @@ export interface DestinationConfig {
   readonly sessionToken?: string;
   readonly proxy?: string;
   readonly noProxy: readonly string[];
+  /** PEM file of the CAs an HTTPS endpoint's certificate must chain to (checked readable). */
+  readonly caBundle?: string;
   readonly checksumMode: 'auto' | 'when-required' | 'when-supported';
   readonly storageClass?: string;
   readonly sse?: 'AES256' | 'aws:kms';

@@ -208,6 +208,17 @@ function environmentSection(): string {
     `\`${variable}\``,
     meaning[key as keyof typeof meaning],
   ]);
+  // read for each destination's connection (config/connection-env.ts), as the AWS CLI reads them
+  rows.push(
+    [
+      '`AWS_CA_BUNDLE`',
+      'The CA bundle of a destination without `caBundle`; else `ca_bundle` of its profile (in `AWS_CONFIG_FILE`, default ~/.aws/config).',
+    ],
+    [
+      '`S3FERRY_RESOLVE`',
+      "`HOST=ADDRESS,…`: HOST and the names below it are reached at ADDRESS, in s3ferry's process only (like curl's --resolve; tests, benchmarks).",
+    ],
+  );
   return `## Environment\n\n${table(['Variable', 'Meaning'], rows)}\n`;
 }
 

@@ -11,6 +11,7 @@ import {
   METADATA_VALUE_RULE,
 } from '../domain/metadata.js';
 import type { DestinationConfig } from './agent-config.js';
+import { caBundleProblem } from './connection-env.js';
 import { GIB, MIB, duration, httpUrl, integer, NAME_PATTERN, size, text } from './schema-values.js';
 
 const MAX_TAGS = 10;
@@ -118,6 +119,15 @@ const fields = {
     .array(text())
     .default(() => [])
     .describe('Hosts reached without the proxy (like NO_PROXY).'),
+  caBundle: text()
+    .superRefine((path, ctx) => {
+      const problem = caBundleProblem(path);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .exactOptional()
+    .describe(
+      "PEM file of the CAs that an HTTPS endpoint's certificate must chain to; AWS_CA_BUNDLE, then the profile's ca_bundle, when absent.",
+    ),
   checksumMode: z
     .enum(['auto', 'when-required', 'when-supported'])
     .default('auto')

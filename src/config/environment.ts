@@ -12,6 +12,12 @@ export interface EnvironmentSettings {
   readonly profile?: string;
   readonly proxy?: string;
   readonly noProxy: readonly string[];
+  /** AWS_CA_BUNDLE: the PEM file of the CAs an HTTPS store's certificate must chain to. */
+  readonly caBundle?: string;
+  /** The shared AWS config file (AWS_CONFIG_FILE, else ~/.aws/config), for `ca_bundle`. */
+  readonly awsConfigFile: string;
+  /** S3FERRY_RESOLVE, raw: `HOST=ADDRESS,…` (config/connection-env.ts parses it). */
+  readonly resolve?: string;
   /** Where the journal lives when --journal is not given. */
   readonly defaultJournalPath: string;
   readonly isTerminal: boolean;
@@ -40,6 +46,8 @@ export function readEnvironment(
   const noProxy = (nonEmpty(env.NO_PROXY) ?? nonEmpty(env.no_proxy) ?? '')
     .split(',')
     .filter((s) => s.trim() !== '');
+  const caBundle = nonEmpty(env.AWS_CA_BUNDLE);
+  const resolve = nonEmpty(env.S3FERRY_RESOLVE);
   const stateHome = nonEmpty(env.XDG_STATE_HOME) ?? join(homedir(), '.local', 'state');
   const defaultJournalPath =
     nonEmpty(env.S3FERRY_JOURNAL) ?? join(stateHome, 's3ferry', 'journal.db');
@@ -49,6 +57,9 @@ export function readEnvironment(
     ...(profile === undefined ? {} : { profile }),
     ...(proxy === undefined ? {} : { proxy }),
     noProxy,
+    ...(caBundle === undefined ? {} : { caBundle }),
+    awsConfigFile: nonEmpty(env.AWS_CONFIG_FILE) ?? join(homedir(), '.aws', 'config'),
+    ...(resolve === undefined ? {} : { resolve }),
     defaultJournalPath,
     isTerminal: stderrIsTTY && env.TERM !== 'dumb',
   };

@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   ERR_S3_ENDPOINT_UNREACHABLE: f(),
   ERR_S3_CLOCK_SKEW: f(),
   ERR_S3_NO_CREDENTIALS: f(),
+  ERR_S3_TLS_UNTRUSTED: f(),
   // transient
   ERR_S3_THROTTLED: t(EXIT.retriesExhausted),
   ERR_S3_SERVER: t(EXIT.retriesExhausted),

@@ -41,19 +41,25 @@ function targetFor(
   overrides: Partial<S3ServerInfo> = {},
 ): S3ObjectTarget {
   const i = { ...info, ...overrides };
+  // the TLS RGW: virtual-hosted names over HTTPS, resolved in this process, verified with its CA
+  const tls = i.client;
+  const endpoint = tls?.endpoint ?? i.endpoint;
   const { client, direct } = buildS3Connection({
-    endpoint: i.endpoint,
+    endpoint,
     region: i.region,
     accessKeyId: i.accessKeyId,
     secretAccessKey: i.secretAccessKey,
+    ...(tls === undefined
+      ? {}
+      : { forcePathStyle: tls.forcePathStyle, ca: tls.ca, resolve: tls.resolve }),
   });
-  // A custom endpoint without a proxy always gets the direct path: the suite must not test the
-  // SDK twice by accident.
-  assert.ok(direct !== undefined, 'the direct path is available for a custom endpoint');
+  // Every connection gets the direct path (checksumMode when-supported aside): the suite must not
+  // test the SDK twice by accident.
+  assert.ok(direct !== undefined, 'the direct path is available');
   return new S3ObjectTarget({
     client,
     bucket,
-    endpoint: i.endpoint,
+    endpoint,
     ...(path === 'direct' ? { direct } : {}),
   });
 }

@@ -29,6 +29,25 @@ export interface S3ServerInfo {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
+  /**
+   * How the code under test connects, where not path-style to `endpoint` (the TLS RGW); the
+   * helpers here (buckets, listings) keep to `endpoint`.
+   */
+  client?: TlsAccess;
+}
+
+/** The TLS RGW as the code under test reaches it: virtual-hosted names over HTTPS, its own CA. */
+export interface TlsAccess {
+  /** https://s3.test:PORT; buckets are BUCKET.s3.test (virtual-hosted). */
+  readonly endpoint: string;
+  readonly forcePathStyle: false;
+  /** The CA's PEM file, and its text. */
+  readonly caFile: string;
+  readonly ca: string;
+  /** s3.test and the names below it at 127.0.0.1, in the process only (transport.ts resolverFor). */
+  readonly resolve: readonly { host: string; address: string }[];
+  /** The same for a child process: S3FERRY_RESOLVE's value. */
+  readonly resolveEnv: string;
 }
 
 /** A cluster of its own, for tests that kill the gateway. */
@@ -44,6 +63,10 @@ export type DedicatedRgw = S3ServerInfo & {
 /** Same defaults as scripts/test/run-tests.mjs. */
 const SHARED_RGW_DIR = '/tmp/s3ferry-rgw-test';
 const SHARED_RGW_PORT = '7480';
+/** The TLS RGW's (see tlsRgwServer); run-tests.mjs purges it under CI. */
+const TLS_RGW_DIR = '/tmp/s3ferry-rgw-tls-test';
+const TLS_DNS_NAME = 's3.test';
+let tlsRgw: Promise<S3ServerInfo & { client: TlsAccess }> | undefined;
 const SCRIPT_TIMEOUT_MS = 15 * 60_000; // the first run may apt-get install Ceph
 
 /** The repository root: the nearest folder above this file with s3ferry's package.json. */
@@ -128,6 +151,14 @@ async function startServer(
   script: string,
   env: NodeJS.ProcessEnv,
 ): Promise<S3ServerInfo> {
+  return (await startServerVars(what, script, env)).info;
+}
+
+async function startServerVars(
+  what: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ info: S3ServerInfo; vars: Map<string, string> }> {
   const r = await runScript(script, [], env);
   const vars = new Map<string, string>();
   for (const line of r.stdout.split('\n')) {
@@ -147,7 +178,8 @@ async function startServer(
       `${what} failed to start (scripts/s3/${script} exited ${String(r.code)}):\n${tail(r.stderr, 60)}`,
     );
   }
-  return { endpoint, accessKeyId, secretAccessKey, region: vars.get('S3_REGION') ?? 'us-east-1' };
+  const region = vars.get('S3_REGION') ?? 'us-east-1';
+  return { info: { endpoint, accessKeyId, secretAccessKey, region }, vars };
 }
 
 function isLoopback(endpoint: string): boolean {
@@ -198,6 +230,65 @@ export async function rgwServer(): Promise<S3ServerInfo> {
     );
   })();
   return sharedRgw;
+}
+
+/**
+ * The TLS RGW (its own cluster; the shared one is never touched): plain HTTP on 7482 for the
+ * helpers, HTTPS on 7443 with `rgw dns name = s3.test` (virtual-hosted buckets) and a certificate
+ * from a CA that scripts/s3/make-test-certs.sh made with openssl. Started by the first test file
+ * that asks (idempotent, flock-serialised: about 2 s), left running like the shared one; `npm test`
+ * under CI purges it at the end. TLS_RGW_DIR moves it (the ports stay).
+ */
+export function tlsRgwServer(): Promise<S3ServerInfo & { client: TlsAccess }> {
+  tlsRgw ??= (async () => {
+    const env = scriptEnv({
+      RGW_DIR: process.env.TLS_RGW_DIR ?? TLS_RGW_DIR,
+      RGW_PORT: '7482',
+      RGW_SSL_PORT: '7443',
+      RGW_DNS_NAME: TLS_DNS_NAME,
+      RGW_MON_PORT: '13320',
+      RGW_OSD_PORTS: '17000-17099',
+    });
+    const { info, vars } = await startServerVars('Ceph RGW over TLS', 'start-rgw.sh', env);
+    const endpoint = vars.get('S3_TLS_ENDPOINT');
+    const caFile = vars.get('S3_CA_BUNDLE');
+    if (endpoint === undefined || caFile === undefined)
+      throw new Error('start-rgw.sh printed no S3_TLS_ENDPOINT / S3_CA_BUNDLE');
+    const client: TlsAccess = {
+      endpoint,
+      forcePathStyle: false,
+      caFile,
+      ca: await readFile(caFile, 'utf8'),
+      resolve: [{ host: TLS_DNS_NAME, address: '127.0.0.1' }],
+      resolveEnv: `${TLS_DNS_NAME}=127.0.0.1`,
+    };
+    return { ...info, client };
+  })();
+  return tlsRgw;
+}
+
+/** The files of {@link makeTestCa}. */
+export interface TestCa {
+  /** The CA's certificate (what a client trusts). */
+  readonly caFile: string;
+  /** A server certificate it signed, for localhost, 127.0.0.1 and each name with its subdomains. */
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/**
+ * A certificate authority of its own and a server certificate it signed, in `dir`, made with
+ * openssl by scripts/s3/make-test-certs.sh (which installs openssl as root when missing). Its CA
+ * signed nothing the TLS RGW presents: the wrong CA of the certificate tests.
+ */
+export async function makeTestCa(dir: string, names: readonly string[] = []): Promise<TestCa> {
+  const r = await runScript('make-test-certs.sh', [dir, ...names], process.env);
+  if (r.code !== 0) throw new Error(`make-test-certs.sh exited ${String(r.code)}: ${r.stderr}`);
+  return {
+    caFile: path.join(dir, 'ca.crt'),
+    certFile: path.join(dir, 'server.crt'),
+    keyFile: path.join(dir, 'server.key'),
+  };
 }
 
 /** Swift's s3api from SWIFT_S3_* (set by run-tests.mjs when CI or S3FERRY_TEST_SWIFT=1), else undefined. */

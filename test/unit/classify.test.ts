@@ -53,6 +53,29 @@ describe('classifyS3Error', () => {
     ['AccessDenied', sdkError('AccessDenied', 403), 'ERR_S3_ACCESS_DENIED', 'fatal'],
     ['bare 403 (HEAD)', sdkError('403', 403), 'ERR_S3_ACCESS_DENIED', 'fatal'],
     ['PermanentRedirect', sdkError('PermanentRedirect', 301), 'ERR_S3_WRONG_REGION', 'fatal'],
+    ['TemporaryRedirect', sdkError('TemporaryRedirect', 307), 'ERR_S3_WRONG_REGION', 'fatal'],
+    ['bare 307 (HEAD)', sdkError('307', 307), 'ERR_S3_WRONG_REGION', 'fatal'],
+    [
+      'AuthorizationHeaderMalformed',
+      sdkError('AuthorizationHeaderMalformed', 400),
+      'ERR_S3_WRONG_REGION',
+      'fatal',
+    ],
+    [
+      'certificate of an unknown CA',
+      sysError('UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+      'ERR_S3_TLS_UNTRUSTED',
+      'fatal',
+    ],
+    ['self-signed CA', sysError('SELF_SIGNED_CERT_IN_CHAIN'), 'ERR_S3_TLS_UNTRUSTED', 'fatal'],
+    ['self-signed', sysError('DEPTH_ZERO_SELF_SIGNED_CERT'), 'ERR_S3_TLS_UNTRUSTED', 'fatal'],
+    [
+      'certificate for another name',
+      sysError('ERR_TLS_CERT_ALTNAME_INVALID'),
+      'ERR_S3_TLS_UNTRUSTED',
+      'fatal',
+    ],
+    ['expired certificate', sysError('CERT_HAS_EXPIRED'), 'ERR_S3_TLS_UNTRUSTED', 'fatal'],
     ['RequestTimeTooSkewed', sdkError('RequestTimeTooSkewed', 403), 'ERR_S3_CLOCK_SKEW', 'fatal'],
     ['NoSuchUpload', sdkError('NoSuchUpload', 404), 'ERR_S3_UPLOAD_GONE', 'permanent'],
     ['bare 404 (HEAD)', sdkError('NotFound', 404), 'ERR_S3_NOT_FOUND', 'permanent'],
@@ -84,5 +107,25 @@ describe('classifyS3Error', () => {
     const out = classifyS3Error(err, ctx);
     assert.match(out.message, /is in eu-west-3, not us-east-1/);
     assert.match(out.hint ?? '', /set the region to eu-west-3/);
+    const malformed = Object.assign(sdkError('AuthorizationHeaderMalformed', 400), {
+      Region: 'ap-south-1',
+    });
+    assert.match(classifyS3Error(malformed, ctx).hint ?? '', /set the region to ap-south-1/);
+  });
+
+  it('an untrusted certificate names its host, the CA bundle in use, and the fix', () => {
+    const tagged = Object.assign(sysError('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), {
+      host: 'b.s3.example.net',
+    });
+    const out = classifyS3Error(tagged, { ...ctx, caBundle: '/etc/ca.pem (from caBundle)' });
+    assert.match(out.message, /^the certificate of b\.s3\.example\.net is not trusted/);
+    assert.match(
+      out.hint ?? '',
+      /set caBundle \(or AWS_CA_BUNDLE.*to the PEM of the CA that signed it; the CA bundle in use, \/etc\/ca\.pem \(from caBundle\), does not hold that CA/,
+    );
+    // untagged (an SDK error without its host): the endpoint's
+    const plain = classifyS3Error(sysError('SELF_SIGNED_CERT_IN_CHAIN'), ctx);
+    assert.match(plain.message, /^the certificate of 127\.0\.0\.1 is not trusted/);
+    assert.equal(plain.exitCode, 3);
   });
 });

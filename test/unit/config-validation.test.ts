@@ -1,5 +1,8 @@
 /** s3ferry.yaml validation: every kind of problem with its exact path, all reported at once. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { isAppError } from '../../src/errors/app-error.js';
@@ -71,7 +74,7 @@ describe('config validation: one problem, exact path', () => {
       'jobs[0].setle: unknown option (did you mean settle?)',
     ]);
     assert.deepEqual(jobProblems({ destination: { bucket: 'b', colour: 'red' } }), [
-      'jobs[0].destination.colour: unknown option (known: bucket, prefix, endpoint, region, forcePathStyle, profile, accessKeyId, secretAccessKey, sessionToken, proxy, noProxy, checksumMode, storageClass, sse, kmsKeyId, metadata, tags, partSize, multipartThreshold, concurrency, partBuffers, verify, requestTimeout, bwlimit, linkExpiry, publicUrl)',
+      'jobs[0].destination.colour: unknown option (known: bucket, prefix, endpoint, region, forcePathStyle, profile, accessKeyId, secretAccessKey, sessionToken, proxy, noProxy, caBundle, checksumMode, storageClass, sse, kmsKeyId, metadata, tags, partSize, multipartThreshold, concurrency, partBuffers, verify, requestTimeout, bwlimit, linkExpiry, publicUrl)',
     ]);
   });
 
@@ -231,6 +234,26 @@ describe('config validation: one problem, exact path', () => {
     assert.deepEqual(jobProblems({ destination: 's3://' }), [
       `jobs[0].destination: "s3://": bucket: a bucket name may contain only letters, digits, '.', '-' and '_'`,
     ]);
+  });
+
+  it('a CA bundle that does not exist, cannot be read, or holds no certificate', () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3ferry-ca-'));
+    try {
+      const missing = join(dir, 'missing.pem');
+      assert.deepEqual(destinationProblems({ caBundle: missing }), [
+        `destinations.d.caBundle: the CA bundle ${missing} does not exist`,
+      ]);
+      assert.deepEqual(destinationProblems({ caBundle: dir }), [
+        `destinations.d.caBundle: cannot read the CA bundle ${dir} (EISDIR)`,
+      ]);
+      const text = join(dir, 'not-a-ca.pem');
+      writeFileSync(text, 'hello\n');
+      assert.deepEqual(jobProblems({ destination: { bucket: 'b', caBundle: text } }), [
+        `jobs[0].destination.caBundle: the CA bundle ${text} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

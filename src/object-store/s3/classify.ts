@@ -1,9 +1,11 @@
 /**
  * The one place where S3 and network failures become s3ferry errors. Each row names the cause in
  * plain words and the fix. Everything else in s3ferry decides by `AppError.code`/`kind` only.
+ * The rows for failures below HTTP (connections, TLS certificates) are in classify-socket.ts.
  */
 import { AppError, isAbortError } from '../../errors/app-error.js';
 import type { ErrorCode } from '../../errors/codes.js';
+import { classifySocketError } from './classify-socket.js';
 
 /** What the classifier knows about the request that failed. */
 export interface RequestContext {
@@ -14,6 +16,8 @@ export interface RequestContext {
   readonly key?: string;
   /** The region the client signed for. */
   readonly region?: string;
+  /** The CA bundle TLS verifies with, for messages: "PATH (from ORIGIN)"; undefined: node's list. */
+  readonly caBundle?: string;
 }
 
 interface Row {
@@ -68,11 +72,19 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
     hint: (_c, e) =>
       `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION)`,
   },
+  TemporaryRedirect: {
+    code: 'ERR_S3_WRONG_REGION',
+    cause: (c, e) =>
+      `the bucket "${c.bucket}" is served from another endpoint (307 TemporaryRedirect)${e.region === undefined ? '' : `: it is in ${e.region}`}`,
+    hint: (_c, e) =>
+      `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION); a bucket made moments ago may answer so until its name has spread`,
+  },
   AuthorizationHeaderMalformed: {
     code: 'ERR_S3_WRONG_REGION',
     cause: (c, e) =>
-      `the request was signed for the wrong region (${c.region ?? 'unset'}): ${e.message}`,
-    hint: () => "set the bucket's region with --region or AWS_REGION",
+      `the request was signed for the wrong region (${c.region ?? 'unset'}${e.region === undefined ? '' : `, the bucket's is ${e.region}`}): ${e.message}`,
+    hint: (_c, e) =>
+      `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION)`,
   },
   RequestTimeTooSkewed: {
     code: 'ERR_S3_CLOCK_SKEW',
@@ -143,30 +155,12 @@ function invalidPartRow(name: string): Row {
   };
 }
 
-/** Node socket errors that mean "could not connect at all". */
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 /** Node's codes for a header it will not send (a value beyond Latin-1, a control character). */
 const HEADER_CODES: ReadonlySet<string> = new Set([
   'ERR_INVALID_CHAR',
   'ERR_INVALID_HTTP_TOKEN',
   'ERR_HTTP_INVALID_HEADER_VALUE',
 ]);
-/** Node socket errors that mean "the connection broke". */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-]);
-
 function shape(err: unknown): SdkErrorShape {
   const e = (err ?? {}) as Record<string, unknown>;
   const meta = (e.$metadata ?? {}) as Record<string, unknown>;
@@ -180,15 +174,6 @@ function shape(err: unknown): SdkErrorShape {
     status: typeof meta.httpStatusCode === 'number' ? meta.httpStatusCode : undefined,
     region: typeof e.Region === 'string' ? e.Region : response.headers?.['x-amz-bucket-region'],
   };
-}
-
-function networkCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (CONNECT_CODES.has(code) || NETWORK_CODES.has(code)))
-      return code;
-  }
-  return undefined;
 }
 
 /** Turns anything an S3 call threw into an AppError with cause and fix. */
@@ -210,8 +195,8 @@ export function classifyS3Error(err: unknown, context: RequestContext): AppError
 
   const row = SERVER_CODES[e.code] ?? SERVER_CODES[e.name];
   if (row !== undefined) return build(row);
-  const net = networkCode(err);
-  if (net !== undefined) return networkError(net, context, err);
+  const socket = classifySocketError(err, context);
+  if (socket !== undefined) return socket;
   if (HEADER_CODES.has(e.code)) {
     // Node refused to build the request: no store, no retry can change that.
     return new AppError(
@@ -253,31 +238,6 @@ export function classifyS3Error(err: unknown, context: RequestContext): AppError
   return byStatus(e, context, err);
 }
 
-function networkError(code: string, context: RequestContext, err: unknown): AppError {
-  if (CONNECT_CODES.has(code)) {
-    // Whether this is a configuration error (never reachable) or an outage is the caller's call:
-    // a probe before any upload treats it as fatal, a transfer in progress as transient.
-    return new AppError(
-      'ERR_S3_ENDPOINT_UNREACHABLE',
-      `cannot connect to ${where(context)} (${code})`,
-      {
-        hint: 'check the endpoint URL (--endpoint-url), that the server runs, and the network or proxy between',
-        cause: err,
-        details: { operation: context.operation, s3Code: code },
-      },
-    );
-  }
-  return new AppError(
-    'ERR_NETWORK',
-    `the connection to ${where(context)} broke during ${context.operation} (${code})`,
-    {
-      hint: 'temporary: s3ferry retries with backoff',
-      cause: err,
-      details: { operation: context.operation, s3Code: code },
-    },
-  );
-}
-
 function byStatus(e: SdkErrorShape, context: RequestContext, err: unknown): AppError {
   const status = e.status ?? 0;
   const details = { operation: context.operation, s3Code: e.code, httpStatus: status };
@@ -312,7 +272,7 @@ function byStatus(e: SdkErrorShape, context: RequestContext, err: unknown): AppE
       },
     );
   }
-  if (status === 301) return build301(context, e, err);
+  if (status === 301 || status === 307) return buildRedirect(status, context, e, err);
   if (status >= 400) {
     return new AppError(
       'ERR_S3_BAD_REQUEST',
@@ -335,8 +295,14 @@ function byStatus(e: SdkErrorShape, context: RequestContext, err: unknown): AppE
   );
 }
 
-function build301(context: RequestContext, e: SdkErrorShape, err: unknown): AppError {
-  const row = SERVER_CODES.PermanentRedirect;
+/** A redirect without a body to name it (HEAD): the status tells which. */
+function buildRedirect(
+  status: number,
+  context: RequestContext,
+  e: SdkErrorShape,
+  err: unknown,
+): AppError {
+  const row = status === 301 ? SERVER_CODES.PermanentRedirect : SERVER_CODES.TemporaryRedirect;
   return new AppError('ERR_S3_WRONG_REGION', row?.cause(context, e) ?? 'wrong region', {
     hint: row?.hint(context, e) ?? 'set --region',
     cause: err,

@@ -1,7 +1,7 @@
 /**
  * Builds the S3Client from connection settings: the standard AWS credential chain or explicit
- * keys, region, custom endpoint with path-style, an HTTP(S) proxy with a bypass list, and the
- * checksum mode that S3-compatible stores need.
+ * keys, region, custom endpoint with path-style, an HTTP(S) proxy with a bypass list, the CA
+ * bundle of HTTPS stores, and the checksum mode that S3-compatible stores need.
  *
  * Each byte is hashed once: uploads carry Content-MD5 (computed by the transfer engine, checked by
  * the store, and covered by the signature), so the payload is signed as UNSIGNED-PAYLOAD instead of
@@ -10,12 +10,11 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
-import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import http from 'node:http';
-import https from 'node:https';
 import { httpHandler, s3 } from './aws-sdk.js';
 import { S3DirectRequests } from './s3-direct.js';
+import { makeAgents, tagHost, type Agents, type ResolveEntry } from './transport.js';
+
+export { bypassesProxy, type ResolveEntry } from './transport.js';
 
 /** How to reach the store. Secrets live here and nowhere else. */
 export interface S3ConnectionSettings {
@@ -47,6 +46,13 @@ export interface S3ConnectionSettings {
   readonly requestTimeoutMs?: number;
   /** Sockets per host (default 64). */
   readonly maxSockets?: number;
+  /**
+   * PEM of the CAs that HTTPS servers' certificates must chain to, instead of Node's list (as the
+   * AWS CLI's ca_bundle); config/ca-bundle.ts reads it from caBundle, AWS_CA_BUNDLE or the profile.
+   */
+  readonly ca?: string;
+  /** Names reached at a given address without asking DNS (S3FERRY_RESOLVE: tests, the bench). */
+  readonly resolve?: readonly ResolveEntry[];
 }
 
 /** Default of {@link S3ConnectionSettings.requestTimeoutMs}. */
@@ -58,42 +64,22 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** The region used when none is configured anywhere. */
 export const FALLBACK_REGION = 'us-east-1';
 
-/** True when `host` matches an entry of a NO_PROXY-style list. */
-export function bypassesProxy(host: string, noProxy: readonly string[]): boolean {
-  const h = host.toLowerCase();
-  return noProxy.some((raw) => {
-    const entry = raw.trim().toLowerCase().replace(/:\d+$/, '');
-    if (entry === '') return false;
-    if (entry === '*') return true;
-    const bare = entry.replace(/^\*?\./, '');
-    return h === bare || h.endsWith(`.${bare}`);
-  });
-}
-
 interface Transport {
   readonly handler: NodeHttpHandler;
-  /** The endpoint's agent when requests go to it directly (no proxy), for S3DirectRequests. */
-  readonly directAgent: http.Agent | undefined;
+  readonly agents: Agents;
 }
 
 function makeTransport(settings: S3ConnectionSettings): Transport {
-  const maxSockets = settings.maxSockets ?? 64;
-  const host =
-    settings.endpoint === undefined ? 'amazonaws.com' : new URL(settings.endpoint).hostname;
-  const useProxy = settings.proxy !== undefined && !bypassesProxy(host, settings.noProxy ?? []);
-  const agentOptions = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
-  // Plain-http endpoints go through the proxy as absolute-form requests (what every forward proxy
-  // accepts); https endpoints through a CONNECT tunnel.
-  const proxy = settings.proxy ?? '';
-  const httpAgent = useProxy
-    ? new HttpProxyAgent(proxy, agentOptions)
-    : new http.Agent(agentOptions);
-  const httpsAgent = useProxy
-    ? new HttpsProxyAgent(proxy, agentOptions)
-    : new https.Agent(agentOptions);
+  const agents = makeAgents({
+    maxSockets: settings.maxSockets ?? 64,
+    ...(settings.proxy === undefined ? {} : { proxy: settings.proxy }),
+    ...(settings.noProxy === undefined ? {} : { noProxy: settings.noProxy }),
+    ...(settings.ca === undefined ? {} : { ca: settings.ca }),
+    ...(settings.resolve === undefined ? {} : { resolve: settings.resolve }),
+  });
   const handler = new httpHandler.NodeHttpHandler({
-    httpAgent,
-    httpsAgent,
+    httpAgent: agents.http,
+    httpsAgent: agents.https,
     connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     // An inactivity timeout: a request whose socket stays silent this long fails (and is retried),
     // however long a big part takes to send. (The handler's `requestTimeout` is a wall-clock limit
@@ -101,8 +87,7 @@ function makeTransport(settings: S3ConnectionSettings): Transport {
     // and never answers would hold it forever.)
     socketTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   });
-  const secure = settings.endpoint?.startsWith('https:') === true;
-  return { handler, directAgent: useProxy ? undefined : secure ? httpsAgent : httpAgent };
+  return { handler, agents };
 }
 
 /** The operations whose bodies always carry Content-MD5 (see ObjectTarget): signed unsigned. */
@@ -141,34 +126,27 @@ export function buildS3Client(settings: S3ConnectionSettings): S3Client {
 /** The SDK client and, where the requests are plain enough, the direct path beside it. */
 export interface S3Connection {
   readonly client: S3Client;
-  /** PutObject, UploadPart and HeadObject without the SDK's pipeline (target/s3/s3-direct.ts). */
+  /** PutObject, UploadPart and HeadObject without the SDK's pipeline (s3-direct.ts). */
   readonly direct: S3DirectRequests | undefined;
 }
 
 /**
- * The client (see {@link buildS3Client}) and the direct requests, which are used for a custom
- * endpoint with path-style addressing, no proxy, and no SDK flexible checksums.
+ * The client (see {@link buildS3Client}) and the direct requests, which serve every endpoint,
+ * addressing style, protocol and proxy the client does, unless the SDK's flexible checksums are
+ * asked for (checksumMode when-supported), which only the SDK computes.
  */
 export function buildS3Connection(settings: S3ConnectionSettings): S3Connection {
   const transport = makeTransport(settings);
   const client = sdkClient(settings, transport.handler);
-  const { endpoint } = settings;
-  const agent = transport.directAgent;
   const direct =
-    endpoint !== undefined &&
-    agent !== undefined &&
-    (settings.forcePathStyle ?? true) &&
-    settings.checksumMode !== 'when-supported'
-      ? new S3DirectRequests({
-          endpoint,
-          region: client.config.region,
-          credentials: client.config.credentials,
-          sha256: client.config.sha256,
-          agent,
+    settings.checksumMode === 'when-supported'
+      ? undefined
+      : new S3DirectRequests({
+          client,
+          agents: transport.agents,
           connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
           requestTimeoutMs: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-        })
-      : undefined;
+        });
   return { client, direct };
 }
 
@@ -199,9 +177,15 @@ function sdkClient(settings: S3ConnectionSettings, requestHandler: NodeHttpHandl
   }
   const client = new s3.S3Client(config);
   client.middlewareStack.add(
-    (next, context) => (args) => {
+    (next, context) => async (args) => {
       signUnsignedPayload(context.commandName, args.request);
-      return next(args);
+      try {
+        return await next(args);
+      } catch (err) {
+        // which host's certificate failed, for the classifier (the error does not say)
+        tagHost(err, (args.request as { hostname?: string }).hostname ?? '');
+        throw err;
+      }
     },
     { step: 'build', name: 's3ferryUnsignedPayload', override: true },
   );

@@ -1,164 +1,115 @@
 /**
  * The three requests that carry an upload's bytes and verify them (PutObject, UploadPart,
  * HeadObject), sent straight over node:http(s), signed by the SDK's own SigV4 signer
- * (@smithy/signature-v4) with the S3 client's credentials and region.
+ * (@smithy/signature-v4) with the S3 client's credentials.
  *
- * Why: against a store on the local network, the SDK's command pipeline (middleware stack, endpoint
- * rules, schema serde) cost about 1.3 ms of CPU per request, four times the request itself; for
- * small files that CPU, not the store, set the pace (docs/benchmarks.md). These three requests are
- * simple: a path, a few headers, a body, and an answer whose status, ETag and metadata headers are
- * all we read. Everything else (multipart bookkeeping, listings, copies, probes) stays on the SDK.
+ * Why: the SDK's command pipeline (middleware stack, endpoint rules, schema serde) cost about
+ * 1.3 ms of CPU per request, four times the request itself; for small files that CPU, not the
+ * store, set the pace (docs/benchmarks.md). These three requests are simple: a path, a few headers,
+ * a body, and an answer whose status, ETag and metadata headers are all we read. Everything else
+ * (multipart bookkeeping, listings, copies, probes) stays on the SDK.
  *
- * Used only where the request is plain: a custom endpoint with path-style addressing, no proxy, and
- * no SDK flexible checksums (checksumMode when-supported). AWS itself keeps the SDK, whose endpoint
- * rules and region redirects matter there. Integrity is unchanged: every body carries Content-MD5,
- * a signed header the store checks.
+ * Where: Amazon S3 and custom endpoints alike, path-style or virtual-hosted, http or https (the CA
+ * bundle of the transport), straight or through the proxy: each bucket's address and signing
+ * region are the SDK's own (s3-route.ts), and the sockets are the SDK handler's (transport.ts).
+ * A bucket whose endpoint needs another signer (S3 Express, multi-region access points) is left
+ * to the SDK; so is the client with SDK flexible checksums (checksumMode when-supported).
  *
+ * Redirects and region errors (301 PermanentRedirect, 307 TemporaryRedirect, 400
+ * AuthorizationHeaderMalformed) are not followed here: the request is handed to the SDK, whose
+ * answer (and error) is the one the caller gets, and the bucket stays with the SDK from then on.
+ * So such an answer costs one extra request, once, and can never loop.
+ *
+ * Integrity is unchanged: every body carries Content-MD5, a signed header the store checks.
  * Failures are thrown shaped like the SDK's (name, Code, message, $metadata.httpStatusCode,
- * $response.headers), so target/s3/classify.ts turns them into the same AppErrors.
+ * $response.headers), so classify.ts turns them into the same AppErrors.
  */
-import type { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
+import type { S3Client } from '@aws-sdk/client-s3';
 import http from 'node:http';
 import https from 'node:https';
 import { addAbortSignal } from 'node:stream';
-import type {
-  ObjectHead,
-  PutObjectInput,
-  UploadPartInput,
-  WriteOptions,
-} from '../object-target.js';
+import type { ObjectHead, PutObjectInput, UploadPartInput } from '../object-target.js';
 import { sigV4 } from './aws-sdk.js';
+import {
+  DirectS3Error,
+  EMPTY_SHA256,
+  META_PREFIX,
+  encodeKey,
+  header,
+  isRedirect,
+  timeoutError,
+  writeHeaders,
+  type Answer,
+} from './s3-direct-wire.js';
+import { resolveRoute, type S3Route } from './s3-route.js';
+import { tagHost, type Agents } from './transport.js';
 import { packageVersion } from '../../platform/package-version.js';
 
 /** What the direct requests need from the connection. */
 export interface S3DirectSettings {
-  /** The custom endpoint, e.g. http://127.0.0.1:7480 (a base path is kept). */
-  readonly endpoint: string;
-  readonly region: Provider<string>;
-  readonly credentials: AwsCredentialIdentityProvider;
-  /** The hash the S3 client signs with (its config's sha256). */
-  readonly sha256: ConstructorParameters<typeof SignatureV4>[0]['sha256'];
-  /** The agent of the endpoint's protocol, shared with the SDK's handler. */
-  readonly agent: http.Agent;
+  /** The SDK client: its endpoint rules, credentials and hash. */
+  readonly client: S3Client;
+  /** The agents, shared with the SDK's handler. */
+  readonly agents: Agents;
   readonly connectTimeoutMs: number;
   /** Inactivity limit on a request's socket. */
   readonly requestTimeoutMs: number;
 }
 
-/** SHA-256 of an empty payload: what a HEAD request signs. */
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const META_PREFIX = 'x-amz-meta-';
+type Signer = InstanceType<typeof sigV4.SignatureV4>;
 
-/** S3's key encoding in a path (the SDK's extendedEncodeURIComponent, '/' kept). */
-function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) =>
-      /^[\w.~-]*$/.test(segment)
-        ? segment
-        : encodeURIComponent(segment).replace(
-            /[!'()*]/g,
-            (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-          ),
-    )
-    .join('/');
-}
-
-/** An error shaped like the SDK's service errors, for classifyS3Error. */
-class DirectS3Error extends Error {
-  readonly Code: string;
-  readonly Region: string | undefined;
-  readonly $metadata: { httpStatusCode: number };
-  readonly $response: { headers: Record<string, string> };
-
-  constructor(status: number, headers: http.IncomingHttpHeaders, body: string) {
-    const code = xmlField(body, 'Code') ?? statusName(status);
-    super(xmlField(body, 'Message') ?? (body === '' ? `HTTP ${status}` : code));
-    this.name = code;
-    this.Code = code;
-    this.Region = xmlField(body, 'Region');
-    this.$metadata = { httpStatusCode: status };
-    const flat: Record<string, string> = {};
-    for (const [k, v] of Object.entries(headers)) {
-      if (typeof v === 'string') flat[k] = v;
-    }
-    this.$response = { headers: flat };
-  }
-}
-
-/** The SDK names body-less errors by status the same way. */
-function statusName(status: number): string {
-  if (status === 404) return 'NotFound';
-  if (status === 403) return 'Forbidden';
-  if (status === 301) return 'PermanentRedirect';
-  return `Http${status}`;
-}
-
-/** The text of the first <name> element of an S3 error document. */
-function xmlField(body: string, name: string): string | undefined {
-  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(body);
-  return m?.[1]
-    ?.replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
-}
-
-function timeoutError(message: string): Error {
-  const err = new Error(message);
-  err.name = 'TimeoutError';
-  return err;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-}
-
+/**
+ * PutObject, UploadPart and HeadObject of any bucket, each resolving to the value the caller wants,
+ * or to undefined when the request is the SDK's to send (see the module comment).
+ */
 export class S3DirectRequests {
-  readonly #url: URL;
-  readonly #basePath: string;
   readonly #settings: S3DirectSettings;
-  readonly #signer: SignatureV4;
-  readonly #client: typeof http | typeof https;
+  /** Per bucket; a resolution that failed is forgotten, so the next request asks again. */
+  readonly #routes = new Map<string, Promise<S3Route | undefined>>();
+  /** Per signing region. */
+  readonly #signers = new Map<string, Signer>();
   readonly #userAgent = `s3ferry/${packageVersion()}`;
 
   constructor(settings: S3DirectSettings) {
     this.#settings = settings;
-    this.#url = new URL(settings.endpoint);
-    this.#basePath = this.#url.pathname.replace(/\/+$/, '');
-    this.#client = this.#url.protocol === 'https:' ? https : http;
-    this.#signer = new sigV4.SignatureV4({
-      service: 's3',
-      region: settings.region,
-      credentials: settings.credentials,
-      sha256: settings.sha256,
-      // S3 signs the path as sent (keys are encoded once, by encodeKey).
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
   }
 
-  async putObject(bucket: string, input: PutObjectInput, signal?: AbortSignal): Promise<string> {
+  /** The ETag, or undefined: send it with the SDK. */
+  async putObject(
+    bucket: string,
+    input: PutObjectInput,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const headers = writeHeaders(input);
     headers['content-md5'] = input.contentMd5;
     if (input.ifNoneMatch === true) headers['if-none-match'] = '*';
     const a = await this.#send('PUT', bucket, input.key, {}, headers, input.body, signal);
-    return header(a, 'etag');
+    return a === undefined ? undefined : header(a, 'etag');
   }
 
-  async uploadPart(bucket: string, input: UploadPartInput, signal?: AbortSignal): Promise<string> {
+  /** The ETag, or undefined: send it with the SDK. */
+  async uploadPart(
+    bucket: string,
+    input: UploadPartInput,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const query = { partNumber: String(input.partNumber), uploadId: input.uploadId };
     const headers: Record<string, string> = { 'content-md5': input.contentMd5 };
     const a = await this.#send('PUT', bucket, input.key, query, headers, input.body, signal);
-    return header(a, 'etag');
+    return a === undefined ? undefined : header(a, 'etag');
   }
 
-  /** The object's head; rejects with a NotFound (404) error when it does not exist. */
-  async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectHead> {
+  /**
+   * The object's head, or undefined: send it with the SDK. Rejects with a NotFound (404) error
+   * when the object does not exist.
+   */
+  async headObject(
+    bucket: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<ObjectHead | undefined> {
     const a = await this.#send('HEAD', bucket, key, {}, {}, undefined, signal);
+    if (a === undefined) return undefined;
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(a.headers)) {
       if (name.startsWith(META_PREFIX) && typeof value === 'string')
@@ -173,6 +124,34 @@ export class S3DirectRequests {
     };
   }
 
+  #route(bucket: string): Promise<S3Route | undefined> {
+    let route = this.#routes.get(bucket);
+    if (route === undefined) {
+      route = resolveRoute(this.#settings.client, bucket);
+      this.#routes.set(bucket, route);
+      route.catch(() => this.#routes.delete(bucket));
+    }
+    return route;
+  }
+
+  #signer(region: string): Signer {
+    let signer = this.#signers.get(region);
+    if (signer === undefined) {
+      const { config } = this.#settings.client;
+      signer = new sigV4.SignatureV4({
+        service: 's3',
+        region,
+        credentials: config.credentials,
+        sha256: config.sha256,
+        // S3 signs the path as sent (keys are encoded once, by encodeKey).
+        uriEscapePath: false,
+        applyChecksum: false,
+      });
+      this.#signers.set(region, signer);
+    }
+    return signer;
+  }
+
   async #send(
     method: 'PUT' | 'HEAD',
     bucket: string,
@@ -181,55 +160,67 @@ export class S3DirectRequests {
     headers: Record<string, string>,
     body: Uint8Array | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<Answer> {
+  ): Promise<Answer | undefined> {
     signal?.throwIfAborted();
-    const path = `${this.#basePath}/${encodeKey(bucket)}/${encodeKey(key)}`;
-    const signed = await this.#signer.sign({
+    const route = await this.#route(bucket);
+    if (route === undefined) return undefined;
+    const path = `${route.keyPrefix}${encodeKey(key)}`;
+    const signed = await this.#signer(route.signingRegion).sign({
       method,
-      protocol: this.#url.protocol,
-      hostname: this.#url.hostname,
-      ...(this.#url.port === '' ? {} : { port: Number(this.#url.port) }),
+      protocol: route.protocol,
+      hostname: route.hostname,
+      ...(route.port === '' ? {} : { port: Number(route.port) }),
       path,
       query,
       headers: {
         ...headers,
-        host: this.#url.host,
+        host: route.host,
         'user-agent': this.#userAgent,
         'content-length': String(body?.byteLength ?? 0),
         'x-amz-content-sha256': body === undefined ? EMPTY_SHA256 : 'UNSIGNED-PAYLOAD',
       },
     });
     const search = new URLSearchParams(query).toString();
-    return this.#exchange(
-      method,
-      search === '' ? path : `${path}?${search}`,
-      signed.headers,
-      body,
-      signal,
-    );
+    try {
+      return await this.#exchange(
+        route,
+        method,
+        search === '' ? path : `${path}?${search}`,
+        signed.headers,
+        body,
+        signal,
+      );
+    } catch (err) {
+      if (!isRedirect(err)) throw err;
+      // The SDK answers this one, and every later request for the bucket: no second redirect.
+      this.#routes.set(bucket, Promise.resolve(undefined));
+      return undefined;
+    }
   }
 
   #exchange(
+    route: S3Route,
     method: string,
     path: string,
     headers: Record<string, string>,
     body: Uint8Array | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer> {
-    const { agent, connectTimeoutMs, requestTimeoutMs } = this.#settings;
+    const { agents, connectTimeoutMs, requestTimeoutMs } = this.#settings;
+    const secure = route.protocol === 'https:';
     return new Promise<Answer>((resolve, reject) => {
       // Built without `signal`: node hooks the signal's abort listener before it checks the headers,
       // so a request refused while being built (a header HTTP cannot carry) would leave one listener
       // behind with every retry. The signal is attached once the request exists (below).
-      const req = this.#client.request(
+      const req = (secure ? https : http).request(
         {
-          protocol: this.#url.protocol,
-          hostname: this.#url.hostname,
-          port: this.#url.port,
+          protocol: route.protocol,
+          hostname: route.hostname,
+          port: route.port,
           method,
           path,
           headers,
-          agent,
+          agent: secure ? agents.https : agents.http,
         },
         (res) => {
           const status = res.statusCode ?? 0;
@@ -249,7 +240,10 @@ export class S3DirectRequests {
           });
         },
       );
-      req.once('error', reject);
+      req.once('error', (err) => {
+        tagHost(err, route.hostname);
+        reject(err);
+      });
       // What node does with a `signal` option: destroys the request with an AbortError on abort.
       if (signal !== undefined) addAbortSignal(signal, req);
       req.setTimeout(requestTimeoutMs, () => {
@@ -271,22 +265,4 @@ export class S3DirectRequests {
       else req.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     });
   }
-}
-
-function header(a: Answer, name: string): string {
-  const v = a.headers[name];
-  return typeof v === 'string' ? v : '';
-}
-
-/** The headers every write carries besides its bytes (PutObject; CreateMultipartUpload is SDK). */
-function writeHeaders(o: WriteOptions): Record<string, string> {
-  const h: Record<string, string> = {};
-  if (o.contentType !== undefined) h['content-type'] = o.contentType;
-  for (const [k, v] of Object.entries(o.metadata ?? {})) h[`${META_PREFIX}${k}`] = v;
-  if (o.storageClass !== undefined) h['x-amz-storage-class'] = o.storageClass;
-  if (o.sse !== undefined) h['x-amz-server-side-encryption'] = o.sse.mode;
-  if (o.sse?.kmsKeyId !== undefined)
-    h['x-amz-server-side-encryption-aws-kms-key-id'] = o.sse.kmsKeyId;
-  if (o.tagging !== undefined) h['x-amz-tagging'] = o.tagging;
-  return h;
 }

@@ -2,7 +2,7 @@
  * ObjectTarget on @aws-sdk/client-s3. Thin: each method is one S3 operation (plus pagination),
  * every failure goes through classifyS3Error.
  */
-import type { S3Client, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { normalizeEtag } from '../../domain/etag.js';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import type {
@@ -17,6 +17,9 @@ import type {
 import { presigner, s3 } from './aws-sdk.js';
 import { classifyS3Error, type RequestContext } from './classify.js';
 import type { S3DirectRequests } from './s3-direct.js';
+import { listAllMultipartUploads, listAllParts } from './s3-listing.js';
+import { opts, writeParams } from './s3-params.js';
+import { sdkHeadObject, sdkPutObject, sdkUploadPart } from './s3-sdk-requests.js';
 
 /** Dependencies of {@link S3ObjectTarget}. */
 export interface S3ObjectTargetDeps {
@@ -28,6 +31,8 @@ export interface S3ObjectTargetDeps {
   readonly region?: string;
   /** PutObject, UploadPart and HeadObject without the SDK's pipeline, where the store allows it. */
   readonly direct?: S3DirectRequests | undefined;
+  /** The CA bundle the client verifies with, for messages: "PATH (from ORIGIN)". */
+  readonly caBundle?: string;
 }
 
 export class S3ObjectTarget implements ObjectTarget {
@@ -37,10 +42,12 @@ export class S3ObjectTarget implements ObjectTarget {
   readonly #client: S3Client;
   readonly #region: string | undefined;
   readonly #direct: S3DirectRequests | undefined;
+  readonly #caBundle: string | undefined;
 
   constructor(deps: S3ObjectTargetDeps) {
     this.#client = deps.client;
     this.#direct = deps.direct;
+    this.#caBundle = deps.caBundle;
     this.bucket = deps.bucket;
     this.endpoint = deps.endpoint;
     this.#region = deps.region;
@@ -57,34 +64,31 @@ export class S3ObjectTarget implements ObjectTarget {
         bucket: this.bucket,
         ...(key === undefined ? {} : { key }),
         ...(this.#region === undefined ? {} : { region: this.#region }),
+        ...(this.#caBundle === undefined ? {} : { caBundle: this.#caBundle }),
       };
       throw classifyS3Error(err, context);
     }
   }
 
-  async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }> {
+  /** The direct path's answer, or undefined where the SDK sends the request (s3-direct.ts). */
+  async #viaDirect<T>(
+    operation: string,
+    key: string,
+    run: (direct: S3DirectRequests) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     const direct = this.#direct;
-    if (direct !== undefined) {
-      const etag = await this.#call('PutObject', input.key, () =>
-        direct.putObject(this.bucket, input, signal),
-      );
-      return { etag: normalizeEtag(etag) };
-    }
-    const out = await this.#call('PutObject', input.key, () =>
-      this.#client.send(
-        new s3.PutObjectCommand({
-          Bucket: this.bucket,
-          Key: input.key,
-          Body: input.body,
-          ContentLength: input.body.byteLength,
-          ContentMD5: input.contentMd5,
-          ...(input.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
-          ...writeParams(input),
-        }),
-        opts(signal),
-      ),
-    );
-    return { etag: normalizeEtag(out.ETag) };
+    return direct === undefined ? undefined : this.#call(operation, key, () => run(direct));
+  }
+
+  async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }> {
+    const etag =
+      (await this.#viaDirect('PutObject', input.key, (d) =>
+        d.putObject(this.bucket, input, signal),
+      )) ??
+      (await this.#call('PutObject', input.key, () =>
+        sdkPutObject(this.#client, this.bucket, input, signal),
+      ));
+    return { etag: normalizeEtag(etag) };
   }
 
   async createMultipartUpload(
@@ -115,53 +119,23 @@ export class S3ObjectTarget implements ObjectTarget {
   }
 
   async uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }> {
-    const direct = this.#direct;
-    if (direct !== undefined) {
-      const etag = await this.#call('UploadPart', input.key, () =>
-        direct.uploadPart(this.bucket, input, signal),
-      );
-      return { etag: normalizeEtag(etag) };
-    }
-    const out = await this.#call('UploadPart', input.key, () =>
-      this.#client.send(
-        new s3.UploadPartCommand({
-          Bucket: this.bucket,
-          Key: input.key,
-          UploadId: input.uploadId,
-          PartNumber: input.partNumber,
-          Body: input.body,
-          ContentLength: input.body.byteLength,
-          ContentMD5: input.contentMd5,
-        }),
-        opts(signal),
-      ),
-    );
-    return { etag: normalizeEtag(out.ETag) };
+    const etag =
+      (await this.#viaDirect('UploadPart', input.key, (d) =>
+        d.uploadPart(this.bucket, input, signal),
+      )) ??
+      (await this.#call('UploadPart', input.key, () =>
+        sdkUploadPart(this.#client, this.bucket, input, signal),
+      ));
+    return { etag: normalizeEtag(etag) };
   }
 
-  async listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<RemotePart[]> {
-    const parts: RemotePart[] = [];
-    let marker: string | undefined;
-    for (;;) {
-      const out = await this.#uploadCall('ListParts', key, () =>
-        this.#client.send(
-          new s3.ListPartsCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: uploadId,
-            ...(marker === undefined ? {} : { PartNumberMarker: marker }),
-          }),
-          opts(signal),
-        ),
-      );
-      for (const p of out.Parts ?? []) {
-        if (p.PartNumber !== undefined)
-          parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: normalizeEtag(p.ETag) });
-      }
-      if (out.IsTruncated !== true || out.NextPartNumberMarker === undefined) break;
-      marker = out.NextPartNumberMarker;
-    }
-    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<RemotePart[]> {
+    return listAllParts(
+      this.#client,
+      (run) => this.#uploadCall('ListParts', key, run),
+      { bucket: this.bucket, key, uploadId },
+      signal,
+    );
   }
 
   async completeMultipartUpload(
@@ -221,59 +195,24 @@ export class S3ObjectTarget implements ObjectTarget {
     }
   }
 
-  async listMultipartUploads(prefix: string, signal?: AbortSignal): Promise<MultipartUploadInfo[]> {
-    const uploads: MultipartUploadInfo[] = [];
-    let keyMarker: string | undefined;
-    let idMarker: string | undefined;
-    for (;;) {
-      const out = await this.#call('ListMultipartUploads', undefined, () =>
-        this.#client.send(
-          new s3.ListMultipartUploadsCommand({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
-            ...(idMarker === undefined ? {} : { UploadIdMarker: idMarker }),
-          }),
-          opts(signal),
-        ),
-      );
-      for (const u of out.Uploads ?? []) {
-        if (u.Key !== undefined && u.UploadId !== undefined) {
-          uploads.push({
-            key: u.Key,
-            uploadId: u.UploadId,
-            initiated: u.Initiated?.getTime() ?? 0,
-          });
-        }
-      }
-      if (out.IsTruncated !== true) break;
-      keyMarker = out.NextKeyMarker;
-      idMarker = out.NextUploadIdMarker;
-    }
-    return uploads;
+  listMultipartUploads(prefix: string, signal?: AbortSignal): Promise<MultipartUploadInfo[]> {
+    return listAllMultipartUploads(
+      this.#client,
+      (run) => this.#call('ListMultipartUploads', undefined, run),
+      this.bucket,
+      prefix,
+      signal,
+    );
   }
 
   async headObject(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
     try {
-      const direct = this.#direct;
-      if (direct !== undefined) {
-        const head = await this.#call('HeadObject', key, () =>
-          direct.headObject(this.bucket, key, signal),
-        );
-        return { ...head, etag: normalizeEtag(head.etag) };
-      }
-      const out = await this.#call('HeadObject', key, () =>
-        this.#client.send(
-          new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }),
-          opts(signal),
-        ),
-      );
-      return {
-        size: out.ContentLength ?? 0,
-        etag: normalizeEtag(out.ETag),
-        metadata: out.Metadata ?? {},
-        lastModified: out.LastModified?.getTime() ?? null,
-      };
+      const head =
+        (await this.#viaDirect('HeadObject', key, (d) => d.headObject(this.bucket, key, signal))) ??
+        (await this.#call('HeadObject', key, () =>
+          sdkHeadObject(this.#client, this.bucket, key, signal),
+        ));
+      return { ...head, etag: normalizeEtag(head.etag) };
     } catch (err) {
       if (isAppError(err, 'ERR_S3_NOT_FOUND')) return undefined;
       throw err;
@@ -364,29 +303,4 @@ export class S3ObjectTarget implements ObjectTarget {
       ),
     );
   }
-}
-
-/** SDK call options: exactOptionalPropertyTypes forbids passing `abortSignal: undefined`. */
-function opts(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal === undefined ? {} : { abortSignal: signal };
-}
-
-function writeParams(options: WriteOptions): {
-  ContentType?: string;
-  Metadata?: Record<string, string>;
-  StorageClass?: StorageClass;
-  ServerSideEncryption?: ServerSideEncryption;
-  SSEKMSKeyId?: string;
-  Tagging?: string;
-} {
-  return {
-    ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
-    ...(options.metadata === undefined ? {} : { Metadata: { ...options.metadata } }),
-    ...(options.storageClass === undefined
-      ? {}
-      : { StorageClass: options.storageClass as StorageClass }),
-    ...(options.sse === undefined ? {} : { ServerSideEncryption: options.sse.mode }),
-    ...(options.sse?.kmsKeyId === undefined ? {} : { SSEKMSKeyId: options.sse.kmsKeyId }),
-    ...(options.tagging === undefined ? {} : { Tagging: options.tagging }),
-  };
 }

@@ -1,0 +1,72 @@
+/**
+ * PutObject, UploadPart and HeadObject through the SDK's commands: what s3-object-target.ts sends
+ * where the direct path (s3-direct.ts) leaves a request to the SDK. The same inputs and answers as
+ * the direct path's; failures are the SDK's own, for the caller to classify.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectHead, PutObjectInput, UploadPartInput } from '../object-target.js';
+import { s3 } from './aws-sdk.js';
+import { opts, writeParams } from './s3-params.js';
+
+/** The ETag of the stored object (as the store sent it, quoted). */
+export async function sdkPutObject(
+  client: S3Client,
+  bucket: string,
+  input: PutObjectInput,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const out = await client.send(
+    new s3.PutObjectCommand({
+      Bucket: bucket,
+      Key: input.key,
+      Body: input.body,
+      ContentLength: input.body.byteLength,
+      ContentMD5: input.contentMd5,
+      ...(input.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+      ...writeParams(input),
+    }),
+    opts(signal),
+  );
+  return out.ETag;
+}
+
+/** The ETag of the stored part. */
+export async function sdkUploadPart(
+  client: S3Client,
+  bucket: string,
+  input: UploadPartInput,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const out = await client.send(
+    new s3.UploadPartCommand({
+      Bucket: bucket,
+      Key: input.key,
+      UploadId: input.uploadId,
+      PartNumber: input.partNumber,
+      Body: input.body,
+      ContentLength: input.body.byteLength,
+      ContentMD5: input.contentMd5,
+    }),
+    opts(signal),
+  );
+  return out.ETag;
+}
+
+/** The object's head; rejects with the SDK's NotFound when it does not exist. */
+export async function sdkHeadObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  signal: AbortSignal | undefined,
+): Promise<ObjectHead> {
+  const out = await client.send(
+    new s3.HeadObjectCommand({ Bucket: bucket, Key: key }),
+    opts(signal),
+  );
+  return {
+    size: out.ContentLength ?? 0,
+    etag: out.ETag ?? '',
+    metadata: out.Metadata ?? {},
+    lastModified: out.LastModified?.getTime() ?? null,
+  };
+}
