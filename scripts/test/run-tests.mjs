@@ -19,6 +19,11 @@
 //             overridable); exported as PG_URL (role s3ferry, may CREATE DATABASE), PG_DIR, PG_BIN.
 // They are left running for fast reruns, except under CI (then stop-rgw.sh --purge of both RGWs,
 // stop-swift.sh, stop-postgres.sh --purge).
+// Other runtimes (scripts/test/other-runtimes.mjs): a run of every test file (no filter) then runs a
+// subset on Node 22 and 24 from their own copy of node_modules, their better-sqlite3 built for
+// each; they are made ready while the servers start. S3FERRY_TEST_RUNTIMES=22,24 (or 22, a full
+// version such as 24.21.0, or none) chooses them, and with filters runs the chosen files on them
+// too; `--runtimes-only` skips the run on the current Node (`npm run test:runtimes`).
 // Browser tests (dist/test/e2e/dashboard-*.test.js, security-secrets.test.js) need
 // /usr/bin/chromium: when any is selected, scripts/test/ensure-chromium.sh installs it first
 // (apt-get, as root) or says how.
@@ -28,6 +33,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareRuntime, RUNTIMES, SUBSET, SUBSET_EXCLUDED } from './other-runtimes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST_TEST = path.join(ROOT, 'dist', 'test');
@@ -240,9 +246,61 @@ function ensureChromium() {
 
 // ---------- main ----------
 
+/** The other runtimes this run uses (see the header). */
+function otherRuntimes(filtered, runtimesOnly) {
+  const chosen = process.env.S3FERRY_TEST_RUNTIMES;
+  if (chosen === undefined) return filtered && !runtimesOnly ? [] : RUNTIMES;
+  const named = chosen.split(',').map((m) => m.trim());
+  if (named.includes('none')) return [];
+  return named.map((m) => {
+    // a full version (e.g. 24.21.0) is taken as it is: the `node` package of that version
+    if (/^\d+\.\d+\.\d+$/.test(m)) return { major: m.split('.')[0], version: m };
+    const pinned = RUNTIMES.find((r) => r.major === m);
+    if (pinned === undefined)
+      throw new Error(
+        `S3FERRY_TEST_RUNTIMES names ${m}: use ${RUNTIMES.map((r) => r.major).join(', ')}, a full version (24.21.0) or none`,
+      );
+    return pinned;
+  });
+}
+
+/** Runs `node --test` with `bin` over `files` in `cwd`; resolves its exit code. */
+async function runNodeTest(bin, cwd, files, nodeArgs, env) {
+  const args = ['--test', '--test-concurrency=2', '--test-timeout=600000', ...nodeArgs, ...files];
+  const child = spawn(bin, args, { cwd, env, stdio: 'inherit' });
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code = await new Promise((resolve) => {
+    child.on('error', (err) => {
+      say(`ERROR: could not run ${bin} --test: ${err.message}`);
+      resolve(1);
+    });
+    child.on('exit', (c, signal) => resolve(c ?? 128 + (constants.signals[signal] ?? 0)));
+  });
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  return code;
+}
+
+/** Runs `files` (dist/test paths of this project) on a prepared runtime, from its own tree. */
+async function runOnRuntime(runtime, files, nodeArgs, env) {
+  const inTree = files.map((f) => path.join(runtime.tree, path.relative(ROOT, f)));
+  say(`node ${runtime.version}: node --test over ${inTree.length} file(s) from ${runtime.tree}`);
+  const t0 = Date.now();
+  const code = await runNodeTest(runtime.bin, runtime.tree, inTree, nodeArgs, env);
+  return {
+    label: `node ${runtime.version}`,
+    files: files.length,
+    code,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
+
 async function main() {
   const argv = process.argv.slice(2);
-  const nodeArgs = argv.filter((a) => a.startsWith('-'));
+  const runtimesOnly = argv.includes('--runtimes-only');
+  const nodeArgs = argv.filter((a) => a.startsWith('-') && a !== '--runtimes-only');
   const filters = argv.filter((a) => !a.startsWith('-'));
 
   const all = allTestFiles();
@@ -263,6 +321,37 @@ async function main() {
     say('ERROR: no test files in dist/test (did `tsc -b` run?)');
     return 1;
   }
+  let others;
+  try {
+    others = otherRuntimes(filters.length > 0, runtimesOnly);
+  } catch (err) {
+    say(`ERROR: ${err.message}`);
+    return 1;
+  }
+  const othersFiles =
+    filters.length > 0
+      ? files
+      : [...new Set(SUBSET.flatMap((f) => select(f, all)))].filter(
+          (f) => !SUBSET_EXCLUDED.some((start) => path.relative(DIST_TEST, f).startsWith(start)),
+        );
+  if (runtimesOnly) files = othersFiles;
+  // made ready (download, node-gyp) while the servers start: mostly waiting on apt-get under CI
+  const preparing = Promise.all(
+    others.map((r) =>
+      prepareRuntime(ROOT, r).then(
+        (ready) => {
+          say(
+            `node ${ready.version} ready in ${ready.seconds.toFixed(1)} s${ready.built ? ' (better-sqlite3 built for it)' : ''}`,
+          );
+          return ready;
+        },
+        (err) => {
+          say(`ERROR: node ${r.version} could not be made ready: ${err.message}`);
+          return undefined;
+        },
+      ),
+    ),
+  );
 
   if (files.some((f) => BROWSER_TEST.test(path.basename(f)))) {
     const chromium = await ensureChromium();
@@ -292,6 +381,7 @@ async function main() {
     ]),
   ]);
   if (rgw === undefined || swift === undefined || pg === undefined) {
+    await preparing;
     if (CI) await stopServers();
     return 1;
   }
@@ -321,24 +411,30 @@ async function main() {
     env.SWIFT_S3_REGION = swift.S3_REGION || 'us-east-1';
   }
 
-  const args = ['--test', '--test-concurrency=2', '--test-timeout=600000', ...nodeArgs, ...files];
-  say(`node --test over ${files.length} file(s)`);
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'inherit' });
-  const forward = (signal) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  const code = await new Promise((resolve) => {
-    child.on('error', (err) => {
-      say(`ERROR: could not run node --test: ${err.message}`);
-      resolve(1);
+  const results = [];
+  if (!runtimesOnly) {
+    say(`node --test over ${files.length} file(s)`);
+    const t0 = Date.now();
+    const code = await runNodeTest(process.execPath, ROOT, files, nodeArgs, env);
+    results.push({
+      label: `node ${process.versions.node}`,
+      files: files.length,
+      code,
+      seconds: (Date.now() - t0) / 1000,
     });
-    child.on('exit', (c, signal) => resolve(c ?? 128 + (constants.signals[signal] ?? 0)));
-  });
-  process.off('SIGINT', forward);
-  process.off('SIGTERM', forward);
+  }
+  const ready = await preparing;
+  for (const runtime of ready)
+    if (runtime !== undefined)
+      results.push(await runOnRuntime(runtime, othersFiles, nodeArgs, env));
 
   if (CI) await stopServers();
-  return code;
+  for (const r of results)
+    say(
+      `${r.label}: ${r.files} file(s) in ${r.seconds.toFixed(1)} s, ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`}`,
+    );
+  if (ready.includes(undefined)) return 1;
+  return results.find((r) => r.code !== 0)?.code ?? 0;
 }
 
 process.exitCode = await main();

@@ -83,7 +83,7 @@ export async function startAgent(
   },
 ): Promise<RunningAgent> {
   const clock = options.clock ?? systemClock;
-  const logger = createLogger(config.log.level, options.logStream);
+  const logger = createLogger(config.log.level, options.logStream, config.log.format);
   const agentId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   // One agent per SQLite journal; agents that share work share a PostgreSQL journal.
   const lock =

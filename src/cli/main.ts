@@ -36,6 +36,8 @@ const COMMANDS: readonly (() => Promise<Register>)[] = [
   async () => (await import('./inspect-commands.js')).registerInspect,
   async () => (await import('./control-commands.js')).registerControl,
   async () => (await import('./config-command.js')).registerConfig,
+  async () => (await import('./completion-command.js')).registerCompletion,
+  async () => (await import('./man-command.js')).registerMan,
 ];
 
 // `s3ferry upload` loads only its own command: the agent, the API server and their dependencies

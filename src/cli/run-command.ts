@@ -114,18 +114,21 @@ export async function runAgent(opts: RunOptions): Promise<number> {
       );
     return reportError(toAppError(err), false);
   }
-  running.logger.info(
-    { api: `http://${agent.config.api.host}:${agent.config.api.port}` },
-    'API listening',
-  );
+  // Listening for a stop before saying the agent is up: whoever waits for that line may stop it
+  // at once, and a signal with no listener yet would kill it without closing anything.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
   const onHup = (): void => {
     void reload().catch(() => undefined);
   };
   process.on('SIGHUP', onHup);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  running.logger.info(
+    { api: `http://${agent.config.api.host}:${agent.config.api.port}` },
+    'API listening',
+  );
+  await stopped;
   process.removeListener('SIGHUP', onHup);
   await api.close();
   await running.close();

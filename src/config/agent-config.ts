@@ -102,7 +102,11 @@ export interface AgentConfig {
   /** Journal file. */
   readonly journal: string;
   readonly api: { readonly host: string; readonly port: number; readonly token?: string };
-  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
+  readonly log: {
+    readonly level: 'debug' | 'info' | 'warn' | 'error';
+    /** auto: pretty on a terminal, JSON otherwise. */
+    readonly format: 'auto' | 'pretty' | 'json';
+  };
   readonly events: {
     /** Events kept in the journal. */
     readonly retention: number;

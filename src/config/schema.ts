@@ -74,9 +74,15 @@ const document = z.strictObject({
         .enum(['debug', 'info', 'warn', 'error'])
         .default('info')
         .describe('Least severe level logged.'),
+      format: z
+        .enum(['auto', 'pretty', 'json'])
+        .default('auto')
+        .describe(
+          'auto: pretty when stdout is a terminal, JSON otherwise; pretty: one readable line per record; json: one JSON object per line (for journald, log shippers).',
+        ),
     })
     .prefault({})
-    .describe('Logging (JSON lines on stdout).'),
+    .describe('Logging, on stdout.'),
   events: events.prefault({}).describe('Event history.'),
   probeInterval: duration({ min: [1000, '1s'] })
     .prefault('30s')

@@ -5,7 +5,9 @@
  * Counters and histograms are fed by the agent's events as they happen (EventSink.subscribe):
  * `upload.finished` (bytes, files, duration, size per job), `file.parked` and `file.waiting` (errors
  * that ended an attempt at a file, by kind and code). Gauges are read at scrape time: files per
- * state and the queue depth from the journal, destination health from the agent.
+ * state and the queue depth from the journal, destination health from the agent. A journal that
+ * cannot be read does not fail the scrape (Prometheus would take the agent for down): it sets
+ * `s3ferry_journal_up` to 0, and the file gauges keep their last values.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
@@ -114,17 +116,45 @@ export function createAgentMetrics(deps: AgentMetricsDeps): AgentMetrics {
   return { registry: deps.registry, close: unsubscribe };
 }
 
+/**
+ * The file counts of one scrape: one journal read shared by the gauges that need it (a scrape
+ * collects every metric at once); undefined when the journal could not be read.
+ */
+function sharedCounts(
+  countFiles: AgentMetricsDeps['countFiles'],
+): () => Promise<Record<FileState, number> | undefined> {
+  let pending: Promise<Record<FileState, number> | undefined> | undefined;
+  return () => {
+    pending ??= countFiles()
+      .catch(() => undefined)
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+}
+
 /** The gauges read at scrape time. */
 function registerGauges(deps: AgentMetricsDeps): void {
   const registers = [deps.registry];
+  const counts = sharedCounts(deps.countFiles);
+  const journalUp = new Gauge({
+    name: 's3ferry_journal_up',
+    help: '1 when the journal answered the last scrape, 0 when it could not be read (the file gauges then keep their last values).',
+    registers,
+    collect: async () => {
+      journalUp.set((await counts()) === undefined ? 0 : 1);
+    },
+  });
   const filesByState = new Gauge({
     name: 's3ferry_files',
     help: 'Files the journal knows, per state.',
     labelNames: ['state'] as const,
     registers,
     collect: async () => {
-      const counts = await deps.countFiles();
-      for (const [state, n] of Object.entries(counts)) filesByState.set({ state }, n);
+      const c = await counts();
+      if (c !== undefined)
+        for (const [state, n] of Object.entries(c)) filesByState.set({ state }, n);
     },
   });
   const queueDepth = new Gauge({
@@ -132,8 +162,8 @@ function registerGauges(deps: AgentMetricsDeps): void {
     help: 'Files queued or waiting for another try: the work not yet taken by a worker.',
     registers,
     collect: async () => {
-      const counts = await deps.countFiles();
-      queueDepth.set(counts.queued + counts.waiting);
+      const c = await counts();
+      if (c !== undefined) queueDepth.set(c.queued + c.waiting);
     },
   });
   const healthy = new Gauge({

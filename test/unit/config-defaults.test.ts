@@ -28,7 +28,7 @@ describe('config defaults', () => {
     const expected: AgentConfig = {
       journal: './.s3ferry/journal.db',
       api: { host: '127.0.0.1', port: 7317 },
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto' },
       events: { retention: 10_000 },
       probeInterval: 30_000,
       lease: 30_000,

@@ -107,6 +107,34 @@ describe('agent metrics', () => {
     );
   });
 
+  it('a journal that cannot be read sets s3ferry_journal_up to 0 and the scrape still answers', async () => {
+    const broken = await SqliteJournalStore.open({ path: ':memory:' });
+    await broken.enqueue({ job: 'j', path: '/a', size: 1, mtimeMs: 1, inode: 1 }, 1);
+    let reads = 0;
+    const m = createAgentMetrics({
+      registry: new Registry(),
+      events: sink,
+      countFiles: () => {
+        reads += 1;
+        return broken.countFiles();
+      },
+      destinations: () => [],
+      processMetrics: false,
+    });
+    try {
+      let s = parsePrometheus(await m.registry.metrics());
+      assert.equal(sampleValue(s, 's3ferry_journal_up'), 1);
+      assert.equal(sampleValue(s, 's3ferry_queue_depth'), 1);
+      assert.equal(reads, 1, 'one journal read per scrape');
+      await broken.close(); // every read now fails, as with a lost database or a broken file
+      s = parsePrometheus(await m.registry.metrics());
+      assert.equal(sampleValue(s, 's3ferry_journal_up'), 0);
+      assert.equal(sampleValue(s, 's3ferry_queue_depth'), 1, 'the last value is kept');
+    } finally {
+      m.close();
+    }
+  });
+
   it('each registry is its own: a second one starts at zero; close() stops counting', async () => {
     const other = createAgentMetrics({
       registry: new Registry(),
