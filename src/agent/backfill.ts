@@ -7,7 +7,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { globToRegExp } from '../domain/glob.js';
+import { compileGlob } from '../domain/glob.js';
 import { isAppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
@@ -144,7 +144,7 @@ async function collectPath(roots: SourceRoot[], c: Collector, p: string): Promis
 }
 
 async function collectGlob(roots: SourceRoot[], c: Collector, glob: string): Promise<void> {
-  const re = globToRegExp(glob, { dot: true });
+  const re = compileGlob(glob, { dot: true });
   for (const r of roots) {
     await scanSource(r.root, r.recursive, async (abs, rel) => {
       if (re.test(rel)) await c.add(abs, r);
