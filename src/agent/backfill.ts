@@ -2,15 +2,24 @@
  * Backfill: queue files that already exist, now, without the settle wait (DESIGN.md item 11), by
  * path (a file or a whole directory, relative to the job's sources or absolute) or by a glob over
  * the paths relative to each source. The job's rules still apply (admission.ts), and nothing
- * outside the job's sources is ever taken: `..` segments, paths outside every source, and
- * symbolic links whose target lies outside their source are refused, each with its reason.
+ * outside the job's sources is ever taken: `..` segments and paths outside every source are
+ * refused, and symbolic links follow the job's `symlinks` rule, the one its sources use
+ * (sources/link-rule.ts): by default a link whose real path leaves the sources is refused, each
+ * with its reason.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { globToRegExp } from '../domain/glob.js';
+import { compileGlob } from '../domain/glob.js';
 import { isAppError } from '../errors/app-error.js';
 import type { FileReason, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
+import {
+  checkLinks,
+  isWithin as isWithinDir,
+  realRootsOf,
+  type LinkContext,
+  type LinkVerdict,
+} from '../sources/link-rule.js';
 import { scanSource } from '../sources/source-scanner.js';
 import { toSourceRoots, type SourceRoot } from '../sources/source-roots.js';
 import type { FileSystem } from '../transfer/file-system.js';
@@ -50,17 +59,18 @@ export interface BackfillDeps {
 const OUTSIDE = "outside the job's sources";
 
 /** True when `p` is `dir` or below it. */
-export function isWithin(dir: string, p: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-}
+export const isWithin = isWithinDir;
 
 /** True when any segment of `p` is '..'. */
 export function hasParentSegment(p: string): boolean {
   return p.split(/[\\/]+/).includes('..');
 }
 
-async function realOrUndefined(p: string): Promise<string | undefined> {
-  return realpath(p).catch(() => undefined);
+/** Why backfill does not take a path the link rule refused. */
+function refusal(verdict: Exclude<LinkVerdict, { take: true }>): string {
+  if (verdict.why === 'outside') return verdict.message;
+  if (verdict.why === 'skipped') return 'a symbolic link, not followed (symlinks: skip)';
+  return 'not found';
 }
 
 class Collector {
@@ -68,31 +78,40 @@ class Collector {
   readonly skipped: { path: string; reason: string }[] = [];
   truncated = false;
 
-  constructor(readonly real: ReadonlyMap<string, string | undefined>) {}
+  constructor(
+    readonly real: ReadonlyMap<string, string | undefined>,
+    readonly policy: LinkContext['policy'],
+  ) {}
+
+  /** The link rule's context for files under `root`; undefined when the source is missing. */
+  context(root: SourceRoot): LinkContext | undefined {
+    const realRoot = this.real.get(root.root);
+    if (realRoot === undefined) return undefined;
+    const realRoots = [...this.real.values()].filter((r) => r !== undefined);
+    return { policy: this.policy, root: root.root, realRoot, realRoots };
+  }
 
   /** Records a refusal. */
   skip(p: string, reason: string): void {
     this.skipped.push({ path: p, reason });
   }
 
-  /** Adds a file after checking that its real location stays inside its source. */
+  /** Adds a file after checking it against the job's rule for symbolic links. */
   async add(abs: string, root: SourceRoot): Promise<void> {
     if (this.files.has(abs)) return;
     if (this.files.size >= MAX_BACKFILL_FILES) {
       this.truncated = true;
       return;
     }
-    const realRoot = this.real.get(root.root);
-    const real = await realOrUndefined(abs);
-    if (realRoot === undefined || real === undefined) {
-      this.skip(abs, 'not found');
-      return;
-    }
-    if (!isWithin(realRoot, real)) {
-      this.skip(abs, `a symbolic link to ${real}, ${OUTSIDE}`);
-      return;
-    }
-    this.files.set(abs, root);
+    const verdict = await this.check(abs, root);
+    if (verdict.take) this.files.set(abs, root);
+    else this.skip(abs, refusal(verdict));
+  }
+
+  /** The link rule's verdict on `abs` under `root`. */
+  async check(abs: string, root: SourceRoot): Promise<LinkVerdict> {
+    const ctx = this.context(root);
+    return ctx === undefined ? { take: false, why: 'gone' } : checkLinks(abs, ctx);
   }
 }
 
@@ -118,10 +137,9 @@ async function collectPath(roots: SourceRoot[], c: Collector, p: string): Promis
     const root = rootOf(roots, abs);
     const st = await stat(abs).catch(() => undefined);
     if (root === undefined || st === undefined) continue;
-    const realRoot = c.real.get(root.root);
-    const real = await realOrUndefined(abs);
-    if (realRoot === undefined || real === undefined || !isWithin(realRoot, real)) {
-      c.skip(p, `a symbolic link to ${real ?? 'nowhere'}, ${OUTSIDE}`);
+    const verdict = await c.check(abs, root);
+    if (!verdict.take) {
+      c.skip(p, refusal(verdict));
       return;
     }
     const top = abs === root.root || path.dirname(abs) === root.root;
@@ -144,7 +162,7 @@ async function collectPath(roots: SourceRoot[], c: Collector, p: string): Promis
 }
 
 async function collectGlob(roots: SourceRoot[], c: Collector, glob: string): Promise<void> {
-  const re = globToRegExp(glob, { dot: true });
+  const re = compileGlob(glob, { dot: true });
   for (const r of roots) {
     await scanSource(r.root, r.recursive, async (abs, rel) => {
       if (re.test(rel)) await c.add(abs, r);
@@ -159,10 +177,8 @@ export async function backfillFiles(
   deps: BackfillDeps,
 ): Promise<BackfillResult> {
   const roots = toSourceRoots(job.config.sources);
-  const real = new Map(
-    await Promise.all(roots.map(async (r) => [r.root, await realOrUndefined(r.root)] as const)),
-  );
-  const c = new Collector(real);
+  const real = await realRootsOf(roots.map((r) => r.root));
+  const c = new Collector(real, job.config.symlinks);
   for (const p of req.paths ?? []) await collectPath(roots, c, p);
   if (req.glob !== undefined) await collectGlob(roots, c, req.glob);
   if (c.truncated)

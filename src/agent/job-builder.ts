@@ -85,6 +85,7 @@ function jobSource(job: JobConfig, deps: JobBuilderDeps, hooks: JobHooks): JobSo
       mode: job.mode,
       rescanInterval: job.rescanInterval,
       settle: job.settle,
+      symlinks: job.symlinks,
       ...(job.filters.minAge === undefined ? {} : { minAge: job.filters.minAge }),
     },
     clock: deps.clock,
@@ -97,8 +98,12 @@ function jobSource(job: JobConfig, deps: JobBuilderDeps, hooks: JobHooks): JobSo
       }),
     onFinished: (f) => hooks.onFinished(job.name, f),
     onError: (e) => {
+      const [type, level] =
+        e.kind === 'link-refused'
+          ? (['source.link-refused', 'warn'] as const)
+          : (['source.error', 'error'] as const);
       void deps.events
-        .emit('source.error', 'error', `${e.job}: ${e.path}: ${e.message}`, {
+        .emit(type, level, `${e.job}: ${e.path}: ${e.message}`, {
           path: e.path,
           data: { job: e.job },
         })

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { redactConfig } from '../config/redact.js';
+import { assertSourcePaths } from '../config/source-paths.js';
 import { reportError } from './output.js';
 
 export function registerConfig(program: Command): void {
@@ -16,9 +17,11 @@ export function registerConfig(program: Command): void {
     .option('--json', 'print the validated configuration as JSON, secrets redacted')
     .action(async (file: string | undefined, opts: { json?: boolean }) => {
       try {
-        const cfg = await loadConfig({
-          file: file ?? (existsSync('s3ferry.yaml') ? 's3ferry.yaml' : undefined),
-        });
+        const name = file ?? (existsSync('s3ferry.yaml') ? 's3ferry.yaml' : undefined);
+        const cfg = await loadConfig({ file: name });
+        // sources that are not directories: an error; missing ones: a warning (on stderr)
+        const warnings = await assertSourcePaths(cfg, name ?? 'the configuration');
+        for (const w of warnings) process.stderr.write(`s3ferry: warning: ${w}\n`);
         if (opts.json === true) process.stdout.write(`${JSON.stringify(redactConfig(cfg))}\n`);
         else
           process.stdout.write(

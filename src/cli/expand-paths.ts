@@ -6,7 +6,7 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../errors/app-error.js';
-import { globToRegExp } from '../domain/glob.js';
+import { compileGlob } from '../domain/glob.js';
 import { fileError } from '../platform/node-file-system.js';
 
 export interface FileToUpload {
@@ -88,7 +88,7 @@ export async function expandPaths(
 async function* globIterate(pattern: string): AsyncGenerator<string> {
   const clean = pattern.replace(/^\.\//, '');
   const base = globBase(clean);
-  const re = globToRegExp(clean, { dot: true });
+  const re = compileGlob(clean, { dot: true });
   const info = await stat(base).catch(() => undefined);
   if (info?.isDirectory() !== true) return;
   for await (const f of walk(base)) if (re.test(f)) yield f;

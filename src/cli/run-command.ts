@@ -10,6 +10,7 @@ import { startAgent } from '../agent/compose.js';
 import { buildApp } from '../api/build-app.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { loadConfig, type ConfigFlags } from '../config/load.js';
+import { assertSourcePaths } from '../config/source-paths.js';
 import { templateEnvironment } from '../config/environment.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import { reportError } from './output.js';
@@ -59,17 +60,29 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     apiPort: opts.apiPort,
     logLevel: opts.logLevel,
   };
-  const load = (): Promise<AgentConfig> => loadConfig({ file, flags });
+  // A source that is a file refuses the start (or the reload); a missing one is a warning.
+  const load = async (): Promise<{ config: AgentConfig; warnings: readonly string[] }> => {
+    const config = await loadConfig({ file, flags });
+    return { config, warnings: await assertSourcePaths(config, file ?? 'the configuration') };
+  };
   let running;
+  let first;
   try {
-    running = await startAgent(await load(), { env: templateEnvironment() });
+    first = await load();
+    running = await startAgent(first.config, { env: templateEnvironment() });
   } catch (err) {
     return reportError(err, false);
   }
   const { agent, journal, events } = running;
+  const warn = async (warnings: readonly string[]): Promise<void> => {
+    for (const w of warnings) await events.emit('config.warning', 'warn', w);
+  };
+  await warn(first.warnings);
   const reload = async (): Promise<void> => {
     try {
-      await agent.reload(await load());
+      const next = await load();
+      await agent.reload(next.config);
+      await warn(next.warnings);
     } catch (raw) {
       const err = toAppError(raw);
       await events.emit(

@@ -75,6 +75,11 @@ export interface JobConfig {
   /** 'watch': filesystem events + periodic rescan; 'scan': periodic rescan only (network filesystems). */
   readonly mode: 'watch' | 'scan';
   readonly rescanInterval: number;
+  /**
+   * Symbolic links met under the sources: 'inside' takes a link only when its real path stays
+   * inside one of the job's sources; 'follow' takes any; 'skip' takes none.
+   */
+  readonly symlinks: 'inside' | 'follow' | 'skip';
   readonly destination: DestinationConfig;
   /** Key template, e.g. '{path}' or 'backups/{hostname}/{mtime:yyyyMMdd}/{name}'. Prefix is prepended. */
   readonly key: string;

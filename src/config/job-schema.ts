@@ -152,6 +152,14 @@ export const jobSchema = z
     rescanInterval: duration({ min: [1000, '1s'] })
       .prefault('1h')
       .describe('Interval of the full rescan that catches anything events missed (at least 1s).'),
+    symlinks: z
+      .enum(['inside', 'follow', 'skip'])
+      .default('inside')
+      .describe(
+        'Symbolic links under the sources: inside (only links whose real path stays inside one ' +
+          "of the job's sources; others are refused with an event), follow (any), skip (none). " +
+          'Links to directories are never descended.',
+      ),
     destination: jobDestinationSchema,
     key: keyTemplate
       .default('{path}')

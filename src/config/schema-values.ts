@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../domain/duration.js';
 import { checkGlob } from '../domain/glob.js';
+import { checkRegex } from '../domain/linear-regex.js';
 
 const DURATION_HINT = 'write it like 30s, 15m, 1h30m, 7d or a number of seconds';
 const SIZE_HINT = 'write it like 8MiB, 16M, 1.5G or a number of bytes';
@@ -85,20 +86,10 @@ export function text() {
   return z.string().refine((s) => s.trim() !== '', { error: 'must not be empty' });
 }
 
-/** Why `source` is not a valid JavaScript regular expression, or undefined. */
-export function checkRegex(source: string): string | undefined {
-  try {
-    new RegExp(source);
-    return undefined;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    // V8 says "Invalid regular expression: /SOURCE/: REASON"; the path already names the source.
-    const at = message.lastIndexOf('/: ');
-    return `invalid regular expression: ${at === -1 ? message : message.slice(at + 3)}`;
-  }
-}
-
-/** A regular expression (JavaScript syntax), checked to compile. */
+/**
+ * A regular expression (JavaScript syntax), checked to compile and to run in linear time
+ * (domain/linear-regex.ts: no lookahead, no backreferences).
+ */
 export function regex() {
   return z.string().superRefine((source, ctx) => {
     const error = checkRegex(source);

@@ -11,11 +11,13 @@
  * Include globs follow the dotfile rule: `*` does not match `.hidden`, `.*` does. Ignore and
  * exclude globs match dotfiles too (`*.tmp` ignores `.x.tmp`): a rule that leaves files out
  * should not let hidden ones through. Regular expressions are JavaScript syntax, without flags,
- * and search anywhere in the subject (anchor them with `^`/`$`).
+ * and search anywhere in the subject (anchor them with `^`/`$`). Both run in time linear in the
+ * subject (domain/linear-regex.ts): no pattern from the configuration can stall the agent.
  */
 import type { JobConfig, MatchRule } from '../config/agent-config.js';
 import { AppError } from '../errors/app-error.js';
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
+import { compileRegex, type LinearRegex } from './linear-regex.js';
 
 /** Why a file is not taken. */
 export const SKIP_REASONS = [
@@ -96,13 +98,14 @@ function compileRule(rule: MatchRule, dot: boolean): CompiledRule {
   if ((rule.regex === undefined) === (rule.glob === undefined)) {
     throw new AppError('ERR_CONFIG_INVALID', 'a match rule needs exactly one of regex or glob');
   }
-  let re: RegExp;
-  if (rule.glob !== undefined) re = globToRegExp(rule.glob, { dot });
+  let re: LinearRegex;
+  if (rule.glob !== undefined) re = compileGlob(rule.glob, { dot });
   else {
     try {
-      re = new RegExp(rule.regex ?? '');
+      re = compileRegex(rule.regex ?? '');
     } catch (err) {
-      throw new AppError('ERR_CONFIG_INVALID', `invalid regular expression '${rule.regex ?? ''}'`, {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new AppError('ERR_CONFIG_INVALID', `regex '${rule.regex ?? ''}': ${why}`, {
         cause: err,
       });
     }
@@ -117,7 +120,7 @@ function compileRule(rule: MatchRule, dot: boolean): CompiledRule {
  * without exactly one of regex/glob (config validation refuses these first).
  */
 export function compileFilter(job: FilterJobConfig): FileFilter {
-  const ignore = job.ignore.map((glob) => ({ glob, re: globToRegExp(glob, { dot: true }) }));
+  const ignore = job.ignore.map((glob) => ({ glob, re: compileGlob(glob, { dot: true }) }));
   const include = job.filters.include.map((r) => compileRule(r, false));
   const exclude = job.filters.exclude.map((r) => compileRule(r, true));
   const { minSize, maxSize, minAge, maxAge } = job.filters;

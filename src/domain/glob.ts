@@ -11,26 +11,42 @@
  * - Dotfiles: unless `dot` is set, a wildcard (`*`, `?`, `**`, a negated class) never matches the
  *   leading '.' of a segment, so `*` does not match `.hidden` while `.*` does.
  * - Case-sensitive, whole-string match.
+ *
+ * Time: a glob is compiled to an automaton (RE2 syntax, run by re2js), never to a backtracking
+ * RegExp: a match takes time linear in the subject's length, whatever the pattern. A backtracking
+ * engine spends minutes on `*L*L*L*L*L*X` against a 250-character name (every way of placing five
+ * `L`s is tried), and the event loop with it (issue 15, item 6).
  */
+import { RE2JS } from 're2js';
 import { AppError } from '../errors/app-error.js';
 
-/** Options of {@link globToRegExp}. */
+/** Options of {@link compileGlob}. */
 export interface GlobOptions {
   /** Let wildcards match a leading '.' of a segment too (default false). */
   readonly dot?: boolean;
 }
 
+/** A compiled glob. */
+export interface GlobMatcher {
+  /** True when the whole of `subject` matches; linear in its length. */
+  test(subject: string): boolean;
+}
+
 /** More `{a,b}` combinations than this in one pattern are refused (they grow exponentially). */
 export const MAX_GLOB_ALTERNATIVES = 1024;
 
+/** Thrown by the class compiler for a range whose ends are reversed (`[z-a]`). */
+class BadClass extends Error {}
+
 /**
- * Compiles a glob into an anchored RegExp (flag `u`) that tests a whole '/'-separated path or
- * name. Throws AppError ERR_CONFIG_INVALID for a pattern {@link checkGlob} refuses.
+ * Compiles a glob into a {@link GlobMatcher} that tests a whole '/'-separated path or name.
+ * Throws AppError ERR_CONFIG_INVALID for a pattern {@link checkGlob} refuses.
  */
-export function globToRegExp(pattern: string, options: GlobOptions = {}): RegExp {
+export function compileGlob(pattern: string, options: GlobOptions = {}): GlobMatcher {
   const error = checkGlob(pattern);
   if (error !== undefined) throw new AppError('ERR_CONFIG_INVALID', error);
-  return compile(pattern, options.dot ?? false);
+  const re = RE2JS.compile(toRe2(pattern, options.dot ?? false));
+  return { test: (subject) => re.testExact(subject) };
 }
 
 /**
@@ -45,18 +61,19 @@ export function checkGlob(pattern: string): string | undefined {
     return `the glob '${pattern}' expands to more than ${MAX_GLOB_ALTERNATIVES} alternatives`;
   }
   try {
-    compile(pattern, false);
+    toRe2(pattern, false);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    return `the glob '${pattern}' has an invalid character class (${why})`;
+    if (!(err instanceof BadClass)) throw err;
+    return `the glob '${pattern}' has an invalid character class (${err.message})`;
   }
   return undefined;
 }
 
-function compile(pattern: string, dot: boolean): RegExp {
+/** The RE2 source of a glob: the alternatives of its braces, each compiled on its own. */
+function toRe2(pattern: string, dot: boolean): string {
   const alternatives = expandBraces(pattern) ?? [pattern];
   const sources = [...new Set(alternatives)].map((alt) => compileOne(alt, dot));
-  return new RegExp(`^(?:${sources.join('|')})$`, 'u');
+  return `(?:${sources.join('|')})`;
 }
 
 /** Index of the ']' closing the class opened at `open`, or -1 when it is not a class. */
@@ -112,11 +129,13 @@ function expandBraces(p: string): string[] | undefined {
   return [p];
 }
 
-const NO_DOT = '(?!\\.)';
+/** One character of a segment: anything but '/', and not a leading '.' when guarded. */
+const ANY = '[^/]';
+const ANY_NO_DOT = '[^/.]';
 
-/** Regex source for a brace-free glob. */
+/** RE2 source for a brace-free glob. RE2 has no lookahead: the dot guard is a narrower class. */
 function compileOne(p: string, dot: boolean): string {
-  const guard = dot ? '' : NO_DOT;
+  const first = dot ? ANY : ANY_NO_DOT;
   let re = '';
   let segmentStart = true;
   for (let i = 0; i < p.length; i += 1) {
@@ -132,51 +151,113 @@ function compileOne(p: string, dot: boolean): string {
       const next = p[i + run];
       i += run - 1;
       if (run >= 2 && segmentStart && next === '/') {
-        re += `(?:${guard}[^/]+/)*`;
+        re += `(?:${first}${ANY}*/)*`;
         i += 1; // the '/' is consumed: the next segment starts here too
         continue;
       }
       if (run >= 2 && segmentStart && next === undefined) {
-        re += `${guard}[^/]+(?:/${guard}[^/]+)*`;
+        re += `${first}${ANY}*(?:/${first}${ANY}*)*`;
         continue;
       }
-      re += `${segmentStart ? guard : ''}[^/]*`;
+      re += segmentStart && !dot ? `(?:${first}${ANY}*)?` : `${ANY}*`;
     } else if (c === '?') {
-      re += `${segmentStart ? guard : ''}[^/]`;
+      re += segmentStart ? first : ANY;
     } else if (c === '[' && classEnd(p, i) > i) {
       const end = classEnd(p, i);
-      re += compileClass(p.slice(i + 1, end), segmentStart ? guard : '');
+      re += compileClass(p.slice(i + 1, end), segmentStart && !dot);
       i = end;
     } else if (c === '\\' && i + 1 < p.length) {
-      i += 1;
-      re += escapeChar(p[i] ?? '');
+      const cp = p.codePointAt(i + 1) ?? 0;
+      re += literal(cp);
+      i += cp > 0xffff ? 2 : 1;
     } else {
-      re += escapeChar(c);
+      const cp = p.codePointAt(i) ?? 0;
+      re += literal(cp);
+      if (cp > 0xffff) i += 1;
     }
     segmentStart = false;
   }
   return re;
 }
 
-function compileClass(body: string, guard: string): string {
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/** A class body (between the brackets) as RE2 source that never matches '/'. */
+function compileClass(body: string, guardDot: boolean): string {
   const negated = body.startsWith('!') || body.startsWith('^');
-  let inner = '';
-  for (let i = negated ? 1 : 0; i < body.length; i += 1) {
-    let c = body[i] ?? '';
-    if (c === '\\' && i + 1 < body.length) {
-      i += 1;
-      c = body[i] ?? '';
-      inner += c === '-' ? '\\-' : escapeClassChar(c);
-    } else inner += escapeClassChar(c);
+  const ranges = toRanges(classMembers(body.slice(negated ? 1 : 0)));
+  if (negated) {
+    // never '/', and no leading '.' when guarded (only negated classes get the guard: a positive
+    // class with an explicit '.' is meant to match dots)
+    const extra: Range[] = [[SLASH, SLASH], ...(guardDot ? [[DOT, DOT] as const] : [])];
+    return `[^${[...extra, ...ranges].map(rangeSource).join('')}]`;
   }
-  // A positive class with an explicit '.' is meant to match dots, so only negated ones get the guard.
-  return negated ? `${guard}[^/${inner}]` : `(?!/)[${inner}]`;
+  const allowed = ranges.flatMap(([lo, hi]) => withoutSlash(lo, hi));
+  // a class of nothing but '/' matches nothing
+  return allowed.length === 0 ? '[^\\x{0}-\\x{10FFFF}]' : `[${allowed.map(rangeSource).join('')}]`;
 }
 
-function escapeClassChar(c: string): string {
-  return /[\\\]^[]/.test(c) ? `\\${c}` : c;
+type Range = readonly [number, number];
+
+/** One member of a class: a code point, and whether it was escaped (`\-` is never a range). */
+interface Member {
+  readonly cp: number;
+  readonly escaped: boolean;
 }
 
-function escapeChar(c: string): string {
-  return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
+function classMembers(body: string): Member[] {
+  const out: Member[] = [];
+  for (let i = 0; i < body.length;) {
+    const escaped = body[i] === '\\' && i + 1 < body.length;
+    if (escaped) i += 1;
+    const cp = body.codePointAt(i) ?? 0;
+    out.push({ cp, escaped });
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return out;
+}
+
+const DASH = 0x2d;
+
+/** Members and `a-z` ranges of a class; throws BadClass for a reversed range. */
+function toRanges(members: readonly Member[]): Range[] {
+  const out: Range[] = [];
+  for (let i = 0; i < members.length; i += 1) {
+    const lo = members[i]?.cp ?? 0;
+    const dash = members[i + 1];
+    const end = members[i + 2];
+    if (dash !== undefined && dash.cp === DASH && !dash.escaped && end !== undefined) {
+      if (end.cp < lo) throw new BadClass(`range out of order: ${cp(lo)}-${cp(end.cp)}`);
+      out.push([lo, end.cp]);
+      i += 2;
+    } else out.push([lo, lo]);
+  }
+  return out;
+}
+
+function withoutSlash(lo: number, hi: number): Range[] {
+  if (hi < SLASH || lo > SLASH) return [[lo, hi]];
+  const out: Range[] = [];
+  if (lo < SLASH) out.push([lo, SLASH - 1]);
+  if (hi > SLASH) out.push([SLASH + 1, hi]);
+  return out;
+}
+
+function rangeSource([lo, hi]: Range): string {
+  return lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`;
+}
+
+function hex(codePoint: number): string {
+  return `\\x{${codePoint.toString(16)}}`;
+}
+
+function cp(codePoint: number): string {
+  return String.fromCodePoint(codePoint);
+}
+
+/** A literal character: letters and digits as they are, anything else by its code point. */
+function literal(codePoint: number): string {
+  const c = String.fromCodePoint(codePoint);
+  return /^[A-Za-z0-9_]$/.test(c) ? c : hex(codePoint);
 }

@@ -7,6 +7,13 @@
  * about 170 against 90 µs of CPU per file (bench/optimizations.md). The price is that nothing
  * closes a forgotten descriptor: every open is closed in a `finally` by its caller, and `close`
  * runs at most once (closing a descriptor number twice could close a file opened since).
+ *
+ * Opening never blocks: a source file is opened with O_NONBLOCK and its descriptor fstat'ed, and
+ * anything but a regular file is closed again and refused (ERR_FILE_UNREADABLE, parked with the
+ * cause). Without that, a FIFO renamed over a file between its stat and its open (or while its
+ * multipart upload was being created) blocked the open in a libuv thread until a writer came:
+ * four such files took every thread, all file I/O stopped and SIGTERM no longer ended the agent
+ * (issue 15, item 5). O_NONBLOCK changes nothing for reads of regular files.
  */
 import fs, { type Stats } from 'node:fs';
 import { AppError } from '../errors/app-error.js';
@@ -46,6 +53,34 @@ export function fileError(err: unknown, path: string): AppError {
     hint: 'check the file and the disk',
     cause: err,
   });
+}
+
+/** Flags of every open of a source file: read only, never blocking, never a controlling tty. */
+export const SOURCE_OPEN_FLAGS =
+  fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+/** What a non-regular file is, for the message. */
+function kindOf(s: Stats): string {
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isDirectory()) return 'a directory';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+  return 'something else';
+}
+
+/**
+ * The error for a path that turned out not to be a regular file once opened: something else
+ * (a FIFO, a device) took its place after it was checked.
+ */
+export function notRegularFile(path: string, s: Stats): AppError {
+  return new AppError(
+    'ERR_FILE_UNREADABLE',
+    `${path} is now ${kindOf(s)}, not a regular file (it was replaced after it was checked); ` +
+      'it is not read',
+    {
+      hint: 'only regular files are uploaded: put the file back in place',
+    },
+  );
 }
 
 /** Runs a node:fs callback call as a promise; errors become AppErrors about `path`. */
@@ -104,8 +139,21 @@ export const nodeFileSystem: FileSystem = {
   },
   async open(path) {
     const fd = await call<number>(path, (done) => {
-      fs.open(path, 'r', done);
+      fs.open(path, SOURCE_OPEN_FLAGS, done);
     });
+    let st: Stats;
+    try {
+      st = await call<Stats>(path, (done) => {
+        fs.fstat(fd, done);
+      });
+    } catch (err) {
+      fs.close(fd, () => undefined);
+      throw err;
+    }
+    if (!st.isFile()) {
+      fs.close(fd, () => undefined);
+      throw notRegularFile(path, st);
+    }
     return openFile(path, fd);
   },
 };

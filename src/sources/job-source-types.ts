@@ -2,6 +2,7 @@
 import type { JobConfig } from '../config/agent-config.js';
 import type { Clock } from '../platform/clock.js';
 import type { SourceFileStat } from './file-stamp.js';
+import type { SymlinkPolicy } from './link-rule.js';
 import type { WatcherFactory } from './watcher.js';
 
 /** The part of a job's configuration a {@link JobSource} reads. */
@@ -11,6 +12,8 @@ export type JobSourceJob = Pick<
 > & {
   /** A file's mtime must be at least this old before it is handed over, ms. */
   readonly minAge?: number | undefined;
+  /** What to do with symbolic links (link-rule.ts); default 'inside'. */
+  readonly symlinks?: SymlinkPolicy | undefined;
 };
 
 /** A finished file, handed to the caller once it settled. */
@@ -28,13 +31,18 @@ export interface FinishedFile {
   readonly ctimeMs?: number;
 }
 
-/** A problem with a source: missing or unreadable directory, unreadable file, watcher failure. */
+/**
+ * A problem with a source: missing or unreadable directory, unreadable file, watcher failure, a
+ * symbolic link refused by the job's `symlinks` rule, a name that is not valid UTF-8.
+ */
 export interface SourceProblem {
   readonly job: string;
   /** The directory or file concerned (absolute). */
   readonly path: string;
   /** Plain language, naming the cause and, where there is one, the fix. */
   readonly message: string;
+  /** 'link-refused': a symbolic link the job's `symlinks` rule refused (a warning, not a fault). */
+  readonly kind?: 'link-refused';
 }
 
 /** Dependencies of a {@link JobSource}. */

@@ -6,17 +6,23 @@
  * stat again -> unchanged: onFinished, changed: observe (the window restarts). A file is therefore
  * only handed over after two stats at least `settle` apart agree, whether or not events arrived.
  *
+ * Before a file is handed over, the job's rule for symbolic links decides (link-rule.ts): a file
+ * reached through a link that leads out of the sources is refused, with the reason, once per link
+ * (once-notes.ts), however often rescans and events meet it again.
+ *
  * onFinished may see the same unchanged file again (every rescan observes every file); the caller
  * deduplicates by identity. Memory: the detector holds only files not settled yet, and a scan
  * waits while it holds `maxTracked` of them, so a huge tree is walked at the pace files settle.
  */
-import { formatDuration } from '../domain/duration.js';
 import { sameStamp, type FileStamp, type SourceFileStat } from './file-stamp.js';
+import { checkLinks, DEFAULT_SYMLINK_POLICY } from './link-rule.js';
+import { OnceNotes } from './once-notes.js';
 import { scanSource } from './source-scanner.js';
-import { locate, toSourceRoots, type SourceRoot } from './source-roots.js';
+import { isUndecodableEntry, NOT_UTF8 } from './undecodable-name.js';
+import { checkSourceRoot, locate, toSourceRoots, type SourceRoot } from './source-roots.js';
+import { RootWatchers } from './root-watchers.js';
 import { SettleScheduler } from './settle-scheduler.js';
 import { StabilityDetector, type SettledFile } from './stability-detector.js';
-import type { Watcher } from './watcher.js';
 import type {
   FinishedFile,
   JobSourceDeps,
@@ -38,6 +44,9 @@ export class JobSource {
   private readonly inflight = new Set<Promise<void>>();
   /** Paths being stat'ed after an event; true when another event came in meanwhile. */
   private readonly statting = new Map<string, boolean>();
+  /** Refused links and undecodable names already reported. */
+  private readonly notes = new OnceNotes();
+  private readonly watchers: RootWatchers;
   private started = false;
   private closing: Promise<void> | undefined;
   private scan: Promise<void> | undefined;
@@ -47,6 +56,19 @@ export class JobSource {
     this.deps = deps;
     this.roots = toSourceRoots(deps.job.sources);
     this.detector = new StabilityDetector({ settleMs: deps.job.settle, minAgeMs: deps.job.minAge });
+    this.watchers = new RootWatchers({
+      factory: deps.watcherFactory,
+      onChange: (p) => {
+        this.onEvent(p);
+      },
+      report: (p, m) => {
+        this.report(p, m);
+      },
+      onRootRemoved: (work) => {
+        this.track(work.then((dropped) => (dropped ? this.rescanNow() : undefined)));
+      },
+      isClosing: () => this.isClosing(),
+    });
     this.settler = new SettleScheduler({
       detector: this.detector,
       clock: deps.clock,
@@ -104,10 +126,10 @@ export class JobSource {
   private async shutdown(): Promise<void> {
     this.abort.abort();
     this.settler.stop();
-    await Promise.all(this.roots.map((r) => this.dropWatcher(r)));
+    await Promise.all(this.roots.map((r) => this.watchers.drop(r)));
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     // a watcher created while the last scan was winding down
-    await Promise.all(this.roots.map((r) => this.dropWatcher(r)));
+    await Promise.all(this.roots.map((r) => this.watchers.drop(r)));
   }
 
   private isClosing(): boolean {
@@ -137,26 +159,31 @@ export class JobSource {
   }
 
   private async scanAll(): Promise<void> {
+    this.notes.beginScan();
     for (const r of this.roots) {
       if (this.isClosing()) return;
       await this.scanRoot(r);
     }
+    this.notes.endScan();
   }
 
   private async scanRoot(r: SourceRoot): Promise<void> {
     const dirInode = await this.checkRoot(r);
     if (dirInode === undefined) {
-      await this.dropWatcher(r);
+      await this.watchers.drop(r);
       return;
     }
-    if (this.deps.job.mode === 'watch') await this.ensureWatcher(r, dirInode);
+    if (this.deps.job.mode === 'watch') await this.watchers.ensure(r, dirInode);
     const visit = (absPath: string, _relPath: string, stamp: FileStamp): Promise<void> => {
+      this.notes.touch(absPath);
       this.settler.observe(absPath, stamp);
       return this.settler.waitForRoom();
     };
     try {
       const result = await scanSource(r.root, r.recursive, visit, this.abort.signal);
-      for (const e of result.errors) this.report(e.path, e.message);
+      for (const e of result.errors)
+        if (e.message === NOT_UTF8) this.reportOnce(e.path, e.message);
+        else this.report(e.path, e.message);
     } catch (err) {
       if (!this.isClosing()) this.report(r.root, `scanning ${r.root} failed: ${message(err)}`);
     }
@@ -164,68 +191,10 @@ export class JobSource {
 
   /** The root directory's inode, or undefined (reported) when it is missing or not a directory. */
   private async checkRoot(r: SourceRoot): Promise<number | undefined> {
-    let st: SourceFileStat | undefined;
-    try {
-      st = await this.deps.stat(r.root);
-    } catch (err) {
-      this.report(r.root, `source directory ${r.root} cannot be read: ${message(err)}`);
-      return undefined;
-    }
-    if (st !== undefined && !st.isFile) return st.inode;
-    const what = st === undefined ? 'does not exist' : 'is a file, not a directory';
-    const interval = this.deps.job.rescanInterval;
-    const every = interval > 0 ? ` (every ${formatDuration(interval)})` : '';
-    this.report(
-      r.root,
-      `source directory ${r.root} ${what}; it is checked again at each rescan${every}`,
-    );
+    const checked = await checkSourceRoot(r, this.deps.stat, this.deps.job.rescanInterval);
+    if ('inode' in checked) return checked.inode;
+    this.report(r.root, checked.problem);
     return undefined;
-  }
-
-  private async ensureWatcher(r: SourceRoot, dirInode: number): Promise<void> {
-    if (r.watcher !== undefined && r.watchedInode === dirInode) return;
-    await this.dropWatcher(r); // the directory was replaced: the old watch is dead
-    if (this.isClosing()) return;
-    const watcher = this.deps.watcherFactory({
-      root: r.root,
-      recursive: r.recursive,
-      onChange: (p) => {
-        this.onEvent(p);
-      },
-      onError: (err) => {
-        this.report(r.root, err.message);
-      },
-      onRootRemoved: () => {
-        this.track(this.onRootRemoved(r, watcher));
-      },
-    });
-    r.watcher = watcher;
-    r.watchedInode = dirInode;
-    try {
-      await watcher.start();
-    } catch (err) {
-      this.report(r.root, `cannot watch ${r.root} (rescans still find files): ${message(err)}`);
-      await this.dropWatcher(r);
-    }
-  }
-
-  /** The watched directory went away (maybe replaced at once): re-check it now. */
-  private async onRootRemoved(r: SourceRoot, watcher: Watcher): Promise<void> {
-    if (r.watcher !== watcher || this.isClosing()) return; // a stale watcher's last word
-    await this.dropWatcher(r);
-    await this.rescanNow();
-  }
-
-  private async dropWatcher(r: SourceRoot): Promise<void> {
-    const w = r.watcher;
-    r.watcher = undefined;
-    r.watchedInode = undefined;
-    if (w === undefined) return;
-    try {
-      await w.close();
-    } catch (err) {
-      this.report(r.root, `closing the watcher of ${r.root} failed: ${message(err)}`);
-    }
   }
 
   private onEvent(absPath: string): void {
@@ -245,6 +214,9 @@ export class JobSource {
         const st = await this.statOrReport(absPath);
         if (this.isClosing()) return;
         this.settler.observe(absPath, st?.isFile === true ? st : undefined);
+        // an event may name a file no stat can reach: say so now, not at the next rescan
+        if (st === undefined && (await isUndecodableEntry(absPath)))
+          this.reportOnce(absPath, NOT_UTF8);
       } while (this.statting.get(absPath) === true);
     } finally {
       this.statting.delete(absPath);
@@ -272,7 +244,7 @@ export class JobSource {
     // seen again since due(): it is in a new window and is handed over when that one ends
     if (this.detector.has(f.path)) return;
     const where = locate(this.roots, f.path);
-    if (where === undefined) return;
+    if (where === undefined || !(await this.linkRuleTakes(f.path, where.root, st))) return;
     const { size, mtimeMs, inode, ctimeMs } = st;
     const file = {
       job: this.deps.job.name,
@@ -293,9 +265,34 @@ export class JobSource {
     }
   }
 
-  private report(path: string, msg: string): void {
+  /** The job's rule for symbolic links; a refusal is reported once, a change observed again. */
+  private async linkRuleTakes(absPath: string, root: string, st: FileStamp): Promise<boolean> {
+    const realRoot = this.roots.find((r) => r.root === root)?.realRoot;
+    if (realRoot === undefined) return false; // its source is gone: the next scan says so
+    const realRoots = this.roots.flatMap((r) => (r.realRoot === undefined ? [] : [r.realRoot]));
+    const policy = this.deps.job.symlinks ?? DEFAULT_SYMLINK_POLICY;
+    const verdict = await checkLinks(absPath, { policy, root, realRoot, realRoots }, st.inode);
+    if (verdict.take) {
+      this.notes.clear(absPath);
+      return true;
+    }
+    if (verdict.why === 'outside') this.reportOnce(absPath, verdict.message, 'link-refused');
+    else if (verdict.why === 'changed' && !this.isClosing()) this.settler.observe(absPath, st);
+    return false;
+  }
+
+  private reportOnce(path: string, msg: string, kind?: SourceProblem['kind']): void {
+    if (this.notes.note(path, msg)) this.report(path, msg, kind);
+  }
+
+  private report(path: string, msg: string, kind?: SourceProblem['kind']): void {
     try {
-      this.deps.onError({ job: this.deps.job.name, path, message: msg });
+      this.deps.onError({
+        job: this.deps.job.name,
+        path,
+        message: msg,
+        ...(kind === undefined ? {} : { kind }),
+      });
     } catch {
       // onError must not throw; if it does, the source keeps going regardless
     }

@@ -1,6 +1,9 @@
 /** The source directories of one job: normalised roots and which root a path belongs to. */
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceConfig } from '../config/agent-config.js';
+import { formatDuration } from '../domain/duration.js';
+import type { SourceFileStat } from './file-stamp.js';
 import type { Watcher } from './watcher.js';
 
 /** One source directory and its watcher, as a {@link JobSource} keeps it. */
@@ -12,6 +15,8 @@ export interface SourceRoot {
   watcher: Watcher | undefined;
   /** Inode of the directory the watcher watches: a different inode means it was replaced. */
   watchedInode: number | undefined;
+  /** Its real path (links resolved), found again at each scan; undefined while it is missing. */
+  realRoot: string | undefined;
 }
 
 /** Where a file sits: its source root and its path relative to it ('/' separators). */
@@ -34,6 +39,7 @@ export function toSourceRoots(sources: readonly SourceConfig[]): SourceRoot[] {
       recursive: s.recursive || (seen?.recursive ?? false),
       watcher: undefined,
       watchedInode: undefined,
+      realRoot: undefined,
     });
   }
   return [...byRoot.values()];
@@ -55,4 +61,32 @@ export function locate(roots: readonly SourceRoot[], absPath: string): Located |
   }
   if (best === undefined) return undefined;
   return { root: best.root, relPath: best.rel.split(path.sep).join('/') };
+}
+
+/**
+ * Checks that `r` is a directory now and finds its real path (kept in `r.realRoot`). Resolves its
+ * inode, or the problem in plain language (missing, a file, unreadable) naming when it is checked
+ * again. Never rejects.
+ */
+export async function checkSourceRoot(
+  r: SourceRoot,
+  stat: (absPath: string) => Promise<SourceFileStat | undefined>,
+  rescanInterval: number,
+): Promise<{ readonly inode: number } | { readonly problem: string }> {
+  let st: SourceFileStat | undefined;
+  try {
+    st = await stat(r.root);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { problem: `source directory ${r.root} cannot be read: ${why}` };
+  }
+  if (st !== undefined && !st.isFile) {
+    r.realRoot = await realpath(r.root).catch(() => undefined);
+    return { inode: st.inode };
+  }
+  const what = st === undefined ? 'does not exist' : 'is a file, not a directory';
+  const every = rescanInterval > 0 ? ` (every ${formatDuration(rescanInterval)})` : '';
+  return {
+    problem: `source directory ${r.root} ${what}; it is checked again at each rescan${every}`,
+  };
 }

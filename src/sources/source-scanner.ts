@@ -3,8 +3,9 @@
  * at a time), so memory grows with the depth of the tree, never with the number of files.
  *
  * Regular files are visited, including symbolic links to regular files (followed, reported under
- * the link's own path). Symbolic links to directories are never followed, which is what rules out
- * loops. A directory that cannot be read is recorded in `errors` and skipped; one bad entry never
+ * the link's own path; whether such a file is taken is the job's `symlinks` rule, link-rule.ts,
+ * applied at hand-over). Symbolic links to directories are never followed, which is what rules
+ * out loops. A directory that cannot be read is recorded in `errors` and skipped; one bad entry never
  * stops the walk. Entries that vanish between listing and stat, dangling links and link loops are
  * skipped silently: they are not files to take. An entry whose name is not valid UTF-8 cannot be
  * opened through a JavaScript string: it is recorded in `errors`, so that it is never skipped
@@ -14,6 +15,7 @@ import type { Dir, Dirent, Stats } from 'node:fs';
 import { lstat, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileStamp } from './file-stamp.js';
+import { hasUndecodableName, NOT_UTF8 } from './undecodable-name.js';
 
 /** A directory or file the scan could not read, with a plain-language reason. */
 export interface ScanError {
@@ -168,20 +170,6 @@ async function statOrSkip(
     }
     return undefined;
   }
-}
-
-/** Why an entry whose name is not valid UTF-8 is not taken. */
-const NOT_UTF8 =
-  'its name is not valid UTF-8 (the invalid bytes show as \uFFFD here), so it cannot be opened ' +
-  'by that name and is not uploaded: rename it with valid UTF-8';
-
-/**
- * True when the last name of `abs` holds U+FFFD: a name with bytes that are not UTF-8 comes out
- * of the listing with U+FFFD in their place and cannot be opened under that string. (Asked only
- * after the entry proved unopenable: a valid name may hold U+FFFD itself.)
- */
-function hasUndecodableName(abs: string): boolean {
-  return path.basename(abs).includes('\uFFFD');
 }
 
 /** Wraps an exception thrown by the visitor so the walk rethrows it instead of recording it. */

@@ -124,6 +124,44 @@ describe('bad configuration', () => {
     });
   }
 
+  it('a source that is a file: run and config check refuse it; a missing one is a warning', async () => {
+    // issue 15, item 15: both used to pass config check without a word
+    const dir = join(tmp.path, 'sources');
+    await mkdir(dir, { recursive: true });
+    const aFile = join(dir, 'not-a-dir.txt');
+    await writeFile(aFile, 'a file\n');
+    const missing = join(dir, 'mounted-later');
+    const env = cliEnv({ endpoint: '', accessKeyId: 'x', secretAccessKey: 'y', region: 'r' });
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(
+      bad,
+      `jobs:\n  - name: a\n    sources: [${JSON.stringify(dir)}, ${JSON.stringify(aFile)}]\n    destination: s3://bucket\n`,
+    );
+    const [run, check] = await Promise.all([
+      runCli(['run', '--config', bad], env),
+      runCli(['config', 'check', bad], env),
+    ]);
+    const line = new RegExp(
+      `jobs\\[0\\]\\.sources\\[1\\]: ${aFile.replace(/[.]/g, '\\.')} is a file, not a directory.*fix: give the directory`,
+    );
+    for (const r of [run, check]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, line);
+    }
+    const later = join(dir, 'later.yaml');
+    await writeFile(
+      later,
+      `jobs:\n  - name: a\n    sources: [${JSON.stringify(missing)}]\n    destination: s3://bucket\n`,
+    );
+    const ok = await runCli(['config', 'check', later], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /configuration is valid/);
+    assert.match(
+      ok.stderr,
+      new RegExp(`warning: jobs\\[0\\]\\.sources\\[0\\]: ${missing} does not exist \\(yet\\)`),
+    );
+  });
+
   it('a missing configuration file is named', async () => {
     const env = cliEnv({ endpoint: '', accessKeyId: 'x', secretAccessKey: 'y', region: 'r' });
     const missing = join(tmp.path, 'nope.yaml');
@@ -175,6 +213,52 @@ jobs:
         return s.files.done === 1;
       });
       assert.match(agent.log(), /"event":"config.reload-failed".*colour: unknown option/);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('refuses a reload whose source is a file, and warns of a missing one (run start too)', async () => {
+    const inbox = join(tmp.path, 'inbox-2');
+    await mkdir(inbox);
+    const aFile = join(tmp.path, 'a-file.txt');
+    await writeFile(aFile, 'not a directory\n');
+    const missing = join(tmp.path, 'not-mounted-yet');
+    const dir = join(tmp.path, 'agent-2');
+    const yaml = (sources: readonly string[]): string => `api:
+  port: ${port}
+jobs:
+  - name: r
+    sources: ${JSON.stringify(sources)}
+    settle: 300ms
+    destination:
+      bucket: ${bucket.name}
+      endpoint: ${info.endpoint}
+`;
+    const port = await freePort();
+    const agent = await startAgentProcess(dir, yaml([inbox, missing]), info);
+    try {
+      await waitFor('the warning at start', () =>
+        Promise.resolve(
+          new RegExp(`"event":"config.warning".*sources\\[1\\]: ${missing} does not exist`).test(
+            agent.log(),
+          ),
+        ),
+      );
+      await writeFile(join(dir, 's3ferry.yaml'), yaml([inbox, aFile]));
+      const res = await fetch(`${agent.url}/api/v1/config/reload`, { method: 'POST' });
+      const body = (await res.json()) as { error?: { code?: string; message?: string } };
+      assert.equal(res.status, 400);
+      assert.equal(body.error?.code, 'ERR_CONFIG_INVALID');
+      assert.match(
+        body.error.message ?? '',
+        /jobs\[0\]\.sources\[1\]: .*a-file\.txt is a file, not a directory/,
+      );
+      await writeFile(join(inbox, 'still.txt'), 'the running configuration stays\n');
+      await waitFor('the file done', async () => {
+        const s = await agent.api<{ files: Record<string, number> }>('GET', '/api/v1/status');
+        return s.files.done === 1;
+      });
     } finally {
       await agent.stop();
     }

@@ -38,6 +38,7 @@ describe('config defaults', () => {
           sources: [{ path: '/data/inbox', recursive: true }],
           mode: 'watch',
           rescanInterval: 3_600_000,
+          symlinks: 'inside',
           destination: {
             bucket: 'uploads',
             prefix: '',

@@ -51,6 +51,30 @@ describe('config validation: one problem, exact path', () => {
     ]);
   });
 
+  it('a regular expression that only a backtracking engine runs: named, with the fix', () => {
+    // Filters run on a linear-time engine (issue 15, item 6): lookahead and backreferences
+    // cannot, so they are refused at load rather than allowed to stall the agent.
+    const lines = jobProblems({
+      filters: { include: [{ regex: '^(?!draft-).*\\.mp4$' }], exclude: [{ regex: '(.)\\1' }] },
+    });
+    assert.equal(lines.length, 2);
+    assert.match(
+      lines[0] ?? '',
+      /^jobs\[0\]\.filters\.include\[0\]\.regex: the regular expression '\^\(\?!draft-\)\.\*\\\.mp4\$' cannot be used: it uses a lookahead \(\(\?!\).*linear-time.*Fix: rewrite it without/,
+    );
+    assert.match(
+      lines[1] ?? '',
+      /^jobs\[0\]\.filters\.exclude\[0\]\.regex: the regular expression '\(\.\)\\1' cannot be used: it uses a backreference \(\\1\).*Fix:/,
+    );
+    // patterns that backtrack catastrophically elsewhere are accepted: they run in linear time
+    assert.doesNotThrow(() =>
+      parseConfig(
+        JSON.stringify({ jobs: [{ ...JOB, filters: { include: [{ regex: '^(a+)+$' }] } }] }),
+        's3ferry.yaml',
+      ),
+    );
+  });
+
   it('a glob that is not usable', () => {
     const [line, ...rest] = jobProblems({ filters: { exclude: [{ glob: '[z-a].txt' }] } });
     assert.match(String(line), /^jobs\[0\]\.filters\.exclude\[0\]\.glob: invalid glob: /);

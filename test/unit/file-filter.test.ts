@@ -217,10 +217,49 @@ describe('file filter: size and age bounds', () => {
   });
 });
 
+describe('file filter: no pattern can stall the event loop', () => {
+  it('regular expressions that backtrack catastrophically run in linear time', () => {
+    // Issue 15, item 6: each of these kept V8's backtracking engine busy for minutes (or far
+    // longer) on a name or path that almost matches; the results are asserted, never a time.
+    const name = `${'a'.repeat(240)}!`;
+    const path = 'L'.repeat(3000);
+    const cases: readonly [MatchRule, string][] = [
+      [regex('^(a+)+$'), name],
+      [regex('^(a|a)*$'), name],
+      [regex('^(a|aa)+$'), name],
+      [regex('^(\\w+\\s?)*$'), name],
+      [regex('.*L.*L.*L.*L.*L.*X', 'path'), path],
+      [glob('**/*L*L*L*L*L*X', 'path'), path],
+    ];
+    for (const [rule, subject] of cases) {
+      const f = job({ include: [rule] });
+      assert.equal(verdict(decide(f, subject)), 'not-included', JSON.stringify(rule));
+    }
+    assert.equal(verdict(decide(job({ include: [regex('^(a+)+$')] }), 'a'.repeat(240))), 'take');
+  });
+
+  it('keeps JavaScript syntax: escapes, named groups, classes, lookbehind', () => {
+    const f = job({
+      include: [
+        regex('^caf\\u00e9'),
+        regex('^(?<year>\\d{4})-'),
+        regex('(?<=^x)y'),
+        regex('[\\w-]+\\.log$'),
+      ],
+    });
+    for (const name of ['café.txt', '2024-a.txt', 'xy', 'some-name.log'])
+      assert.equal(verdict(decide(f, name)), 'take', name);
+    for (const name of ['cafe.txt', '24-a.txt', 'zy', 'a b.log.x'])
+      assert.equal(verdict(decide(f, name)), 'not-included', name);
+  });
+});
+
 describe('compileFilter refuses rules that do not compile', () => {
   it('a bad regular expression, a bad glob, a rule with both or neither', () => {
     const bad: readonly MatchRule[] = [
       regex('('),
+      regex('^(?!draft).*'),
+      regex('(a)\\1'),
       glob('[z-a]'),
       { regex: 'a', glob: 'a', on: 'name' },
       { on: 'name' },

@@ -6,6 +6,12 @@
  * BIGINT columns come back as strings from `pg` by default; this pool parses them to numbers (its
  * own type parser, not the global one, so other users of `pg` in the process are not affected).
  * Every value the journal stores fits a double exactly (ids, sizes, ms times, inodes).
+ *
+ * A server that cannot be reached is said at once, not after the whole retry time: the first
+ * failed connection attempt of an outage (refused, reset, no route), or one still unanswered
+ * after {@link RETRY_NOTICE_AFTER_MS} (a host that drops packets), gives one notice naming
+ * host:port (never the password) and saying that s3ferry keeps retrying. A connection that
+ * opens ends the outage; the next one is said again (issue 15, item 14).
  */
 import pg from 'pg';
 
@@ -106,6 +112,94 @@ export interface PostgresPoolOptions {
   readonly maxConnections: number;
   /** How long one connection attempt may take, in ms. */
   readonly connectTimeoutMs: number;
+  /**
+   * Told once per outage that the server cannot be reached and s3ferry retries (a sentence naming
+   * host:port, never the password). Default: a warning line on stderr.
+   */
+  readonly onUnreachable?: (message: string) => void;
+}
+
+/** An attempt to connect still unanswered after this long is said (a host that drops packets). */
+export const RETRY_NOTICE_AFTER_MS = 3_000;
+
+/** host:port of a journal URL, for messages (no user, no password). */
+export function serverOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port === '' ? '5432' : u.port}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+function warnOnStderr(message: string): void {
+  process.stderr.write(`s3ferry: warning: ${message}\n`);
+}
+
+/** One notice per outage: the connection attempts of a pool report here. */
+class OutageNotice {
+  #said = false;
+
+  constructor(
+    private readonly server: string,
+    private readonly say: (message: string) => void,
+  ) {}
+
+  /** An attempt begins; call the result with its outcome (undefined: connected). */
+  begin(): (err: unknown) => void {
+    const timer = setTimeout(() => {
+      this.#tell(`has not answered for ${RETRY_NOTICE_AFTER_MS / 1000} s`);
+    }, RETRY_NOTICE_AFTER_MS);
+    timer.unref();
+    return (err) => {
+      clearTimeout(timer);
+      if (err === undefined) this.#said = false;
+      else if (isConnectionFailure(err)) this.#tell(`cannot be reached (${describe(err)})`);
+    };
+  }
+
+  #tell(what: string): void {
+    if (this.#said) return;
+    this.#said = true;
+    this.say(
+      `the PostgreSQL journal at ${this.server} ${what}; retrying (operations wait for it ` +
+        'and fail with ERR_JOURNAL_UNAVAILABLE if it stays away). Check that PostgreSQL runs ' +
+        'there and that this host can reach it',
+    );
+  }
+}
+
+function describe(err: unknown): string {
+  const code = codeOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return code === undefined || message.includes(code) ? message : `${code}: ${message}`;
+}
+
+/** pg's Client, whose connection attempts report to `notice`. */
+function watchedClient(notice: OutageNotice): typeof pg.Client {
+  return class WatchedClient extends pg.Client {
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (err: Error) => void): void;
+    override connect(callback?: (err: Error) => void): Promise<pg.Client> | undefined {
+      const end = notice.begin();
+      if (callback === undefined)
+        return super.connect().then(
+          (client) => {
+            end(undefined);
+            return client;
+          },
+          (err: unknown) => {
+            end(err);
+            throw err;
+          },
+        );
+      super.connect((err?: Error | null) => {
+        end(err ?? undefined);
+        callback(err as Error);
+      });
+      return undefined;
+    }
+  };
 }
 
 /** A pool and its queryable surface. */
@@ -127,6 +221,9 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 's3ferry',
+    Client: watchedClient(
+      new OutageNotice(serverOf(options.url), options.onUnreachable ?? warnOnStderr),
+    ),
   });
   // An idle connection the server closes (a restart, an administrator) is reported here and
   // dropped by the pool; the next statement opens a new one. Without a listener, the process dies.

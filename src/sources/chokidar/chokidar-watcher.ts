@@ -5,7 +5,11 @@
  * - `ignoreInitial`: files already present are the startup scan's business, not the watcher's.
  * - `depth: 0` when not recursive, so subdirectories are neither watched nor reported.
  * - `followSymlinks: false`: a link to a directory is never descended (no loops, no surprise
- *   trees); a link to a file is reported under its own path and the caller's stat follows it.
+ *   trees); a link to a file is reported under its own path, the caller's stat follows it and
+ *   the job's `symlinks` rule decides whether it is taken (link-rule.ts).
+ * - A file whose name is not valid UTF-8 is reported too: chokidar's stat of its U+FFFD-mangled
+ *   name fails, so chokidar says nothing, but the raw inotify event names it; the caller finds
+ *   that it cannot be opened and says why (issue 15, item 12).
  * - The root is resolved with realpath before watching (chokidar treats a symlinked root as a
  *   link, not as the directory), and event paths are mapped back under the configured root so
  *   they match the scanner's paths.
@@ -145,6 +149,8 @@ export class ChokidarWatcher implements Watcher {
       if (event === 'rename' && watched === realRoot && evPath === path.basename(realRoot)) {
         void this.checkRoot(realRoot, rootId);
       }
+      if (typeof watched === 'string' && typeof evPath === 'string' && evPath.includes('\uFFFD'))
+        emit(path.join(watched, evPath));
     });
     fsw.on('error', (err: unknown) => {
       this.reportError(err);

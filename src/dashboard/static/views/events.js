@@ -10,6 +10,7 @@ const KNOWN_TYPES = [
   'agent.started',
   'agent.stopped',
   'config.reloaded',
+  'config.warning',
   'destination.unhealthy',
   'destination.healthy',
   'file.done',
@@ -20,6 +21,8 @@ const KNOWN_TYPES = [
   'files.retry',
   'job.paused',
   'job.resumed',
+  'source.error',
+  'source.link-refused',
   'upload.failed',
 ];
 
