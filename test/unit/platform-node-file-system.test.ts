@@ -114,7 +114,10 @@ describe('nodeFileSystem', () => {
       const refused = (err: unknown): boolean => {
         assert.ok(isAppError(err, 'ERR_FILE_UNREADABLE'), String(err));
         assert.match(err.message, /is now a FIFO \(named pipe\), not a regular file/);
-        assert.match(err.hint ?? '', /^only regular files are uploaded: put the file back in place$/);
+        assert.match(
+          err.hint ?? '',
+          /^only regular files are uploaded: put the file back in place$/,
+        );
         return true;
       };
 
