@@ -69,8 +69,11 @@ export async function runCleanup(opts: CleanupOptions): Promise<number> {
     const olderThan = durationOption('--older-than', opts.olderThan);
     journal = await openJournal(settings.journalPath);
     target = buildTarget(settings);
-    const endpoint = settings.connection.endpoint ?? '';
-    const open = await journal.listOpenUploads({ endpoint, bucket: settings.url.bucket });
+    // the endpoint as the uploads journaled it (without a password: S3ObjectTarget.endpoint)
+    const open = await journal.listOpenUploads({
+      endpoint: target.endpoint,
+      bucket: settings.url.bucket,
+    });
     const uploads = await target.listMultipartUploads(settings.url.prefix);
     const cutoff = systemClock.now() - olderThan;
     let aborted = 0;

@@ -14,6 +14,7 @@ import {
   duration,
   httpUrl,
   integer,
+  journalSpec,
   name,
   NAME_PATTERN,
   stringMap,
@@ -62,7 +63,7 @@ const events = z.strictObject({
 });
 
 const document = z.strictObject({
-  journal: text()
+  journal: journalSpec()
     .default(DEFAULT_JOURNAL)
     .describe(
       'Journal: a SQLite file (one agent), or a PostgreSQL database `postgres://USER:PASSWORD@HOST:PORT/DATABASE` that a fleet of agents shares.',
