@@ -1,7 +1,7 @@
 /** What the API is built from: the agent's services, nothing it builds itself. */
 import type { Registry } from 'prom-client';
 import type { Agent } from '../agent/agent.js';
-import type { EventListener } from '../agent/event-sink.js';
+import type { EventListener, WebhookStats } from '../agent/event-sink.js';
 import type { TransferTracker } from '../agent/transfer-tracker.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
@@ -21,6 +21,8 @@ export interface ApiDeps {
   /** Live events (the agent's EventSink). */
   readonly events: { subscribe(listener: EventListener): () => void };
   readonly transfers: Pick<TransferTracker, 'list' | 'size'>;
+  /** The event webhook's deliveries, shown by /api/v1/status (undefined without a webhook). */
+  readonly webhook?: () => WebhookStats | undefined;
   /** The agent's Prometheus registry, served at /metrics. */
   readonly metrics: Registry;
   readonly clock: Clock;

@@ -88,6 +88,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     transfers: running.transfers,
     metrics: running.metrics,
     clock: running.clock,
+    webhook: () => events.webhookStats(),
     reload,
     ...(agent.config.api.token === undefined ? {} : { token: agent.config.api.token }),
   });

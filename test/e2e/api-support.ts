@@ -76,6 +76,7 @@ export async function startInProcess(
     transfers: running.transfers,
     metrics: running.metrics,
     clock: running.clock,
+    webhook: () => running.events.webhookStats(),
     reload: async () => {
       await running.agent.reload(await load());
     },
