@@ -16,7 +16,7 @@
 //             overridable); exported as PG_URL (role s3ferry, may CREATE DATABASE), PG_DIR, PG_BIN.
 // They are left running for fast reruns, except under CI (then stop-rgw.sh --purge, stop-swift.sh,
 // stop-postgres.sh --purge).
-// Browser tests (dist/test/e2e/dashboard-*.test.js, security-secrets.test.js) need
+// Browser tests (dist/test/e2e/dashboard-*.test.js, security-{secrets,rebinding,token}.test.js) need
 // /usr/bin/chromium: when any is selected, scripts/test/ensure-chromium.sh installs it first
 // (apt-get, as root) or says how.
 // Exits with node --test's exit code.
@@ -212,8 +212,9 @@ async function stopServers() {
 
 // ---------- browser ----------
 
-/** The dashboard's browser tests (and the secrets test's rendered dashboard) drive Debian's chromium. */
-const BROWSER_TEST = /^(dashboard-.*|security-secrets)\.test\.js$/;
+/** The dashboard's browser tests (and the security tests' rendered dashboard and hostile pages) drive Debian's chromium. */
+const BROWSER_TEST =
+  /^(dashboard-.*|security-secrets|security-rebinding|security-token)\.test\.js$/;
 
 /** scripts/test/ensure-chromium.sh: installs chromium with apt-get when missing (as root). */
 function ensureChromium() {

@@ -5,6 +5,7 @@ import type { EventListener, WebhookStats } from '../agent/event-sink.js';
 import type { TransferTracker } from '../agent/transfer-tracker.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
+import type { LoginCodes } from './dashboard-login.js';
 
 /** Timings of the live stream, ms (tests shorten them). */
 export interface StreamTimings {
@@ -26,8 +27,19 @@ export interface ApiDeps {
   /** The agent's Prometheus registry, served at /metrics. */
   readonly metrics: Registry;
   readonly clock: Clock;
-  /** When set, every /api/v1 route requires it (auth.ts). */
+  /**
+   * When set, every /api/v1 route requires it (auth.ts). `s3ferry run` always passes one (the
+   * configured or the made token: cli/api-token.ts) unless api.auth is none, on loopback.
+   */
   readonly token?: string;
+  /** The address the API binds (api.host), one of the Host names it answers; default 127.0.0.1. */
+  readonly host?: string;
+  /** More Host names it answers (api.allowedHosts): request-guards.ts. */
+  readonly allowedHosts?: readonly string[];
+  /** /metrics needs the token too (api.metricsAuth: token). */
+  readonly metricsAuth?: boolean;
+  /** The codes of one-time dashboard links (`run` prints the first); made here when absent. */
+  readonly logins?: LoginCodes;
   /** Re-reads the configuration file and applies it (SIGHUP does the same). */
   readonly reload: () => Promise<void>;
   readonly stream?: StreamTimings;

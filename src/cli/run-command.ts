@@ -5,13 +5,15 @@
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:net';
 import v8 from 'node:v8';
 import { startAgent } from '../agent/compose.js';
-import { buildApp } from '../api/build-app.js';
+import { buildApp, LoginCodes } from '../api/build-app.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { loadConfig, type ConfigFlags } from '../config/load.js';
-import { templateEnvironment } from '../config/environment.js';
+import { readEnvironment, templateEnvironment } from '../config/environment.js';
 import { AppError, toAppError } from '../errors/app-error.js';
+import { agentToken, type AgentToken } from './api-token.js';
 import { reportError } from './output.js';
 
 interface RunOptions {
@@ -50,6 +52,29 @@ export function registerRun(program: Command): void {
  */
 const AGENT_HEAP_GROWING_PERCENT = 10;
 
+/** Where a browser or CLI of this machine reaches the API: loopback when it binds every interface. */
+function localUrl(host: string, address: ReturnType<Server['address']>): string {
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const name = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
+}
+
+/**
+ * Prints the dashboard's one-time link on stderr, for the person who started the agent (not in
+ * the JSON log: the code is good once, for 15 minutes, but it is a way in until then).
+ */
+function printDashboardLink(base: string, auth: AgentToken, logins: LoginCodes): void {
+  if (auth.token === undefined) {
+    process.stderr.write(`s3ferry: dashboard: ${base}/ (api.auth: none: no token needed)\n`);
+    return;
+  }
+  const made = auth.created === true ? ` (API token made in ${auth.file ?? ''})` : '';
+  process.stderr.write(
+    `s3ferry: dashboard: ${base}${logins.issue().path}\n` +
+      `  a one-time link, good for 15 minutes; \`s3ferry dashboard\` prints a new one${made}\n`,
+  );
+}
+
 export async function runAgent(opts: RunOptions): Promise<number> {
   v8.setFlagsFromString(`--heap-growing-percent=${AGENT_HEAP_GROWING_PERCENT}`);
   const file = opts.config ?? (existsSync('s3ferry.yaml') ? 's3ferry.yaml' : undefined);
@@ -61,8 +86,12 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   };
   const load = (): Promise<AgentConfig> => loadConfig({ file, flags });
   let running;
+  let auth: AgentToken;
   try {
-    running = await startAgent(await load(), { env: templateEnvironment() });
+    const config = await load();
+    // before the agent starts: an unsafe token file stops it with nothing begun
+    auth = agentToken(config.api, readEnvironment().stateDir);
+    running = await startAgent(config, { env: templateEnvironment() });
   } catch (err) {
     return reportError(err, false);
   }
@@ -81,6 +110,8 @@ export async function runAgent(opts: RunOptions): Promise<number> {
       throw err;
     }
   };
+  const { api: apiConfig } = agent.config;
+  const logins = new LoginCodes({ clock: running.clock });
   const api = buildApp({
     agent,
     journal,
@@ -90,7 +121,11 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     clock: running.clock,
     webhook: () => events.webhookStats(),
     reload,
-    ...(agent.config.api.token === undefined ? {} : { token: agent.config.api.token }),
+    host: apiConfig.host,
+    allowedHosts: apiConfig.allowedHosts,
+    metricsAuth: apiConfig.metricsAuth === 'token',
+    logins,
+    ...(auth.token === undefined ? {} : { token: auth.token }),
   });
   try {
     await api.listen({ host: agent.config.api.host, port: agent.config.api.port });
@@ -115,10 +150,12 @@ export async function runAgent(opts: RunOptions): Promise<number> {
       );
     return reportError(toAppError(err), false);
   }
+  const base = localUrl(apiConfig.host, api.server.address());
   running.logger.info(
-    { api: `http://${agent.config.api.host}:${agent.config.api.port}` },
+    { api: base, auth: auth.token === undefined ? 'none' : 'token', tokenFile: auth.file },
     'API listening',
   );
+  printDashboardLink(base, auth, logins);
   const onHup = (): void => {
     void reload().catch(() => undefined);
   };

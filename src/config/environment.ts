@@ -14,6 +14,11 @@ export interface EnvironmentSettings {
   readonly noProxy: readonly string[];
   /** Where the journal lives when --journal is not given. */
   readonly defaultJournalPath: string;
+  /**
+   * s3ferry's state directory of this user: $XDG_STATE_HOME/s3ferry, else ~/.local/state/s3ferry.
+   * The `upload` journal and the API token the agent makes (api.tokenFile) live there.
+   */
+  readonly stateDir: string;
   readonly isTerminal: boolean;
 }
 
@@ -40,9 +45,9 @@ export function readEnvironment(
   const noProxy = (nonEmpty(env.NO_PROXY) ?? nonEmpty(env.no_proxy) ?? '')
     .split(',')
     .filter((s) => s.trim() !== '');
-  const stateHome = nonEmpty(env.XDG_STATE_HOME) ?? join(homedir(), '.local', 'state');
-  const defaultJournalPath =
-    nonEmpty(env.S3FERRY_JOURNAL) ?? join(stateHome, 's3ferry', 'journal.db');
+  const home = nonEmpty(env.HOME) ?? homedir();
+  const stateDir = join(nonEmpty(env.XDG_STATE_HOME) ?? join(home, '.local', 'state'), 's3ferry');
+  const defaultJournalPath = nonEmpty(env.S3FERRY_JOURNAL) ?? join(stateDir, 'journal.db');
   return {
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(region === undefined ? {} : { region }),
@@ -50,6 +55,7 @@ export function readEnvironment(
     ...(proxy === undefined ? {} : { proxy }),
     noProxy,
     defaultJournalPath,
+    stateDir,
     isTerminal: stderrIsTTY && env.TERM !== 'dumb',
   };
 }

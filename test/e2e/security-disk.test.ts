@@ -1,7 +1,7 @@
 /**
- * What the agent leaves on disk is its user's alone (issue 15, item 11): the journal's directory is
- * created 0700 and the journal, SQLite's -wal and -shm, and the agent lock 0600, whatever the
- * umask. The agent runs under umask 000, where the defaults would give 0777 and 0666. A journal
+ * What the agent leaves on disk is its user's alone (issue 15, item 11): the journal's directory and
+ * the token's are created 0700, and the journal, SQLite's -wal and -shm, the agent lock and the API
+ * token 0600, whatever the umask. The agent runs under umask 000, where the defaults would give 0777 and 0666. A journal
  * left readable by an earlier version is tightened at the next start.
  */
 import assert from 'node:assert/strict';
@@ -50,22 +50,27 @@ jobs:
     destination: { bucket: ${bucket.name}, endpoint: ${info.endpoint} }
 `,
     );
+    // a state directory of its own, for the API token it makes
+    const env = cliEnv(info, { XDG_STATE_HOME: join(dir, 'state-home') });
     const child = spawn(
       '/bin/sh',
       ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI_PATH, 'run', '--config', config],
-      { cwd: dir, env: cliEnv(info), stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    return superviseAgent(child, `http://127.0.0.1:${port}`);
+    return superviseAgent(child, `http://127.0.0.1:${port}`, { env, config });
   }
 
-  it('creates the journal directory 0700 and the journal, -wal, -shm and lock 0600', async () => {
+  it('creates the journal and token directories 0700, the journal, -wal, -shm, lock and token 0600', async () => {
     const dir = join(tmp.path, 'fresh');
     const journalDir = join(dir, 'state', 'journal');
     const agent = await startUnderUmask000(dir, journalDir);
     const journal = join(journalDir, 'journal.db');
     try {
       assert.equal(await mode(journalDir), '700', 'the journal directory');
-      for (const file of [journal, `${journal}-wal`, `${journal}-shm`, `${journal}.agent-lock`])
+      const tokenDir = join(dir, 'state-home', 's3ferry');
+      assert.equal(await mode(tokenDir), '700', 'the token directory');
+      const files = [journal, `${journal}-wal`, `${journal}-shm`, `${journal}.agent-lock`];
+      for (const file of [...files, join(tokenDir, 'api-token')])
         assert.equal(await mode(file), '600', file);
     } finally {
       assert.equal(await agent.stop(), 0, agent.log());
