@@ -98,7 +98,9 @@ const api = z
   });
 
 const webhook = z.strictObject({
-  url: httpUrl().describe('URL every event is POSTed to (JSON), with retries.'),
+  url: httpUrl().describe(
+    'URL every event is POSTed to (JSON), with retries; redirects are not followed (they would carry the headers elsewhere): give the final URL.',
+  ),
   headers: stringMap()
     .default(() => ({}))
     .describe('Extra request headers, e.g. Authorization. Values are secret.'),
