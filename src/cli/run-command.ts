@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import v8 from 'node:v8';
-import { startAgent } from '../agent/compose.js';
+import type { FastifyInstance } from 'fastify';
+import { startAgent, type RunningAgent } from '../agent/compose.js';
 import { buildApp, LoginCodes } from '../api/build-app.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { loadConfig, type ConfigFlags } from '../config/load.js';
@@ -75,6 +76,52 @@ function printDashboardLink(base: string, auth: AgentToken, logins: LoginCodes):
   );
 }
 
+/** The agent's API on its services, with the access rules of its configuration. */
+function agentApi(
+  running: RunningAgent,
+  auth: AgentToken,
+  reload: () => Promise<void>,
+): { api: FastifyInstance; logins: LoginCodes } {
+  const { agent, events } = running;
+  const { api: apiConfig } = agent.config;
+  const logins = new LoginCodes({ clock: running.clock });
+  const api = buildApp({
+    agent,
+    journal: running.journal,
+    events,
+    transfers: running.transfers,
+    metrics: running.metrics,
+    clock: running.clock,
+    webhook: () => events.webhookStats(),
+    reload,
+    host: apiConfig.host,
+    allowedHosts: apiConfig.allowedHosts,
+    metricsAuth: apiConfig.metricsAuth === 'token',
+    logins,
+    ...(auth.token === undefined ? {} : { token: auth.token }),
+  });
+  return { api, logins };
+}
+
+/** Why the API could not listen, with the fix. */
+function listenError(err: unknown, api: AgentConfig['api']): AppError {
+  const { host, port } = api;
+  const code = (err as { code?: unknown }).code;
+  if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES')
+    return toAppError(err);
+  return new AppError(
+    'ERR_CONFIG_INVALID',
+    code === 'EADDRINUSE'
+      ? `the API port ${host}:${port} is already in use (another agent or program listens there)`
+      : `the API cannot listen on ${host}:${port} (${code})`,
+    {
+      hint: 'choose another api.port (or api.host) in the configuration, or stop what uses it',
+      details: { field: 'api.port' },
+      cause: err,
+    },
+  );
+}
+
 export async function runAgent(opts: RunOptions): Promise<number> {
   v8.setFlagsFromString(`--heap-growing-percent=${AGENT_HEAP_GROWING_PERCENT}`);
   const file = opts.config ?? (existsSync('s3ferry.yaml') ? 's3ferry.yaml' : undefined);
@@ -95,7 +142,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   } catch (err) {
     return reportError(err, false);
   }
-  const { agent, journal, events } = running;
+  const { agent, events } = running;
   const reload = async (): Promise<void> => {
     try {
       await agent.reload(await load());
@@ -110,47 +157,14 @@ export async function runAgent(opts: RunOptions): Promise<number> {
       throw err;
     }
   };
-  const { api: apiConfig } = agent.config;
-  const logins = new LoginCodes({ clock: running.clock });
-  const api = buildApp({
-    agent,
-    journal,
-    events,
-    transfers: running.transfers,
-    metrics: running.metrics,
-    clock: running.clock,
-    webhook: () => events.webhookStats(),
-    reload,
-    host: apiConfig.host,
-    allowedHosts: apiConfig.allowedHosts,
-    metricsAuth: apiConfig.metricsAuth === 'token',
-    logins,
-    ...(auth.token === undefined ? {} : { token: auth.token }),
-  });
+  const { api, logins } = agentApi(running, auth, reload);
   try {
     await api.listen({ host: agent.config.api.host, port: agent.config.api.port });
   } catch (err) {
     await running.close();
-    const { host, port } = agent.config.api;
-    const code = (err as { code?: unknown }).code;
-    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
-      return reportError(
-        new AppError(
-          'ERR_CONFIG_INVALID',
-          code === 'EADDRINUSE'
-            ? `the API port ${host}:${port} is already in use (another agent or program listens there)`
-            : `the API cannot listen on ${host}:${port} (${code})`,
-          {
-            hint: 'choose another api.port (or api.host) in the configuration, or stop what uses it',
-            details: { field: 'api.port' },
-            cause: err,
-          },
-        ),
-        false,
-      );
-    return reportError(toAppError(err), false);
+    return reportError(listenError(err, agent.config.api), false);
   }
-  const base = localUrl(apiConfig.host, api.server.address());
+  const base = localUrl(agent.config.api.host, api.server.address());
   running.logger.info(
     { api: base, auth: auth.token === undefined ? 'none' : 'token', tokenFile: auth.file },
     'API listening',
