@@ -24,7 +24,7 @@
 // each; they are made ready while the servers start. S3FERRY_TEST_RUNTIMES=22,24 (or 22, a full
 // version such as 24.21.0, or none) chooses them, and with filters runs the chosen files on them
 // too; `--runtimes-only` skips the run on the current Node (`npm run test:runtimes`).
-// Browser tests (dist/test/e2e/dashboard-*.test.js, security-secrets.test.js) need
+// Browser tests (dist/test/e2e/dashboard-*.test.js, security-{secrets,rebinding,token}.test.js) need
 // /usr/bin/chromium: when any is selected, scripts/test/ensure-chromium.sh installs it first
 // (apt-get, as root) or says how.
 // Exits with node --test's exit code.
@@ -224,8 +224,9 @@ async function stopServers() {
 
 // ---------- browser ----------
 
-/** The dashboard's browser tests (and the secrets test's rendered dashboard) drive Debian's chromium. */
-const BROWSER_TEST = /^(dashboard-.*|security-secrets)\.test\.js$/;
+/** The dashboard's browser tests (and the security tests' rendered dashboard and hostile pages) drive Debian's chromium. */
+const BROWSER_TEST =
+  /^(dashboard-.*|security-secrets|security-rebinding|security-token)\.test\.js$/;
 
 /** scripts/test/ensure-chromium.sh: installs chromium with apt-get when missing (as root). */
 function ensureChromium() {

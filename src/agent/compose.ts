@@ -129,6 +129,7 @@ export async function startAgent(
     registry: new Registry(),
     events,
     countFiles: () => journal.countFiles(),
+    webhook: () => events.webhookStats(),
     destinations: () =>
       agent.destinations().map((d) => ({ name: d.name, healthy: d.health.healthy })),
   });

@@ -1,28 +1,20 @@
 /**
  * Where agent events go: the journal (last N kept), the JSON log, live listeners (the API's SSE
- * stream), and optionally a webhook (POSTed in order, retried with backoff, never blocking uploads).
+ * stream), and optionally a webhook (webhook-sender.ts: POSTed in order, retried with backoff,
+ * never blocking uploads, never following a redirect).
  */
-import { backoffDelay } from '../domain/backoff.js';
 import type { EventLevel, EventRecord, JournalStore, NewEvent } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { WebhookSender, type WebhookSettings, type WebhookStats } from './webhook-sender.js';
+
+export type { WebhookSettings, WebhookStats } from './webhook-sender.js';
 
 export type EventListener = (event: NewEvent & { id: number }) => void;
 
-export interface WebhookSettings {
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/** Events waiting for the webhook beyond this are dropped (counted), oldest first. */
-const WEBHOOK_QUEUE_LIMIT = 10_000;
-
 export class EventSink {
   readonly #listeners = new Set<EventListener>();
-  readonly #webhookQueue: NewEvent[] = [];
-  #webhookBusy: Promise<void> | undefined;
-  #webhookDropped = 0;
-  readonly #closing = new AbortController();
+  readonly #webhook: WebhookSender | undefined;
 
   constructor(
     private readonly deps: {
@@ -32,7 +24,18 @@ export class EventSink {
       webhook?: WebhookSettings;
       fetch?: typeof fetch;
     },
-  ) {}
+  ) {
+    const { webhook } = deps;
+    this.#webhook =
+      webhook === undefined
+        ? undefined
+        : new WebhookSender({
+            settings: webhook,
+            logger: deps.logger,
+            clock: deps.clock,
+            ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+          });
+  }
 
   /** Records and publishes one event. */
   async emit(
@@ -70,9 +73,8 @@ export class EventSink {
 
   #deliver(stored: EventRecord): void {
     for (const listener of this.#listeners) listener(stored);
-    if (this.deps.webhook === undefined) return;
     // The webhook gets the event as it was built: the journal's id is not part of it.
-    this.#enqueueWebhook(withoutId(stored));
+    this.#webhook?.send(withoutId(stored));
   }
 
   /** Live events; returns the unsubscribe function. */
@@ -81,65 +83,14 @@ export class EventSink {
     return () => this.#listeners.delete(listener);
   }
 
-  get webhookDropped(): number {
-    return this.#webhookDropped;
+  /** What the webhook delivered, failed and dropped; undefined without a webhook. */
+  webhookStats(): WebhookStats | undefined {
+    return this.#webhook?.stats();
   }
 
   /** Stops webhook retries and waits for the one in flight. */
   async close(): Promise<void> {
-    this.#closing.abort();
-    await this.#webhookBusy;
-  }
-
-  #isClosing(): boolean {
-    return this.#closing.signal.aborted;
-  }
-
-  #enqueueWebhook(event: NewEvent): void {
-    this.#webhookQueue.push(event);
-    if (this.#webhookQueue.length > WEBHOOK_QUEUE_LIMIT) {
-      this.#webhookQueue.shift();
-      this.#webhookDropped += 1;
-    }
-    this.#startWebhook();
-  }
-
-  #startWebhook(): void {
-    this.#webhookBusy ??= this.#drainWebhook().finally(() => {
-      this.#webhookBusy = undefined;
-      // An event enqueued between the drain's last look at the queue and this callback saw it
-      // busy and started nothing: drain again, or it waits for the next event.
-      if (this.#webhookQueue.length > 0 && !this.#isClosing()) this.#startWebhook();
-    });
-  }
-
-  async #drainWebhook(): Promise<void> {
-    const hook = this.deps.webhook;
-    const doFetch = this.deps.fetch ?? fetch;
-    if (hook === undefined) return;
-    for (
-      let event = this.#webhookQueue[0];
-      event !== undefined && !this.#closing.signal.aborted;
-      event = this.#webhookQueue[0]
-    ) {
-      for (let attempt = 1; !this.#isClosing(); attempt += 1) {
-        try {
-          const res = await doFetch(hook.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', ...hook.headers },
-            body: JSON.stringify({ ...event, at: new Date(event.at).toISOString() }),
-            signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(10_000)]),
-          });
-          if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429)) break; // delivered, or refused for good
-        } catch {
-          // network error: retry below
-        }
-        await this.deps.clock
-          .sleep(backoffDelay(attempt, Math.random()), this.#closing.signal)
-          .catch(() => undefined);
-      }
-      this.#webhookQueue.shift();
-    }
+    await this.#webhook?.close();
   }
 }
 

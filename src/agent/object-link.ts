@@ -1,6 +1,11 @@
 /**
  * Download links: for an uploaded file (absolute path, looked up in the history) or for a key of a
  * job's destination, the destination's public URL template when it has one, else a presigned GET.
+ *
+ * A key must lie under the job's destination prefix: a link is a signed read of the agent's
+ * credentials, and the API (or a page that reached it) must not turn those into reads of any
+ * object of the bucket. Keys with `.` or `..` segments are refused too (a client normalises them
+ * away, so they could name another object than the one checked).
  */
 import { AppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
@@ -41,7 +46,7 @@ export async function objectLink(
 ): Promise<ObjectLink> {
   const { dest, key } = what.startsWith('/')
     ? await uploaded(what, deps)
-    : { dest: jobOf(jobName, deps).destination, key: what };
+    : ownKey(what, jobName, deps);
   const c = dest.config;
   if (c.publicUrl !== undefined) {
     const encoded = key.split('/').map(encodeURIComponent).join('/');
@@ -86,6 +91,27 @@ async function uploaded(
       { hint: 'link it by key from a job that writes to that bucket' },
     );
   return { dest, key: done.key };
+}
+
+/** `key` of the job's destination, refused (ERR_USAGE) when it is not under its prefix. */
+function ownKey(
+  key: string,
+  jobName: string | undefined,
+  deps: ObjectLinkDeps,
+): { dest: DestinationRuntime; key: string } {
+  const job = jobOf(jobName, deps);
+  const { prefix } = job.destination.config;
+  const dotted = key.split('/').some((segment) => segment === '.' || segment === '..');
+  if (!key.startsWith(prefix) || key === prefix || dotted)
+    throw new AppError(
+      'ERR_USAGE',
+      `no link for "${key}": links are given only for objects of the job ${job.name}, under its prefix "${prefix}"${dotted ? ' (without . or .. segments)' : ''}`,
+      {
+        hint: `give a key under ${prefix === '' ? 'the bucket' : `"${prefix}"`}, or the path of an uploaded file`,
+        details: { field: 'key' },
+      },
+    );
+  return { dest: job.destination, key };
 }
 
 /** The named job, or the only one. */

@@ -6,7 +6,9 @@
  *
  * Every route's parameters and answers are zod schemas (src/api/schemas/): they validate requests
  * (400 with `field` on failure), encode answers (an undeclared field never leaves), and generate
- * the OpenAPI description. Token auth: auth.ts. No answer ever carries a secret.
+ * the OpenAPI description. Before any route: the Host and Origin checks and the JSON-only rule for
+ * state changes (request-guards.ts), the token (auth.ts; the dashboard's one-time links:
+ * dashboard-login.ts). No answer ever carries a secret.
  */
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,8 +19,10 @@ import {
 } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './api-deps.js';
 import { installAuth } from './auth.js';
+import { dashboardLoginRoutes, LoginCodes } from './dashboard-login.js';
 import { registerDashboard } from './dashboard-route.js';
 import { installErrorHandler } from './error-handler.js';
+import { installHostGuard, installJsonOnly } from './request-guards.js';
 import { actionRoutes } from './routes/actions.js';
 import { listRoutes } from './routes/lists.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -27,6 +31,7 @@ import { streamRoutes } from './routes/stream.js';
 
 export type { ApiDeps, StreamTimings } from './api-deps.js';
 export { tokenMatches } from './auth.js';
+export { LoginCodes } from './dashboard-login.js';
 
 /** Where the OpenAPI description is served. */
 export const OPENAPI_PATH = '/api/v1/openapi.json';
@@ -54,10 +59,12 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  installAuth(app, deps.token);
+  installHostGuard(app, { host: deps.host ?? '127.0.0.1', allowedHosts: deps.allowedHosts ?? [] });
+  installAuth(app, deps.token, { metrics: deps.metricsAuth === true });
+  installJsonOnly(app);
   acceptEmptyJson(app);
   // `?job=` (a form's empty field) means "no filter", not "the job named ''"; a POST without a
-  // body is one with an empty object.
+  // body (but with its JSON content type) is one with an empty object.
   app.addHook('preValidation', (req, _reply, done) => {
     if (req.method === 'POST' && (req.body === undefined || req.body === null)) req.body = {};
     const q = req.query as Record<string, unknown> | undefined;
@@ -83,6 +90,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   });
   for (const routes of [statusRoutes, listRoutes, actionRoutes, streamRoutes, metricsRoutes])
     void app.register(routes(deps));
+  const logins = deps.logins ?? new LoginCodes({ clock: deps.clock });
+  void app.register(dashboardLoginRoutes({ token: deps.token, logins }));
   void app.register((child, _opts, done) => {
     child.get(OPENAPI_PATH, { schema: { hide: true } }, () => app.swagger());
     registerDashboard(child);

@@ -1,14 +1,17 @@
 /**
  * How the CLI reaches the agent: through its HTTP API when one runs (found from the config's api
- * host and port, or --api-url), else by opening the journal directly (read-only commands and retry).
+ * host and port, or --api-url, with the token it finds by itself: cli/api-token.ts), else by
+ * opening the journal directly (read-only commands and retry).
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readConfigEnvironment, readEnvironment } from '../config/environment.js';
 import { loadConfig } from '../config/load.js';
 import { AppError } from '../errors/app-error.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { describeJournal, isJournalUrl, openJournal } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
+import { clientToken, TOKEN_FLAG_WARNING } from './api-token.js';
 
 export interface ClientOptions {
   config?: string;
@@ -29,7 +32,10 @@ export function addClientOptions(cmd: Command): Command {
       '--api-url <url>',
       "the running agent's API (default from the configuration, http://127.0.0.1:7317)",
     )
-    .option('--token <token>', 'API token when the agent requires one (env S3FERRY_API_TOKEN)')
+    .option(
+      '--token <token>',
+      "API token (visible in ps: prefer env S3FERRY_API_TOKEN; by default the CLI reads the token file of the agent's user)",
+    )
     .option('--journal <file|url>', 'journal (file or postgres:// URL) to read when no agent runs')
     .option('--json', 'JSON output');
 }
@@ -49,15 +55,25 @@ export type AgentConnection =
 interface Target {
   url: string;
   token?: string;
+  /** Where the token came from (or where the CLI looked), for the hint of a refusal. */
+  tokenFrom: string;
   journalPath?: string;
 }
 
 /** The agent's error code when it is one of ours (so the exit code is the agent's), else internal. */
 function codeOf(status: number, code: string | undefined): ErrorCode {
-  if (status === 401) return 'ERR_USAGE';
+  if (status === 401) return 'ERR_UNAUTHORIZED';
   return code !== undefined && Object.hasOwn(ERROR_CODES, code)
     ? (code as ErrorCode)
     : 'ERR_INTERNAL';
+}
+
+/** The fix of a refused token, naming what the CLI sent. */
+function unauthorizedHint(tokenFrom: string): string {
+  return (
+    `the CLI sent the token from ${tokenFrom}: run it as the agent's user on the agent's machine ` +
+    '(it reads the token file by itself), give --config of the agent, or set S3FERRY_API_TOKEN'
+  );
 }
 
 async function resolveTarget(opts: ClientOptions): Promise<Target> {
@@ -70,10 +86,18 @@ async function resolveTarget(opts: ClientOptions): Promise<Target> {
     (config === undefined
       ? 'http://127.0.0.1:7317'
       : `http://${config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host}:${config.api.port}`);
-  const token = opts.token ?? config?.api.token;
+  if (opts.token !== undefined) process.stderr.write(TOKEN_FLAG_WARNING);
+  const { token, from } = clientToken({
+    flag: opts.token,
+    configEnv: readConfigEnvironment(),
+    config,
+    env: readEnvironment(),
+    url,
+  });
   const journalPath = opts.journal ?? config?.journal;
   return {
     url,
+    tokenFrom: from,
     ...(token === undefined ? {} : { token }),
     ...(journalPath === undefined ? {} : { journalPath }),
   };
@@ -108,7 +132,12 @@ export async function connect(opts: ClientOptions, needAgent: boolean): Promise<
           throw new AppError(
             codeOf(res.status, e?.code),
             e?.message ?? `the agent answered ${res.status}`,
-            { hint: e?.hint ?? 'see the agent log' },
+            {
+              hint:
+                res.status === 401
+                  ? unauthorizedHint(t.tokenFrom)
+                  : (e?.hint ?? 'see the agent log'),
+            },
           );
         }
         return json;

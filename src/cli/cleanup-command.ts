@@ -70,6 +70,7 @@ export async function runCleanup(opts: CleanupOptions): Promise<number> {
       // cleanup sends no upload: the destination defaults serve
       transferConfig(destinationSchema.parse({ bucket: 'defaults' })),
     );
+    // the endpoint as the uploads journaled it (without a password: S3ObjectTarget.endpoint)
     const listed = await service.listUploads(settings.url.prefix);
     const cutoff = systemClock.now() - olderThan;
     let aborted = 0;

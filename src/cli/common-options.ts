@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { connectionEnvironment } from '../config/connection-env.js';
 import { readEnvironment, type EnvironmentSettings } from '../config/environment.js';
 import { parseDuration, parseSize } from '../domain/duration.js';
+import { redactUrl } from '../domain/redact-url.js';
 import { AppError } from '../errors/app-error.js';
 import { openJournal as openJournalStore } from '../journal/open-journal.js';
 import type { JournalStore } from '../journal/journal-store.js';
@@ -73,9 +74,13 @@ export function parseCommon(
   const url = parseS3Url(opts.to ?? '');
   const endpoint = opts.endpointUrl ?? env.endpoint;
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
-    throw new AppError('ERR_USAGE', `--endpoint-url "${endpoint}" is not an http(s) URL`, {
-      hint: 'write it like http://127.0.0.1:7480 or https://s3.example.com',
-    });
+    throw new AppError(
+      'ERR_USAGE',
+      `--endpoint-url "${redactUrl(endpoint)}" is not an http(s) URL`,
+      {
+        hint: 'write it like http://127.0.0.1:7480 or https://s3.example.com',
+      },
+    );
   }
   const mode = opts.checksumMode ?? 'auto';
   if (mode !== 'auto' && mode !== 'when-required' && mode !== 'when-supported') {

@@ -69,7 +69,7 @@ export async function runDoctor(opts: CommonOptions): Promise<number> {
       return false;
     }
   };
-  const where = settings.connection.endpoint ?? 'AWS S3';
+  const where = target.endpoint || 'AWS S3';
   print({
     name: 'settings',
     ok: true,

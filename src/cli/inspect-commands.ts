@@ -3,6 +3,7 @@
  * when none runs, from the journal. (Grouped in one file: each is a few lines over the same client.)
  */
 import type { Command } from 'commander';
+import type { WebhookStats } from '../agent/webhook-sender.js';
 import { formatBytes } from '../domain/duration.js';
 import {
   PENDING_STATES,
@@ -25,6 +26,14 @@ const API_MAX_LIMIT = 1000;
 
 function out(value: unknown, json: boolean, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+}
+
+/** `webhook URL: 12 delivered, 3 failed attempts, 1 dropped (last error: …)` for `status`. */
+function webhookLine(w: WebhookStats): string {
+  const sum = (counts: Readonly<Record<string, number>>): number =>
+    Object.values(counts).reduce((a, b) => a + b, 0);
+  const last = w.lastError === undefined ? '' : ` (last error: ${w.lastError.message})`;
+  return `webhook ${w.url}: ${w.delivered} delivered, ${sum(w.failures)} failed attempt(s), ${sum(w.dropped)} dropped, ${w.pending} pending${last}`;
 }
 
 async function view(
@@ -60,6 +69,7 @@ export function registerInspect(program: Command): void {
           }[];
           files: Record<string, number>;
           inFlight: number;
+          webhook?: WebhookStats;
         }>('GET', '/api/v1/status');
         out(s, opts.json === true, () =>
           [
@@ -74,6 +84,7 @@ export function registerInspect(program: Command): void {
                 .map(([k, n]) => `${k} ${n}`)
                 .join(', ') || 'none'
             }`,
+            ...(s.webhook === undefined ? [] : [webhookLine(s.webhook)]),
           ].join('\n'),
         );
         return;

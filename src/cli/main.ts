@@ -35,6 +35,7 @@ const COMMANDS: readonly (() => Promise<Register>)[] = [
   async () => (await import('./cleanup-command.js')).registerCleanup,
   async () => (await import('./inspect-commands.js')).registerInspect,
   async () => (await import('./control-commands.js')).registerControl,
+  async () => (await import('./dashboard-command.js')).registerDashboard,
   async () => (await import('./config-command.js')).registerConfig,
   async () => (await import('./completion-command.js')).registerCompletion,
   async () => (await import('./man-command.js')).registerMan,

@@ -103,10 +103,25 @@ export interface JobConfig {
   readonly paused: boolean;
 }
 
+/** The HTTP API: where it listens and who may use it. */
+export interface ApiConfig {
+  readonly host: string;
+  readonly port: number;
+  /** 'none' only on loopback (schema.ts). */
+  readonly auth: 'token' | 'none';
+  /** The configured token; when absent (and auth is 'token') the agent makes one in tokenFile. */
+  readonly token?: string;
+  /** Where a made token is kept; default in the state directory (cli/api-token.ts). */
+  readonly tokenFile?: string;
+  /** Host names answered besides api.host and loopback (lower case not required). */
+  readonly allowedHosts: readonly string[];
+  readonly metricsAuth: 'none' | 'token';
+}
+
 export interface AgentConfig {
   /** Journal file. */
   readonly journal: string;
-  readonly api: { readonly host: string; readonly port: number; readonly token?: string };
+  readonly api: ApiConfig;
   readonly log: {
     readonly level: 'debug' | 'info' | 'warn' | 'error';
     /** auto: pretty on a terminal, JSON otherwise. */

@@ -20,6 +20,11 @@ export interface EnvironmentSettings {
   readonly resolve?: string;
   /** Where the journal lives when --journal is not given. */
   readonly defaultJournalPath: string;
+  /**
+   * s3ferry's state directory of this user: $XDG_STATE_HOME/s3ferry, else ~/.local/state/s3ferry.
+   * The `upload` journal and the API token the agent makes (api.tokenFile) live there.
+   */
+  readonly stateDir: string;
   readonly isTerminal: boolean;
 }
 
@@ -48,9 +53,9 @@ export function readEnvironment(
     .filter((s) => s.trim() !== '');
   const caBundle = nonEmpty(env.AWS_CA_BUNDLE);
   const resolve = nonEmpty(env.S3FERRY_RESOLVE);
-  const stateHome = nonEmpty(env.XDG_STATE_HOME) ?? join(homedir(), '.local', 'state');
-  const defaultJournalPath =
-    nonEmpty(env.S3FERRY_JOURNAL) ?? join(stateHome, 's3ferry', 'journal.db');
+  const home = nonEmpty(env.HOME) ?? homedir();
+  const stateDir = join(nonEmpty(env.XDG_STATE_HOME) ?? join(home, '.local', 'state'), 's3ferry');
+  const defaultJournalPath = nonEmpty(env.S3FERRY_JOURNAL) ?? join(stateDir, 'journal.db');
   return {
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(region === undefined ? {} : { region }),
@@ -58,9 +63,10 @@ export function readEnvironment(
     ...(proxy === undefined ? {} : { proxy }),
     noProxy,
     ...(caBundle === undefined ? {} : { caBundle }),
-    awsConfigFile: nonEmpty(env.AWS_CONFIG_FILE) ?? join(homedir(), '.aws', 'config'),
+    awsConfigFile: nonEmpty(env.AWS_CONFIG_FILE) ?? join(home, '.aws', 'config'),
     ...(resolve === undefined ? {} : { resolve }),
     defaultJournalPath,
+    stateDir,
     isTerminal: stderrIsTTY && env.TERM !== 'dumb',
   };
 }

@@ -31,12 +31,30 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(top level)' : out;
 }
 
-/** "a string", "a list", "nothing": a value as YAML shows it. */
-function describeValue(value: unknown): string {
+/** Fields whose values are secrets (config/redact.ts hides the same ones). */
+const SECRET_FIELDS: ReadonlySet<PropertyKey> = new Set([
+  'token',
+  'secretAccessKey',
+  'sessionToken',
+]);
+
+/**
+ * True for the path of a secret: a token, a secret key, a session token, a webhook header value.
+ * Messages about them never quote the value (an unquoted number in YAML is still a secret).
+ */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  const last = path.at(-1);
+  if (last !== undefined && SECRET_FIELDS.has(last)) return true;
+  const headers = path.indexOf('headers');
+  return headers > 0 && path[headers - 1] === 'webhook' && headers < path.length - 1;
+}
+
+/** "a string", "a list", "nothing": a value as YAML shows it (never a secret's value). */
+function describeValue(value: unknown, secret = false): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return typeof value === 'number' ? `the number ${value}` : article(typeof value);
+  return typeof value === 'number' && !secret ? `the number ${value}` : article(typeof value);
 }
 
 function article(type: string): string {
@@ -45,12 +63,12 @@ function article(type: string): string {
   return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
-function unionMessage(iss: Extract<RawIssue, { code: 'invalid_union' }>): string {
+function unionMessage(iss: Extract<RawIssue, { code: 'invalid_union' }>, secret: boolean): string {
   if (iss.input === undefined) return 'required';
   const expected = iss.errors.flatMap((branch) =>
     branch.flatMap((i) => (i.code === 'invalid_type' && i.path.length === 0 ? [i.expected] : [])),
   );
-  return `expected ${[...new Set(expected)].map(article).join(' or ')}, got ${describeValue(iss.input)}`;
+  return `expected ${[...new Set(expected)].map(article).join(' or ')}, got ${describeValue(iss.input, secret)}`;
 }
 
 /**
@@ -58,15 +76,17 @@ function unionMessage(iss: Extract<RawIssue, { code: 'invalid_union' }>): string
  * (read back by {@link collectIssues} to suggest the nearest).
  */
 export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
+  const secret = isSecretPath(iss.path ?? []);
   if (iss.code === 'invalid_type')
     return iss.input === undefined
       ? 'required'
-      : `expected ${article(iss.expected)}, got ${describeValue(iss.input)}`;
+      : `expected ${article(iss.expected)}, got ${describeValue(iss.input, secret)}`;
   if (iss.code === 'invalid_value') {
-    const got = iss.input === undefined ? 'nothing' : JSON.stringify(iss.input);
+    const got =
+      iss.input === undefined ? 'nothing' : secret ? 'another value' : JSON.stringify(iss.input);
     return `expected one of ${iss.values.map(String).join(', ')}, got ${got}`;
   }
-  if (iss.code === 'invalid_union') return unionMessage(iss);
+  if (iss.code === 'invalid_union') return unionMessage(iss, secret);
   if (iss.code === 'unrecognized_keys') {
     const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def
       ?.shape;

@@ -2,28 +2,11 @@
  * The configuration as it may be shown: `config check --json`, API answers, logs. Secrets are
  * replaced by '***' (present ones only, so that "set" and "not set" stay visible).
  */
+import { REDACTED, redactUrl } from '../domain/redact-url.js';
 import type { AgentConfig, DestinationConfig } from './agent-config.js';
 import { deepFreeze } from './deep-freeze.js';
 
-/** What replaces a secret. */
-export const REDACTED = '***';
-
-/**
- * `url` without the password of its user info (proxies often carry one) nor a `password` query
- * parameter (PostgreSQL URLs may carry it there). Other text passes unchanged (a journal file).
- */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const inQuery = parsed.searchParams.has('password');
-    if (parsed.password === '' && !inQuery) return url;
-    if (parsed.password !== '') parsed.password = REDACTED;
-    if (inQuery) parsed.searchParams.set('password', REDACTED);
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+export { REDACTED, redactUrl };
 
 function redactDestination(d: DestinationConfig): DestinationConfig {
   return {

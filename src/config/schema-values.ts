@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseDuration, parseSize } from '../domain/duration.js';
 import { checkGlob } from '../domain/glob.js';
 import { checkRegex } from '../domain/linear-regex.js';
+import { hasUnencodedUserinfo } from '../domain/redact-url.js';
 
 const DURATION_HINT = 'write it like 30s, 15m, 1h30m, 7d or a number of seconds';
 const SIZE_HINT = 'write it like 8MiB, 16M, 1.5G or a number of bytes';
@@ -141,4 +142,29 @@ export function stringMap() {
     z.string(),
     z.string({ error: 'expected a string: quote numbers and booleans in YAML' }),
   );
+}
+
+/** `postgres://` or `postgresql://`: a PostgreSQL journal rather than a file. */
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
+
+/**
+ * Why a journal spec cannot be used, or undefined. A PostgreSQL URL whose password holds `#`, `/`,
+ * `?` or `@` names another host or no password at all once parsed; the message says what to do and
+ * never quotes the URL (it holds the password).
+ */
+export function checkJournalSpec(spec: string): string | undefined {
+  if (!POSTGRES_URL.test(spec)) return undefined;
+  if (hasUnencodedUserinfo(spec))
+    return 'the user or password of the PostgreSQL URL holds #, /, ? or @, which end that part of a URL: percent-encode them (# as %23, / as %2F, ? as %3F, @ as %40)';
+  if (!URL.canParse(spec))
+    return 'not a valid PostgreSQL URL: write it like postgres://USER:PASSWORD@HOST:5432/DATABASE, with special characters of the password percent-encoded';
+  return undefined;
+}
+
+/** The journal: a SQLite file path, or a PostgreSQL URL checked by {@link checkJournalSpec}. */
+export function journalSpec() {
+  return text().superRefine((spec, ctx) => {
+    const error = checkJournalSpec(spec);
+    if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
+  });
 }

@@ -14,6 +14,7 @@ import {
   duration,
   httpUrl,
   integer,
+  journalSpec,
   name,
   NAME_PATTERN,
   stringMap,
@@ -26,29 +27,80 @@ export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '::1', 'localhost
 /** The default journal file. */
 export const DEFAULT_JOURNAL = './.s3ferry/journal.db';
 
+/** A host name or address as a Host header names it: no scheme, port, path or user. */
+const HOST_NAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?)+$|^\[?[0-9A-Fa-f:.]+\]?$/;
+
 const api = z
   .strictObject({
     host: text()
       .default('127.0.0.1')
-      .describe('Address the HTTP API binds; anything but loopback needs a token.'),
+      .describe('Address the HTTP API binds; anything but loopback needs api.token.'),
     port: integer(0, 65_535).default(7317).describe('Port of the HTTP API (0: any free port).'),
+    auth: z
+      .enum(['token', 'none'])
+      .default('token')
+      .describe(
+        "token: every /api/v1 route needs the API token (Authorization: Bearer, or the dashboard's cookie); none: no token, allowed only when api.host is loopback (any local user and process may then use the API).",
+      ),
     token: text()
       .exactOptional()
       .describe(
-        'Bearer token the API requires; required unless api.host is 127.0.0.1, ::1 or localhost. S3FERRY_API_TOKEN keeps it out of the file.',
+        'Bearer token the API requires; required unless api.host is 127.0.0.1, ::1 or localhost. S3FERRY_API_TOKEN keeps it out of the file. Without it, the agent makes one at its first start and keeps it in api.tokenFile.',
       ),
+    tokenFile: text()
+      .exactOptional()
+      .describe(
+        'Where the agent keeps the token it made (0600, in a 0700 directory), and where the CLI of the same user finds it. Default: $XDG_STATE_HOME/s3ferry/api-token, i.e. ~/.local/state/s3ferry/api-token.',
+      ),
+    allowedHosts: z
+      .array(
+        text().regex(HOST_NAME, {
+          error:
+            'expected a host name or address, like agent.example.com (no scheme, port or path)',
+        }),
+      )
+      .default(() => [])
+      .describe(
+        'Host names the API answers besides api.host, localhost, 127.0.0.1 and ::1 (e.g. the name a reverse proxy or another machine uses). Any other Host header is refused (421), which stops DNS-rebinding pages.',
+      ),
+    metricsAuth: z
+      .enum(['none', 'token'])
+      .default('none')
+      .describe('token: /metrics needs the API token too (e.g. Prometheus bearer_token_file).'),
   })
   .superRefine((a, ctx) => {
-    if (!LOOPBACK_HOSTS.includes(a.host) && a.token === undefined)
+    const loopback = LOOPBACK_HOSTS.includes(a.host);
+    if (!loopback && a.token === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['token'],
         message: `api.token is required when api.host is not a loopback address (api.host is "${a.host}")`,
       });
+    if (!loopback && a.auth === 'none')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: `api.auth: none is allowed only on a loopback address (api.host is "${a.host}"): remove it, or bind 127.0.0.1`,
+      });
+    if (a.auth === 'none' && a.token !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message:
+          'api.auth is none but api.token is set (from the file or S3FERRY_API_TOKEN): remove one of them',
+      });
+    if (a.auth === 'none' && a.metricsAuth === 'token')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metricsAuth'],
+        message: 'api.metricsAuth: token needs api.auth: token',
+      });
   });
 
 const webhook = z.strictObject({
-  url: httpUrl().describe('URL every event is POSTed to (JSON), with retries.'),
+  url: httpUrl().describe(
+    'URL every event is POSTed to (JSON), with retries; redirects are not followed (they would carry the headers elsewhere): give the final URL.',
+  ),
   headers: stringMap()
     .default(() => ({}))
     .describe('Extra request headers, e.g. Authorization. Values are secret.'),
@@ -62,7 +114,7 @@ const events = z.strictObject({
 });
 
 const document = z.strictObject({
-  journal: text()
+  journal: journalSpec()
     .default(DEFAULT_JOURNAL)
     .describe(
       'Journal: a SQLite file (one agent), or a PostgreSQL database `postgres://USER:PASSWORD@HOST:PORT/DATABASE` that a fleet of agents shares.',

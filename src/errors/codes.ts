@@ -100,6 +100,11 @@ export const ERROR_CODES = {
   ERR_LEASE_LOST: { kind: 'cancelled', exitCode: EXIT.interrupted, httpStatus: 409 },
   // A file transition its state does not allow (domain/file-state.ts): a bug.
   ERR_ILLEGAL_TRANSITION: { kind: 'fatal', exitCode: EXIT.internal, httpStatus: 500 },
+  // the API's refusals (in the CLI: a usage problem, exit 2)
+  ERR_UNAUTHORIZED: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 401 },
+  ERR_HOST_NOT_ALLOWED: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 421 },
+  ERR_ORIGIN_NOT_ALLOWED: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 403 },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 415 },
   ERR_INTERNAL: { kind: 'fatal', exitCode: EXIT.internal, httpStatus: 500 },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -11,6 +11,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
+import type { WebhookStats } from '../agent/webhook-sender.js';
 import type { EventRecord, FileState } from '../journal/journal-store.js';
 
 /** Upload durations, seconds: a second to an hour. */
@@ -29,6 +30,8 @@ export interface AgentMetricsDeps {
   readonly countFiles: () => Promise<Record<FileState, number>>;
   /** Destination health, read at each scrape. */
   readonly destinations: () => readonly { name: string; healthy: boolean }[];
+  /** The webhook's deliveries, failures and drops, read at each scrape (none without a webhook). */
+  readonly webhook?: () => WebhookStats | undefined;
   /** Also collect Node's process metrics (CPU, memory, event loop, GC). Default true. */
   readonly processMetrics?: boolean;
 }
@@ -88,6 +91,7 @@ export function createAgentMetrics(deps: AgentMetricsDeps): AgentMetrics {
     registers,
   });
   registerGauges(deps);
+  registerWebhook(deps);
   if (deps.processMetrics !== false) collectDefaultMetrics({ register: deps.registry });
 
   const unsubscribe = deps.events.subscribe((event) => {
@@ -174,6 +178,49 @@ function registerGauges(deps: AgentMetricsDeps): void {
     collect: () => {
       healthy.reset();
       for (const d of deps.destinations()) healthy.set({ destination: d.name }, d.healthy ? 1 : 0);
+    },
+  });
+}
+
+/**
+ * The webhook's counters, read from its sender at scrape time (the sender counts; these only show
+ * its totals, so they are set rather than incremented).
+ */
+function registerWebhook(deps: AgentMetricsDeps): void {
+  const registers = [deps.registry];
+  const stats = (): WebhookStats | undefined => deps.webhook?.();
+  const delivered = new Counter({
+    name: 's3ferry_webhook_delivered_total',
+    help: 'Events the webhook receiver accepted (2xx).',
+    registers,
+    collect: () => {
+      const s = stats();
+      delivered.reset();
+      if (s !== undefined) delivered.inc(s.delivered);
+    },
+  });
+  const failures = new Counter({
+    name: 's3ferry_webhook_failures_total',
+    help: 'Failed webhook deliveries, by reason: network, timeout, server (5xx, 429), refused (4xx), redirect (3xx, never followed).',
+    labelNames: ['reason'] as const,
+    registers,
+    collect: () => {
+      const s = stats();
+      failures.reset();
+      if (s !== undefined)
+        for (const [reason, n] of Object.entries(s.failures)) failures.inc({ reason }, n);
+    },
+  });
+  const dropped = new Counter({
+    name: 's3ferry_webhook_dropped_total',
+    help: 'Events never delivered to the webhook, by reason: overflow (its queue was full), refused (4xx or a redirect).',
+    labelNames: ['reason'] as const,
+    registers,
+    collect: () => {
+      const s = stats();
+      dropped.reset();
+      if (s !== undefined)
+        for (const [reason, n] of Object.entries(s.dropped)) dropped.inc({ reason }, n);
     },
   });
 }

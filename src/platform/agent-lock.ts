@@ -3,13 +3,14 @@
  * (pid, host). A second agent on the same journal is refused with ERR_JOURNAL_LOCKED, since two
  * agents would claim and upload the same files (a fleet shares a PostgreSQL journal instead).
  *
- * The file is created with O_EXCL, so of two agents starting at once exactly one wins. A lock left
+ * The file is created with O_EXCL (and mode 0600), so of two agents starting at once exactly one wins. A lock left
  * by a dead agent (SIGKILL, power loss) is taken over: on the same host, its pid no longer runs a
  * node process. A lock of another host is never taken over: it cannot be checked from here.
  */
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/app-error.js';
+import { ensurePrivateDir, writePrivateFileExclusive } from './private-files.js';
 
 /** Who holds the lock. */
 export interface LockOwner {
@@ -75,9 +76,10 @@ export function acquireAgentLock(
   const path = `${journal}.agent-lock`;
   const mine: LockOwner = { pid: me.pid, hostname: me.hostname, startedAt: me.now };
   const content = `${JSON.stringify(mine)}\n`;
-  // Taken before the journal is opened, which creates its directory: a first run creates it here.
+  // Taken before the journal is opened, which creates its directory: a first run creates it here,
+  // 0700 like the journal's own files (platform/private-files.ts).
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    ensurePrivateDir(dirname(path));
   } catch (err) {
     throw new AppError('ERR_JOURNAL', `cannot create the journal directory ${dirname(path)}`, {
       hint: 'check that the journal directory can be created (permissions, a file in its place)',
@@ -86,7 +88,7 @@ export function acquireAgentLock(
   }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(path, content, { flag: 'wx' });
+      writePrivateFileExclusive(path, content);
       return {
         path,
         release: () => {

@@ -70,7 +70,9 @@ ${rgwDestination(info, bucket.name, '      partSize: 5MiB\n      multipartThresh
   });
 
   it('sends transfers ticks while a file uploads, then file.done, then an empty tick', async () => {
-    const stream = await openStream(`${api.url}/api/v1/stream`);
+    const stream = await openStream(`${api.url}/api/v1/stream`, {
+      authorization: `Bearer ${api.token ?? ''}`,
+    });
     assert.equal(stream.status, 200);
     const path = join(inbox, 'big.bin');
     try {
@@ -125,14 +127,20 @@ ${rgwDestination(info, bucket.name, '      partSize: 5MiB\n      multipartThresh
   it('a client that disconnects leaves no listener behind', async () => {
     await waitFor('earlier streams gone', () => Promise.resolve(listeners === 0), 5000);
     const before = listeners;
-    const streams = await Promise.all([1, 2, 3].map(() => openStream(`${api.url}/api/v1/stream`)));
+    const streams = await Promise.all(
+      [1, 2, 3].map(() =>
+        openStream(`${api.url}/api/v1/stream`, { authorization: `Bearer ${api.token ?? ''}` }),
+      ),
+    );
     await waitFor('three listeners', () => Promise.resolve(listeners === before + 3), 5000);
     for (const s of streams) await s.close();
     await waitFor('listeners removed', () => Promise.resolve(listeners === before), 5000);
   });
 
   it('closing the API ends open streams', async () => {
-    const stream = await openStream(`${api.url}/api/v1/stream`);
+    const stream = await openStream(`${api.url}/api/v1/stream`, {
+      authorization: `Bearer ${api.token ?? ''}`,
+    });
     await sleep(100);
     const closing = api.app.close();
     await Promise.race([

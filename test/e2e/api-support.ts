@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { startAgent, type RunningAgent } from '../../src/agent/compose.js';
 import { buildApp, type ApiDeps, type StreamTimings } from '../../src/api/build-app.js';
+import { agentToken } from '../../src/cli/api-token.js';
+import { readEnvironment } from '../../src/config/environment.js';
 import { loadConfig } from '../../src/config/load.js';
+import { TEST_STATE_HOME } from '../support/cli.js';
 import type { S3ServerInfo } from '../support/s3-server.js';
 
 /** A running in-process agent and its API. */
@@ -20,6 +23,8 @@ export interface InProcessAgent {
   readonly app: FastifyInstance;
   /** http://127.0.0.1:PORT */
   readonly url: string;
+  /** The token the API requires: made or read as `s3ferry run` does (undefined: api.auth none). */
+  readonly token: string | undefined;
   readonly configPath: string;
   /** Calls the API; returns status and parsed JSON. */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T: the JSON shape the test expects (a typed view, unchecked)
@@ -67,8 +72,13 @@ export async function startInProcess(
       done();
     },
   });
-  const running = await startAgent(await load(), { env: {}, logStream });
-  const token = options.token ?? running.agent.config.api.token;
+  const config = await load();
+  // the token `s3ferry run` would use: configured, or made in the state directory of the
+  // processes this test starts (test/support/cli.ts), where their CLI finds it too
+  const token =
+    options.token ??
+    agentToken(config.api, readEnvironment({ XDG_STATE_HOME: TEST_STATE_HOME }).stateDir).token;
+  const running = await startAgent(config, { env: {}, logStream });
   const app = buildApp({
     agent: running.agent,
     journal: running.journal,
@@ -76,11 +86,15 @@ export async function startInProcess(
     transfers: running.transfers,
     metrics: running.metrics,
     clock: running.clock,
+    webhook: () => running.events.webhookStats(),
     reload: async () => {
       await running.agent.reload(await load());
     },
     ...(token === undefined ? {} : { token }),
     ...(options.stream === undefined ? {} : { stream: options.stream }),
+    host: options.host ?? config.api.host,
+    allowedHosts: config.api.allowedHosts,
+    metricsAuth: config.api.metricsAuth === 'token',
   });
   await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -91,7 +105,7 @@ export async function startInProcess(
     const res = await fetch(`${url}${path}`, {
       method,
       headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined && method === 'GET' ? {} : { 'content-type': 'application/json' }),
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -102,6 +116,7 @@ export async function startInProcess(
     running,
     app,
     url,
+    token,
     configPath,
     call,
     get: async <T>(path: string) => {

@@ -202,7 +202,13 @@ jobs:
     const agent = await startAgentProcess(dir, yaml, info);
     try {
       await writeFile(join(dir, 's3ferry.yaml'), `${yaml}    colour: blue\n`);
-      const res = await fetch(`${agent.url}/api/v1/config/reload`, { method: 'POST' });
+      const res = await fetch(`${agent.url}/api/v1/config/reload`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${(await agent.token()) ?? ''}`,
+        },
+      });
       const body = (await res.json()) as { error?: { code?: string; message?: string } };
       assert.equal(res.status, 400);
       assert.equal(body.error?.code, 'ERR_CONFIG_INVALID');
@@ -246,7 +252,13 @@ jobs:
         ),
       );
       await writeFile(join(dir, 's3ferry.yaml'), yaml([inbox, aFile]));
-      const res = await fetch(`${agent.url}/api/v1/config/reload`, { method: 'POST' });
+      const res = await fetch(`${agent.url}/api/v1/config/reload`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${(await agent.token()) ?? ''}`,
+        },
+      });
       const body = (await res.json()) as { error?: { code?: string; message?: string } };
       assert.equal(res.status, 400);
       assert.equal(body.error?.code, 'ERR_CONFIG_INVALID');

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '../support/agent-process.js';
-import { cliEnv, objectDigest } from '../support/cli.js';
+import { cliEnv, cliToken, objectDigest } from '../support/cli.js';
 import {
   createTestBucket,
   listAllObjects,
@@ -89,9 +89,15 @@ jobs:
     const pid = agent.child.pid ?? 0;
     // the API listens once the start-up scan has walked the tree
     assert.ok(await agent.healthy(300_000), 'the agent answers');
+    const headers = {
+      authorization: `Bearer ${(await cliToken(api, cliEnv(info), config)) ?? ''}`,
+    };
     const counts = async (): Promise<Record<string, number>> =>
-      ((await (await fetch(`${api}/api/v1/status`)).json()) as { files: Record<string, number> })
-        .files;
+      (
+        (await (await fetch(`${api}/api/v1/status`, { headers })).json()) as {
+          files: Record<string, number>;
+        }
+      ).files;
     let files: Record<string, number> = {};
     const deadline = Date.now() + 540_000;
     for (;;) {

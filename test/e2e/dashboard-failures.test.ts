@@ -104,7 +104,7 @@ jobs:
 `;
     agent = await startAgentProcess(dir, yaml, info);
     browser = await launchBrowser('dashboard-failures');
-    page = await browser.open(`${agent.url}/`);
+    page = await browser.open(await agent.dashboardUrl());
   });
 
   after(async () => {

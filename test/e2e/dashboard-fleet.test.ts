@@ -98,7 +98,7 @@ describe('dashboard: an agent with its own SQLite journal lists itself alone', (
   });
 
   it('one row, this agent, alive; the panel says the journal is its own', async () => {
-    const page = await browser.open(`${agent.url}/`);
+    const page = await browser.open(await agent.dashboardUrl());
     const row = agentRow(page, agent.child.pid);
     await row.waitFor();
     assert.equal(await page.locator('#agents-table tbody tr').count(), 1);
@@ -185,7 +185,7 @@ describe('dashboard: the fleet on one PostgreSQL journal, a holder killed', { sk
     // A finds the same file in the same directory: still one entry, still B's
     a = await start('agent-a', '1MiB');
     browser = await launchBrowser('dashboard-fleet');
-    page = await browser.open(`${a.url}/`);
+    page = await browser.open(await a.dashboardUrl());
 
     const rowA = agentRow(page, a.child.pid);
     const rowB = agentRow(page, b.child.pid);
@@ -208,7 +208,7 @@ describe('dashboard: the fleet on one PostgreSQL journal, a holder killed', { sk
     await browser.screenshot(page, 'agents', { fullPage: true });
 
     // on a phone the table becomes one card per agent, nothing wider than the screen
-    const phone = await browser.open(`${a.url}/`, 'phone');
+    const phone = await browser.open(await a.dashboardUrl(), 'phone');
     await agentRow(phone, b.child.pid).waitFor();
     await browser.screenshot(phone, 'phone-agents', { fullPage: true });
     const width = await phone.evaluate(

@@ -77,7 +77,7 @@ jobs:
       info,
     );
     browser = await launchBrowser('dashboard-jobs');
-    page = await browser.open(`${agent.url}/`);
+    page = await browser.open(await agent.dashboardUrl());
   });
 
   after(async () => {

@@ -54,7 +54,7 @@ jobs:
       info,
     );
     browser = await launchBrowser('dashboard-uploads');
-    page = await browser.open(`${agent.url}/`);
+    page = await browser.open(await agent.dashboardUrl());
   });
 
   after(async () => {
@@ -183,7 +183,7 @@ jobs:
   });
 
   it('is readable on a phone (390x844)', async () => {
-    const phone = await browser.open(`${agent.url}/`, 'phone');
+    const phone = await browser.open(await agent.dashboardUrl(), 'phone');
     await phone.getByRole('switch', { name: 'Run job inbox' }).waitFor();
     await browser.screenshot(phone, 'phone-overview', { fullPage: true });
     // nothing wider than the screen: the page never scrolls sideways

@@ -19,7 +19,7 @@ const plainText = (s: string) => s.replace(new RegExp(`${ESC}\\[\\d+m`, 'g'), ''
 
 /**
  * Runs the agent with a config of `log` settings, on a pty (`tty`) or into a pipe, until it has
- * logged that it stopped after a Ctrl-C; resolves everything it wrote.
+ * logged that it stopped after a Ctrl-C; resolves what it wrote (into a pipe: its stdout).
  */
 async function runAgent(log: string, tty: boolean): Promise<string> {
   const tmp = await makeTmpDir('log-format');
@@ -42,10 +42,12 @@ async function runAgent(log: string, tty: boolean): Promise<string> {
         )
       : spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
+    let stdout = '';
     let interrupted = false;
     child.stdin.on('error', () => undefined); // the agent may be gone by the time a write lands
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
+      stdout += d;
       // started: interrupt it as a person would (on the pty, Ctrl-C is a SIGINT to the agent)
       if (/API listening/.test(out) && !interrupted) {
         interrupted = true;
@@ -56,7 +58,9 @@ async function runAgent(log: string, tty: boolean): Promise<string> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
     assert.ok(code === 0 || code === 130, `exit ${String(code)} ${String(signal)}: ${out}`);
-    return out;
+    // on a pty both streams are one; into a pipe the log is stdout (stderr has the operator's
+    // messages, such as the dashboard link)
+    return tty ? out : stdout;
   } finally {
     await tmp.cleanup();
   }

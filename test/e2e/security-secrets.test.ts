@@ -245,6 +245,7 @@ jobs:
   - name: jail
     sources: [${JSON.stringify(jail)}]
     settle: 300ms
+    symlinks: follow # link.txt leads out of the source: followed here, so its key is checked too
     key: '{env:S3FERRY_TEST_SUBDIR}/{name}'
     destination:
       bucket: ${bucket.name}

@@ -1,11 +1,15 @@
-/** A real `s3ferry run` process for e2e tests: its own config, journal, API port and directories. */
+/**
+ * A real `s3ferry run` process for e2e tests: its own config, journal, API port and directories.
+ * Its API is called with the token the CLI of the same user would find (test/support/cli.ts's
+ * cliToken), and its dashboard opened through a one-time link, as `s3ferry dashboard` prints.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI_PATH, cliEnv } from './cli.js';
+import { CLI_PATH, cliEnv, cliToken, TEST_STATE_HOME } from './cli.js';
 import type { S3ServerInfo } from './s3-server.js';
 
 export async function freePort(): Promise<number> {
@@ -25,7 +29,12 @@ export interface AgentProcess {
   readonly url: string;
   /** Everything the agent logged so far (JSON lines). */
   log(): string;
+  /** The API token, found as the CLI of the agent's user finds it (undefined: api.auth none). */
+  token(): Promise<string | undefined>;
+  /** Calls the API with the token (POSTs as JSON); resolves the answer's JSON. */
   api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  /** A new one-time link into the dashboard (what `s3ferry dashboard` prints), then `hash`. */
+  dashboardUrl(hash?: string): Promise<string>;
   /** SIGTERM and wait. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait. */
@@ -43,12 +52,14 @@ export async function startAgentProcess(
   await writeFile(join(dir, 's3ferry.yaml'), yaml);
   const portMatch = /port:\s*(\d+)/.exec(yaml);
   const url = `http://127.0.0.1:${portMatch?.[1] ?? '7317'}`;
-  const child = spawn(process.execPath, [CLI_PATH, 'run', '--config', join(dir, 's3ferry.yaml')], {
+  const config = join(dir, 's3ferry.yaml');
+  const childEnv = cliEnv(info, env);
+  const child = spawn(process.execPath, [CLI_PATH, 'run', '--config', config], {
     cwd: dir,
-    env: cliEnv(info, env),
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return superviseAgent(child, url);
+  return superviseAgent(child, url, { env: childEnv, config });
 }
 
 /** Polls `check` until it returns a truthy value (or throws with `what` after `timeoutMs`). */
@@ -99,11 +110,22 @@ ${o.extraJob ?? ''}
 ${o.extra ?? ''}`;
 }
 
+/** How the CLI of the agent's user would find the agent's token: its environment and config. */
+export interface AgentAuth {
+  readonly env: NodeJS.ProcessEnv;
+  readonly config?: string;
+}
+
 /**
  * Watches an agent process already spawned with piped output: collects its log and resolves once
  * its API at `url` answers /healthz (rejects if it exits first or stays silent for a minute).
+ * `auth`: how to find its token (default: this test process's state directory).
  */
-export async function superviseAgent(child: ChildProcess, url: string): Promise<AgentProcess> {
+export async function superviseAgent(
+  child: ChildProcess,
+  url: string,
+  auth: AgentAuth = { env: { ...process.env, XDG_STATE_HOME: TEST_STATE_HOME } },
+): Promise<AgentProcess> {
   const { stdout, stderr } = child;
   if (stdout === null || stderr === null) throw new Error('spawn the agent with piped output');
   let log = '';
@@ -122,17 +144,30 @@ export async function superviseAgent(child: ChildProcess, url: string): Promise<
     if (Date.now() > deadline) throw new Error(`the agent's API never answered:\n${log}`);
     await sleep(100);
   }
+  let found: Promise<string | undefined> | undefined;
+  const token = (): Promise<string | undefined> => (found ??= cliToken(url, auth.env, auth.config));
+  const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const t = await token();
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(t === undefined ? {} : { authorization: `Bearer ${t}` }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await res.json()) as T;
+  };
   return {
     child,
     url,
     log: () => log,
-    api: async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await res.json()) as T;
+    token,
+    api,
+    dashboardUrl: async (hash = '') => {
+      const link = await api<{ path?: string }>('POST', '/api/v1/dashboard/link', {});
+      if (link.path === undefined) throw new Error(`no dashboard link: ${JSON.stringify(link)}`);
+      return `${url}${link.path}${hash}`;
     },
     stop: async () => {
       child.kill('SIGTERM');

@@ -61,12 +61,18 @@ const slug = (s: string): string =>
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-|-$/g, '');
 
-/** Launches chromium; `test` names the screenshots (e.g. 'dashboard-uploads'). */
-export async function launchBrowser(test: string): Promise<BrowserSession> {
+/**
+ * Launches chromium; `test` names the screenshots (e.g. 'dashboard-uploads'); `args` adds
+ * command-line switches (e.g. --host-resolver-rules for a name that resolves to 127.0.0.1).
+ */
+export async function launchBrowser(
+  test: string,
+  args: readonly string[] = [],
+): Promise<BrowserSession> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [...CHROMIUM_ARGS],
+    args: [...CHROMIUM_ARGS, ...args],
     timeout: UI_TIMEOUT_MS,
   });
   const contexts: BrowserContext[] = [];

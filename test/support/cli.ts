@@ -2,15 +2,48 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clientToken } from '../../src/cli/api-token.js';
+import { readConfigEnvironment, readEnvironment } from '../../src/config/environment.js';
+import { loadConfig } from '../../src/config/load.js';
 import type { S3ServerInfo } from './s3-server.js';
 
 /** dist/src/cli/main.js, seen from dist/test/support/. */
 export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-/** Environment for the CLI: the server's keys and nothing from the developer's own AWS setup. */
+/**
+ * XDG_STATE_HOME of every agent and CLI this test process starts (cliEnv): its own, so that the
+ * API token the agents make (and the CLI reads) in the user's state directory stays out of the
+ * developer's home, shared by the agents and CLIs of one test file as by those of one user.
+ * Removed when the process exits.
+ */
+export const TEST_STATE_HOME = join(tmpdir(), `s3ferry-test-state-${process.pid}`);
+process.once('exit', () => {
+  rmSync(TEST_STATE_HOME, { recursive: true, force: true });
+});
+
+/**
+ * The API token the CLI sends to the agent at `url` when it runs with `env` (and `configFile`):
+ * how the test helpers get it, the way an operator's CLI does (cli/api-token.ts).
+ */
+export async function cliToken(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  configFile?: string,
+): Promise<string | undefined> {
+  const configEnv = readConfigEnvironment(env);
+  const config = await loadConfig({ file: configFile, env: configEnv }).catch(() => undefined);
+  return clientToken({ configEnv, config, env: readEnvironment(env), url }).token;
+}
+
+/**
+ * Environment for the CLI: the server's keys and nothing from the developer's own AWS setup; the
+ * test process's own state directory ({@link TEST_STATE_HOME}).
+ */
 export function cliEnv(
   info: S3ServerInfo,
   overrides: Record<string, string> = {},
@@ -27,6 +60,7 @@ export function cliEnv(
     AWS_CONFIG_FILE: '/nonexistent/s3ferry-test-config',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/s3ferry-test-credentials',
     AWS_EC2_METADATA_DISABLED: 'true',
+    XDG_STATE_HOME: TEST_STATE_HOME,
     ...overrides,
   };
 }

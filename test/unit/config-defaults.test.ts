@@ -27,7 +27,7 @@ describe('config defaults', () => {
   it('fills every default around a minimal job', () => {
     const expected: AgentConfig = {
       journal: './.s3ferry/journal.db',
-      api: { host: '127.0.0.1', port: 7317 },
+      api: { host: '127.0.0.1', port: 7317, auth: 'token', allowedHosts: [], metricsAuth: 'none' },
       log: { level: 'info', format: 'auto' },
       events: { retention: 10_000 },
       probeInterval: 30_000,

@@ -44,7 +44,13 @@ describe('loadConfig layers', () => {
   it('uses the defaults without a file', async () => {
     const config = await loadConfig({ env: {} });
     assert.equal(config.journal, './.s3ferry/journal.db');
-    assert.deepEqual(config.api, { host: '127.0.0.1', port: 7317 });
+    assert.deepEqual(config.api, {
+      host: '127.0.0.1',
+      port: 7317,
+      auth: 'token',
+      allowedHosts: [],
+      metricsAuth: 'none',
+    });
     assert.equal(config.log.level, 'info');
     assert.deepEqual(config.jobs, []);
   });
@@ -70,7 +76,14 @@ describe('loadConfig layers', () => {
       },
     });
     assert.equal(config.journal, '/env/journal.db');
-    assert.deepEqual(config.api, { host: '::1', port: 9002, token: 'env-token' });
+    assert.deepEqual(config.api, {
+      host: '::1',
+      port: 9002,
+      token: 'env-token',
+      auth: 'token',
+      allowedHosts: [],
+      metricsAuth: 'none',
+    });
     assert.equal(config.log.level, 'debug');
   });
 
@@ -86,7 +99,13 @@ describe('loadConfig layers', () => {
       },
     });
     assert.equal(config.journal, '/flag/journal.db');
-    assert.deepEqual(config.api, { host: 'localhost', port: 9003 });
+    assert.deepEqual(config.api, {
+      host: 'localhost',
+      port: 9003,
+      auth: 'token',
+      allowedHosts: [],
+      metricsAuth: 'none',
+    });
     assert.equal(config.log.level, 'error');
     const numeric = await loadConfig({ env: { apiPort: '9002' }, flags: { apiPort: 9004 } });
     assert.equal(numeric.api.port, 9004);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
-import { REDACTED, redactConfig } from '../../src/config/redact.js';
+import { REDACTED, redactConfig, redactUrl } from '../../src/config/redact.js';
 
 const SECRETS = [
   'SECRET-KEY-1',
@@ -48,7 +48,7 @@ describe('redactConfig', () => {
     const d = redacted.jobs[0]?.destination;
     assert.equal(d?.secretAccessKey, REDACTED);
     assert.equal(d.sessionToken, REDACTED);
-    assert.equal(d.proxy, `http://user:${encodeURIComponent(REDACTED)}@proxy.example.com:3128/`);
+    assert.equal(d.proxy, `http://user:${REDACTED}@proxy.example.com:3128`);
     assert.equal(redacted.journal, `postgres://s3ferry:${REDACTED}@db.example.com:5432/s3ferry`);
   });
 
@@ -78,5 +78,38 @@ describe('redactConfig', () => {
     assert.equal(config.jobs[0]?.destination.secretAccessKey, 'SECRET-KEY-1');
     assert.ok(Object.isFrozen(redacted));
     assert.ok(Object.isFrozen(redacted.jobs[0]?.destination));
+  });
+});
+
+describe('redactUrl (issue 15, items 8 and 9)', () => {
+  it('hides a password that holds #, / or ? (the URL does not parse, or parses as another)', () => {
+    for (const password of ['pa#ss/wo?rd', '12/ss', 'a?b', 'x#y', 'p@ss', 'hunter2']) {
+      for (const url of [
+        `postgres://s3ferry:${password}@127.0.0.1:7432/db`,
+        `http://user:${password}@127.0.0.1:7480`,
+      ]) {
+        const shown = redactUrl(url);
+        assert.ok(!shown.includes(password), `${url} -> ${shown}`);
+        assert.match(
+          shown,
+          /^(postgres|http):\/\/(s3ferry|user):\*\*\*@127\.0\.0\.1:(7432\/db|7480)$/,
+        );
+      }
+    }
+  });
+
+  it('hides a bare user part (it may be a token) and password= parameters; leaves paths alone', () => {
+    assert.equal(redactUrl('https://tok3n@hooks.example.com/x'), 'https://***@hooks.example.com/x');
+    assert.equal(
+      redactUrl('postgresql://db/j?sslmode=require&password=pw#1&x=2'),
+      'postgresql://db/j?sslmode=require&password=***&x=2',
+    );
+    assert.equal(redactUrl('http://127.0.0.1:7480'), 'http://127.0.0.1:7480');
+    assert.equal(redactUrl('/var/lib/s3ferry/journal.db'), '/var/lib/s3ferry/journal.db');
+  });
+
+  it('redacts such a journal in config check --json output', () => {
+    const config = parseConfig('journal: postgres://u:pa%23ss@db/x', 'x');
+    assert.equal(redactConfig(config).journal, 'postgres://u:***@db/x');
   });
 });

@@ -184,6 +184,39 @@ describe('config validation: one problem, exact path', () => {
     assert.equal(parseConfig('api: {host: 10.0.0.5, token: abc}\n', 'x').api.token, 'abc');
   });
 
+  it('never quotes the value of a secret field, even an unquoted number (issue 15, item 10)', () => {
+    const lines = problems(`api: {token: 987654321}
+events:
+  webhook: {url: https://h.example.com/x, headers: {Authorization: 55554444}}
+jobs:
+  - name: j
+    sources: [/d]
+    destination: {bucket: b, accessKeyId: AK, secretAccessKey: 123456789, sessionToken: 246813579}
+`);
+    assert.deepEqual(lines, [
+      'api.token: expected a string, got a number',
+      'events.webhook.headers.Authorization: expected a string: quote numbers and booleans in YAML',
+      'jobs[0].destination.secretAccessKey: expected a string, got a number',
+      'jobs[0].destination.sessionToken: expected a string, got a number',
+    ]);
+    for (const secret of ['987654321', '55554444', '123456789', '246813579'])
+      assert.ok(!lines.join('\n').includes(secret), secret);
+    // other fields still show the value that is wrong
+    assert.deepEqual(jobProblems({ sources: [3] }), [
+      'jobs[0].sources[0]: expected a string or a mapping, got the number 3',
+    ]);
+  });
+
+  it('a PostgreSQL journal whose password is not percent-encoded (issue 15, item 8)', () => {
+    for (const password of ['pa#ss', 'pa/ss', 'pa?ss', 'pa@ss', '12/ss'])
+      assert.deepEqual(problems(`journal: postgres://s3ferry:${password}@127.0.0.1:7432/db\n`), [
+        'journal: the user or password of the PostgreSQL URL holds #, /, ? or @, which end that part of a URL: percent-encode them (# as %23, / as %2F, ? as %3F, @ as %40)',
+      ]);
+    const encoded = 'postgres://s3ferry:pa%23ss%2F%3F@127.0.0.1:7432/db';
+    assert.equal(parseConfig(`journal: ${encoded}\n`, 'x').journal, encoded);
+    assert.equal(parseConfig('journal: ./j#1/journal.db\n', 'x').journal, './j#1/journal.db');
+  });
+
   it('invalid key templates', () => {
     for (const key of ['{nope}', '', '/{path}', '../{name}']) {
       const lines = jobProblems({ key });

@@ -64,7 +64,10 @@ export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: statusSchema, ...errorResponses },
         },
       },
-      () => deps.agent.status(),
+      async () => {
+        const webhook = deps.webhook?.();
+        return { ...(await deps.agent.status()), ...(webhook === undefined ? {} : { webhook }) };
+      },
     );
     app.get(
       '/api/v1/jobs',

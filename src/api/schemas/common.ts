@@ -39,7 +39,7 @@ export const paging = {
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.string().describe('an error code of docs/errors.md, or ERR_UNAUTHORIZED'),
+      code: z.string().describe('an error code of docs/errors.md'),
       message: z.string(),
       hint: z.string().optional().describe('what to do about it'),
       field: z.string().optional().describe('the parameter at fault (validation errors)'),

@@ -133,6 +133,29 @@ export const transferSchema = z.object({
 /** The answer of /transfers (and the `transfers` events of the stream). */
 export const transfersSchema = z.object({ items: z.array(transferSchema) });
 
+/** The event webhook's deliveries since the agent started (agent/webhook-sender.ts). */
+export const webhookSchema = z.object({
+  url: z.string().describe('its URL, without a password'),
+  delivered: z.number().int(),
+  failures: z
+    .object({
+      network: z.number().int(),
+      timeout: z.number().int(),
+      server: z.number().int().describe('5xx and 429, retried'),
+      refused: z.number().int().describe('other 4xx: the event is dropped'),
+      redirect: z.number().int().describe('3xx, never followed: the event is dropped'),
+    })
+    .describe('failed attempts, by reason'),
+  dropped: z
+    .object({
+      overflow: z.number().int().describe('the queue of undelivered events was full'),
+      refused: z.number().int().describe('refused (4xx) or redirected (3xx)'),
+    })
+    .describe('events never delivered, by reason'),
+  pending: z.number().int().describe('events waiting for delivery'),
+  lastError: z.object({ at: ms('failure'), message: z.string() }).optional(),
+});
+
 /** The answer of /status (and of pause and resume). */
 export const statusSchema = z.object({
   paused: z.boolean().describe('all processing is paused'),
@@ -146,6 +169,11 @@ export const statusSchema = z.object({
   ),
   files: stateCounts,
   inFlight: z.number().int().describe('files being processed now'),
+  webhook: webhookSchema
+    .optional()
+    .describe(
+      'the event webhook since the agent started; absent without one (/api/v1/status only)',
+    ),
 });
 
 /** A destination as the API shows it (never its credentials). */

@@ -1,5 +1,6 @@
-// The agent's /api/v1 as the dashboard uses it: JSON calls with the bearer token (kept in
-// sessionStorage), a token prompt on 401, and the server-sent-events stream.
+// The agent's /api/v1 as the dashboard uses it: JSON calls authenticated by the session cookie
+// that the one-time link set (sent by the browser itself), or by a bearer token entered in the
+// prompt that a 401 opens (kept in sessionStorage); and the server-sent-events stream.
 
 const TOKEN_KEY = 's3ferry.token';
 const BASE = '/api/v1';
@@ -70,11 +71,13 @@ export async function api(path, { method = 'GET', params, body, signal } = {}) {
     const headers = { accept: 'application/json' };
     const t = token();
     if (t) headers.authorization = `Bearer ${t}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // the agent takes state changes only as JSON (a guard against cross-site requests)
+    const sent = body === undefined && method !== 'GET' ? {} : body;
+    if (sent !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${BASE}${path}${query(params)}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: sent === undefined ? undefined : JSON.stringify(sent),
       signal,
       cache: 'no-store',
     });
@@ -97,7 +100,7 @@ export async function api(path, { method = 'GET', params, body, signal } = {}) {
   }
 }
 
-/** The SSE URL, with ?token= (EventSource cannot send headers). */
+/** The SSE URL, with ?token= when one was entered (EventSource cannot send headers). */
 export function streamUrl() {
   return `${BASE}/stream${query({ token: token() })}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Opens the SQLite journal file: creates its directory, sets the pragmas, refuses files that are
+ * Opens the SQLite journal file: creates its directory (0700) and file (0600), sets the pragmas, refuses files that are
  * another program's database, and runs the migrations.
  *
  * Durability: WAL with `synchronous=NORMAL` by default. Every commit is written to the WAL file
@@ -12,9 +12,9 @@
  * the cost of one fsync per commit: one per event-loop turn that wrote to the journal, since the
  * store commits the operations of a turn together (sqlite-group-commit.ts).
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile, tightenFile } from '../../platform/private-files.js';
 import { journalError, type JournalErrorContext } from '../journal-errors.js';
 import { SQLITE_APPLICATION_ID, SQLITE_MIGRATIONS } from '../migrations/sqlite-migrations.js';
 import { migrateSqlite } from './sqlite-migrator.js';
@@ -55,11 +55,18 @@ export function openSqliteJournal(
   options: SqliteConnectionOptions,
   ctx: JournalErrorContext,
 ): Database.Database {
-  if (!isInMemoryPath(options.path)) mkdirSync(dirname(options.path), { recursive: true });
+  const onDisk = !isInMemoryPath(options.path);
+  if (onDisk) {
+    // The journal is the agent's alone: 0700 directory, 0600 file (platform/private-files.ts).
+    // SQLite gives the -wal and -shm it creates the mode of the database file.
+    ensurePrivateDir(dirname(options.path));
+    ensurePrivateFile(options.path);
+  }
   const db = new Database(options.path, { timeout: options.busyTimeoutMs });
   try {
     // The first statement that reads the file: a non-database fails here with SQLITE_NOTADB.
     db.pragma('journal_mode = WAL');
+    if (onDisk) for (const suffix of ['-wal', '-shm']) tightenFile(`${options.path}${suffix}`);
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     assertOurs(db, ctx);

@@ -4,6 +4,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { normalizeEtag } from '../../domain/etag.js';
+import { redactUrl } from '../../domain/redact-url.js';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import type {
   MultipartUploadInfo,
@@ -25,7 +26,7 @@ import { sdkHeadObject, sdkPutObject, sdkUploadPart } from './s3-sdk-requests.js
 export interface S3ObjectTargetDeps {
   readonly client: S3Client;
   readonly bucket: string;
-  /** Endpoint URL as configured ('' for AWS). */
+  /** Endpoint URL as configured ('' for AWS); a password in it is never shown ({@link S3ObjectTarget.endpoint}). */
   readonly endpoint: string;
   /** The region the client signs for, for error messages. */
   readonly region?: string;
@@ -36,6 +37,11 @@ export interface S3ObjectTargetDeps {
 }
 
 export class S3ObjectTarget implements ObjectTarget {
+  /**
+   * The endpoint as it is shown and journaled: without the password of its user information
+   * (domain/redact-url.ts), which S3 does not use (requests are signed with the keys) but error
+   * messages, events, the history and the API would otherwise carry.
+   */
   readonly endpoint: string;
   readonly bucket: string;
   readonly description: string;
@@ -49,9 +55,9 @@ export class S3ObjectTarget implements ObjectTarget {
     this.#direct = deps.direct;
     this.#caBundle = deps.caBundle;
     this.bucket = deps.bucket;
-    this.endpoint = deps.endpoint;
+    this.endpoint = redactUrl(deps.endpoint);
     this.#region = deps.region;
-    this.description = `s3://${deps.bucket}${deps.endpoint ? ` at ${deps.endpoint}` : ''}`;
+    this.description = `s3://${deps.bucket}${this.endpoint ? ` at ${this.endpoint}` : ''}`;
   }
 
   async #call<T>(operation: string, key: string | undefined, run: () => Promise<T>): Promise<T> {

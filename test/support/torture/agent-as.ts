@@ -31,12 +31,15 @@ export async function startAgentAs(
   await chown(dir, user.uid, user.gid);
   await chown(join(dir, 's3ferry.yaml'), user.uid, user.gid);
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [CLI_PATH, 'run', '--config', join(dir, 's3ferry.yaml')], {
+  // its own home and state directory (where it keeps its API token), as that user would have
+  const env = { ...cliEnv(info), HOME: dir, XDG_STATE_HOME: join(dir, '.state') };
+  const config = join(dir, 's3ferry.yaml');
+  const child = spawn(process.execPath, [CLI_PATH, 'run', '--config', config], {
     cwd: dir,
-    env: { ...cliEnv(info), HOME: dir },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
     uid: user.uid,
     gid: user.gid,
   });
-  return superviseAgent(child, url);
+  return superviseAgent(child, url, { env, config });
 }
