@@ -236,10 +236,7 @@ export class Agent {
           await this.deps.journal.setFileState(file.id, 'cancelled', this.deps.clock.now(), {
             reason: `job ${file.job} is no longer configured`,
           });
-        await Promise.race([
-          wait,
-          this.deps.clock.sleep(1000, this.#stop.signal).catch(() => undefined),
-        ]);
+        await Wakeup.either(wait, 1000, this.deps.clock);
         continue;
       }
       // Our own claim, renewed too late: the worker that holds it carries on.
