@@ -58,6 +58,8 @@ export class ProgressReporter implements TransferObserver {
       return;
     }
     if (!SHOWN.has(event.type)) return;
+    // An interrupted file is told of once, in the summary, with what the server keeps of it.
+    if (event.type === 'upload.failed' && event.data?.code === 'ERR_CANCELLED') return;
     this.#clearBar();
     const mark = event.level === 'error' ? 'FAILED ' : event.level === 'warn' ? 'warning: ' : '';
     this.deps.err.write(`${mark}${event.message}\n`);
@@ -72,6 +74,12 @@ export class ProgressReporter implements TransferObserver {
   /** Writes one JSON line on stdout. */
   json(value: Record<string, unknown>): void {
     this.deps.out.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** Writes lines on stderr (below the bar, which is drawn again). */
+  line(text: string): void {
+    this.#clearBar();
+    this.deps.err.write(`${text}\n`);
   }
 
   /** Removes the bar before the final summary. */

@@ -4,16 +4,14 @@
  * interruption resumes where it stopped (the journal remembers every accepted part).
  */
 import type { Command } from 'commander';
-import { formatBytes } from '../domain/duration.js';
-import { AppError, toAppError } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
+import { EXIT } from '../errors/codes.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
 import { md5Workers, Md5WorkerPool } from '../platform/md5-worker-pool.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
-import { historyRow } from '../transfer/history-row.js';
 import { withRetry } from '../transfer/retry.js';
 import { TransferService } from '../transfer/transfer-service.js';
-import type { UploadResult } from '../transfer/transfer-types.js';
 import {
   buildTarget,
   jitter,
@@ -25,8 +23,9 @@ import {
 import { expandPaths, type FileToUpload } from './expand-paths.js';
 import { exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
-import { checkKey } from './s3-url.js';
+import { uploadBatch } from './upload-batch.js';
 import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
+import { summarize } from './upload-summary.js';
 
 /** Registers `s3ferry upload`. */
 export function registerUpload(program: Command): void {
@@ -48,8 +47,14 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   let service: TransferService | undefined;
   const hasher = new Md5WorkerPool({ workers: md5Workers() });
   const controller = new AbortController();
+  const INTERRUPTED = new AppError('ERR_CANCELLED', 'interrupted', {
+    hint: 'run the same command again to go on',
+  });
+  // The reason every aborted operation rejects with: an AppError of kind 'cancelled', so nothing
+  // takes an interrupt for a bug (an upload failing with a bug is abandoned; an interrupted one is
+  // kept for the next run). A second Ctrl-C quits at once (the handlers are `once`).
   const onSignal = (): void => {
-    controller.abort(new Error('interrupted'));
+    if (!controller.signal.aborted) controller.abort(INTERRUPTED);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -94,34 +99,20 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
       config,
     );
     service.start();
-    const transfer = service;
     const started = systemClock.now();
-    const { results, errors } = await uploadAll(
-      files,
-      config.concurrency,
+    const { results, failures } = await uploadBatch(files, {
+      service,
+      journal,
+      clock: systemClock,
       controller,
-      async (f) => {
-        const startedAt = systemClock.now();
-        try {
-          const result = await transfer.upload(
-            { path: f.path, key: f.key, ifNoneMatch: opts.ifNoneMatch === true },
-            controller.signal,
-          );
-          await ledger.addHistory(historyRow(transfer.target, f, { result }));
-          return result;
-        } catch (raw) {
-          const error = toAppError(raw);
-          if (!error.code.startsWith('ERR_JOURNAL')) {
-            const outcome = { error, startedAt, finishedAt: systemClock.now() };
-            await ledger.addHistory(historyRow(transfer.target, f, outcome));
-          }
-          throw error;
-        }
-      },
-    );
+      concurrency: config.concurrency,
+      ifNoneMatch: opts.ifNoneMatch === true,
+    });
     reporter.finish();
-    summarize(reporter, mode, results, errors, systemClock.now() - started);
-    return exitCodeFor(errors.map((e) => e.error));
+    const interrupted = controller.signal.reason === INTERRUPTED;
+    const outcome = { total: files.length, interrupted, results, failures };
+    summarize(reporter, mode, outcome, systemClock.now() - started);
+    return interrupted ? EXIT.interrupted : exitCodeFor(failures.map((f) => f.error));
   } catch (err) {
     return reportError(err, common?.json ?? opts.json === true);
   } finally {
@@ -146,94 +137,4 @@ async function sumSizes(files: readonly FileToUpload[]): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.min(SIZE_STATS_IN_FLIGHT, files.length) }, worker));
   return total;
-}
-
-interface FileFailure {
-  readonly file: FileToUpload;
-  readonly error: AppError;
-}
-
-/**
- * Uploads files `concurrency` at a time. A destination-level error stops everything (every file
- * would fail the same way); other failures are collected and the rest go on.
- */
-async function uploadAll(
-  files: readonly FileToUpload[],
-  concurrency: number,
-  controller: AbortController,
-  one: (f: FileToUpload) => Promise<UploadResult>,
-): Promise<{ results: UploadResult[]; errors: FileFailure[] }> {
-  const results: UploadResult[] = [];
-  const errors: FileFailure[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length && !controller.signal.aborted) {
-      const file = files[next];
-      next += 1;
-      if (file === undefined) break;
-      try {
-        checkKey(file.key, file.path);
-        results.push(await one(file));
-      } catch (raw) {
-        const error = toAppError(raw);
-        errors.push({ file, error });
-        if (error.kind === 'fatal') controller.abort(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return { results, errors };
-}
-
-function summarize(
-  reporter: ProgressReporter,
-  mode: OutputMode,
-  results: readonly UploadResult[],
-  errors: readonly FileFailure[],
-  ms: number,
-): void {
-  const bytes = results.reduce((s, r) => s + r.size, 0);
-  const sent = results.reduce((s, r) => s + r.bytesSent, 0);
-  // Several files failing for the same cause are reported once.
-  const causes = new Map<string, FileFailure[]>();
-  for (const e of errors) {
-    const key =
-      e.error.kind === 'fatal' || e.error.kind === 'cancelled'
-        ? e.error.code
-        : `${e.error.code}|${e.file.path}`;
-    causes.set(key, [...(causes.get(key) ?? []), e]);
-  }
-  if (mode === 'json') {
-    for (const e of errors)
-      reporter.json({
-        type: 'file.failed',
-        path: e.file.path,
-        key: e.file.key,
-        ...e.error.toJSON(),
-      });
-    reporter.json({
-      type: 'summary',
-      files: results.length + errors.length,
-      uploaded: results.length,
-      failed: errors.length,
-      bytes,
-      bytesSent: sent,
-      seconds: ms / 1000,
-    });
-    return;
-  }
-  const speed = ms > 0 ? (sent / ms) * 1000 : 0;
-  const lines = [
-    `uploaded ${results.length} of ${results.length + errors.length} files, ${formatBytes(bytes)} (${formatBytes(sent)} sent) in ${(ms / 1000).toFixed(1)} s, ${formatBytes(speed)}/s`,
-  ];
-  for (const group of causes.values()) {
-    const first = group[0];
-    if (first === undefined) continue;
-    const e = first.error;
-    const subject = group.length > 1 ? `${group.length} files: ` : `${first.file.path}: `;
-    lines.push(`error: ${subject}${e.message}${e.hint === undefined ? '' : `\n  fix: ${e.hint}`}`);
-    if (e.kind === 'cancelled' || e.kind === 'fatal' || e.kind === 'transient')
-      lines.push('  run the same command again to resume');
-  }
-  process.stderr.write(`${lines.join('\n')}\n`);
 }

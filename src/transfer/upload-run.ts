@@ -38,6 +38,11 @@ export class UploadRun {
   partsReused = 0;
   bytesSent = 0;
   resumed = false;
+  /**
+   * Set when a multipart upload is interrupted and kept for a later run: how many of its parts
+   * the server holds (those of earlier runs and this one's), and how many it has in all.
+   */
+  kept: { partsOnServer: number; partCount: number } | undefined;
   /** The journal of this upload: the request's own, else the service's. */
   readonly ledger: UploadLedger;
 
