@@ -20,10 +20,11 @@ import {
   parseCommon,
   type CommonSettings,
 } from './common-options.js';
-import { expandPaths, type FileToUpload } from './expand-paths.js';
+import { expandPaths } from './expand-paths.js';
 import { exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { uploadBatch } from './upload-batch.js';
+import { statFiles, totalBytes } from './upload-plan.js';
 import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
 import { summarize } from './upload-summary.js';
 
@@ -61,7 +62,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   try {
     common = parseCommon(opts);
     const config = transferConfig(opts);
-    const files = await expandPaths(paths, common.url.prefix);
+    const files = await statFiles(await expandPaths(paths, common.url.prefix), nodeFileSystem);
     journal = await openJournal(common.journalPath);
     target = buildTarget(common, { maxSockets: Math.max(16, config.concurrency * 2) });
     const probeTarget = target;
@@ -78,7 +79,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
       out: process.stdout,
       err: process.stderr,
       clock: systemClock,
-      totalBytes: await sumSizes(files),
+      totalBytes: totalBytes(files),
       totalFiles: files.length,
     });
     const ledger = journal;
@@ -123,18 +124,4 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
     await hasher.close();
     await journal?.close();
   }
-}
-
-/** Stats in flight while sizing the batch: one at a time took about a second per 10,000 files. */
-const SIZE_STATS_IN_FLIGHT = 32;
-
-async function sumSizes(files: readonly FileToUpload[]): Promise<number> {
-  let total = 0;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let f = files[next++]; f !== undefined; f = files[next++])
-      total += (await nodeFileSystem.stat(f.path).catch(() => ({ size: 0 }))).size;
-  };
-  await Promise.all(Array.from({ length: Math.min(SIZE_STATS_IN_FLIGHT, files.length) }, worker));
-  return total;
 }
