@@ -21,7 +21,7 @@ import {
   type CommonSettings,
 } from './common-options.js';
 import { expandPaths } from './expand-paths.js';
-import { exitCodeFor, reportError } from './output.js';
+import { endOutputQuietly, exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { uploadBatch } from './upload-batch.js';
 import { statFiles, totalBytes } from './upload-plan.js';
@@ -42,6 +42,7 @@ export function registerUpload(program: Command): void {
 
 /** Runs the command; returns the exit code. */
 export async function runUpload(paths: readonly string[], opts: UploadOptions): Promise<number> {
+  endOutputQuietly();
   let common: CommonSettings | undefined;
   let journal: JournalStore | undefined;
   let target: ReturnType<typeof buildTarget> | undefined;
