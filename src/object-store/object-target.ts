@@ -17,11 +17,19 @@ export interface WriteOptions {
   readonly tagging?: string;
 }
 
+/**
+ * Told of a request body's bytes as they are handed to the network, in order (progress within
+ * a big body). Optional for the adapter: it may report nothing, and reports nothing for small
+ * bodies; a failed request may have reported bytes the store never got.
+ */
+export type BodyProgress = (bytes: number) => void;
+
 export interface PutObjectInput extends WriteOptions {
   readonly key: string;
   readonly body: Uint8Array;
   /** Base64 MD5 of body; always sent. */
   readonly contentMd5: string;
+  readonly onWritten?: BodyProgress;
   /** Refuse when the key exists (If-None-Match: *). */
   readonly ifNoneMatch?: boolean;
 }
@@ -32,6 +40,7 @@ export interface UploadPartInput {
   readonly partNumber: number;
   readonly body: Uint8Array;
   readonly contentMd5: string;
+  readonly onWritten?: BodyProgress;
 }
 
 export interface RemotePart {

@@ -29,6 +29,7 @@ import type {
   WriteOptions,
 } from '../object-target.js';
 import { sigV4 } from './aws-sdk.js';
+import { writeBody, type Body } from './direct-body.js';
 import { packageVersion } from '../../platform/package-version.js';
 
 /** What the direct requests need from the connection. */
@@ -145,14 +146,16 @@ export class S3DirectRequests {
     const headers = writeHeaders(input);
     headers['content-md5'] = input.contentMd5;
     if (input.ifNoneMatch === true) headers['if-none-match'] = '*';
-    const a = await this.#send('PUT', bucket, input.key, {}, headers, input.body, signal);
+    const body = { bytes: input.body, onWritten: input.onWritten };
+    const a = await this.#send('PUT', bucket, input.key, {}, headers, body, signal);
     return header(a, 'etag');
   }
 
   async uploadPart(bucket: string, input: UploadPartInput, signal?: AbortSignal): Promise<string> {
     const query = { partNumber: String(input.partNumber), uploadId: input.uploadId };
     const headers: Record<string, string> = { 'content-md5': input.contentMd5 };
-    const a = await this.#send('PUT', bucket, input.key, query, headers, input.body, signal);
+    const body = { bytes: input.body, onWritten: input.onWritten };
+    const a = await this.#send('PUT', bucket, input.key, query, headers, body, signal);
     return header(a, 'etag');
   }
 
@@ -179,7 +182,7 @@ export class S3DirectRequests {
     key: string,
     query: Record<string, string>,
     headers: Record<string, string>,
-    body: Uint8Array | undefined,
+    body: Body | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer> {
     signal?.throwIfAborted();
@@ -195,7 +198,7 @@ export class S3DirectRequests {
         ...headers,
         host: this.#url.host,
         'user-agent': this.#userAgent,
-        'content-length': String(body?.byteLength ?? 0),
+        'content-length': String(body?.bytes.byteLength ?? 0),
         'x-amz-content-sha256': body === undefined ? EMPTY_SHA256 : 'UNSIGNED-PAYLOAD',
       },
     });
@@ -213,7 +216,7 @@ export class S3DirectRequests {
     method: string,
     path: string,
     headers: Record<string, string>,
-    body: Uint8Array | undefined,
+    body: Body | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer> {
     const { agent, connectTimeoutMs, requestTimeoutMs } = this.#settings;
@@ -268,7 +271,7 @@ export class S3DirectRequests {
         });
       });
       if (body === undefined) req.end();
-      else req.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      else writeBody(req, body);
     });
   }
 }
