@@ -1,9 +1,12 @@
 /**
  * What `s3ferry upload` shows while it works: a progress bar with bytes, speed and ETA on a
- * terminal; plain lines when not a terminal; one JSON object per event with --json.
+ * terminal; plain lines when not a terminal; one JSON object per event with --json. The bar is
+ * drawn again at every tick (the command ticks it twice a second), so its speed falls and its ETA
+ * grows while nothing moves (rate-meter.ts), instead of keeping the last speed it saw.
  */
 import type { Writable } from 'node:stream';
 import { formatBytes, formatDuration } from '../domain/duration.js';
+import { RateMeter } from '../domain/rate-meter.js';
 import type { NewEvent } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { TransferObserver } from '../transfer/transfer-types.js';
@@ -21,26 +24,26 @@ const SHOWN = new Set([
   'upload.adopted',
 ]);
 
+/** Least time between two drawings of the bar on progress, ms. */
+const DRAW_EVERY_MS = 100;
+
+export interface ProgressReporterDeps {
+  readonly mode: OutputMode;
+  readonly out: Writable;
+  readonly err: Writable;
+  readonly clock: Clock;
+  readonly totalBytes: number;
+  readonly totalFiles: number;
+}
+
 export class ProgressReporter implements TransferObserver {
-  #bytesDone = 0;
   #filesDone = 0;
   #lastDraw = 0;
   #barShown = false;
-  readonly #started: number;
-  /** Recent (time, bytes) samples for the speed. */
-  readonly #samples: { at: number; bytes: number }[] = [];
+  readonly #meter: RateMeter;
 
-  constructor(
-    private readonly deps: {
-      mode: OutputMode;
-      out: Writable;
-      err: Writable;
-      clock: Clock;
-      totalBytes: number;
-      totalFiles: number;
-    },
-  ) {
-    this.#started = deps.clock.now();
+  constructor(private readonly deps: ProgressReporterDeps) {
+    this.#meter = new RateMeter(deps.clock.now());
   }
 
   onEvent(event: NewEvent): void {
@@ -60,15 +63,19 @@ export class ProgressReporter implements TransferObserver {
     if (!SHOWN.has(event.type)) return;
     // An interrupted file is told of once, in the summary, with what the server keeps of it.
     if (event.type === 'upload.failed' && event.data?.code === 'ERR_CANCELLED') return;
-    this.#clearBar();
     const mark = event.level === 'error' ? 'FAILED ' : event.level === 'warn' ? 'warning: ' : '';
-    this.deps.err.write(`${mark}${event.message}\n`);
+    this.line(`${mark}${event.message}`);
     this.#draw(true);
   }
 
   onProgress(progress: { bytes: number }): void {
-    this.#bytesDone += progress.bytes;
+    this.#meter.add(this.deps.clock.now(), progress.bytes);
     this.#draw(false);
+  }
+
+  /** Draws the bar again with the speed and ETA of now (called on a timer). */
+  tick(): void {
+    this.#draw(true);
   }
 
   /** Writes one JSON line on stdout. */
@@ -76,7 +83,7 @@ export class ProgressReporter implements TransferObserver {
     this.deps.out.write(`${JSON.stringify(value)}\n`);
   }
 
-  /** Writes lines on stderr (below the bar, which is drawn again). */
+  /** Writes lines on stderr (the bar, if shown, is removed first). */
   line(text: string): void {
     this.#clearBar();
     this.deps.err.write(`${text}\n`);
@@ -87,32 +94,25 @@ export class ProgressReporter implements TransferObserver {
     this.#clearBar();
   }
 
-  #speed(now: number): number {
-    this.#samples.push({ at: now, bytes: this.#bytesDone });
-    while (this.#samples.length > 2 && now - (this.#samples[0]?.at ?? now) > 5000)
-      this.#samples.shift();
-    const first = this.#samples[0];
-    if (first === undefined || now - first.at < 200) {
-      return (this.#bytesDone / Math.max(1, now - this.#started)) * 1000;
-    }
-    return ((this.#bytesDone - first.bytes) / (now - first.at)) * 1000;
-  }
-
   #draw(force: boolean): void {
     if (this.deps.mode !== 'tty') return;
     const now = this.deps.clock.now();
-    if (!force && now - this.#lastDraw < 100) return;
+    if (!force && now - this.#lastDraw < DRAW_EVERY_MS) return;
     this.#lastDraw = now;
+    this.deps.err.write(`\r\x1b[2K${this.text(now)}`);
+    this.#barShown = true;
+  }
+
+  /** The bar's text at `now`. */
+  text(now: number): string {
     const { totalBytes, totalFiles } = this.deps;
-    const fraction = totalBytes === 0 ? 1 : Math.min(1, this.#bytesDone / totalBytes);
+    const done = Math.max(0, this.#meter.bytes);
+    const fraction = totalBytes === 0 ? 1 : Math.min(1, done / totalBytes);
     const width = 24;
     const filled = Math.round(fraction * width);
-    const speed = this.#speed(now);
-    const eta = speed > 0 ? ((totalBytes - this.#bytesDone) / speed) * 1000 : Number.NaN;
+    const eta = this.#meter.eta(now, totalBytes);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`;
-    const text = `${bar} ${formatBytes(this.#bytesDone)}/${formatBytes(totalBytes)} ${formatBytes(speed)}/s ETA ${Number.isFinite(eta) ? formatDuration(eta) : '--'} files ${this.#filesDone}/${totalFiles}`;
-    this.deps.err.write(`\r\x1b[2K${text}`);
-    this.#barShown = true;
+    return `${bar} ${formatBytes(done)}/${formatBytes(totalBytes)} ${formatBytes(this.#meter.rate(now))}/s ETA ${eta === undefined ? '--' : formatDuration(eta)} files ${this.#filesDone}/${totalFiles}`;
   }
 
   #clearBar(): void {

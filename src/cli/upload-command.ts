@@ -28,6 +28,9 @@ import { statFiles, totalBytes } from './upload-plan.js';
 import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
 import { summarize } from './upload-summary.js';
 
+/** How often the progress bar is drawn again while no byte moves, ms. */
+const TICK_MS = 500;
+
 /** Registers `s3ferry upload`. */
 export function registerUpload(program: Command): void {
   addUploadOptions(
@@ -47,6 +50,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   let journal: JournalStore | undefined;
   let target: ReturnType<typeof buildTarget> | undefined;
   let service: TransferService | undefined;
+  let ticker: NodeJS.Timeout | undefined;
   const hasher = new Md5WorkerPool({ workers: md5Workers() });
   const controller = new AbortController();
   const INTERRUPTED = new AppError('ERR_CANCELLED', 'interrupted', {
@@ -83,6 +87,11 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
       totalBytes: totalBytes(files),
       totalFiles: files.length,
     });
+    // twice a second: the speed and ETA move on while no byte does (a stalled store)
+    if (mode === 'tty')
+      ticker = setInterval(() => {
+        reporter.tick();
+      }, TICK_MS).unref();
     const ledger = journal;
     service = new TransferService(
       {
@@ -118,6 +127,7 @@ export async function runUpload(paths: readonly string[], opts: UploadOptions): 
   } catch (err) {
     return reportError(err, common?.json ?? opts.json === true);
   } finally {
+    clearInterval(ticker);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await service?.close();

@@ -85,7 +85,11 @@ export interface Md5Hasher {
 /** What the engine reports while it works (progress bars, logs, the dashboard). */
 export interface TransferObserver {
   onEvent?(event: NewEvent): void;
-  /** `bytes` more of `path` were accepted by the store. */
+  /**
+   * `bytes` more of `path` were handed to the store: reported as the socket takes a big body
+   * (where the target can tell), else when the store accepts it; negative when a failed request's
+   * bytes are taken back (the request is sent again).
+   */
   onProgress?(progress: { path: string; key: string; bytes: number; totalBytes: number }): void;
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatBytes } from '../../src/domain/duration.js';
 import { CLI_PATH, cliEnv, writeRandomFile } from '../support/cli.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { createTestBucket, rgwServer, type S3ServerInfo } from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
@@ -49,9 +50,9 @@ describe('progress on a terminal', () => {
     await tmp.cleanup();
   });
 
-  const common = (name: string): string[] => [
+  const common = (name: string, endpoint = info.endpoint): string[] => [
     '--endpoint-url',
-    info.endpoint,
+    endpoint,
     '--journal',
     join(tmp.path, `${name}.db`),
   ];
@@ -89,5 +90,70 @@ describe('progress on a terminal', () => {
     assert.equal(code, 0, out);
     assert.deepEqual([...barTotals(out)], [formatBytes(total)], out);
     assert.match(out, new RegExp(`uploaded 61 of 61 files, ${formatBytes(total)}`));
+  });
+
+  it('moves within a part: bytes count as the socket takes them, not a part at a time', async () => {
+    const proxy = await startFaultProxy(info.endpoint);
+    try {
+      proxy.setBandwidth(4 * MIB); // a slow network: the socket takes the body bit by bit
+      const file = join(tmp.path, 'one-part.bin');
+      await writeRandomFile(file, 16 * MIB);
+      const { code, out } = await runOnTty(
+        [
+          'upload',
+          file,
+          '--to',
+          `s3://${bucket.name}/p/`,
+          ...common('part', proxy.url),
+          '--part-size',
+          '16MiB',
+          '--multipart-threshold',
+          '32MiB',
+        ],
+        info,
+      );
+      assert.equal(code, 0, out);
+      const shown = [...out.matchAll(/\] +\d+% ([\d.]+) MiB\/16\.0 MiB/g)].map((m) => Number(m[1]));
+      assert.ok(
+        shown.some((mib) => mib > 0 && mib < 16),
+        `the bar showed ${JSON.stringify(shown)} MiB of a one-request upload`,
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('while the store is silent, the speed falls to 0 and the ETA is unknown', async () => {
+    const proxy = await startFaultProxy(info.endpoint);
+    try {
+      // the first part's answer comes after 7 s: the only request in flight, so nothing moves
+      proxy.addRule({
+        match: (r) => r.operation === 'UploadPart',
+        fault: { kind: 'delay', ms: 7000, phase: 'response' },
+        times: 1,
+      });
+      const file = join(tmp.path, 'stall.bin');
+      await writeRandomFile(file, 24 * MIB);
+      const { code, out } = await runOnTty(
+        [
+          'upload',
+          file,
+          '--to',
+          `s3://${bucket.name}/s/`,
+          ...common('stall', proxy.url),
+          '--part-size',
+          '8MiB',
+          '--multipart-threshold',
+          '8MiB',
+          '--concurrency',
+          '1',
+        ],
+        info,
+      );
+      assert.equal(code, 0, out);
+      assert.match(out, / 0 B\/s ETA -- files 0\/1/);
+    } finally {
+      await proxy.close();
+    }
   });
 });
