@@ -3,6 +3,7 @@
  * the engine sees these operations and AppErrors classified in one table (target/s3/classify.ts).
  * Every call takes an AbortSignal; an aborted call rejects with ERR_CANCELLED.
  */
+import type { CannedAcl } from '../domain/object-headers.js';
 
 /** Object metadata (x-amz-meta-*), lower-case keys. */
 export type Metadata = Readonly<Record<string, string>>;
@@ -15,6 +16,12 @@ export interface WriteOptions {
   readonly sse?: { readonly mode: 'AES256' | 'aws:kms'; readonly kmsKeyId?: string };
   /** URL-encoded tag set (a=b&c=d). */
   readonly tagging?: string;
+  /** Cache-Control, Content-Disposition, Content-Encoding: stored and served with the object. */
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  /** Canned ACL (x-amz-acl). */
+  readonly acl?: CannedAcl;
 }
 
 /**
@@ -63,6 +70,11 @@ export interface ObjectHead {
   readonly etag: string;
   readonly metadata: Metadata;
   readonly lastModified: number | null;
+  /** The headers it was written with, where it has them. */
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
 }
 
 /** An object store bucket. Keys are full object keys. */

@@ -50,6 +50,13 @@ export interface S3DirectSettings {
 /** SHA-256 of an empty payload: what a HEAD request signs. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const META_PREFIX = 'x-amz-meta-';
+/** The headers a HEAD answer gives back as ObjectHead fields. */
+const HEAD_HEADERS = [
+  ['contentType', 'content-type'],
+  ['cacheControl', 'cache-control'],
+  ['contentDisposition', 'content-disposition'],
+  ['contentEncoding', 'content-encoding'],
+] as const;
 
 /** S3's key encoding in a path (the SDK's extendedEncodeURIComponent, '/' kept). */
 function encodeKey(key: string): string {
@@ -168,11 +175,17 @@ export class S3DirectRequests {
         metadata[name.slice(META_PREFIX.length)] = value;
     }
     const modified = Date.parse(header(a, 'last-modified'));
+    const written: Record<string, string> = {};
+    for (const [field, name] of HEAD_HEADERS) {
+      const value = a.headers[name];
+      if (typeof value === 'string') written[field] = value;
+    }
     return {
       size: Number(header(a, 'content-length') || 0),
       etag: header(a, 'etag'),
       metadata,
       lastModified: Number.isNaN(modified) ? null : modified,
+      ...(written as Pick<ObjectHead, (typeof HEAD_HEADERS)[number][0]>),
     };
   }
 
@@ -291,5 +304,9 @@ function writeHeaders(o: WriteOptions): Record<string, string> {
   if (o.sse?.kmsKeyId !== undefined)
     h['x-amz-server-side-encryption-aws-kms-key-id'] = o.sse.kmsKeyId;
   if (o.tagging !== undefined) h['x-amz-tagging'] = o.tagging;
+  if (o.cacheControl !== undefined) h['cache-control'] = o.cacheControl;
+  if (o.contentDisposition !== undefined) h['content-disposition'] = o.contentDisposition;
+  if (o.contentEncoding !== undefined) h['content-encoding'] = o.contentEncoding;
+  if (o.acl !== undefined) h['x-amz-acl'] = o.acl;
   return h;
 }

@@ -2,7 +2,12 @@
  * ObjectTarget on @aws-sdk/client-s3. Thin: each method is one S3 operation (plus pagination),
  * every failure goes through classifyS3Error.
  */
-import type { S3Client, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import type {
+  ObjectCannedACL,
+  S3Client,
+  ServerSideEncryption,
+  StorageClass,
+} from '@aws-sdk/client-s3';
 import { normalizeEtag } from '../../domain/etag.js';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import type {
@@ -273,6 +278,12 @@ export class S3ObjectTarget implements ObjectTarget {
         etag: normalizeEtag(out.ETag),
         metadata: out.Metadata ?? {},
         lastModified: out.LastModified?.getTime() ?? null,
+        ...(out.ContentType === undefined ? {} : { contentType: out.ContentType }),
+        ...(out.CacheControl === undefined ? {} : { cacheControl: out.CacheControl }),
+        ...(out.ContentDisposition === undefined
+          ? {}
+          : { contentDisposition: out.ContentDisposition }),
+        ...(out.ContentEncoding === undefined ? {} : { contentEncoding: out.ContentEncoding }),
       };
     } catch (err) {
       if (isAppError(err, 'ERR_S3_NOT_FOUND')) return undefined;
@@ -378,8 +389,18 @@ function writeParams(options: WriteOptions): {
   ServerSideEncryption?: ServerSideEncryption;
   SSEKMSKeyId?: string;
   Tagging?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  ContentEncoding?: string;
+  ACL?: ObjectCannedACL;
 } {
   return {
+    ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
+    ...(options.contentDisposition === undefined
+      ? {}
+      : { ContentDisposition: options.contentDisposition }),
+    ...(options.contentEncoding === undefined ? {} : { ContentEncoding: options.contentEncoding }),
+    ...(options.acl === undefined ? {} : { ACL: options.acl }),
     ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
     ...(options.metadata === undefined ? {} : { Metadata: { ...options.metadata } }),
     ...(options.storageClass === undefined
