@@ -140,6 +140,19 @@ export interface UploadRequest {
   readonly observer?: TransferObserver;
 }
 
+/** A stream of unknown size (standard input) to one key: never resumed. */
+export interface StreamUploadRequest {
+  /** How the stream is named in messages, events and the journal (e.g. '-'). */
+  readonly name: string;
+  readonly source: AsyncIterable<Uint8Array>;
+  readonly key: string;
+  readonly metadata?: Metadata;
+  /** Refuse to replace an object at the key (ERR_S3_PRECONDITION_FAILED). */
+  readonly ifNoneMatch?: boolean;
+  readonly retryTimeout?: number;
+  readonly observer?: TransferObserver;
+}
+
 export interface UploadResult {
   readonly path: string;
   readonly key: string;
