@@ -7,6 +7,7 @@ import { formatBytes } from '../domain/duration.js';
 import type { AppError } from '../errors/app-error.js';
 import type { UploadResult } from '../transfer/transfer-types.js';
 import type { FileToUpload } from './expand-paths.js';
+import type { SkippedFile, UploadPlan } from './upload-plan.js';
 import type { ProgressReporter, OutputMode } from './progress-reporter.js';
 
 export interface FileFailure {
@@ -22,6 +23,7 @@ export interface BatchOutcome {
   readonly interrupted: boolean;
   readonly results: readonly UploadResult[];
   readonly failures: readonly FileFailure[];
+  readonly skipped: readonly SkippedFile[];
 }
 
 /** A number from an error's details, 0 when absent. */
@@ -48,6 +50,7 @@ export function summarize(
   const bytes = o.results.reduce((s, r) => s + r.size, 0);
   const sent = bytesSent(o);
   const interrupted = o.failures.filter((f) => f.error.kind === 'cancelled');
+  const notStarted = o.total - o.results.length - o.failures.length - o.skipped.length;
   if (mode === 'json') {
     for (const f of o.failures)
       reporter.json({
@@ -63,7 +66,8 @@ export function summarize(
       uploaded: o.results.length,
       failed: o.failures.length - interrupted.length,
       interrupted: interrupted.length,
-      notStarted: o.total - o.results.length - o.failures.length,
+      skipped: o.skipped.length,
+      notStarted,
       bytes,
       bytesSent: sent,
       seconds: ms / 1000,
@@ -72,15 +76,17 @@ export function summarize(
   }
   const speed = ms > 0 ? (sent / ms) * 1000 : 0;
   const lines = [
-    `uploaded ${o.results.length} of ${o.total} files, ${formatBytes(bytes)} (${formatBytes(sent)} sent) in ${(ms / 1000).toFixed(1)} s, ${formatBytes(speed)}/s`,
+    ...(mode === 'quiet'
+      ? []
+      : [
+          `uploaded ${o.results.length} of ${o.total} files, ${formatBytes(bytes)} (${formatBytes(sent)} sent) in ${(ms / 1000).toFixed(1)} s, ${formatBytes(speed)}/s${skippedText(o.skipped)}`,
+        ]),
     ...failureLines(
       o.interrupted ? o.failures.filter((f) => f.error.kind !== 'cancelled') : o.failures,
     ),
-    ...(o.interrupted
-      ? interruptLines(interrupted, o.total - o.results.length - o.failures.length)
-      : []),
+    ...(o.interrupted ? interruptLines(interrupted, notStarted) : []),
   ];
-  reporter.line(lines.join('\n'));
+  if (lines.length > 0) reporter.line(lines.join('\n'));
 }
 
 /** `partsOnServer` and `partCount` of an interrupted multipart upload, for the JSON line. */
@@ -138,4 +144,54 @@ function interruptLines(interrupted: readonly FileFailure[], notStarted: number)
     );
   }
   return lines;
+}
+
+/** `; 3 skipped (2 unchanged, 1 exist)`, or nothing. */
+function skippedText(skipped: readonly SkippedFile[]): string {
+  if (skipped.length === 0) return '';
+  const unchanged = skipped.filter((s) => s.reason === 'unchanged').length;
+  const why = [
+    ...(unchanged > 0 ? [`${unchanged} unchanged`] : []),
+    ...(skipped.length > unchanged ? [`${skipped.length - unchanged} exist`] : []),
+  ];
+  return `; ${skipped.length} skipped (${why.join(', ')})`;
+}
+
+/** --dry-run: what would go where, and what would be skipped; nothing is sent. */
+export function printDryRun(reporter: ProgressReporter, mode: OutputMode, plan: UploadPlan): void {
+  const bytes = plan.send.reduce((s, f) => s + (f.stat?.size ?? 0), 0);
+  if (mode === 'json') {
+    for (const f of plan.send)
+      reporter.json({
+        type: 'dry-run',
+        action: 'upload',
+        path: f.path,
+        key: f.key,
+        size: f.stat?.size ?? null,
+      });
+    for (const { file, reason } of plan.skipped)
+      reporter.json({ type: 'dry-run', action: 'skip', path: file.path, key: file.key, reason });
+    reporter.json({
+      type: 'summary',
+      dryRun: true,
+      files: plan.send.length + plan.skipped.length,
+      upload: plan.send.length,
+      skipped: plan.skipped.length,
+      bytes,
+    });
+    return;
+  }
+  if (mode === 'quiet') return;
+  const lines = plan.send.map(
+    (f) =>
+      `would upload ${f.path} to ${reporter.where(f.key)} (${f.stat === undefined ? 'size unknown' : formatBytes(f.stat.size)})`,
+  );
+  for (const { file, reason } of plan.skipped)
+    lines.push(
+      `would skip ${file.path}: ${reason} since its upload to ${reporter.where(file.key)}`,
+    );
+  lines.push(
+    `dry run: ${plan.send.length} files (${formatBytes(bytes)}) would be uploaded, ${plan.skipped.length} skipped; nothing was sent`,
+  );
+  reporter.line(lines.join('\n'));
 }

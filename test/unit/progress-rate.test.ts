@@ -87,6 +87,7 @@ describe('ProgressReporter on a terminal', () => {
       out: new PassThrough(),
       err,
       clock,
+      bucketUrl: 's3://b/',
       totalBytes: 400 * MIB,
       totalFiles: 1,
     });
@@ -109,6 +110,7 @@ describe('ProgressReporter on a terminal', () => {
       out: new PassThrough(),
       err: new PassThrough(),
       clock,
+      bucketUrl: 's3://b/',
       totalBytes: 8 * MIB,
       totalFiles: 1,
     });
