@@ -50,7 +50,12 @@ export interface UploadOptions extends CommonOptions {
 
 /** Adds the common and the upload flags to `cmd`. */
 export function addUploadOptions(cmd: Command): Command {
-  return addCommonOptions(cmd)
+  return selectionFlags(objectFlags(transferFlags(addCommonOptions(cmd))));
+}
+
+/** How the bytes go: parts, concurrency, memory, bandwidth, resume, retries, verification. */
+function transferFlags(cmd: Command): Command {
+  return cmd
     .option(
       '--part-size <size>',
       'preferred multipart part size (raised so no upload exceeds 10,000 parts)',
@@ -78,6 +83,19 @@ export function addUploadOptions(cmd: Command): Command {
       'give up on a request after transient errors for this long',
       '15m',
     )
+    .addOption(
+      new Option(
+        '--verify <how>',
+        "etag: the PUT's or Complete's ETag proves the bytes (HeadObject only where it cannot); head: always HeadObject",
+      )
+        .choices(['etag', 'head'])
+        .default(TRANSFER_DEFAULTS.verify),
+    );
+}
+
+/** What every object is written with. */
+function objectFlags(cmd: Command): Command {
+  return cmd
     .option('--storage-class <class>', 'e.g. STANDARD_IA, GLACIER_IR')
     .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
     .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms')
@@ -90,7 +108,12 @@ export function addUploadOptions(cmd: Command): Command {
       '--content-encoding <value>',
       'Content-Encoding, e.g. gzip (the bytes are sent as they are)',
     )
-    .addOption(new Option('--acl <acl>', 'canned ACL of every object').choices(CANNED_ACLS))
+    .addOption(new Option('--acl <acl>', 'canned ACL of every object').choices(CANNED_ACLS));
+}
+
+/** Which files go, and what is shown. */
+function selectionFlags(cmd: Command): Command {
+  return cmd
     .option(
       '--if-none-match',
       'never overwrite an existing key (conditional PUT): a key taken is skipped',
@@ -108,15 +131,7 @@ export function addUploadOptions(cmd: Command): Command {
     .option('--force', 'send files again that the journal knows as uploaded and unchanged')
     .option('--dry-run', 'print what would go where; send nothing')
     .option('-q, --quiet', 'print nothing but errors')
-    .option('--no-progress', 'no progress bar (the lines of each file and the summary stay)')
-    .addOption(
-      new Option(
-        '--verify <how>',
-        "etag: the PUT's or Complete's ETag proves the bytes (HeadObject only where it cannot); head: always HeadObject",
-      )
-        .choices(['etag', 'head'])
-        .default(TRANSFER_DEFAULTS.verify),
-    );
+    .option('--no-progress', 'no progress bar (the lines of each file and the summary stay)');
 }
 
 function pairs(list: readonly string[] | undefined, what: string): Record<string, string> {
