@@ -252,10 +252,7 @@ export class Agent {
       const job = file === undefined ? undefined : this.#jobs.get(file.job);
       if (file === undefined || job === undefined) {
         if (file !== undefined) await this.#cancelOrphan(file);
-        await Promise.race([
-          wait,
-          this.deps.clock.sleep(1000, this.#stop.signal).catch(() => undefined),
-        ]);
+        await Wakeup.either(wait, 1000, this.deps.clock);
         continue;
       }
       // Our own claim, renewed too late: the worker that holds it carries on.

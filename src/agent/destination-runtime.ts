@@ -45,6 +45,10 @@ export function transferConfig(c: DestinationConfig): TransferConfig {
     ...(Object.keys(c.tags).length === 0
       ? {}
       : { tagging: new URLSearchParams({ ...c.tags }).toString() }),
+    ...(c.cacheControl === undefined ? {} : { cacheControl: c.cacheControl }),
+    ...(c.contentDisposition === undefined ? {} : { contentDisposition: c.contentDisposition }),
+    ...(c.contentEncoding === undefined ? {} : { contentEncoding: c.contentEncoding }),
+    ...(c.acl === undefined ? {} : { acl: c.acl }),
   };
   return {
     partSize: c.partSize,

@@ -14,7 +14,7 @@ import {
   parseCommon,
   type CommonOptions,
 } from './common-options.js';
-import { reportError } from './output.js';
+import { endOutputQuietly, reportError } from './output.js';
 
 interface Check {
   readonly name: string;
@@ -34,6 +34,7 @@ export function registerDoctor(program: Command): void {
 }
 
 export async function runDoctor(opts: CommonOptions): Promise<number> {
+  endOutputQuietly(); // `doctor | head -1`: the checks go on and the probe object is removed
   let settings;
   try {
     settings = parseCommon(opts);

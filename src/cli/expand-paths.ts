@@ -1,23 +1,31 @@
 /**
- * Turns the PATHS of `s3ferry upload` into (file, key) pairs: a file keeps its name, a directory
- * is walked recursively (key = prefix + path relative to it), and a quoted glob is expanded (key =
- * prefix + path relative to the glob's fixed leading directories).
+ * Turns the PATHS of `s3ferry upload` into (file, key) pairs: a directory is walked recursively
+ * (key = prefix + path relative to it), a quoted glob is expanded (key = prefix + path relative to
+ * the glob's fixed leading directories), and a file keeps its name (key = prefix + name). As with
+ * `aws s3 cp`, one file to a URL that names a key (`s3://b/name.ext`, no trailing slash) is stored
+ * under that key.
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../errors/app-error.js';
 import { compileGlob } from '../domain/glob.js';
 import { fileError } from '../platform/node-file-system.js';
+import type { S3Url } from './s3-url.js';
 
 export interface FileToUpload {
   readonly path: string;
   readonly key: string;
+  /**
+   * The path the filters see: '/'-separated, relative to the directory or the glob's fixed part
+   * it was found under; a file given by name is its name.
+   */
+  readonly rel: string;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
-function toKey(prefix: string, rel: string): string {
-  return prefix + rel.split(sep).join('/');
+function slashed(rel: string): string {
+  return rel.split(sep).join('/');
 }
 
 /** Walks a directory; follows symlinks to files, not to directories (no loops). */
@@ -53,9 +61,13 @@ function globBase(pattern: string): string {
 /** Expands PATHS. Throws ERR_FILE_NOT_FOUND for a path that neither exists nor matches. */
 export async function expandPaths(
   paths: readonly string[],
-  prefix: string,
+  url: Pick<S3Url, 'prefix' | 'key'>,
 ): Promise<FileToUpload[]> {
+  const { prefix } = url;
   const out: FileToUpload[] = [];
+  const found = (path: string, rel: string): void => {
+    out.push({ path: resolve(path), key: prefix + rel, rel });
+  };
   for (const p of paths) {
     const info = await lstat(p).catch(() => undefined);
     if (info === undefined && GLOB_CHARS.test(p)) {
@@ -67,18 +79,18 @@ export async function expandPaths(
           hint: 'check the pattern',
         });
       }
-      for (const m of matches.sort())
-        out.push({ path: resolve(m), key: toKey(prefix, relative(base, m)) });
+      for (const m of matches.sort()) found(m, slashed(relative(base, m)));
       continue;
     }
     const st = await stat(p).catch((err: unknown) => {
       throw fileError(err, p);
     });
     if (st.isDirectory()) {
-      for await (const f of walk(p))
-        out.push({ path: resolve(f), key: toKey(prefix, relative(p, f)) });
+      for await (const f of walk(p)) found(f, slashed(relative(p, f)));
+    } else if (paths.length === 1 && url.key !== undefined) {
+      out.push({ path: resolve(p), key: url.key, rel: basename(p) });
     } else {
-      out.push({ path: resolve(p), key: prefix + basename(p) });
+      found(p, basename(p));
     }
   }
   return out;

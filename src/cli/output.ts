@@ -25,3 +25,29 @@ export function exitCodeFor(errors: readonly AppError[]): number {
   }
   return errors[0]?.exitCode ?? 1;
 }
+
+/**
+ * Lets a closed standard output or error end the output quietly instead of the process:
+ * `s3ferry upload --json | head -1`. Node reports a write to a pipe whose reader has gone as an
+ * 'error' event (EPIPE) which, unhandled, killed the process with a stack trace in the middle of
+ * its work. The work goes on to its end and its exit code (an upload stores every file; `doctor`
+ * removes its probe object): only its words are lost. Another write error (a full disk under
+ * `> file`) is said once on the other stream.
+ */
+export function endOutputQuietly(
+  out: NodeJS.WriteStream = process.stdout,
+  err: NodeJS.WriteStream = process.stderr,
+): void {
+  for (const [stream, other, name] of [
+    [out, err, 'standard output'],
+    [err, out, 'standard error'],
+  ] as const) {
+    let told = false;
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (told || e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+      told = true;
+      if (!other.destroyed)
+        other.write(`s3ferry: ${name} failed (${e.code ?? e.message}): its output stops\n`);
+    });
+  }
+}

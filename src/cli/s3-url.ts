@@ -5,6 +5,12 @@ export interface S3Url {
   readonly bucket: string;
   /** '' or a prefix ending in '/' (or any prefix the user gave, kept as is). */
   readonly prefix: string;
+  /**
+   * The key the URL names, when it names one: a path without a trailing slash
+   * (`s3://b/name.ext`). `upload` stores a single file (or standard input) under it, as
+   * `aws s3 cp` does; several files go under it as a folder (`prefix`).
+   */
+  readonly key: string | undefined;
 }
 
 /** Parses `s3://bucket/prefix`. A prefix without a trailing slash gets one (a folder). */
@@ -23,7 +29,8 @@ export function parseS3Url(text: string): S3Url {
   }
   const rawPrefix = m[2] ?? '';
   const prefix = rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`;
-  return { bucket, prefix };
+  const key = rawPrefix === '' || rawPrefix.endsWith('/') ? undefined : rawPrefix;
+  return { bucket, prefix, key };
 }
 
 /** Throws ERR_KEY_INVALID for keys S3 refuses or that would be dangerous to write. */

@@ -1,19 +1,20 @@
 /**
- * `s3ferry upload PATHS... --to s3://BUCKET[/PREFIX]`: a one-shot transfer with a progress bar.
- * Exit 0 only when every file is uploaded and verified. Running the same command again after an
- * interruption resumes where it stopped (the journal remembers every accepted part).
+ * `s3ferry upload PATHS... --to s3://BUCKET[/PREFIX]`: a one-shot transfer with a progress bar,
+ * with the habits of `aws s3 cp` and `rclone copy` (filters, dry run, files unchanged since their
+ * upload skipped, one file to a named key, standard input). Exit 0 only when every file is
+ * uploaded and verified or skipped. Running the same command again after an interruption resumes
+ * where it stopped (the journal remembers every accepted part).
  */
 import type { Command } from 'commander';
-import { formatBytes } from '../domain/duration.js';
-import { AppError, toAppError } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
+import { EXIT } from '../errors/codes.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { systemClock } from '../platform/clock.js';
 import { md5Workers, Md5WorkerPool } from '../platform/md5-worker-pool.js';
 import { nodeFileSystem } from '../platform/node-file-system.js';
-import { historyRow } from '../transfer/history-row.js';
 import { withRetry } from '../transfer/retry.js';
 import { TransferService } from '../transfer/transfer-service.js';
-import type { UploadResult } from '../transfer/transfer-types.js';
+import type { TransferConfig } from '../transfer/transfer-types.js';
 import {
   buildTarget,
   jitter,
@@ -22,218 +23,252 @@ import {
   parseCommon,
   type CommonSettings,
 } from './common-options.js';
-import { expandPaths, type FileToUpload } from './expand-paths.js';
-import { exitCodeFor, reportError } from './output.js';
+import { expandPaths } from './expand-paths.js';
+import { endOutputQuietly, exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
-import { checkKey } from './s3-url.js';
+import { uploadBatch } from './upload-batch.js';
+import { filterSpecs, PathFilters } from './upload-filters.js';
 import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
+import { planUpload, totalBytes, type UploadPlan } from './upload-plan.js';
+import { stdinKey, stdinLimits, STDIN_NAME, uploadStdin } from './upload-stdin.js';
+import { printDryRun, summarize } from './upload-summary.js';
+
+/** How often the progress bar is drawn again while no byte moves, ms. */
+const TICK_MS = 500;
 
 /** Registers `s3ferry upload`. */
 export function registerUpload(program: Command): void {
   addUploadOptions(
     program
       .command('upload')
-      .description('upload files, directories (recursive) or globs, with resume')
+      .description(
+        'upload files, directories (recursive), globs, or standard input (-), with resume',
+      )
       .argument('<paths...>'),
   ).action(async (paths: string[], opts: UploadOptions) => {
     process.exitCode = await runUpload(paths, opts);
   });
 }
 
+/** What a run holds open; close() releases it all, in reverse order. */
+class Session {
+  readonly hasher = new Md5WorkerPool({ workers: md5Workers() });
+  journal: JournalStore | undefined;
+  target: ReturnType<typeof buildTarget> | undefined;
+  service: TransferService | undefined;
+  ticker: NodeJS.Timeout | undefined;
+
+  async close(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.service?.close();
+    this.target?.destroy();
+    await this.hasher.close();
+    await this.journal?.close();
+  }
+}
+
 /** Runs the command; returns the exit code. */
 export async function runUpload(paths: readonly string[], opts: UploadOptions): Promise<number> {
-  let common: CommonSettings | undefined;
-  let journal: JournalStore | undefined;
-  let target: ReturnType<typeof buildTarget> | undefined;
-  let service: TransferService | undefined;
-  const hasher = new Md5WorkerPool({ workers: md5Workers() });
+  endOutputQuietly();
+  const session = new Session();
   const controller = new AbortController();
+  const interrupt = new AppError('ERR_CANCELLED', 'interrupted', {
+    hint: 'run the same command again to go on',
+  });
+  // The reason every aborted operation rejects with: an AppError of kind 'cancelled', so nothing
+  // takes an interrupt for a bug (an upload failing with a bug is abandoned; an interrupted one is
+  // kept for the next run). A second Ctrl-C quits at once (the handlers are `once`).
   const onSignal = (): void => {
-    controller.abort(new Error('interrupted'));
+    if (!controller.signal.aborted) controller.abort(interrupt);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let json = opts.json === true;
   try {
-    common = parseCommon(opts);
+    const common = parseCommon(opts);
+    json = common.json;
     const config = transferConfig(opts);
-    const files = await expandPaths(paths, common.url.prefix);
-    journal = await openJournal(common.journalPath);
-    target = buildTarget(common, { maxSockets: Math.max(16, config.concurrency * 2) });
-    const probeTarget = target;
+    const run = { opts, common, config, session, controller };
+    const interrupted = (): boolean => controller.signal.reason === interrupt;
+    const key = stdinKey(paths, common.url);
+    if (key !== undefined) return await runStdin(key, run, interrupted);
+    return await runFiles(paths, run, interrupted);
+  } catch (err) {
+    return reportError(err, json);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await session.close();
+  }
+}
+
+/** What every part of a run shares. */
+interface Run {
+  readonly opts: UploadOptions;
+  readonly common: CommonSettings;
+  readonly config: TransferConfig;
+  readonly session: Session;
+  readonly controller: AbortController;
+}
+
+/** Files, directories and globs: plan, then upload the files to send. */
+async function runFiles(
+  paths: readonly string[],
+  run: Run,
+  interrupted: () => boolean,
+): Promise<number> {
+  const { opts, common, config, session, controller } = run;
+  const filters = new PathFilters(filterSpecs(opts.exclude, opts.include));
+  const files = await expandPaths(paths, common.url);
+  const journal = (session.journal = await openJournal(common.journalPath));
+  const plan = await planUpload(files, {
+    fs: nodeFileSystem,
+    journal,
+    endpoint: common.connection.endpoint ?? '',
+    bucket: common.url.bucket,
+    filters,
+    force: opts.force === true,
+  });
+  const reporter = makeReporter(run, plan.send.length, totalBytes(plan.send));
+  if (opts.dryRun === true) {
+    printDryRun(reporter.reporter, reporter.mode, plan);
+    return EXIT.ok;
+  }
+  for (const s of plan.skipped) reporter.reporter.skipped(s);
+  const service = await openService(run, reporter.reporter, plan);
+  const started = systemClock.now();
+  const batch = await uploadBatch(plan.send, {
+    service,
+    journal,
+    clock: systemClock,
+    controller,
+    concurrency: config.concurrency,
+    ifNoneMatch: opts.ifNoneMatch === true,
+    onSkip: (s) => {
+      reporter.reporter.skipped(s);
+    },
+  });
+  reporter.reporter.finish();
+  const outcome = {
+    ...batch,
+    skipped: [...plan.skipped, ...batch.skipped],
+    total: plan.send.length + plan.skipped.length,
+    interrupted: interrupted(),
+  };
+  summarize(reporter.reporter, reporter.mode, outcome, systemClock.now() - started);
+  return interrupted() ? EXIT.interrupted : exitCodeFor(batch.failures.map((f) => f.error));
+}
+
+/** Standard input to one key. */
+async function runStdin(key: string, run: Run, interrupted: () => boolean): Promise<number> {
+  const { opts, common, config, session, controller } = run;
+  const { reporter, mode } = makeReporter(run, 1, undefined);
+  if (opts.dryRun === true) {
+    if (mode === 'json')
+      reporter.json({ type: 'dry-run', action: 'upload', path: STDIN_NAME, key, size: null });
+    else if (mode !== 'quiet')
+      reporter.line(
+        `would upload standard input to ${reporter.where(key)} (${stdinLimits(config.partSize)})`,
+      );
+    return EXIT.ok;
+  }
+  // a Ctrl-C while standard input is silent: end the read (the upload is then aborted, not
+  // completed: every read checks for the interrupt)
+  controller.signal.addEventListener(
+    'abort',
+    () => {
+      process.stdin.destroy();
+    },
+    { once: true },
+  );
+  session.journal = await openJournal(common.journalPath);
+  const service = await openService(run, reporter, undefined);
+  const code = await uploadStdin(key, {
+    service,
+    journal: session.journal,
+    clock: systemClock,
+    signal: controller.signal,
+    reporter,
+    mode,
+    ifNoneMatch: opts.ifNoneMatch === true,
+    interrupted,
+  });
+  reporter.finish();
+  return code;
+}
+
+/** The reporter of the run, ticking on a terminal. */
+function makeReporter(
+  run: Run,
+  totalFiles: number,
+  bytes: number | undefined,
+): { reporter: ProgressReporter; mode: OutputMode } {
+  const { opts, common, session } = run;
+  const mode: OutputMode = common.json
+    ? 'json'
+    : opts.quiet === true
+      ? 'quiet'
+      : common.env.isTerminal && opts.progress
+        ? 'tty'
+        : 'plain';
+  const reporter = new ProgressReporter({
+    mode,
+    out: process.stdout,
+    err: process.stderr,
+    clock: systemClock,
+    bucketUrl: `s3://${common.url.bucket}/`,
+    totalBytes: bytes,
+    totalFiles,
+    ...(opts.ifNoneMatch === true ? { skipCodes: new Set(['ERR_S3_PRECONDITION_FAILED']) } : {}),
+  });
+  // twice a second: the speed and ETA move on while no byte does (a stalled store)
+  if (mode === 'tty')
+    session.ticker = setInterval(() => {
+      reporter.tick();
+    }, TICK_MS).unref();
+  return { reporter, mode };
+}
+
+/**
+ * The destination, checked with one HeadBucket (a wrong key, bucket or endpoint is said once,
+ * before any file), and the run's transfer service. Nothing is built when nothing is to be sent.
+ */
+async function openService(
+  run: Run,
+  reporter: ProgressReporter,
+  plan: UploadPlan | undefined,
+): Promise<TransferService> {
+  const { common, config, session, controller } = run;
+  const journal = session.journal;
+  if (journal === undefined) throw new AppError('ERR_INTERNAL', 'the journal is not open');
+  const target = (session.target = buildTarget(common, {
+    maxSockets: Math.max(16, config.concurrency * 2),
+  }));
+  if (plan === undefined || plan.send.length > 0)
     await withRetry(
       'HeadBucket',
-      () => probeTarget.probe(controller.signal),
+      () => target.probe(controller.signal),
       { ...config.retry, retryUnreachable: false },
       { clock: systemClock, random: jitter },
       controller.signal,
     );
-    const mode: OutputMode = common.json ? 'json' : common.env.isTerminal ? 'tty' : 'plain';
-    const reporter = new ProgressReporter({
-      mode,
-      out: process.stdout,
-      err: process.stderr,
+  const service = new TransferService(
+    {
+      target,
+      ledger: journal,
+      fs: nodeFileSystem,
       clock: systemClock,
-      totalBytes: await sumSizes(files),
-      totalFiles: files.length,
-    });
-    const ledger = journal;
-    service = new TransferService(
-      {
-        target,
-        ledger,
-        fs: nodeFileSystem,
-        clock: systemClock,
-        random: jitter,
-        hasher,
-        owner: ownerName(),
-        publish: async (e) => {
-          await ledger.appendEvent(e);
-        },
-        observer: reporter,
+      random: jitter,
+      hasher: session.hasher,
+      owner: ownerName(),
+      publish: async (e) => {
+        await journal.appendEvent(e);
       },
-      config,
-    );
-    service.start();
-    const transfer = service;
-    const started = systemClock.now();
-    const { results, errors } = await uploadAll(
-      files,
-      config.concurrency,
-      controller,
-      async (f) => {
-        const startedAt = systemClock.now();
-        try {
-          const result = await transfer.upload(
-            { path: f.path, key: f.key, ifNoneMatch: opts.ifNoneMatch === true },
-            controller.signal,
-          );
-          await ledger.addHistory(historyRow(transfer.target, f, { result }));
-          return result;
-        } catch (raw) {
-          const error = toAppError(raw);
-          if (!error.code.startsWith('ERR_JOURNAL')) {
-            const outcome = { error, startedAt, finishedAt: systemClock.now() };
-            await ledger.addHistory(historyRow(transfer.target, f, outcome));
-          }
-          throw error;
-        }
-      },
-    );
-    reporter.finish();
-    summarize(reporter, mode, results, errors, systemClock.now() - started);
-    return exitCodeFor(errors.map((e) => e.error));
-  } catch (err) {
-    return reportError(err, common?.json ?? opts.json === true);
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await service?.close();
-    target?.destroy();
-    await hasher.close();
-    await journal?.close();
-  }
-}
-
-/** Stats in flight while sizing the batch: one at a time took about a second per 10,000 files. */
-const SIZE_STATS_IN_FLIGHT = 32;
-
-async function sumSizes(files: readonly FileToUpload[]): Promise<number> {
-  let total = 0;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let f = files[next++]; f !== undefined; f = files[next++])
-      total += (await nodeFileSystem.stat(f.path).catch(() => ({ size: 0 }))).size;
-  };
-  await Promise.all(Array.from({ length: Math.min(SIZE_STATS_IN_FLIGHT, files.length) }, worker));
-  return total;
-}
-
-interface FileFailure {
-  readonly file: FileToUpload;
-  readonly error: AppError;
-}
-
-/**
- * Uploads files `concurrency` at a time. A destination-level error stops everything (every file
- * would fail the same way); other failures are collected and the rest go on.
- */
-async function uploadAll(
-  files: readonly FileToUpload[],
-  concurrency: number,
-  controller: AbortController,
-  one: (f: FileToUpload) => Promise<UploadResult>,
-): Promise<{ results: UploadResult[]; errors: FileFailure[] }> {
-  const results: UploadResult[] = [];
-  const errors: FileFailure[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length && !controller.signal.aborted) {
-      const file = files[next];
-      next += 1;
-      if (file === undefined) break;
-      try {
-        checkKey(file.key, file.path);
-        results.push(await one(file));
-      } catch (raw) {
-        const error = toAppError(raw);
-        errors.push({ file, error });
-        if (error.kind === 'fatal') controller.abort(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return { results, errors };
-}
-
-function summarize(
-  reporter: ProgressReporter,
-  mode: OutputMode,
-  results: readonly UploadResult[],
-  errors: readonly FileFailure[],
-  ms: number,
-): void {
-  const bytes = results.reduce((s, r) => s + r.size, 0);
-  const sent = results.reduce((s, r) => s + r.bytesSent, 0);
-  // Several files failing for the same cause are reported once.
-  const causes = new Map<string, FileFailure[]>();
-  for (const e of errors) {
-    const key =
-      e.error.kind === 'fatal' || e.error.kind === 'cancelled'
-        ? e.error.code
-        : `${e.error.code}|${e.file.path}`;
-    causes.set(key, [...(causes.get(key) ?? []), e]);
-  }
-  if (mode === 'json') {
-    for (const e of errors)
-      reporter.json({
-        type: 'file.failed',
-        path: e.file.path,
-        key: e.file.key,
-        ...e.error.toJSON(),
-      });
-    reporter.json({
-      type: 'summary',
-      files: results.length + errors.length,
-      uploaded: results.length,
-      failed: errors.length,
-      bytes,
-      bytesSent: sent,
-      seconds: ms / 1000,
-    });
-    return;
-  }
-  const speed = ms > 0 ? (sent / ms) * 1000 : 0;
-  const lines = [
-    `uploaded ${results.length} of ${results.length + errors.length} files, ${formatBytes(bytes)} (${formatBytes(sent)} sent) in ${(ms / 1000).toFixed(1)} s, ${formatBytes(speed)}/s`,
-  ];
-  for (const group of causes.values()) {
-    const first = group[0];
-    if (first === undefined) continue;
-    const e = first.error;
-    const subject = group.length > 1 ? `${group.length} files: ` : `${first.file.path}: `;
-    lines.push(`error: ${subject}${e.message}${e.hint === undefined ? '' : `\n  fix: ${e.hint}`}`);
-    if (e.kind === 'cancelled' || e.kind === 'fatal' || e.kind === 'transient')
-      lines.push('  run the same command again to resume');
-  }
-  process.stderr.write(`${lines.join('\n')}\n`);
+      observer: reporter,
+    },
+    config,
+  );
+  service.start();
+  session.service = service;
+  return service;
 }

@@ -7,6 +7,7 @@ import { TRANSFER_DEFAULTS } from '../config/destination-schema.js';
 import { checkMetadata } from '../domain/metadata.js';
 import { MIB } from '../domain/part-size.js';
 import { AppError } from '../errors/app-error.js';
+import { CANNED_ACLS, checkHeaderValue, isCannedAcl } from '../domain/object-headers.js';
 import type { WriteOptions } from '../object-store/object-target.js';
 import { DEFAULT_BACKOFF_POLICY, type TransferConfig } from '../transfer/transfer-types.js';
 import {
@@ -16,6 +17,7 @@ import {
   sizeOption,
   type CommonOptions,
 } from './common-options.js';
+import { filterOption, type FilterSpec } from './upload-filters.js';
 
 /** The upload command's options as commander gives them. */
 export interface UploadOptions extends CommonOptions {
@@ -33,12 +35,27 @@ export interface UploadOptions extends CommonOptions {
   metadata?: string[];
   tag?: string[];
   contentType?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  acl?: string;
   ifNoneMatch?: boolean;
+  exclude?: (FilterSpec & { at: number })[];
+  include?: (FilterSpec & { at: number })[];
+  dryRun?: boolean;
+  quiet?: boolean;
+  progress: boolean;
+  force?: boolean;
 }
 
 /** Adds the common and the upload flags to `cmd`. */
 export function addUploadOptions(cmd: Command): Command {
-  return addCommonOptions(cmd)
+  return selectionFlags(objectFlags(transferFlags(addCommonOptions(cmd))));
+}
+
+/** How the bytes go: parts, concurrency, memory, bandwidth, resume, retries, verification. */
+function transferFlags(cmd: Command): Command {
+  return cmd
     .option(
       '--part-size <size>',
       'preferred multipart part size (raised so no upload exceeds 10,000 parts)',
@@ -66,13 +83,6 @@ export function addUploadOptions(cmd: Command): Command {
       'give up on a request after transient errors for this long',
       '15m',
     )
-    .option('--storage-class <class>', 'e.g. STANDARD_IA, GLACIER_IR')
-    .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
-    .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms')
-    .option('--metadata <key=value...>', 'object metadata (x-amz-meta-*)')
-    .option('--tag <key=value...>', 'object tags')
-    .option('--content-type <type>', 'content type (default: from the file extension)')
-    .option('--if-none-match', 'never overwrite an existing key (conditional PUT)')
     .addOption(
       new Option(
         '--verify <how>',
@@ -81,6 +91,47 @@ export function addUploadOptions(cmd: Command): Command {
         .choices(['etag', 'head'])
         .default(TRANSFER_DEFAULTS.verify),
     );
+}
+
+/** What every object is written with. */
+function objectFlags(cmd: Command): Command {
+  return cmd
+    .option('--storage-class <class>', 'e.g. STANDARD_IA, GLACIER_IR')
+    .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
+    .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms')
+    .option('--metadata <key=value...>', 'object metadata (x-amz-meta-*)')
+    .option('--tag <key=value...>', 'object tags')
+    .option('--content-type <type>', 'content type (default: from the file extension)')
+    .option('--cache-control <value>', 'Cache-Control of every object, e.g. "max-age=3600"')
+    .option('--content-disposition <value>', 'Content-Disposition, e.g. "attachment"')
+    .option(
+      '--content-encoding <value>',
+      'Content-Encoding, e.g. gzip (the bytes are sent as they are)',
+    )
+    .addOption(new Option('--acl <acl>', 'canned ACL of every object').choices(CANNED_ACLS));
+}
+
+/** Which files go, and what is shown. */
+function selectionFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--if-none-match',
+      'never overwrite an existing key (conditional PUT): a key taken is skipped',
+    )
+    .option(
+      '--exclude <glob>',
+      'leave out files matching the glob (repeatable; later filters win)',
+      filterOption('exclude'),
+    )
+    .option(
+      '--include <glob>',
+      'take files matching the glob again (repeatable; later filters win)',
+      filterOption('include'),
+    )
+    .option('--force', 'send files again that the journal knows as uploaded and unchanged')
+    .option('--dry-run', 'print what would go where; send nothing')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--no-progress', 'no progress bar (the lines of each file and the summary stay)');
 }
 
 function pairs(list: readonly string[] | undefined, what: string): Record<string, string> {
@@ -142,5 +193,32 @@ function writeOptions(opts: UploadOptions): Omit<WriteOptions, 'contentType'> {
         }
       : {}),
     ...(Object.keys(tags).length === 0 ? {} : { tagging: new URLSearchParams(tags).toString() }),
+    ...headerOptions(opts),
   };
+}
+
+/** --cache-control, --content-disposition, --content-encoding, --acl; refuses bad values. */
+function headerOptions(
+  opts: UploadOptions,
+): Pick<WriteOptions, 'cacheControl' | 'contentDisposition' | 'contentEncoding' | 'acl'> {
+  const out: {
+    -readonly [K in 'cacheControl' | 'contentDisposition' | 'contentEncoding']?: string;
+  } = {};
+  for (const [flag, name] of [
+    ['--cache-control', 'cacheControl'],
+    ['--content-disposition', 'contentDisposition'],
+    ['--content-encoding', 'contentEncoding'],
+  ] as const) {
+    const value = opts[name];
+    if (value === undefined) continue;
+    const error = checkHeaderValue(value);
+    if (error !== undefined)
+      throw new AppError('ERR_USAGE', `${flag} ${error}`, {
+        hint: "HTTP headers carry printable ASCII only: percent-encode other characters (e.g. filename*=UTF-8''caf%C3%A9.txt)",
+      });
+    out[name] = value;
+  }
+  // commander refuses another value (choices); the check narrows the type
+  const acl = opts.acl !== undefined && isCannedAcl(opts.acl) ? opts.acl : undefined;
+  return { ...out, ...(acl === undefined ? {} : { acl }) };
 }

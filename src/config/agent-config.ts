@@ -4,6 +4,8 @@
  * flags; everything else receives it (or a part of it) as an argument.
  */
 
+import type { CannedAcl } from '../domain/object-headers.js';
+
 /** Where a job's objects go and how. Secrets (keys, tokens) live only here. */
 export interface DestinationConfig {
   readonly bucket: string;
@@ -27,6 +29,12 @@ export interface DestinationConfig {
   /** x-amz-meta-* (keys lower-cased). */
   readonly metadata: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
+  /** Cache-Control, Content-Disposition, Content-Encoding of every object. */
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  /** Canned ACL of every object. */
+  readonly acl?: CannedAcl;
   readonly partSize: number;
   readonly multipartThreshold: number;
   /** Requests in flight for this destination. */

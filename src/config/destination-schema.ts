@@ -10,6 +10,7 @@ import {
   METADATA_VALUE,
   METADATA_VALUE_RULE,
 } from '../domain/metadata.js';
+import { CANNED_ACLS, HEADER_VALUE, HEADER_VALUE_RULE } from '../domain/object-headers.js';
 import type { DestinationConfig } from './agent-config.js';
 import { caBundleProblem } from './connection-env.js';
 import { GIB, MIB, duration, httpUrl, integer, NAME_PATTERN, size, text } from './schema-values.js';
@@ -85,6 +86,9 @@ const tags = z
     error: `S3 allows at most ${MAX_TAGS} tags per object`,
   });
 
+/** A header value: printable ASCII, as HTTP carries it. */
+const headerValue = z.string().regex(HEADER_VALUE, { error: HEADER_VALUE_RULE });
+
 const fields = {
   bucket: z
     .string()
@@ -146,6 +150,23 @@ const fields = {
       'User metadata (x-amz-meta-*) on every object: printable ASCII values; names are lower-cased.',
     ),
   tags: tags.default(() => ({})).describe(`Object tags (at most ${MAX_TAGS}; values are strings).`),
+  cacheControl: headerValue
+    .exactOptional()
+    .describe('Cache-Control of every object, e.g. "max-age=86400"; none when absent.'),
+  contentDisposition: headerValue
+    .exactOptional()
+    .describe('Content-Disposition of every object, e.g. "attachment"; none when absent.'),
+  contentEncoding: headerValue
+    .exactOptional()
+    .describe(
+      'Content-Encoding of every object, e.g. gzip for files already compressed so (the bytes are sent as they are); none when absent.',
+    ),
+  acl: z
+    .enum(CANNED_ACLS)
+    .exactOptional()
+    .describe(
+      "Canned ACL of every object (x-amz-acl); the bucket's default (private) when absent. The bucket must allow ACLs.",
+    ),
   partSize: size({ min: [5 * MIB, '5MiB'], max: [5 * GIB, '5GiB'] })
     .prefault(TRANSFER_DEFAULTS.partSize)
     .describe(

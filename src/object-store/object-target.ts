@@ -3,6 +3,7 @@
  * the engine sees these operations and AppErrors classified in one table (target/s3/classify.ts).
  * Every call takes an AbortSignal; an aborted call rejects with ERR_CANCELLED.
  */
+import type { CannedAcl } from '../domain/object-headers.js';
 
 /** Object metadata (x-amz-meta-*), lower-case keys. */
 export type Metadata = Readonly<Record<string, string>>;
@@ -15,13 +16,27 @@ export interface WriteOptions {
   readonly sse?: { readonly mode: 'AES256' | 'aws:kms'; readonly kmsKeyId?: string };
   /** URL-encoded tag set (a=b&c=d). */
   readonly tagging?: string;
+  /** Cache-Control, Content-Disposition, Content-Encoding: stored and served with the object. */
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  /** Canned ACL (x-amz-acl). */
+  readonly acl?: CannedAcl;
 }
+
+/**
+ * Told of a request body's bytes as they are handed to the network, in order (progress within
+ * a big body). Optional for the adapter: it may report nothing, and reports nothing for small
+ * bodies; a failed request may have reported bytes the store never got.
+ */
+export type BodyProgress = (bytes: number) => void;
 
 export interface PutObjectInput extends WriteOptions {
   readonly key: string;
   readonly body: Uint8Array;
   /** Base64 MD5 of body; always sent. */
   readonly contentMd5: string;
+  readonly onWritten?: BodyProgress;
   /** Refuse when the key exists (If-None-Match: *). */
   readonly ifNoneMatch?: boolean;
 }
@@ -32,6 +47,7 @@ export interface UploadPartInput {
   readonly partNumber: number;
   readonly body: Uint8Array;
   readonly contentMd5: string;
+  readonly onWritten?: BodyProgress;
 }
 
 export interface RemotePart {
@@ -54,6 +70,11 @@ export interface ObjectHead {
   readonly etag: string;
   readonly metadata: Metadata;
   readonly lastModified: number | null;
+  /** The headers it was written with, where it has them. */
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
 }
 
 /** An object store bucket. Keys are full object keys. */

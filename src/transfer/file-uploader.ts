@@ -78,18 +78,28 @@ export async function uploadFile(
         code: err.code,
         hint: err.hint ?? null,
       });
-      throw attempt === 1 ? err : withAttempts(err, attempt);
+      throw withOutcome(err, run, attempt);
     }
   }
 }
 
-/** The same error, with the number of attempts in its details (for the history). */
-function withAttempts(err: AppError, attempts: number): AppError {
+/**
+ * The same error, with what the upload got done in its details: the attempts (for the history),
+ * the bytes and parts this call sent, and for a multipart upload kept for a later run, how many
+ * of its parts the server holds (`partsOnServer` of `partCount`: what an interrupted CLI says).
+ */
+function withOutcome(err: AppError, run: UploadRun, attempts: number): AppError {
   return new AppError(err.code, err.message, {
     kind: err.kind,
     cause: err,
     ...(err.hint === undefined ? {} : { hint: err.hint }),
-    details: { ...err.details, attempts },
+    details: {
+      ...err.details,
+      ...(attempts === 1 ? {} : { attempts }),
+      bytesSent: run.bytesSent,
+      partsSent: run.partsSent,
+      ...(run.kept === undefined ? {} : run.kept),
+    },
   });
 }
 
@@ -225,8 +235,20 @@ async function multipart(
       (err.kind === 'transient' || err.kind === 'fatal' || err.kind === 'cancelled') &&
       err.code !== 'ERR_INTERNAL';
     if (!keep) await abandon(run, upload, err.message);
+    else
+      run.kept = { partsOnServer: await journaledParts(run, upload), partCount: upload.partCount };
     throw err;
   } finally {
     await file?.close();
+  }
+}
+
+/** The parts of `upload` the journal holds (each accepted by the server), counted as best it can. */
+async function journaledParts(run: UploadRun, upload: ActiveUpload): Promise<number> {
+  try {
+    const parts = await run.ledger.listParts(upload.id);
+    return parts.filter((p) => p.partNumber <= upload.partCount).length;
+  } catch {
+    return run.partsReused + run.partsSent; // the journal failed: what this run knows
   }
 }

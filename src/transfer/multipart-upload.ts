@@ -64,17 +64,22 @@ export async function sendParts(
         await run.withSlots(partBytes(upload, partNumber, st), () =>
           withPart(run, file, st, upload, partNumber, async (body, md5) => {
             await deps.limiter?.take(body.byteLength, run.signal);
-            const { etag } = await run.retry('UploadPart', () =>
-              deps.target.uploadPart(
-                {
-                  key: run.req.key,
-                  uploadId: upload.uploadId,
-                  partNumber,
-                  body,
-                  contentMd5: md5HexToBase64(md5),
-                },
-                run.signal,
-              ),
+            const { etag } = await run.sendBody(
+              'UploadPart',
+              body.byteLength,
+              st.size,
+              (onWritten) =>
+                deps.target.uploadPart(
+                  {
+                    key: run.req.key,
+                    uploadId: upload.uploadId,
+                    partNumber,
+                    body,
+                    contentMd5: md5HexToBase64(md5),
+                    onWritten,
+                  },
+                  run.signal,
+                ),
             );
             await run.ledger.recordPart(upload.id, {
               partNumber,
@@ -83,7 +88,6 @@ export async function sendParts(
               md5,
             });
             run.partsSent += 1;
-            run.progress(body.byteLength, st.size);
           }),
         );
       } catch (err) {

@@ -75,7 +75,6 @@ export async function singleUpload(
     throw err;
   }
   run.partsSent += 1;
-  run.progress(st.size, st.size);
   const { etag, by } = await deps.verifier.verify(
     { where: run.where, size: st.size, expected: md5, answered, intentId: record.id },
     run.write,
@@ -136,7 +135,10 @@ async function guardedPut(
       { hint: 'choose another key or overwrite policy' },
     );
   }
-  if (head.size === st.size && head.etag === md5) return { etag: head.etag };
+  if (head.size === st.size && head.etag === md5) {
+    run.progress(st.size, st.size); // its bytes are there already: nothing more to send
+    return { etag: head.etag };
+  }
   return put(run, input, record);
 }
 
@@ -151,11 +153,12 @@ async function put(
   record: UploadRecord,
 ): Promise<{ etag: string }> {
   const { target } = run.deps;
+  const size = input.body.byteLength;
   let attempts = 0;
-  return run.retry('PutObject', async () => {
+  return run.sendBody('PutObject', size, size, async (onWritten) => {
     attempts += 1;
     try {
-      return await target.putObject(input, run.signal);
+      return await target.putObject({ ...input, onWritten }, run.signal);
     } catch (err) {
       if (attempts === 1 || input.ifNoneMatch !== true) throw err;
       if (!isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;

@@ -10,14 +10,20 @@
  */
 import mime from 'mime-types';
 import { choosePartSize, MAX_SINGLE_PUT } from '../domain/part-size.js';
-import { AppError } from '../errors/app-error.js';
-import type { MultipartUploadInfo, ObjectTarget } from '../object-store/object-target.js';
-import { abortScope } from './abort-scope.js';
+import { AppError, toAppError } from '../errors/app-error.js';
+import type {
+  MultipartUploadInfo,
+  ObjectTarget,
+  WriteOptions,
+} from '../object-store/object-target.js';
+import { abortScope, type AbortScope } from './abort-scope.js';
 import { BandwidthLimiter } from './bandwidth-limiter.js';
 import { BufferPool } from './buffer-pool.js';
 import { uploadFile } from './file-uploader.js';
 import { uploadOwner, type UploadOwner } from './ownership.js';
 import { Semaphore } from './semaphore.js';
+import { StreamChunker } from './stream-chunker.js';
+import { streamUpload } from './stream-upload.js';
 import type {
   TransferConfig,
   TransferServiceDeps,
@@ -25,6 +31,7 @@ import type {
   UploadLedger,
   UploadPlan,
   UploadRequest,
+  StreamUploadRequest,
   UploadResult,
 } from './transfer-types.js';
 import { UploadRun, type RunDeps } from './upload-run.js';
@@ -105,6 +112,52 @@ export class TransferService {
 
   /** Uploads and verifies one file (file-uploader.ts says how, and what it rejects with). */
   async upload(req: UploadRequest, signal?: AbortSignal): Promise<UploadResult> {
+    this.#checkOpen();
+    const settings = this.#settings(req);
+    // Every part worker holds at most one abort listener at a time; twice that leaves room for a
+    // request whose listener goes only when its socket closes, after its answer was taken.
+    const scope = abortScope(signal, 2 * settings.partConcurrency + 2);
+    const write = this.#write(req.path, req.metadata);
+    const running = uploadFile(
+      () => new UploadRun(this.#deps, settings, req, write, scope.signal),
+      (size) => this.plan(size),
+    );
+    return this.#track(running, scope);
+  }
+
+  /**
+   * Uploads a stream of unknown size (standard input) to `req.key` and verifies it: parts of the
+   * configured part size (it cannot grow without the size: see stream-upload.ts for the largest
+   * stream), never resumed. Rejects like upload(); a failed stream upload is aborted.
+   */
+  async uploadStream(req: StreamUploadRequest, signal?: AbortSignal): Promise<UploadResult> {
+    this.#checkOpen();
+    const settings = this.#settings(req);
+    const scope = abortScope(signal, 2 * settings.partConcurrency + 2);
+    const run = new UploadRun(
+      this.#deps,
+      settings,
+      { ...req, path: req.name },
+      this.#write(req.key, req.metadata),
+      scope.signal,
+    );
+    const running = streamUpload(run, new StreamChunker(req.source), this.#config.partSize).catch(
+      async (raw: unknown) => {
+        const err = toAppError(raw);
+        await run
+          .emit('upload.failed', err.kind === 'cancelled' ? 'warn' : 'error', err.message, {
+            code: err.code,
+            hint: err.hint ?? null,
+          })
+          .catch(() => undefined);
+        throw err;
+      },
+    );
+    return this.#track(running, scope);
+  }
+
+  /** Refuses uploads on a service closed or not yet started. */
+  #checkOpen(): void {
     if (this.#state === 'closed') {
       throw new AppError(
         'ERR_CANCELLED',
@@ -117,20 +170,19 @@ export class TransferService {
         hint: 'this is a bug in s3ferry: please report it',
       });
     }
-    const settings = this.#settings(req);
-    // Every part worker holds at most one abort listener at a time; twice that leaves room for a
-    // request whose listener goes only when its socket closes, after its answer was taken.
-    const scope = abortScope(signal, 2 * settings.partConcurrency + 2);
-    const write = {
+  }
+
+  /** The write options of an object named `name` (its type from the extension). */
+  #write(name: string, metadata: UploadRequest['metadata']): WriteOptions {
+    return {
       ...this.#config.write,
-      contentType:
-        this.#config.contentType ?? (mime.lookup(req.path) || 'application/octet-stream'),
-      metadata: { ...this.#config.write.metadata, ...req.metadata },
+      contentType: this.#config.contentType ?? (mime.lookup(name) || 'application/octet-stream'),
+      metadata: { ...this.#config.write.metadata, ...metadata },
     };
-    const running = uploadFile(
-      () => new UploadRun(this.#deps, settings, req, write, scope.signal),
-      (size) => this.plan(size),
-    );
+  }
+
+  /** Awaits an upload, known to close() while it runs. */
+  async #track(running: Promise<UploadResult>, scope: AbortScope): Promise<UploadResult> {
     this.#inFlight.add(running);
     try {
       return await running;
@@ -140,7 +192,7 @@ export class TransferService {
     }
   }
 
-  #settings(req: UploadRequest): TransferSettings {
+  #settings(req: Pick<UploadRequest, 'retryTimeout'>): TransferSettings {
     const { retry } = this.#config;
     return {
       partConcurrency: this.#config.concurrency,

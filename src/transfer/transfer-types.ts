@@ -85,7 +85,11 @@ export interface Md5Hasher {
 /** What the engine reports while it works (progress bars, logs, the dashboard). */
 export interface TransferObserver {
   onEvent?(event: NewEvent): void;
-  /** `bytes` more of `path` were accepted by the store. */
+  /**
+   * `bytes` more of `path` were handed to the store: reported as the socket takes a big body
+   * (where the target can tell), else when the store accepts it; negative when a failed request's
+   * bytes are taken back (the request is sent again).
+   */
   onProgress?(progress: { path: string; key: string; bytes: number; totalBytes: number }): void;
 }
 
@@ -133,6 +137,19 @@ export interface UploadRequest {
   /** The agent job the file belongs to: named in the events. */
   readonly job?: string;
   /** Told of this upload's events and progress. */
+  readonly observer?: TransferObserver;
+}
+
+/** A stream of unknown size (standard input) to one key: never resumed. */
+export interface StreamUploadRequest {
+  /** How the stream is named in messages, events and the journal (e.g. '-'). */
+  readonly name: string;
+  readonly source: AsyncIterable<Uint8Array>;
+  readonly key: string;
+  readonly metadata?: Metadata;
+  /** Refuse to replace an object at the key (ERR_S3_PRECONDITION_FAILED). */
+  readonly ifNoneMatch?: boolean;
+  readonly retryTimeout?: number;
   readonly observer?: TransferObserver;
 }
 

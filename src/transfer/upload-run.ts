@@ -38,6 +38,11 @@ export class UploadRun {
   partsReused = 0;
   bytesSent = 0;
   resumed = false;
+  /**
+   * Set when a multipart upload is interrupted and kept for a later run: how many of its parts
+   * the server holds (those of earlier runs and this one's), and how many it has in all.
+   */
+  kept: { partsOnServer: number; partCount: number } | undefined;
   /** The journal of this upload: the request's own, else the service's. */
   readonly ledger: UploadLedger;
 
@@ -137,12 +142,49 @@ export class UploadRun {
     return this.deps.hasher?.md5Hex(data) ?? Promise.resolve(md5Hex(data));
   }
 
-  /** Reports bytes accepted by the store. */
+  /**
+   * Tells the observers of `bytes` more of the file handed to the store; negative: bytes a failed
+   * request had reported, taken back.
+   */
   progress(bytes: number, totalBytes: number): void {
-    this.bytesSent += bytes;
+    if (bytes === 0) return;
     const p = { path: this.req.path, key: this.req.key, bytes, totalBytes };
     this.deps.observer?.onProgress?.(p);
     this.req.observer?.onProgress?.(p);
+  }
+
+  /**
+   * Sends one body of `bodyBytes` with the retry policy. Its bytes are reported as the socket
+   * takes them (where the target can tell), taken back when an attempt fails, and the rest
+   * reported once the store has accepted it; then they count in `bytesSent`.
+   */
+  async sendBody<T>(
+    operation: string,
+    bodyBytes: number,
+    totalBytes: number,
+    send: (onWritten: (bytes: number) => void) => Promise<T>,
+  ): Promise<T> {
+    let reported = 0;
+    const result = await this.retry(operation, async () => {
+      let live = true; // a late report of a finished attempt is dropped
+      const onWritten = (n: number): void => {
+        if (!live) return;
+        reported += n;
+        this.progress(n, totalBytes);
+      };
+      try {
+        return await send(onWritten);
+      } catch (err) {
+        this.progress(-reported, totalBytes);
+        reported = 0;
+        throw err;
+      } finally {
+        live = false;
+      }
+    });
+    this.progress(bodyBytes - reported, totalBytes);
+    this.bytesSent += bodyBytes;
+    return result;
   }
 
   /** The error for a source that changed under us. */

@@ -72,7 +72,7 @@ describe('cleanup', () => {
         'upload',
         file,
         '--to',
-        `s3://${fx.bucket.name}/c`,
+        `s3://${fx.bucket.name}/c/`,
         '--endpoint-url',
         fx.info.endpoint,
         '--journal',

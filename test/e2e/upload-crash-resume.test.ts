@@ -29,7 +29,7 @@ describe('upload interrupted by SIGKILL', () => {
     'upload',
     file,
     '--to',
-    `s3://${fx.bucket.name}/${key}`,
+    `s3://${fx.bucket.name}/${key}/`,
     '--endpoint-url',
     fx.info.endpoint,
     '--journal',

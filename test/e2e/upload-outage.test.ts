@@ -44,7 +44,7 @@ describe('gateway outage during an upload', () => {
           'upload',
           file,
           '--to',
-          `s3://${bucket.name}/o`,
+          `s3://${bucket.name}/o/`,
           '--endpoint-url',
           rgw.endpoint,
           '--journal',

@@ -225,7 +225,7 @@ jobs:
     }
   });
 
-  it("--if-none-match run again: this same file's object is taken with one HEAD, another writer's refused", async () => {
+  it("--if-none-match run again: an unchanged file is skipped by the journal, a taken key is skipped after one HEAD, --force takes this same file's object", async () => {
     const dir = join(fx.tmp.path, testId('again'));
     await writeSampleFiles(dir, smallFiles(2));
     const proxy = await startFaultProxy(fx.info.endpoint);
@@ -237,22 +237,38 @@ jobs:
       await writeFile(join(dir, 'f-1.bin'), 'new content: not the object at the key');
       proxy.session = 1;
       const res = await upload(proxy, dir, prefix, ...args);
-      assert.equal(res.code, 1, res.stderr + res.stdout);
-      const failed = res.events.filter((e) => e.type === 'file.failed');
+      assert.equal(res.code, 0, res.stderr + res.stdout);
+      const skipped = res.events.filter((e) => e.type === 'file.skipped');
       assert.deepEqual(
-        failed.map((e) => [e.key, e.code]),
-        [[`${prefix}f-1.bin`, 'ERR_S3_PRECONDITION_FAILED']],
-      );
-      const again = proxy.log.filter((e) => e.session === 1 && e.key === `${prefix}f-0.bin`);
-      assert.deepEqual(
-        again.map((e) => [e.operation, e.status]),
+        skipped.map((e) => [e.key, e.reason]),
         [
-          ['PutObject', 412],
-          ['HeadObject', 200],
+          [`${prefix}f-0.bin`, 'unchanged'],
+          [`${prefix}f-1.bin`, 'exists'],
         ],
       );
+      assert.equal(res.events.filter((e) => e.type === 'upload.failed').length, 0);
+      const ops = (key: string, session: number): (string | number | undefined)[][] =>
+        proxy.log
+          .filter((e) => e.session === session && e.key === `${prefix}${key}`)
+          .map((e) => [e.operation, e.status]);
+      assert.deepEqual(ops('f-0.bin', 1), [], 'the journal knows it: no request at all');
+      assert.deepEqual(ops('f-1.bin', 1), [
+        ['PutObject', 412],
+        ['HeadObject', 200],
+      ]);
       const kept = await objectDigest(fx.client, fx.bucket.name, `${prefix}f-1.bin`);
       assert.equal(kept.size, 4096, 'the object of the earlier content is not replaced');
+      // --force asks the store: this same file's object is taken as uploaded, not sent again
+      proxy.session = 2;
+      const forced = await upload(proxy, dir, prefix, ...args, '--force');
+      assert.equal(forced.code, 0, forced.stderr + forced.stdout);
+      assert.deepEqual(ops('f-0.bin', 2), [
+        ['PutObject', 412],
+        ['HeadObject', 200],
+      ]);
+      assert.ok(
+        forced.events.some((e) => e.type === 'upload.finished' && e.key === `${prefix}f-0.bin`),
+      );
     } finally {
       await proxy.close();
     }

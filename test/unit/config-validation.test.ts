@@ -98,7 +98,7 @@ describe('config validation: one problem, exact path', () => {
       'jobs[0].setle: unknown option (did you mean settle?)',
     ]);
     assert.deepEqual(jobProblems({ destination: { bucket: 'b', colour: 'red' } }), [
-      'jobs[0].destination.colour: unknown option (known: bucket, prefix, endpoint, region, forcePathStyle, profile, accessKeyId, secretAccessKey, sessionToken, proxy, noProxy, caBundle, checksumMode, storageClass, sse, kmsKeyId, metadata, tags, partSize, multipartThreshold, concurrency, partBuffers, verify, requestTimeout, bwlimit, linkExpiry, publicUrl)',
+      'jobs[0].destination.colour: unknown option (known: bucket, prefix, endpoint, region, forcePathStyle, profile, accessKeyId, secretAccessKey, sessionToken, proxy, noProxy, caBundle, checksumMode, storageClass, sse, kmsKeyId, metadata, tags, cacheControl, contentDisposition, contentEncoding, acl, partSize, multipartThreshold, concurrency, partBuffers, verify, requestTimeout, bwlimit, linkExpiry, publicUrl)',
     ]);
   });
 
@@ -287,6 +287,18 @@ jobs:
     ]);
     assert.deepEqual(destinationProblems({ metadata: { year: 2024 } }), [
       'destinations.d.metadata.year: expected a string: quote numbers and booleans in YAML',
+    ]);
+    assert.deepEqual(destinationProblems({ acl: 'public' }), [
+      'destinations.d.acl: expected one of private, public-read, public-read-write, authenticated-read, aws-exec-read, bucket-owner-read, bucket-owner-full-control, got "public"',
+    ]);
+    assert.deepEqual(
+      destinationProblems({ contentDisposition: 'attachment; filename="café.txt"' }),
+      [
+        'destinations.d.contentDisposition: must be printable ASCII, not empty (HTTP headers carry nothing else)',
+      ],
+    );
+    assert.deepEqual(destinationProblems({ cacheControl: '' }), [
+      'destinations.d.cacheControl: must be printable ASCII, not empty (HTTP headers carry nothing else)',
     ]);
     assert.deepEqual(jobProblems({ destination: 's3://' }), [
       `jobs[0].destination: "s3://": bucket: a bucket name may contain only letters, digits, '.', '-' and '_'`,

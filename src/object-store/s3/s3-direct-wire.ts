@@ -106,5 +106,9 @@ export function writeHeaders(o: WriteOptions): Record<string, string> {
   if (o.sse?.kmsKeyId !== undefined)
     h['x-amz-server-side-encryption-aws-kms-key-id'] = o.sse.kmsKeyId;
   if (o.tagging !== undefined) h['x-amz-tagging'] = o.tagging;
+  if (o.cacheControl !== undefined) h['cache-control'] = o.cacheControl;
+  if (o.contentDisposition !== undefined) h['content-disposition'] = o.contentDisposition;
+  if (o.contentEncoding !== undefined) h['content-encoding'] = o.contentEncoding;
+  if (o.acl !== undefined) h['x-amz-acl'] = o.acl;
   return h;
 }

@@ -43,6 +43,7 @@ import {
 } from './s3-direct-wire.js';
 import { resolveRoute, type S3Route } from './s3-route.js';
 import { tagHost, type Agents } from './transport.js';
+import { writeBody, type Body } from './direct-body.js';
 import { packageVersion } from '../../platform/package-version.js';
 
 /** What the direct requests need from the connection. */
@@ -57,6 +58,14 @@ export interface S3DirectSettings {
 }
 
 type Signer = InstanceType<typeof sigV4.SignatureV4>;
+
+/** The headers a HEAD answer gives back as ObjectHead fields. */
+const HEAD_HEADERS = [
+  ['contentType', 'content-type'],
+  ['cacheControl', 'cache-control'],
+  ['contentDisposition', 'content-disposition'],
+  ['contentEncoding', 'content-encoding'],
+] as const;
 
 /**
  * PutObject, UploadPart and HeadObject of any bucket, each resolving to the value the caller wants,
@@ -83,7 +92,8 @@ export class S3DirectRequests {
     const headers = writeHeaders(input);
     headers['content-md5'] = input.contentMd5;
     if (input.ifNoneMatch === true) headers['if-none-match'] = '*';
-    const a = await this.#send('PUT', bucket, input.key, {}, headers, input.body, signal);
+    const body = { bytes: input.body, onWritten: input.onWritten };
+    const a = await this.#send('PUT', bucket, input.key, {}, headers, body, signal);
     return a === undefined ? undefined : header(a, 'etag');
   }
 
@@ -95,7 +105,8 @@ export class S3DirectRequests {
   ): Promise<string | undefined> {
     const query = { partNumber: String(input.partNumber), uploadId: input.uploadId };
     const headers: Record<string, string> = { 'content-md5': input.contentMd5 };
-    const a = await this.#send('PUT', bucket, input.key, query, headers, input.body, signal);
+    const body = { bytes: input.body, onWritten: input.onWritten };
+    const a = await this.#send('PUT', bucket, input.key, query, headers, body, signal);
     return a === undefined ? undefined : header(a, 'etag');
   }
 
@@ -116,11 +127,17 @@ export class S3DirectRequests {
         metadata[name.slice(META_PREFIX.length)] = value;
     }
     const modified = Date.parse(header(a, 'last-modified'));
+    const written: Record<string, string> = {};
+    for (const [field, name] of HEAD_HEADERS) {
+      const value = a.headers[name];
+      if (typeof value === 'string') written[field] = value;
+    }
     return {
       size: Number(header(a, 'content-length') || 0),
       etag: header(a, 'etag'),
       metadata,
       lastModified: Number.isNaN(modified) ? null : modified,
+      ...(written as Pick<ObjectHead, (typeof HEAD_HEADERS)[number][0]>),
     };
   }
 
@@ -158,7 +175,7 @@ export class S3DirectRequests {
     key: string,
     query: Record<string, string>,
     headers: Record<string, string>,
-    body: Uint8Array | undefined,
+    body: Body | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer | undefined> {
     signal?.throwIfAborted();
@@ -176,7 +193,7 @@ export class S3DirectRequests {
         ...headers,
         host: route.host,
         'user-agent': this.#userAgent,
-        'content-length': String(body?.byteLength ?? 0),
+        'content-length': String(body?.bytes.byteLength ?? 0),
         'x-amz-content-sha256': body === undefined ? EMPTY_SHA256 : 'UNSIGNED-PAYLOAD',
       },
     });
@@ -203,7 +220,7 @@ export class S3DirectRequests {
     method: string,
     path: string,
     headers: Record<string, string>,
-    body: Uint8Array | undefined,
+    body: Body | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer> {
     const { agents, connectTimeoutMs, requestTimeoutMs } = this.#settings;
@@ -262,7 +279,7 @@ export class S3DirectRequests {
         });
       });
       if (body === undefined) req.end();
-      else req.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      else writeBody(req, body);
     });
   }
 }

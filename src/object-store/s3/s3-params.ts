@@ -1,5 +1,5 @@
 /** The SDK command parameters s3-object-target.ts builds in more than one place. */
-import type { ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import type { ObjectCannedACL, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
 import type { WriteOptions } from '../object-target.js';
 
 /** SDK call options: exactOptionalPropertyTypes forbids passing `abortSignal: undefined`. */
@@ -15,8 +15,18 @@ export function writeParams(options: WriteOptions): {
   ServerSideEncryption?: ServerSideEncryption;
   SSEKMSKeyId?: string;
   Tagging?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  ContentEncoding?: string;
+  ACL?: ObjectCannedACL;
 } {
   return {
+    ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
+    ...(options.contentDisposition === undefined
+      ? {}
+      : { ContentDisposition: options.contentDisposition }),
+    ...(options.contentEncoding === undefined ? {} : { ContentEncoding: options.contentEncoding }),
+    ...(options.acl === undefined ? {} : { ACL: options.acl }),
     ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
     ...(options.metadata === undefined ? {} : { Metadata: { ...options.metadata } }),
     ...(options.storageClass === undefined

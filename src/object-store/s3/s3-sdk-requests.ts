@@ -68,5 +68,9 @@ export async function sdkHeadObject(
     etag: out.ETag ?? '',
     metadata: out.Metadata ?? {},
     lastModified: out.LastModified?.getTime() ?? null,
+    ...(out.ContentType === undefined ? {} : { contentType: out.ContentType }),
+    ...(out.CacheControl === undefined ? {} : { cacheControl: out.CacheControl }),
+    ...(out.ContentDisposition === undefined ? {} : { contentDisposition: out.ContentDisposition }),
+    ...(out.ContentEncoding === undefined ? {} : { contentEncoding: out.ContentEncoding }),
   };
 }
