@@ -39,6 +39,7 @@ function label(c: { store: FleetStore; agents: number }): string {
     : `PostgreSQL, ${c.agents} agent${c.agents > 1 ? 's' : ''}`;
 }
 
+/** One workload's table; no ratio when the run is `unusable` (the banner says why). */
 function table(r: FleetResults, w: FleetWorkload, unusable?: string): string[] {
   const rows = [
     '| journal, agents | ok | s median (min-max) | files/s | MiB/s | vs 1 PostgreSQL agent | CPU s: agents / PostgreSQL / RGW | files per agent (last round) |',
@@ -61,7 +62,7 @@ function table(r: FleetResults, w: FleetWorkload, unusable?: string): string[] {
     const cpu = (k: 'agents' | 'postgres' | 'rgw'): string => f1(median(ok.map((x) => x.cpu[k])));
     const last = all.at(-1)?.perAgent.join(' / ') ?? '–';
     rows.push(
-      `| ${label(c)} | ${ok.length}/${all.length} | ${f2(median(secs))} (${f2(min(secs))}-${f2(max(secs))}) | ${f1(filesPerSec)} | ${f1((filesPerSec * w.fileBytes) / MIB)} | ${unusable ?? `${f2(filesPerSec / base)}x`} | ${cpu('agents')} / ${cpu('postgres')} / ${cpu('rgw')} | ${last} |`,
+      `| ${label(c)} | ${ok.length}/${all.length} | ${f2(median(secs))} (${f2(min(secs))}-${f2(max(secs))}) | ${f1(filesPerSec)} | ${f1((filesPerSec * w.fileBytes) / MIB)} | ${unusable === undefined ? `${f2(filesPerSec / base)}x` : '–'} | ${cpu('agents')} / ${cpu('postgres')} / ${cpu('rgw')} | ${last} |`,
     );
   }
   return rows;
