@@ -12,7 +12,7 @@ import { makeS3Client } from '../test/support/s3-server.js';
 import { measureBurst } from './lib/agent-burst.js';
 import { measureLatency } from './lib/agent-latency.js';
 import { killLiveAgents } from './lib/agent-runner.js';
-import { BURST_FILES } from './lib/burst-figures.js';
+import { BURST_FILES, type BurstResult } from './lib/burst-figures.js';
 import { compareTools } from './lib/compare.js';
 import { measureObjectCost } from './lib/object-cost.js';
 import { clientEnv, ensurePeers, machineInfo, versions } from './lib/environment.js';
@@ -56,6 +56,36 @@ async function benchServerCpu(): Promise<ServerCpuProbe | undefined> {
     log(`no server CPU figures: ${err instanceof Error ? err.message : String(err)}`);
     return undefined;
   }
+}
+
+/** The agent burst against rclone (agent-burst.ts); the baseline's agent too when it runs. */
+function burst(
+  c: Ctx,
+  x: {
+    rcloneRemote: string;
+    baselineCli: string | undefined;
+    serverCpu: ServerCpuProbe | undefined;
+    stamp: string;
+  },
+): Promise<Outcome<BurstResult>> {
+  const { opts } = c;
+  return outcome('agent burst', () =>
+    measureBurst({
+      client: c.client,
+      rgw: c.rgw,
+      env: c.env,
+      rcloneRemote: x.rcloneRemote,
+      workDir: c.workDir,
+      files: Math.ceil(BURST_FILES / opts.scale),
+      rounds: opts.rounds,
+      ...(x.baselineCli !== undefined && opts.tools.includes('baseline')
+        ? { baselineCli: x.baselineCli }
+        : {}),
+      ...(x.serverCpu === undefined ? {} : { serverCpu: x.serverCpu }),
+      stamp: x.stamp,
+      log,
+    }),
+  );
 }
 
 async function main(opts: BenchOptions): Promise<void> {
@@ -156,25 +186,7 @@ async function main(opts: BenchOptions): Promise<void> {
         ? {}
         : { serverCpuDaemons: serverCpu.daemons.map((d) => d.name) }),
       ...(opts.extras.includes('burst')
-        ? {
-            burst: await outcome('agent burst', () =>
-              measureBurst({
-                client,
-                rgw,
-                env,
-                rcloneRemote,
-                workDir,
-                files: Math.ceil(BURST_FILES / scale),
-                rounds: opts.rounds,
-                ...(baselineCli !== undefined && opts.tools.includes('baseline')
-                  ? { baselineCli }
-                  : {}),
-                ...(serverCpu === undefined ? {} : { serverCpu }),
-                stamp,
-                log,
-              }),
-            ),
-          }
+        ? { burst: await burst(c, { rcloneRemote, baselineCli, serverCpu, stamp }) }
         : {}),
       ...(opts.extras.includes('profile') ? { profiles: await profiles(c, selected) } : {}),
       ...(opts.extras.includes('costs') && selected.some((w) => w.id === 'W2')

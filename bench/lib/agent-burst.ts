@@ -223,6 +223,27 @@ async function untilAllDone(agent: BenchAgent, files: number): Promise<void> {
   }
 }
 
+/** The agent's configuration: defaults but the settle window, one job on the inbox. */
+function burstYaml(o: {
+  journal: string;
+  port: number;
+  inbox: string;
+  bucket: string;
+  s: BurstSetup;
+}): string {
+  return `journal: ${JSON.stringify(o.journal)}
+api:
+  port: ${o.port}
+jobs:
+  - name: burst
+    sources: [${JSON.stringify(o.inbox)}]
+    settle: ${BURST_SETTLE_MS}ms
+    destination:
+      bucket: ${o.bucket}
+      endpoint: ${o.s.rgw.endpoint}
+`;
+}
+
 async function agentRun(
   s: BurstSetup,
   tool: BurstTool,
@@ -235,17 +256,7 @@ async function agentRun(
   // Hard links: the same bytes without copying them; renamed into the inbox within one filesystem.
   for (const name of r.names) await link(join(r.dataDir, name), join(staging, name));
   const port = await freePort();
-  const yaml = `journal: ${JSON.stringify(join(r.dir, 'journal.db'))}
-api:
-  port: ${port}
-jobs:
-  - name: burst
-    sources: [${JSON.stringify(inbox)}]
-    settle: ${BURST_SETTLE_MS}ms
-    destination:
-      bucket: ${r.bucket}
-      endpoint: ${s.rgw.endpoint}
-`;
+  const yaml = burstYaml({ journal: join(r.dir, 'journal.db'), port, inbox, bucket: r.bucket, s });
   const cli = tool === 'baseline' ? s.baselineCli : undefined;
   const agent = await startBenchAgent(r.dir, yaml, port, s.env, 60_000, cli);
   try {
