@@ -1,10 +1,13 @@
 /**
  * `npm run bench:fleet`: throughput of 1, 2 and 3 agents sharing one PostgreSQL journal, with a
- * single agent on SQLite for reference, on this machine. Starts its own RGW and PostgreSQL
- * (bench/lib/fleet-servers.ts), generates two fixed workloads, runs every configuration in
- * interleaved rounds (bench/lib/fleet-run.ts), prints the tables, and writes them as the "Fleet"
- * section of docs/benchmarks.md plus the raw figures in bench/results/fleet.json.
- * Not a test: nothing here fails on a figure. Options: --rounds N (default 2), --quick, --keep.
+ * single agent on SQLite for reference, on this machine; and the PostgreSQL queue alone (no S3):
+ * claims, transitions and heartbeats per second with 1, 2, 4 and 8 agents (bench/lib/
+ * fleet-queue.ts), from which the section projects how many agents one PostgreSQL serves. Starts
+ * its own RGW and PostgreSQL (bench/lib/fleet-servers.ts), generates two fixed workloads, runs
+ * every configuration in interleaved rounds (bench/lib/fleet-run.ts), prints the tables, and
+ * writes them as the "Fleet" section of docs/benchmarks.md plus the raw figures in
+ * bench/results/fleet.json. The load gate of `npm run bench` applies (bench/lib/load-gate.ts).
+ * Not a test: nothing here fails on a figure. Options: bench/lib/fleet-options.ts (--help).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,6 +18,16 @@ import * as prettier from 'prettier';
 import { makeS3Client } from '../test/support/s3-server.js';
 import { killLiveAgents } from './lib/agent-runner.js';
 import { clientEnv, machineInfo } from './lib/environment.js';
+import { FLEET_USAGE, parseFleetOptions, type FleetOptions } from './lib/fleet-options.js';
+import {
+  HELD,
+  QUEUE_AGENTS,
+  queueSizes,
+  runQueue,
+  type QueuePhase,
+  type QueueResult,
+  type QueueRun,
+} from './lib/fleet-queue.js';
 import { renderFleetSection, withFleetSection, type FleetResults } from './lib/fleet-report.js';
 import {
   fleetWorkloads,
@@ -22,31 +35,12 @@ import {
   runFleet,
   type FleetRunResult,
   type FleetStore,
+  type FleetWorkload,
 } from './lib/fleet-run.js';
-import { startFleetServers, stopFleetServers } from './lib/fleet-servers.js';
+import { startFleetServers, stopFleetServers, type FleetServers } from './lib/fleet-servers.js';
+import { awaitQuietMachine, LoadTooHighError } from './lib/load-gate.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { createBucket } from './lib/s3-check.js';
-
-const USAGE = `usage: npm run bench:fleet -- [--rounds N] [--quick] [--keep]
-  --rounds N  interleaved rounds of every configuration (default 2)
-  --quick     smaller workloads (400 small files, 4 large ones), for a smoke run
-  --keep      keep the servers and the work directory afterwards
-`;
-
-function parse(argv: readonly string[]): { rounds: number; quick: boolean; keep: boolean } {
-  const o = { rounds: 2, quick: false, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--quick') o.quick = true;
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--rounds') o.rounds = Number(argv[++i]);
-    else if (a === '--help' || a === '-h') throw new Error('help');
-    else throw new Error(`unknown option ${String(a)}`);
-  }
-  if (!Number.isInteger(o.rounds) || o.rounds < 1)
-    throw new Error('--rounds takes a whole number >= 1');
-  return o;
-}
 
 const started = Date.now();
 const log = (line: string): void => {
@@ -78,47 +72,26 @@ function s3ferryVersion(): string {
   return `${pkg.version} (commit ${git('rev-parse', '--short=12', 'HEAD')}${dirty ? '+dirty' : ''})`;
 }
 
-async function main(opts: { rounds: number; quick: boolean; keep: boolean }): Promise<void> {
-  const version = s3ferryVersion();
-  const workDir = await mkdtemp(join(os.tmpdir(), 's3ferry-fleetbench-'));
-  const machine = await machineInfo(workDir);
-  log(
-    `machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAvg}; work dir ${workDir}`,
-  );
-  log('starting the RGW (bluestore) and PostgreSQL (durable) of the benchmark');
-  const servers = await startFleetServers();
-  const client = makeS3Client(servers.rgw);
-  const finish = async (): Promise<void> => {
-    client.destroy();
-    if (opts.keep) return;
-    await stopFleetServers();
-    await rm(workDir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => {
-    log('interrupted: stopping the agents and the servers');
-    killLiveAgents();
-    void finish().finally(() => process.exit(130));
-  });
+/** The agents on S3 and PostgreSQL (fleet-run.ts), every configuration in interleaved rounds. */
+async function agentRuns(
+  servers: FleetServers,
+  opts: FleetOptions,
+  workDir: string,
+): Promise<{ workloads: FleetWorkload[]; runs: FleetRunResult[] }> {
+  const rgw = servers.rgw;
+  if (rgw === undefined) throw new Error('the agents need the RGW');
+  const client = makeS3Client(rgw);
   try {
     const bucket = `fleetbench-${Date.now().toString(36)}`;
     await createBucket(client, bucket);
-    const { env } = await clientEnv(workDir, servers.rgw);
+    const { env } = await clientEnv(workDir, rgw);
     const dataDir = join(workDir, 'data');
     const workloads = fleetWorkloads(opts.quick);
     for (const w of workloads) {
       log(`generating ${w.id}: ${w.title}`);
       await generateFleetWorkload(w, join(dataDir, w.id));
     }
-    const ctx = {
-      rgw: servers.rgw,
-      client,
-      bucket,
-      pgUrl: servers.pgUrl,
-      env,
-      workDir,
-      dataDir,
-      log,
-    };
+    const ctx = { rgw, client, bucket, pgUrl: servers.pgUrl, env, workDir, dataDir, log };
     const runs: FleetRunResult[] = [];
     for (let round = 1; round <= opts.rounds; round++) {
       for (const workload of workloads) {
@@ -142,22 +115,87 @@ async function main(opts: { rounds: number; quick: boolean; keep: boolean }): Pr
         }
       }
     }
+    return { workloads, runs };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The PostgreSQL queue alone (fleet-queue.ts), 1, 2, 4 and 8 agents in interleaved rounds. */
+async function queueRuns(pgUrl: string, opts: FleetOptions): Promise<QueueResult> {
+  const sizes = queueSizes(opts.quick);
+  const runs: QueueRun[] = [];
+  const rate = (p: QueuePhase | undefined): string =>
+    p === undefined ? '?' : (p.ops / p.seconds).toFixed(0);
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const agents of QUEUE_AGENTS) {
+      const run = await runQueue(pgUrl, { agents, round, ...sizes }).catch(
+        (err: unknown): QueueRun => ({
+          agents,
+          round,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+      runs.push(run);
+      log(
+        run.error !== undefined
+          ? `queue x${agents} round ${round} FAILED: ${run.error}`
+          : `queue x${agents} round ${round}: ${rate(run.enqueue)} enqueues/s, ${rate(run.cycle)} claims/s, ${rate(run.heartbeat)} heartbeats/s`,
+      );
+    }
+  }
+  return { ...sizes, held: HELD, runs };
+}
+
+async function main(opts: FleetOptions): Promise<void> {
+  // First of all, before this run adds any load of its own (load-gate.ts).
+  const loadGate = await awaitQuietMachine({
+    maxWaitMin: opts.loadWaitMin,
+    ignoreLoad: opts.ignoreLoad,
+    log,
+  });
+  const version = s3ferryVersion();
+  const workDir = await mkdtemp(join(os.tmpdir(), 's3ferry-fleetbench-'));
+  const machine = await machineInfo(workDir);
+  log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAvg}; work dir ${workDir}`,
+  );
+  const withAgents = opts.parts.includes('agents');
+  log(`starting ${withAgents ? 'the RGW (bluestore) and ' : ''}PostgreSQL (durable)`);
+  const servers = await startFleetServers(withAgents);
+  const finish = async (): Promise<void> => {
+    if (opts.keep) return;
+    await stopFleetServers();
+    await rm(workDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    log('interrupted: stopping the agents and the servers');
+    killLiveAgents();
+    void finish().finally(() => process.exit(130));
+  });
+  try {
+    const agents = withAgents
+      ? await agentRuns(servers, opts, workDir)
+      : { workloads: [], runs: [] };
+    const queue = opts.parts.includes('queue') ? await queueRuns(servers.pgUrl, opts) : undefined;
     const results: FleetResults = {
       startedAt: new Date(started).toISOString(),
       durationSec: (Date.now() - started) / 1000,
       rounds: opts.rounds,
       quick: opts.quick,
       machine,
+      loadGate,
       loadAvgEnd: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
       versions: {
         node: `node ${process.version}`,
         s3ferry: version,
         postgres: servers.pgVersion,
-        ceph: servers.cephVersion,
+        ceph: servers.cephVersion ?? 'not started',
       },
-      workloads,
-      configs: CONFIGS,
-      runs,
+      workloads: agents.workloads,
+      configs: withAgents ? CONFIGS : [],
+      runs: agents.runs,
+      ...(queue === undefined ? {} : { queue }),
     };
     const section = renderFleetSection(results);
     process.stdout.write(`\n${section}\n`);
@@ -178,12 +216,16 @@ async function main(opts: { rounds: number; quick: boolean; keep: boolean }): Pr
   }
 }
 
-let opts: { rounds: number; quick: boolean; keep: boolean };
+let opts: FleetOptions;
 try {
-  opts = parse(process.argv.slice(2));
+  opts = parseFleetOptions(process.argv.slice(2));
 } catch (err) {
   const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(msg === 'help' ? USAGE : `bench:fleet: ${msg}\n${USAGE}`);
+  process.stderr.write(msg === 'help' ? FLEET_USAGE : `bench:fleet: ${msg}\n${FLEET_USAGE}`);
   process.exit(msg === 'help' ? 0 : 2);
 }
-await main(opts);
+await main(opts).catch((err: unknown) => {
+  if (!(err instanceof LoadTooHighError)) throw err;
+  process.stderr.write(`bench:fleet: ${err.message}\n`);
+  process.exit(3);
+});

@@ -5,38 +5,29 @@
  * (plus the raw results as JSON in bench/results/). Not a test: nothing here fails on a figure.
  * `--help` for the options.
  */
-import { execFile } from 'node:child_process';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { makeS3Client } from '../test/support/s3-server.js';
+import { measureBurst } from './lib/agent-burst.js';
 import { measureLatency } from './lib/agent-latency.js';
 import { killLiveAgents } from './lib/agent-runner.js';
-import { compareTools, type RunRecord } from './lib/compare.js';
-import { profileUpload } from './lib/cpu-profile.js';
+import { BURST_FILES, type BurstResult } from './lib/burst-figures.js';
+import { compareTools } from './lib/compare.js';
 import { measureObjectCost } from './lib/object-cost.js';
-import { crashTrial } from './lib/crash-resend.js';
 import { clientEnv, ensurePeers, machineInfo, versions } from './lib/environment.js';
 import { measureJournal } from './lib/journal-million.js';
+import { awaitQuietMachine, LoadTooHighError } from './lib/load-gate.js';
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.js';
 import { CLI_PATH, REPO_ROOT } from './lib/paths.js';
-import { FLEET_END, FLEET_START, withFleetSection } from './lib/fleet-report.js';
-import { renderReport } from './lib/report.js';
+import { baselineVersion, formatted, writeReport } from './lib/report-file.js';
 import type { BenchResults, Outcome } from './lib/results.js';
 import { createBucket } from './lib/s3-check.js';
-import { BENCH_RGW_ENV, startBenchRgw, stopBenchRgw, type RgwInfo } from './lib/rgw.js';
+import { BENCH_RGW_ENV, startBenchRgw, stopBenchRgw } from './lib/rgw.js';
 import { prepareTlsRuns } from './lib/tls-runs.js';
 import { serverCpuProbe, type ServerCpuProbe } from './lib/server-cpu.js';
-import { median } from './lib/stats.js';
-import {
-  generateWorkload,
-  workloadDir,
-  workloadFiles,
-  workloads as allWorkloads,
-  type Workload,
-} from './lib/workloads.js';
-import type { S3Client } from '@aws-sdk/client-s3';
-import * as prettier from 'prettier';
+import { crash, profiles, type Ctx } from './lib/upload-extras.js';
+import { generateWorkload, workloads as allWorkloads } from './lib/workloads.js';
 
 const started = Date.now();
 const log = (line: string): void => {
@@ -54,135 +45,6 @@ async function outcome<T>(what: string, f: () => Promise<T>): Promise<Outcome<T>
   }
 }
 
-/** `text` as the project's Prettier settings format it (so `npm run format:check` passes). */
-async function formatted(path: string, text: string): Promise<string> {
-  const options = (await prettier.resolveConfig(path)) ?? {};
-  return prettier.format(text, { ...options, filepath: path });
-}
-
-interface Ctx {
-  readonly opts: BenchOptions;
-  readonly rgw: RgwInfo;
-  readonly client: S3Client;
-  readonly env: NodeJS.ProcessEnv;
-  readonly workDir: string;
-  readonly dataDir: string;
-  readonly agentBucket: string;
-}
-
-async function profiles(
-  c: Ctx,
-  selected: readonly Workload[],
-): Promise<NonNullable<BenchResults['profiles']>> {
-  const out: NonNullable<BenchResults['profiles']>[number][] = [];
-  for (const w of selected.filter((s) => s.id === 'W1' || s.id === 'W2')) {
-    log(`profiling s3ferry upload of ${w.id}`);
-    const dir = join(c.workDir, 'profile', w.id);
-    const summary = await outcome(`profile ${w.id}`, () =>
-      profileUpload(
-        [
-          workloadDir(w, c.dataDir),
-          '--to',
-          `s3://${c.agentBucket}/profile-${w.id}/`,
-          '--endpoint-url',
-          c.rgw.endpoint,
-          '--journal',
-          join(dir, 'journal.db'),
-          '--json',
-        ],
-        c.env,
-        dir,
-      ),
-    );
-    out.push({ workload: w.id, summary });
-  }
-  return out;
-}
-
-async function crash(
-  c: Ctx,
-  w1: Workload,
-  runs: readonly RunRecord[],
-): Promise<NonNullable<BenchResults['crash']>> {
-  return outcome('crash', async () => {
-    const file = join(workloadDir(w1, c.dataDir), workloadFiles(w1)[0]?.rel ?? '');
-    let cleanSec = median(
-      runs
-        .filter((r) => r.workload === 'W1' && r.tool === 's3ferry' && r.verified)
-        .map((r) => r.wallSec),
-    );
-    if (!Number.isFinite(cleanSec)) {
-      const t0 = Date.now();
-      const dir = join(c.workDir, 'crash', 'clean');
-      await profileUpload(
-        [
-          file,
-          '--to',
-          `s3://${c.agentBucket}/clean/`,
-          '--endpoint-url',
-          c.rgw.endpoint,
-          '--journal',
-          join(dir, 'j.db'),
-        ],
-        c.env,
-        dir,
-      );
-      cleanSec = (Date.now() - t0) / 1000;
-    }
-    const trials = [];
-    for (let i = 1; i <= c.opts.rounds; i++) {
-      const t = await crashTrial({
-        client: c.client,
-        rgw: c.rgw,
-        bucket: c.agentBucket,
-        env: c.env,
-        file,
-        size: w1.bytes,
-        dir: join(c.workDir, 'crash', String(i)),
-        cleanSec,
-      });
-      log(
-        `crash ${i}: killed after ${t.killAfterSec.toFixed(2)} s; stored ${t.storedParts} parts; rerun sent ${t.partsSent}, reused ${t.partsReused}; re-sent ${(t.resentBytes / 1024 ** 2).toFixed(1)} MiB; verified ${String(t.verified)}`,
-      );
-      trials.push(t);
-    }
-    return trials;
-  });
-}
-
-/** The baseline checkout and its commit: from git, or from DIR/.baseline-commit for a copy. */
-async function baselineVersion(dir: string): Promise<string> {
-  const fromGit = await new Promise<string>((done) => {
-    execFile('git', ['-C', dir, 'rev-parse', '--short=12', 'HEAD'], (err, out) => {
-      done(err === null ? out.trim() : '');
-    });
-  });
-  const head =
-    fromGit || (await readFile(join(dir, '.baseline-commit'), 'utf8').catch(() => '')).trim();
-  return `${resolve(dir)}${head === '' ? '' : ` (commit ${head.slice(0, 12)})`}`;
-}
-
-/**
- * Writes the report of `results` to `out`, with bench/optimizations.md as it is now. The Fleet
- * section that `npm run bench:fleet` keeps in the same file is carried over as it is.
- */
-async function writeReport(out: string, results: BenchResults): Promise<void> {
-  // What was optimised and what each change bought: kept by hand, read when the report is written.
-  const notes = await readFile(join(REPO_ROOT, 'bench', 'optimizations.md'), 'utf8').catch(
-    () => undefined,
-  );
-  const current = await readFile(out, 'utf8').catch(() => '');
-  const start = current.indexOf(FLEET_START);
-  const end = current.indexOf(FLEET_END);
-  const report = renderReport(results, notes);
-  const text =
-    start >= 0 && end > start
-      ? withFleetSection(report, current.slice(start, end + FLEET_END.length))
-      : report;
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, await formatted(out, text));
-}
-
 /** The probe of the bench RGW's daemons; undefined (logged) when they cannot be found. */
 async function benchServerCpu(): Promise<ServerCpuProbe | undefined> {
   try {
@@ -196,12 +58,52 @@ async function benchServerCpu(): Promise<ServerCpuProbe | undefined> {
   }
 }
 
+/** The agent burst against rclone (agent-burst.ts); the baseline's agent too when it runs. */
+function burst(
+  c: Ctx,
+  x: {
+    rcloneRemote: string;
+    baselineCli: string | undefined;
+    serverCpu: ServerCpuProbe | undefined;
+    stamp: string;
+  },
+): Promise<Outcome<BurstResult>> {
+  const { opts } = c;
+  return outcome('agent burst', () =>
+    measureBurst({
+      client: c.client,
+      rgw: c.rgw,
+      env: c.env,
+      rcloneRemote: x.rcloneRemote,
+      workDir: c.workDir,
+      files: Math.ceil(BURST_FILES / opts.scale),
+      rounds: opts.rounds,
+      ...(x.baselineCli !== undefined && opts.tools.includes('baseline')
+        ? { baselineCli: x.baselineCli }
+        : {}),
+      ...(x.serverCpu === undefined ? {} : { serverCpu: x.serverCpu }),
+      stamp: x.stamp,
+      log,
+    }),
+  );
+}
+
 async function main(opts: BenchOptions): Promise<void> {
+  // First of all, before this run adds any load of its own (load-gate.ts).
+  const loadGate = await awaitQuietMachine({
+    maxWaitMin: opts.loadWaitMin,
+    ignoreLoad: opts.ignoreLoad,
+    log,
+  });
   await access(CLI_PATH).catch(() => {
     throw new Error(`${CLI_PATH} is missing: build first (npm run build)`);
   });
-  if (opts.baseline !== undefined) {
-    const cli = join(resolve(opts.baseline), 'dist', 'src', 'cli', 'main.js');
+  const baselineCli =
+    opts.baseline === undefined
+      ? undefined
+      : join(resolve(opts.baseline), 'dist', 'src', 'cli', 'main.js');
+  if (baselineCli !== undefined) {
+    const cli = baselineCli;
     await access(cli).catch(() => {
       throw new Error(`${cli} is missing: build the baseline checkout first (npx tsc -b there)`);
     });
@@ -248,7 +150,7 @@ async function main(opts: BenchOptions): Promise<void> {
     tlsCleanup = () => tlsRuns.cleanup();
     const agentBucket = bucketOf('agent');
     await createBucket(client, agentBucket);
-    const c: Ctx = { opts, rgw, client, env, workDir, dataDir, agentBucket };
+    const c: Ctx = { opts, rgw, client, env, workDir, dataDir, agentBucket, log, outcome };
     const runs = await compareTools(selected, {
       client,
       rgw,
@@ -262,9 +164,7 @@ async function main(opts: BenchOptions): Promise<void> {
       tlsTools: tlsRuns.tools,
       s3ferryArgs: opts.s3ferryArgs,
       ...(serverCpu === undefined ? {} : { serverCpu }),
-      ...(opts.baseline === undefined
-        ? {}
-        : { baselineCli: join(resolve(opts.baseline), 'dist', 'src', 'cli', 'main.js') }),
+      ...(baselineCli === undefined ? {} : { baselineCli }),
       log,
     });
     const scale = opts.scale;
@@ -277,6 +177,7 @@ async function main(opts: BenchOptions): Promise<void> {
       ...(opts.baseline === undefined ? {} : { baseline: await baselineVersion(opts.baseline) }),
       rounds: opts.rounds,
       machine,
+      loadGate,
       loadAvgEnd: '',
       versions: await versions(),
       workloads: selected,
@@ -284,6 +185,9 @@ async function main(opts: BenchOptions): Promise<void> {
       ...(serverCpu === undefined
         ? {}
         : { serverCpuDaemons: serverCpu.daemons.map((d) => d.name) }),
+      ...(opts.extras.includes('burst')
+        ? { burst: await burst(c, { rcloneRemote, baselineCli, serverCpu, stamp }) }
+        : {}),
       ...(opts.extras.includes('profile') ? { profiles: await profiles(c, selected) } : {}),
       ...(opts.extras.includes('costs') && selected.some((w) => w.id === 'W2')
         ? {
@@ -356,7 +260,11 @@ try {
   process.exit(msg === 'help' ? 0 : 2);
 }
 if (opts.render === undefined) {
-  await main(opts);
+  await main(opts).catch((err: unknown) => {
+    if (!(err instanceof LoadTooHighError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n`);
+    process.exit(3);
+  });
 } else {
   const results = JSON.parse(await readFile(opts.render, 'utf8')) as BenchResults;
   const out = resolve(REPO_ROOT, opts.out);

@@ -1,8 +1,14 @@
 /**
  * A real `s3ferry run` for the agent figures, its JSON log going to a file (a million files would
  * not fit in a string), with helpers for its API and its peak RSS.
+ *
+ * The API: every agent gets a token of its own (S3FERRY_API_TOKEN, which overrides `api.token`)
+ * and every request carries it, so the runner works whether the agent's API requires a token or
+ * not (the API is to require one by default, DESIGN.md item 15), and with a baseline build that
+ * knows no token at all (it then installs no check, and the header is ignored).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +22,8 @@ export interface BenchAgent {
   /** Milliseconds (Date.now()) when the process was spawned. */
   readonly spawnedAt: number;
   api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  /** The text of its /metrics (Prometheus). */
+  metricsText(): Promise<string>;
   /** VmHWM (peak resident set) of the agent process, MiB. */
   peakRssMiB(): Promise<number>;
   /** SIGTERM, then SIGKILL after 30 s; resolves once it has exited. */
@@ -42,7 +50,8 @@ async function lastLogLine(logFile: string): Promise<string> {
 }
 
 /**
- * Writes `yaml` to dir/s3ferry.yaml and starts the agent; resolves once /healthz answers (within
+ * Writes `yaml` to dir/s3ferry.yaml and starts the agent of `cli` (this checkout's build by
+ * default; a baseline build's for a before/after); resolves once /healthz answers (within
  * `apiTimeoutMs`: an agent may serve its API only after the start-up scan of a huge tree).
  */
 export async function startBenchAgent(
@@ -51,6 +60,7 @@ export async function startBenchAgent(
   port: number,
   env: NodeJS.ProcessEnv,
   apiTimeoutMs = 60_000,
+  cli = CLI_PATH,
 ): Promise<BenchAgent> {
   await mkdir(dir, { recursive: true });
   const config = join(dir, 's3ferry.yaml');
@@ -58,9 +68,11 @@ export async function startBenchAgent(
   const logFile = join(dir, 'agent.log');
   const log = await open(logFile, 'w');
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [CLI_PATH, 'run', '--config', config], {
+  const token = randomBytes(16).toString('hex');
+  const auth = { authorization: `Bearer ${token}` };
+  const child = spawn(process.execPath, [cli, 'run', '--config', config], {
     cwd: dir,
-    env,
+    env: { ...env, S3FERRY_API_TOKEN: token },
     stdio: ['ignore', log.fd, log.fd],
   });
   await log.close();
@@ -93,11 +105,16 @@ export async function startBenchAgent(
     api: async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
       const res = await fetch(`${url}${path}`, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { ...auth, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
+    },
+    metricsText: async () => {
+      const res = await fetch(`${url}/metrics`, { headers: auth });
+      if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status} ${await res.text()}`);
+      return res.text();
     },
     peakRssMiB: () => procStatusMiB(child.pid ?? 0, 'VmHWM'),
     stop: async () => {

@@ -2,7 +2,10 @@
  * The fleet benchmark's section of docs/benchmarks.md, between two markers so that a new run
  * replaces only it: the machine, then one table per workload (median over the rounds).
  */
+import type { QueueResult } from './fleet-queue.js';
+import { queueSection } from './fleet-queue-report.js';
 import type { FleetRunResult, FleetStore, FleetWorkload } from './fleet-run.js';
+import { usability, type LoadGateRecord } from './load-gate.js';
 import { max, median, min } from './stats.js';
 
 export const FLEET_START = '<!-- bench:fleet start (npm run bench:fleet rewrites this section) -->';
@@ -15,11 +18,15 @@ export interface FleetResults {
   readonly rounds: number;
   readonly quick: boolean;
   readonly machine: { cpu: string; cores: number; memGiB: number; disk: string; loadAvg: string };
+  /** The load gate when the run began (absent in results older than the gate). */
+  readonly loadGate?: LoadGateRecord;
   readonly loadAvgEnd: string;
   readonly versions: { node: string; s3ferry: string; postgres: string; ceph: string };
   readonly workloads: readonly FleetWorkload[];
   readonly configs: readonly { store: FleetStore; agents: number }[];
   readonly runs: readonly FleetRunResult[];
+  /** The PostgreSQL queue alone (absent when not run, and in older results). */
+  readonly queue?: QueueResult;
 }
 
 const MIB = 1024 * 1024;
@@ -32,7 +39,8 @@ function label(c: { store: FleetStore; agents: number }): string {
     : `PostgreSQL, ${c.agents} agent${c.agents > 1 ? 's' : ''}`;
 }
 
-function table(r: FleetResults, w: FleetWorkload): string[] {
+/** One workload's table; no ratio when the run is `unusable` (the banner says why). */
+function table(r: FleetResults, w: FleetWorkload, unusable?: string): string[] {
   const rows = [
     '| journal, agents | ok | s median (min-max) | files/s | MiB/s | vs 1 PostgreSQL agent | CPU s: agents / PostgreSQL / RGW | files per agent (last round) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -54,7 +62,7 @@ function table(r: FleetResults, w: FleetWorkload): string[] {
     const cpu = (k: 'agents' | 'postgres' | 'rgw'): string => f1(median(ok.map((x) => x.cpu[k])));
     const last = all.at(-1)?.perAgent.join(' / ') ?? '–';
     rows.push(
-      `| ${label(c)} | ${ok.length}/${all.length} | ${f2(median(secs))} (${f2(min(secs))}-${f2(max(secs))}) | ${f1(filesPerSec)} | ${f1((filesPerSec * w.fileBytes) / MIB)} | ${f2(filesPerSec / base)}x | ${cpu('agents')} / ${cpu('postgres')} / ${cpu('rgw')} | ${last} |`,
+      `| ${label(c)} | ${ok.length}/${all.length} | ${f2(median(secs))} (${f2(min(secs))}-${f2(max(secs))}) | ${f1(filesPerSec)} | ${f1((filesPerSec * w.fileBytes) / MIB)} | ${unusable === undefined ? `${f2(filesPerSec / base)}x` : '–'} | ${cpu('agents')} / ${cpu('postgres')} / ${cpu('rgw')} | ${last} |`,
     );
   }
   return rows;
@@ -63,6 +71,8 @@ function table(r: FleetResults, w: FleetWorkload): string[] {
 /** The section, markers included (Markdown; Prettier formats it afterwards). */
 export function renderFleetSection(r: FleetResults): string {
   const m = r.machine;
+  const use = usability(r.loadGate, m.loadAvg);
+  const unusable = use.usable ? undefined : use.label;
   const out = [
     FLEET_START,
     '',
@@ -72,17 +82,24 @@ export function renderFleetSection(r: FleetResults): string {
     '',
     `Throughput of several agents sharing one PostgreSQL journal, on **one machine with ${m.cores} cores**: every agent, PostgreSQL and the RGW (radosgw, one OSD, one monitor) share those cores, so this shows what the fleet protocol costs and whether agents get in each other's way, not how a fleet of separate hosts scales. Load average ${m.loadAvg} before and ${r.loadAvgEnd} after${Number(m.loadAvg.split(' ')[0]) > m.cores * 0.25 ? ' (other processes, e.g. other engineers’ test suites, competed for the CPU: absolute figures are low and spread)' : ''}.`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, disk ${m.disk}. ${r.versions.node}, s3ferry ${r.versions.s3ferry}, ${r.versions.postgres} (fsync, full_page_writes and synchronous_commit on, as in production), ${r.versions.ceph} (bluestore on a file), all on 127.0.0.1.`,
+    ...(unusable === undefined
+      ? []
+      : [
+          `> **${unusable.charAt(0).toUpperCase()}${unusable.slice(1)}.** The 1-minute load average before the run was over the 0.5 a usable run needs (it went on with \`--ignore-load\`, or predates the gate): no ratio and no projection is given; the absolute figures describe this run only.`,
+          '',
+        ]),
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, disk ${m.disk}. ${r.versions.node}, s3ferry ${r.versions.s3ferry}, ${r.versions.postgres} (fsync, full_page_writes and synchronous_commit on, as in production)${r.workloads.length === 0 ? '' : `, ${r.versions.ceph} (bluestore on a file)`}, all on 127.0.0.1.`,
     '',
   ];
   for (const w of r.workloads) {
     out.push(
       `### ${w.title} (${((w.files * w.fileBytes) / MIB).toFixed(0)} MiB)`,
       '',
-      ...table(r, w),
+      ...table(r, w, unusable),
       '',
     );
   }
+  if (r.queue !== undefined) out.push(...queueSection(r.queue, unusable, agentPgMsPerFile(r)));
   out.push(
     'How it is measured:',
     '',
@@ -90,10 +107,22 @@ export function renderFleetSection(r: FleetResults): string {
     '- Rounds are interleaved (every configuration once, then again); the table gives the median. A run counts only if ListObjectsV2 finds every object with the right total size under its prefix.',
     '- CPU seconds over the timed span, from /proc: the agent processes; the PostgreSQL cluster (its backends, background workers, and those it reaped); the RGW daemons. With 2 cores, about 2 CPU seconds are available per wall second in all.',
     '- SQLite is the single-agent reference (one agent per SQLite journal: WAL, synchronous=NORMAL, in-process); its CPU is inside the agent’s.',
+    '- The queue alone (`--only queue` runs just it): 1, 2, 4 and 8 agents, each a PostgresJournalStore with one connection in the bench’s own process, on a fresh database per run; the phases (enqueue, heartbeats, file cycles) are timed apart, rounds interleaved as above.',
+    '- The load gate: the 1-minute load average before the run must be at most 0.5 (under 0.3 wanted); the bench waits up to `--load-wait` minutes for it, then refuses to run unless `--ignore-load` is given, and then marks this section not usable in place of its ratios and projection.',
     '',
     FLEET_END,
   );
   return out.join('\n');
+}
+
+/** PostgreSQL's CPU per small file of one real agent (median of its runs), ms; undefined if none. */
+function agentPgMsPerFile(r: FleetResults): number | undefined {
+  const w = r.workloads.find((x) => x.id === 'small');
+  const ok = r.runs.filter(
+    (x) => x.workload === 'small' && x.store === 'postgres' && x.agents === 1 && x.verified,
+  );
+  if (w === undefined || ok.length === 0) return undefined;
+  return (median(ok.map((x) => x.cpu.postgres)) / w.files) * 1000;
 }
 
 /** `doc` with its fleet section replaced by `section`, or `section` appended at the end. */

@@ -24,13 +24,13 @@ export const FLEET_RGW_ENV = {
 
 export const FLEET_PG_ENV = { PG_DIR: '/tmp/s3ferry-fleetbench-pg', PG_PORT: '7632' } as const;
 
-/** The servers of a fleet benchmark. */
+/** The servers of a fleet benchmark (no RGW for the queue alone). */
 export interface FleetServers {
-  readonly rgw: RgwInfo;
+  readonly rgw?: RgwInfo;
   /** postgres://…/postgres as a role that may create databases. */
   readonly pgUrl: string;
   readonly pgVersion: string;
-  readonly cephVersion: string;
+  readonly cephVersion?: string;
 }
 
 /** The caller's environment without what the start scripts read as settings, plus `extra`. */
@@ -84,18 +84,16 @@ function psqlSuper(bin: string, sql: string): void {
   else execFileSync(psql, args);
 }
 
-/** Purges what an earlier run left, then starts both servers afresh. */
-export async function startFleetServers(): Promise<FleetServers> {
+/**
+ * Purges what an earlier run left, then starts PostgreSQL afresh, and the RGW too unless
+ * `withRgw` is false (the queue alone needs no S3).
+ */
+export async function startFleetServers(withRgw = true): Promise<FleetServers> {
   await stopFleetServers();
   const [rgw, pgs] = await Promise.all([
-    runScript('s3/start-rgw.sh', [], scriptEnv(FLEET_RGW_ENV)),
+    withRgw ? runScript('s3/start-rgw.sh', [], scriptEnv(FLEET_RGW_ENV)) : undefined,
     runScript('pg/start-postgres.sh', [], scriptEnv(FLEET_PG_ENV)),
   ]);
-  const endpoint = rgw.vars.get('S3_ENDPOINT');
-  const accessKeyId = rgw.vars.get('S3_ACCESS_KEY');
-  const secretAccessKey = rgw.vars.get('S3_SECRET_KEY');
-  if (rgw.code !== 0 || endpoint === undefined || !accessKeyId || !secretAccessKey)
-    throw new Error(`start-rgw.sh failed (${String(rgw.code)}):\n${rgw.stderr.slice(-4000)}`);
   const pgUrl = pgs.vars.get('PG_URL');
   const bin = pgs.vars.get('PG_BIN');
   if (pgs.code !== 0 || pgUrl === undefined || bin === undefined)
@@ -106,6 +104,13 @@ export async function startFleetServers(): Promise<FleetServers> {
   const [fsync] = await pgQuery<{ fsync: string }>(pgUrl, 'SHOW fsync');
   if (fsync?.fsync !== 'on') throw new Error('PostgreSQL did not take fsync = on');
   const [version] = await pgQuery<{ server_version: string }>(pgUrl, 'SHOW server_version');
+  const pgVersion = `PostgreSQL ${version?.server_version ?? '?'}`;
+  if (rgw === undefined) return { pgUrl, pgVersion };
+  const endpoint = rgw.vars.get('S3_ENDPOINT');
+  const accessKeyId = rgw.vars.get('S3_ACCESS_KEY');
+  const secretAccessKey = rgw.vars.get('S3_SECRET_KEY');
+  if (rgw.code !== 0 || endpoint === undefined || !accessKeyId || !secretAccessKey)
+    throw new Error(`start-rgw.sh failed (${String(rgw.code)}):\n${rgw.stderr.slice(-4000)}`);
   return {
     rgw: {
       endpoint,
@@ -114,7 +119,7 @@ export async function startFleetServers(): Promise<FleetServers> {
       region: rgw.vars.get('S3_REGION') ?? 'us-east-1',
     },
     pgUrl,
-    pgVersion: `PostgreSQL ${version?.server_version ?? '?'}`,
+    pgVersion,
     cephVersion:
       execFileSync('ceph', ['--version'], { encoding: 'utf8' }).trim().split(' (')[0] ?? '',
   };

@@ -1,4 +1,5 @@
 /** Command-line options of `npm run bench` (bench/run.ts). */
+import { DEFAULT_LOAD_WAIT_MIN, MAX_LOAD_1MIN } from './load-gate.js';
 import { TOOL_IDS, type ToolId } from './tools.js';
 import {
   DEFAULT_WORKLOADS,
@@ -9,7 +10,7 @@ import {
 } from './workloads.js';
 
 /** The parts of the suite besides the tool comparison. */
-export const EXTRA_IDS = ['latency', 'journal', 'crash', 'profile', 'costs'] as const;
+export const EXTRA_IDS = ['burst', 'latency', 'journal', 'crash', 'profile', 'costs'] as const;
 export type ExtraId = (typeof EXTRA_IDS)[number];
 
 export interface BenchOptions {
@@ -43,6 +44,10 @@ export interface BenchOptions {
   readonly keep: boolean;
   /** How long the million-file journal figure may take before it is reported as timed out. */
   readonly journalTimeoutMin: number;
+  /** How long to wait for the load average to settle before the run (load-gate.ts). */
+  readonly loadWaitMin: number;
+  /** Run even when the load stays high; the report then says "not usable" in place of ratios. */
+  readonly ignoreLoad: boolean;
 }
 
 export const USAGE = `usage: node dist/bench/run.js [options]
@@ -60,12 +65,17 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --s3ferry-args 'A B'  extra arguments for s3ferry upload (not the baseline), split on spaces;
                         with --baseline set to this checkout, compares settings of one build
   --rounds N            rounds per tool and workload, interleaved (default 3, at least 1)
-  --extras a,b          agent and engine figures: latency,journal,crash,profile,costs (default all; 'none')
+  --extras a,b          agent and engine figures: burst,latency,journal,crash,profile,costs
+                        (default all; 'none'); burst: the agent burst against rclone
   --out FILE            the report (default docs/benchmarks.md; bench/results/quick.md when scaled)
   --journal-timeout MIN stop waiting for the million files after MIN minutes (default 20; 5 with --quick)
   --render FILE.json    measure nothing: write the report again from earlier results (e.g.
                         bench/results/benchmarks.json after editing bench/optimizations.md)
   --keep                leave the RGW running and the data in place at the end
+  --load-wait MIN       wait up to MIN minutes (default ${DEFAULT_LOAD_WAIT_MIN}) for the 1-minute load average to
+                        fall to ${MAX_LOAD_1MIN} before the run; 0: do not wait
+  --ignore-load         run even if it stays higher: the report says "not usable: load X" in
+                        place of ratios (without it, the bench refuses to run)
 `;
 
 function list<T extends string>(raw: string, allowed: readonly T[], what: string): T[] {
@@ -108,6 +118,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let rounds = 3;
   let out: string | undefined;
   let journalTimeoutMin: number | undefined;
+  let loadWaitMin = DEFAULT_LOAD_WAIT_MIN;
+  let ignoreLoad = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [name, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
@@ -164,6 +176,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--out':
         out = value();
         break;
+      case '--load-wait':
+        loadWaitMin = Number(value());
+        if (!(loadWaitMin >= 0)) throw new Error('--load-wait must be a number of minutes >= 0');
+        break;
+      case '--ignore-load':
+        ignoreLoad = true;
+        break;
       case '--help':
       case '-h':
         throw new Error('help');
@@ -188,6 +207,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     extras,
     rounds,
     journalTimeoutMin: journalTimeoutMin ?? (reduced ? 5 : 20),
+    loadWaitMin,
+    ignoreLoad,
     out: out ?? (reduced ? 'bench/results/quick.md' : 'docs/benchmarks.md'),
   };
 }

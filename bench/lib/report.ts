@@ -1,23 +1,19 @@
 /** docs/benchmarks.md, written whole from one run's results (nothing in it is edited by hand). */
-import { CURL_PARALLEL, TOOL_IDS, TOOL_LABELS } from './tools.js';
+import { burstSection } from './burst-report.js';
+import { MAX_LOAD_1MIN, usability, WANTED_LOAD_1MIN, type Usability } from './load-gate.js';
+import { TOOL_IDS, TOOL_LABELS } from './tools.js';
 import { rate, workloadFigures, type BenchResults, type WorkloadFigures } from './results.js';
 import { md5FloorSentence } from './md5-floor.js';
 import { objectCostLines } from './object-cost.js';
-import { serverCpuMethod, serverCpuSentence } from './server-cpu-report.js';
+import { agentSections, int, n, profileSections, table } from './report-agent.js';
+import { method } from './report-method.js';
+import { serverCpuSentence } from './server-cpu-report.js';
 import { checkTargets } from './targets.js';
 import { GIB, QUICK_SCALE, type WorkloadId } from './workloads.js';
 
-const n = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-const int = (v: number): string =>
-  Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a';
 const x = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a');
 /** For figures older results lack (NaN): a dash, not 'n/a'. */
 const dash = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : '–');
-
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 /**
  * The report and the per-workload figures it was made from. `notes`, when given, is the Markdown
@@ -45,7 +41,9 @@ export function renderReport(r: BenchResults, notes?: string): string {
       '',
       `> **Scaled-down run** (\`${r.quick ? '--quick' : `--scale ${scale}`}\`): every workload and agent figure scaled down 1/${scale}. These figures compare builds and tools within this run; they are not the ones to judge s3ferry by.`,
     );
-  if (noisy)
+  const use = usability(r.loadGate, r.machine.loadAvg);
+  out.push(...loadBanner(use));
+  if (noisy && use.usable)
     out.push(
       '',
       `> **Noisy machine:** the load average was ${r.machine.loadAvg} before and ${r.loadAvgEnd} after the run on ${r.machine.cores} cores: other processes (e.g. other engineers' test suites) competed for the CPU, so absolute figures are low and spread; the interleaved rounds keep the ratios fairer than the absolute numbers.`,
@@ -78,23 +76,26 @@ export function renderReport(r: BenchResults, notes?: string): string {
       ],
     ),
   );
-  out.push('', '## Targets (issue 7)', '');
+  out.push('', '## Targets (issues 7 and 14)', '');
   const checks = checkTargets(r, figures);
   out.push(
-    checks.length === 0
-      ? 'No target was measured in this run.'
-      : table(
-          ['target', 'measured', 'met'],
-          checks.map((c) => [
-            c.target,
-            c.measured,
-            c.met === undefined ? 'not measured' : c.met ? 'yes' : '**no**',
-          ]),
-        ),
+    !use.usable
+      ? `**${capitalised(use.label)}**: no target is checked (see the note at the top).`
+      : checks.length === 0
+        ? 'No target was measured in this run.'
+        : table(
+            ['target', 'measured', 'met'],
+            checks.map((c) => [
+              c.target,
+              c.measured,
+              c.met === undefined ? 'not measured' : c.met ? 'yes' : '**no**',
+            ]),
+          ),
   );
   out.push(
     '',
-    ...toolSections(r, figures),
+    ...toolSections(r, figures, use),
+    ...burstSection(r.burst, r.rounds, use.usable ? undefined : use.label),
     ...agentSections(r),
     ...profileSections(r),
     ...(notes === undefined || notes.trim() === '' ? [] : [notes.trim(), '']),
@@ -103,9 +104,28 @@ export function renderReport(r: BenchResults, notes?: string): string {
   return `${out.join('\n')}\n`;
 }
 
+const capitalised = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
+
+/** The load gate's note at the top: nothing for a quiet run. */
+function loadBanner(use: Usability): string[] {
+  const load = Number.isFinite(use.load1) ? use.load1.toFixed(2) : 'unknown';
+  if (!use.usable)
+    return [
+      '',
+      `> **${capitalised(use.label)}.** The 1-minute load average before the run was ${load}, over the ${MAX_LOAD_1MIN} a usable run needs (the run went on with \`--ignore-load\`, or predates the gate): other work competed for the CPU, so this report gives no ratio and checks no target. The absolute figures below describe this run only.`,
+    ];
+  if (use.load1 > WANTED_LOAD_1MIN)
+    return [
+      '',
+      `> Load average ${load} before the run: within the ${MAX_LOAD_1MIN} limit, above the ${WANTED_LOAD_1MIN} wanted.`,
+    ];
+  return [];
+}
+
 function toolSections(
   r: BenchResults,
   figures: ReadonlyMap<WorkloadId, WorkloadFigures>,
+  use: Usability,
 ): string[] {
   const out: string[] = ['## Tools per workload', ''];
   out.push(
@@ -145,19 +165,8 @@ function toolSections(
         }),
       ),
       '',
-      `s3ferry / best peer (${f.bestPeer === undefined ? 'none' : TOOL_LABELS[f.bestPeer]}): **${x(f.vsBestPeer)}**; s3ferry / ceiling: **${x(f.vsCeiling)}** (rates, ${w.unit === 'objects' ? 'objects/s' : 'MiB/s'}); s3ferry's rate ${w.unit === 'objects' ? int(rate(w, f.tools.s3ferry)) : n(rate(w, f.tools.s3ferry), 1)} vs AWS CLI ${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.aws))}.`,
-      '',
+      ...(use.usable ? ratioLines(r, f) : [`Ratios: ${use.label}.`, '']),
     );
-    const server = serverCpuSentence(r, f);
-    if (server !== undefined) out.push(server, '');
-    const md5 = md5FloorSentence(r, f);
-    if (md5 !== undefined) out.push(md5, '');
-    out.push(...objectCostLines(r, f));
-    if (f.tools.baseline.runs > 0)
-      out.push(
-        `s3ferry / baseline build: rate **${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.baseline))}**, client CPU ${x(f.tools.s3ferry.cpuMedian / f.tools.baseline.cpuMedian)}, peak RSS ${x(f.tools.s3ferry.peakRssMiB / f.tools.baseline.peakRssMiB)}; baseline wall times ${f.tools.baseline.walls.map((s) => n(s)).join(', ')} s, s3ferry ${f.tools.s3ferry.walls.map((s) => n(s)).join(', ')} s (every round).`,
-        '',
-      );
     const errors = TOOL_IDS.flatMap((t) =>
       f.tools[t].errors.map((e) => `- ${TOOL_LABELS[t]}: ${e}`),
     );
@@ -166,143 +175,22 @@ function toolSections(
   return out;
 }
 
-function agentSections(r: BenchResults): string[] {
-  const out: string[] = [];
-  if (r.latency !== undefined) {
-    out.push('## Agent: file finished -> object visible', '');
-    const l = r.latency;
-    if (!l.ok) out.push(`Failed: ${l.error}`, '');
-    else
-      out.push(
-        `${l.value.files} files of ${l.value.fileBytes / 1024} KiB written one by one, ${l.value.intervalMs} ms apart, into a watched directory (settle ${l.value.settleMs} ms). Latency = the agent's \`file.done\` (logged after HeadObject verified the object) minus the moment the writer closed the file, minus the settle window.`,
-        '',
-        table(
-          ['p50', 'p99', 'max', 'agent peak RSS'],
-          [
-            [
-              `settle + ${int(l.value.p50Ms)} ms`,
-              `settle + ${int(l.value.p99Ms)} ms`,
-              `settle + ${int(l.value.maxMs)} ms`,
-              `${n(l.value.agentPeakRssMiB, 0)} MiB`,
-            ],
-          ],
-        ),
-        '',
-      );
-  }
-  if (r.journal !== undefined) {
-    out.push('## Agent: discovering and journaling many files', '');
-    const j = r.journal;
-    if (!j.ok) out.push(`Failed: ${j.error}`, '');
-    else
-      out.push(
-        `A \`mode: scan\` job started paused (files are queued, none uploaded) on ${int(j.value.files)} empty files in directories of 1,000 (created in ${n(j.value.createSeconds, 1)} s beforehand). Time from the agent's start until \`/api/v1/status\` counts every file past settling; peak RSS is the agent's VmHWM.`,
-        '',
-        table(
-          ['files journaled', 'seconds', 'files/s', 'API up after s', 'peak RSS MiB', 'complete'],
-          [
-            [
-              int(j.value.journaled),
-              n(j.value.seconds, 1),
-              int(j.value.filesPerSec),
-              n(j.value.apiSeconds, 1),
-              n(j.value.peakRssMiB, 0),
-              j.value.timedOut ? '**no, timed out**' : 'yes',
-            ],
-          ],
-        ),
-        '',
-      );
-  }
-  if (r.crash !== undefined) {
-    out.push('## Bytes re-sent after a crash (W1)', '');
-    const c = r.crash;
-    if (!c.ok) out.push(`Failed: ${c.error}`, '');
-    else
-      out.push(
-        "`s3ferry upload` of W1 SIGKILLed at a random point of a clean upload's duration, then run again with the same journal. Stored = the parts the store held after the kill (ListParts). Sent twice = bytes the rerun sent although the store already held them (ideally 0). The parts in flight at the kill (at most part buffers x part size, 6 x 8 MiB by default) are lost by nature and sent again by the rerun: they are in 'rerun MiB sent' but not in 'stored'.",
-        '',
-        table(
-          [
-            'killed after',
-            'parts stored',
-            'MiB stored',
-            'rerun: parts sent / reused',
-            'rerun MiB sent',
-            'MiB sent twice',
-            'verified',
-          ],
-          c.value.map((t) => [
-            `${n(t.killAfterSec)} s (${int(t.killFraction * 100)} %)`,
-            int(t.storedParts),
-            n(t.storedBytes / 1024 ** 2, 1),
-            `${int(t.partsSent)} / ${int(t.partsReused)}`,
-            n(t.bytesSent / 1024 ** 2, 1),
-            n(t.resentBytes / 1024 ** 2, 1),
-            t.verified ? 'yes' : '**no**',
-          ]),
-        ),
-        '',
-      );
-  }
-  return out;
-}
-
-function profileSections(r: BenchResults): string[] {
-  if (r.profiles === undefined || r.profiles.length === 0) return [];
-  const out: string[] = ["## Where s3ferry's client CPU goes", ''];
-  out.push(
-    '`node --cpu-prof` on one `s3ferry upload` per workload (main thread only: file reads on the libuv pool are not sampled). Self time per area and the functions with the most self time, as shares of the time the main thread was busy (idle left out); start-up (module loading, opening the journal) is included.',
+/** The sentences under a workload's table that give ratios (left out of an unusable report). */
+function ratioLines(r: BenchResults, f: WorkloadFigures): string[] {
+  const w = f.workload;
+  const out = [
+    `s3ferry / best peer (${f.bestPeer === undefined ? 'none' : TOOL_LABELS[f.bestPeer]}): **${x(f.vsBestPeer)}**; s3ferry / ceiling: **${x(f.vsCeiling)}** (rates, ${w.unit === 'objects' ? 'objects/s' : 'MiB/s'}); s3ferry's rate ${w.unit === 'objects' ? int(rate(w, f.tools.s3ferry)) : n(rate(w, f.tools.s3ferry), 1)} vs AWS CLI ${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.aws))}.`,
     '',
-  );
-  for (const p of r.profiles) {
-    out.push(`### ${p.workload}`, '');
-    if (!p.summary.ok) {
-      out.push(`Failed: ${p.summary.error}`, '');
-      continue;
-    }
-    const s = p.summary.value;
+  ];
+  const server = serverCpuSentence(r, f);
+  if (server !== undefined) out.push(server, '');
+  const md5 = md5FloorSentence(r, f);
+  if (md5 !== undefined) out.push(md5, '');
+  out.push(...objectCostLines(r, f));
+  if (f.tools.baseline.runs > 0)
     out.push(
-      `Main thread busy ${int(s.busyMs)} ms of ${int(s.totalMs)} ms sampled.`,
-      '',
-      table(
-        ['area', 'ms', 'share'],
-        s.areas.map((a) => [a.area, int(a.ms), `${n(a.share * 100, 1)} %`]),
-      ),
-      '',
-      table(
-        ['function', 'where', 'self ms', 'share', 'called from (ms)'],
-        s.top.map((t) => [
-          `\`${t.name}\``,
-          t.where === '' ? '' : `\`${t.where}\``,
-          int(t.ms),
-          `${n(t.share * 100, 1)} %`,
-          t.callers.map((c) => `\`${c.caller}\` ${int(c.ms)}`).join('<br>'),
-        ]),
-      ),
+      `s3ferry / baseline build: rate **${x(rate(w, f.tools.s3ferry) / rate(w, f.tools.baseline))}**, client CPU ${x(f.tools.s3ferry.cpuMedian / f.tools.baseline.cpuMedian)}, peak RSS ${x(f.tools.s3ferry.peakRssMiB / f.tools.baseline.peakRssMiB)}; baseline wall times ${f.tools.baseline.walls.map((s) => n(s)).join(', ')} s, s3ferry ${f.tools.s3ferry.walls.map((s) => n(s)).join(', ')} s (every round).`,
       '',
     );
-  }
   return out;
-}
-
-const TLS_METHOD =
-  '- W2T and W3T (`--tls`): the files of W2 and W3 sent over HTTPS to the same RGW (beast `ssl_endpoint` on 127.0.0.1:7543, a certificate from a CA the bench makes with openssl, `rgw dns name = s3.bench.test`), virtual-hosted: each bucket is reached at BUCKET.s3.bench.test. s3ferry verifies with `--ca-bundle` and resolves the names inside its process (S3FERRY_RESOLVE); rclone with `--ca-cert` and a remote with `force_path_style = false`, its names from /etc/hosts (added as root for the run, removed at its end: rclone has no option for it); curl with `cacert` and `resolve`. The AWS CLI and the baseline build do not run them.';
-
-function method(r: BenchResults): string[] {
-  const scale = r.scale ?? (r.quick ? QUICK_SCALE : 1);
-  return [
-    '## How it is measured',
-    '',
-    `- One command, \`npm run bench\`: builds, starts its own Ceph RGW (bluestore: object data on disk) on 127.0.0.1:7580 with its own directory and ports, generates random data in a temporary directory, runs everything, writes this file and bench/results/${scale > 1 ? 'quick' : 'benchmarks'}.json, and purges the RGW. Options: \`--quick\`, \`--scale N\`, \`--workloads W1,W3\`, \`--tools s3ferry,curl\`, \`--baseline DIR\` (another built checkout run in the same rounds), \`--s3ferry-args '...'\`, \`--rounds N\`, \`--extras latency,journal,crash,profile\`, \`--tls\` (W2 and W3 over HTTPS too), \`--render results.json\` (the report again from earlier results).`,
-    `- Every workload: ${r.rounds} rounds, each running every tool once in turn (interleaved: A B C D E, A B C D E, ...). Every run uploads to a fresh prefix and is verified by ListObjectsV2 (object count and total bytes); a run that fails verification is not counted. Objects of the big workloads (W1, W4) are deleted after each run to bound the store's disk.`,
-    '- Tools: `s3ferry upload DIR --to s3://bucket/prefix/ --endpoint-url ...` with a fresh `--journal` per run, defaults otherwise (part size 8 MiB, 16 requests in flight, 6 part buffers); `/usr/bin/aws s3 cp --recursive` (AWS CLI v2 from Debian, default settings, configured by AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE in the temporary directory); `rclone copy` with its defaults and tuned (`--transfers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M`; RCLONE_CONFIG in the temporary directory).',
-    `- The ceiling: \`curl -Z\` (one process) PUTting the same bytes with SigV4 and an unsigned payload, ${CURL_PARALLEL.files} files at a time; the single big file of W1 as a multipart upload of 8 MiB parts (split beforehand), ${CURL_PARALLEL.parts} parts at a time, by a small bash script (create, parts, complete).`,
-    '- Wall time is measured around the process; client CPU (user + system) and max RSS come from GNU time (`/usr/bin/time -f "%e %U %S %M"`), which covers the process and every child it waited for. Max RSS is that of the largest single process of the tree; every client here is one process (the W1 ceiling runs its three curl processes one after another).',
-    ...(r.workloads.some((w) => w.tls === true) ? [TLS_METHOD] : []),
-    serverCpuMethod(r),
-    '- MD5: before the workloads, the bench hashes 256 MiB with node:crypto three times in its own process and keeps the least CPU per GiB; every s3ferry request carries Content-MD5, so this is a floor under its client CPU per GiB (the sentence under W1).',
-    '- Ratios are of rates (objects/s for W2 and W3, MiB/s for W1 and W4): above 1 means s3ferry is faster. The best peer is the fastest of the AWS CLI and the two rclone settings.',
-    '- No timing is asserted by `npm test`; the targets above are checked only here.',
-  ];
 }

@@ -1,10 +1,12 @@
 /** Everything one run of the suite measured, and the figures derived from it. */
+import type { BurstResult } from './burst-figures.js';
 import type { CrashTrial } from './crash-resend.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { RunRecord } from './compare.js';
 import type { MachineInfo, Versions } from './environment.js';
 import type { JournalResult } from './journal-million.js';
 import type { LatencyResult } from './agent-latency.js';
+import type { LoadGateRecord } from './load-gate.js';
 import type { ObjectCost } from './object-cost.js';
 import { max, median, min } from './stats.js';
 import { PEERS, TOOL_IDS, type ToolId } from './tools.js';
@@ -26,12 +28,16 @@ export interface BenchResults {
   readonly baseline?: string;
   readonly rounds: number;
   readonly machine: MachineInfo;
+  /** The load gate when the run began (absent in results older than the gate). */
+  readonly loadGate?: LoadGateRecord;
   readonly loadAvgEnd: string;
   readonly versions: Versions;
   readonly workloads: readonly Workload[];
   readonly runs: readonly RunRecord[];
   /** The RGW daemons whose CPU each run's serverCpuSec sums (absent in older results). */
   readonly serverCpuDaemons?: readonly string[];
+  /** The agent burst against rclone (issue 14). */
+  readonly burst?: Outcome<BurstResult>;
   readonly latency?: Outcome<LatencyResult>;
   readonly journal?: Outcome<JournalResult>;
   /** The files of the journal figure (1,000,000; fewer when scaled down). */

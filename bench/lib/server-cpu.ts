@@ -65,7 +65,8 @@ export interface ServerCpuProbe {
   sample(): Promise<CpuSample | undefined>;
 }
 
-async function clockTicks(): Promise<number> {
+/** Clock ticks per second of /proc/PID/stat's times (getconf CLK_TCK; 100 when unknown). */
+export async function clockTicks(): Promise<number> {
   const r = await promisify(execFile)('getconf', ['CLK_TCK']).catch(() => undefined);
   const ticks = Number(r?.stdout.trim());
   return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;

@@ -1,4 +1,5 @@
-/** The targets of issue 7, checked against one run's figures. */
+/** The targets of issues 7 and 14, checked against one run's figures. */
+import { burstTargets } from './burst-report.js';
 import type { BenchResults, WorkloadFigures } from './results.js';
 import type { WorkloadId } from './workloads.js';
 
@@ -84,6 +85,7 @@ export function checkTargets(
       ),
     );
   }
+  out.push(...burstTargets(r.burst));
   if (r.latency !== undefined) {
     const l = r.latency;
     out.push(

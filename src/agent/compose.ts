@@ -20,7 +20,7 @@ import { nodeFileSystem } from '../platform/node-file-system.js';
 import { chokidarWatcherFactory } from '../sources/chokidar/chokidar-watcher.js';
 import { buildS3Connection } from '../object-store/s3/s3-client.js';
 import { S3ObjectTarget } from '../object-store/s3/s3-object-target.js';
-import { createAgentMetrics } from '../metrics/agent-metrics.js';
+import { createAgentMetrics, writeTransactionsOf } from '../metrics/agent-metrics.js';
 import { Agent } from './agent.js';
 import { EventSink } from './event-sink.js';
 import { TransferTracker } from './transfer-tracker.js';
@@ -132,6 +132,7 @@ export async function startAgent(
     webhook: () => events.webhookStats(),
     destinations: () =>
       agent.destinations().map((d) => ({ name: d.name, healthy: d.health.healthy })),
+    journalWriteTransactions: writeTransactionsOf(journal),
   });
   try {
     await agent.start();

@@ -34,6 +34,19 @@ export interface AgentMetricsDeps {
   readonly webhook?: () => WebhookStats | undefined;
   /** Also collect Node's process metrics (CPU, memory, event loop, GC). Default true. */
   readonly processMetrics?: boolean;
+  /**
+   * Write transactions the journal committed so far, read at each scrape; absent for a journal
+   * that does not count them (PostgreSQL). See {@link writeTransactionsOf}.
+   */
+  readonly journalWriteTransactions?: (() => number) | undefined;
+}
+
+/** A reader of `journal.writeTransactions` when the journal keeps that count (SQLite does). */
+export function writeTransactionsOf(journal: object): (() => number) | undefined {
+  if (!('writeTransactions' in journal) || typeof journal.writeTransactions !== 'number')
+    return undefined;
+  const counted = journal as { readonly writeTransactions: number };
+  return () => counted.writeTransactions;
 }
 
 /** The agent's metrics; close() stops listening to events. */
@@ -92,6 +105,7 @@ export function createAgentMetrics(deps: AgentMetricsDeps): AgentMetrics {
   });
   registerGauges(deps);
   registerWebhook(deps);
+  registerJournalWrites(registers, deps.journalWriteTransactions);
   if (deps.processMetrics !== false) collectDefaultMetrics({ register: deps.registry });
 
   const unsubscribe = deps.events.subscribe((event) => {
@@ -136,6 +150,25 @@ function sharedCounts(
       });
     return pending;
   };
+}
+
+/**
+ * s3ferry_journal_write_transactions_total: the journal's own count, read at scrape time (the
+ * bench divides its growth by the files of a burst: journal writes per small file, issue 14).
+ */
+function registerJournalWrites(registers: Registry[], read: (() => number) | undefined): void {
+  if (read === undefined) return;
+  let counted = 0;
+  const transactions = new Counter({
+    name: 's3ferry_journal_write_transactions_total',
+    help: 'Write transactions the journal committed (SQLite: one per group commit that wrote).',
+    registers,
+    collect: () => {
+      const now = read();
+      if (now > counted) transactions.inc(now - counted);
+      counted = Math.max(counted, now);
+    },
+  });
 }
 
 /** The gauges read at scrape time. */

@@ -92,13 +92,15 @@ describe('bench server CPU: the delta of two samples', () => {
 describe('bench server CPU: the probe', () => {
   it("finds a daemon by its PID file and command line and measures its threads' CPU", async () => {
     const dir = await mkdtemp(join(tmpdir(), `s3ferry-bench-cpu-${process.pid}-`));
-    // stands in for ceph-osd: started with "-c RGW_DIR/ceph.conf", burns CPU when told to
+    // stands in for ceph-osd: started with "-c RGW_DIR/ceph.conf", burns 300 ms of CPU when told
+    // to (CPU, not wall time: on a loaded machine 300 ms of wall time may get far less CPU)
     const child = spawn(
       process.execPath,
       [
         '-e',
-        `process.stdin.on('data', () => { const end = Date.now() + 300;
-           while (Date.now() < end); process.stdout.write('done\\n'); });`,
+        `process.stdin.on('data', () => { const cpu = () => { const u = process.cpuUsage();
+           return u.user + u.system; }; const end = cpu() + 300_000;
+           while (cpu() < end); process.stdout.write('done\\n'); });`,
         '--',
         '-c',
         join(dir, 'ceph.conf'),

@@ -93,6 +93,27 @@ void describe('GroupCommit', () => {
     }
   });
 
+  void it('counts the write transactions it committed as the WAL does, reads and failures not', async () => {
+    const { db, path } = await openDb();
+    try {
+      const group = new GroupCommit(db, 4);
+      const before = walCommits(path);
+      await Promise.all(Array.from({ length: 6 }, (_, i) => group.enqueue(insert(db, i))));
+      await group.enqueue(insert(db, 'alone'));
+      await group.enqueue({ fn: () => rows(db).length, writes: false, mapError });
+      const failing = {
+        fn: () => db.exec('INSERT INTO nowhere VALUES (1)'),
+        writes: true,
+        mapError,
+      };
+      await rejectsMapped(group.enqueue(failing), 'SQLITE_ERROR');
+      assert.equal(walCommits(path) - before, 3, 'groups of 4 and 2, then the one alone');
+      assert.equal(group.writeTransactions, 3);
+    } finally {
+      db.close();
+    }
+  });
+
   void it('rolls back only the failing operation, writes included, and commits the others', async () => {
     const { db, path } = await openDb();
     try {

@@ -9,7 +9,11 @@ import { Registry } from 'prom-client';
 import { EventSink } from '../../src/agent/event-sink.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite/sqlite-journal-store.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { createAgentMetrics, type AgentMetrics } from '../../src/metrics/agent-metrics.js';
+import {
+  createAgentMetrics,
+  writeTransactionsOf,
+  type AgentMetrics,
+} from '../../src/metrics/agent-metrics.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { parsePrometheus, sampleValue } from '../e2e/api-support.js';
 
@@ -133,6 +137,40 @@ describe('agent metrics', () => {
     } finally {
       m.close();
     }
+  });
+
+  it("exports the journal's write transactions when it counts them, and only then", async () => {
+    let count = 5;
+    const registry = new Registry();
+    const counted = createAgentMetrics({
+      registry,
+      events: sink,
+      countFiles: () => journal.countFiles(),
+      destinations: () => [],
+      processMetrics: false,
+      journalWriteTransactions: () => count,
+    });
+    try {
+      const read = async () =>
+        sampleValue(
+          parsePrometheus(await registry.metrics()),
+          's3ferry_journal_write_transactions_total',
+          {},
+        );
+      assert.equal(await read(), 5);
+      count = 12;
+      assert.equal(await read(), 12);
+    } finally {
+      counted.close();
+    }
+    assert.equal(
+      (await scrape()).some((x) => x.name === 's3ferry_journal_write_transactions_total'),
+      false,
+    );
+    const before = journal.writeTransactions;
+    await journal.appendEvent({ at: 1, type: 'test', level: 'info', message: 'x' });
+    assert.equal(writeTransactionsOf(journal)?.(), before + 1);
+    assert.equal(writeTransactionsOf({}), undefined);
   });
 
   it('each registry is its own: a second one starts at zero; close() stops counting', async () => {

@@ -59,6 +59,7 @@ export class GroupCommit {
   readonly #group: Database.Transaction<(ops: readonly Queued[], outcomes: Outcome[]) => void>;
   #queue: Queued[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  #writeTransactions = 0;
 
   constructor(db: Database.Database, maxGroup = MAX_GROUP) {
     this.#db = db;
@@ -81,6 +82,15 @@ export class GroupCommit {
   /** How many operations wait for the next flush. */
   get pending(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * Transactions that wrote and committed so far: one per group that wrote, one per writing
+   * operation that ran alone (its own statement or transaction). What the journal costs per file
+   * (the bench's journal writes per small file, issue 14), not a count of SQL statements.
+   */
+  get writeTransactions(): number {
+    return this.#writeTransactions;
   }
 
   /** Queues `op`; resolves with what its `fn` returned once that is committed. */
@@ -112,16 +122,20 @@ export class GroupCommit {
     const [only] = ops;
     if (ops.length === 1 && only !== undefined) {
       try {
-        only.resolve(only.fn());
+        const value = only.fn();
+        if (only.writes) this.#writeTransactions += 1;
+        only.resolve(value);
       } catch (err) {
         only.reject(only.mapError(err));
       }
       return;
     }
     const outcomes: Outcome[] = [];
+    const writes = ops.some((op) => op.writes);
     try {
-      if (ops.some((op) => op.writes)) this.#group.immediate(ops, outcomes);
+      if (writes) this.#group.immediate(ops, outcomes);
       else this.#group.deferred(ops, outcomes);
+      if (writes) this.#writeTransactions += 1;
     } catch (err) {
       // Nothing of the group was kept (better-sqlite3 rolled back whatever SQLite had not).
       ops.forEach((op, i) => {

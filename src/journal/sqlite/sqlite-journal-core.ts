@@ -132,6 +132,11 @@ export class SqliteJournalCore {
     this.group = new GroupCommit(this.db);
   }
 
+  /** Write transactions the group commit committed since the journal was opened. */
+  get writeTransactions(): number {
+    return this.group.writeTransactions;
+  }
+
   protected context(operation: string): JournalErrorContext {
     return { backend: 'sqlite', location: this.path, operation };
   }
