@@ -2,14 +2,20 @@
  * Files below the multipart threshold: one PutObject with Content-MD5. The file is read once into
  * a buffer, checked unchanged, sent, and verified by the PUT's answer (verify.ts): one request per
  * object. An interrupted single upload restarts from byte 0.
+ *
+ * Nothing is journaled before the PUT: the object carries the token of its source version
+ * (ownership.ts sourceToken), by which a retry, a restart or another agent recognises it as this
+ * file's, and its ETag says whether it holds these bytes. Once verified, the upload is recorded in
+ * one write (UploadLedger.recordUpload), or handed to the caller, which records it with the file's
+ * own outcome in one journal transaction (UploadRequest.recordedByCaller).
  */
 import { md5HexToBase64 } from '../domain/etag.js';
 import { AppError, isAppError } from '../errors/app-error.js';
-import type { UploadRecord } from '../journal/journal-store.js';
+import type { VerifiedUpload } from '../journal/journal-store.js';
 import type { PutObjectInput } from '../object-store/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
-import { objectIntent, writtenFromSource } from './ownership.js';
-import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
+import { objectSource, sourceToken, writtenFromSource } from './ownership.js';
+import { SOURCE_METADATA_KEY, type UploadResult } from './transfer-types.js';
 import type { UploadRun } from './upload-run.js';
 
 export async function singleUpload(
@@ -18,71 +24,52 @@ export async function singleUpload(
   startedAt: number,
   attempts: number,
 ): Promise<UploadResult> {
-  const { deps, req, ledger } = run;
-  const record = await ledger.beginUpload({
-    destination: run.destination,
-    source: run.source(st),
-    mode: 'single',
-    partSize: st.size,
-    partCount: 1,
-    startedAt: deps.clock.now(),
-    owner: deps.owner,
-  });
-  await run.emit('upload.started', 'info', `uploading ${req.path} to ${run.where}`, {
-    size: st.size,
-    mode: 'single',
-  });
+  const { deps, req } = run;
+  const began = deps.clock.now();
+  if (req.recordedByCaller !== true)
+    await run.emit('upload.started', 'info', `uploading ${req.path} to ${run.where}`, {
+      size: st.size,
+      mode: 'single',
+    });
+  const token = sourceToken(run.source(st));
   let md5 = '';
   let answered = '';
-  try {
-    await run.withSlots(st.size, async () => {
-      const body = deps.buffers.take(st.size);
-      try {
-        const file = await deps.fs.open(req.path);
-        try {
-          const n = await file.read(body, 0, st.size);
-          const after = await file.stat();
-          if (n !== st.size || !sameFile(after, st))
-            throw run.changed(
-              n !== st.size ? `read ${n} of ${st.size} bytes` : 'size or mtime differ',
-            );
-        } finally {
-          await file.close();
-        }
-        md5 = await run.md5(body);
-        await deps.limiter?.take(st.size, run.signal);
-        const metadata = { ...run.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
-        const input = {
-          ...run.write,
-          metadata,
-          key: req.key,
-          body,
-          contentMd5: md5HexToBase64(md5),
-        };
-        ({ etag: answered } = await guardedPut(run, input, record, st, md5));
-        await ledger.recordPart(record.id, { partNumber: 1, size: st.size, etag: answered, md5 });
-        await ledger.markCompleted(record.id, answered);
-      } finally {
-        deps.buffers.give(body);
-      }
-    });
-  } catch (err) {
-    await ledger.finishUpload(record.id, {
-      state: 'failed',
-      finishedAt: deps.clock.now(),
-      error: String(err),
-    });
-    throw err;
-  }
+  await run.withSlots(st.size, async () => {
+    const body = deps.buffers.take(st.size);
+    try {
+      await readWhole(run, st, body);
+      md5 = await run.md5(body);
+      await deps.limiter?.take(st.size, run.signal);
+      const metadata = { ...run.write.metadata, [SOURCE_METADATA_KEY]: token };
+      const input = { ...run.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5) };
+      ({ etag: answered } = await guardedPut(run, input, token, st, md5));
+    } finally {
+      deps.buffers.give(body);
+    }
+  });
   run.partsSent += 1;
   run.progress(st.size, st.size);
   const { etag, by } = await deps.verifier.verify(
-    { where: run.where, size: st.size, expected: md5, answered, intentId: record.id },
+    { where: run.where, size: st.size, expected: md5, answered, source: token },
     run.write,
     () => run.head(),
   );
   const finishedAt = deps.clock.now();
-  await ledger.finishUpload(record.id, { state: 'verified', finishedAt, etag });
+  const record: VerifiedUpload = {
+    intent: {
+      destination: run.destination,
+      source: run.source(st),
+      mode: 'single',
+      partSize: st.size,
+      partCount: 1,
+      startedAt: began,
+      owner: deps.owner,
+    },
+    part: { partNumber: 1, size: st.size, etag: answered || etag, md5 },
+    etag,
+    finishedAt,
+  };
+  if (req.recordedByCaller !== true) await run.ledger.recordUpload(record);
   return {
     path: req.path,
     key: req.key,
@@ -99,7 +86,21 @@ export async function singleUpload(
     finishedAt,
     checksum: `md5:${md5}`,
     verifiedBy: by,
+    record,
   };
+}
+
+/** Reads the whole file into `body` and checks it is still the file `st` describes. */
+async function readWhole(run: UploadRun, st: FileStat, body: Buffer): Promise<void> {
+  const file = await run.deps.fs.open(run.req.path);
+  try {
+    const n = await file.read(body, 0, st.size);
+    const after = await file.stat();
+    if (n !== st.size || !sameFile(after, st))
+      throw run.changed(n !== st.size ? `read ${n} of ${st.size} bytes` : 'size or mtime differ');
+  } finally {
+    await file.close();
+  }
 }
 
 /**
@@ -112,14 +113,14 @@ export async function singleUpload(
 async function guardedPut(
   run: UploadRun,
   input: PutObjectInput,
-  record: UploadRecord,
+  token: string,
   st: FileStat,
   md5: string,
 ): Promise<{ etag: string }> {
-  if (run.req.ifNoneMatch !== true) return put(run, input, record);
+  if (run.req.ifNoneMatch !== true) return put(run, input, token);
   if (run.deps.conditionalPut) {
     try {
-      return await put(run, { ...input, ifNoneMatch: true }, record);
+      return await put(run, { ...input, ifNoneMatch: true }, token);
     } catch (err) {
       const refused =
         isAppError(err, 'ERR_S3_BAD_REQUEST') && err.details.s3Code === 'NotImplemented';
@@ -128,7 +129,7 @@ async function guardedPut(
     }
   }
   const head = await run.head();
-  if (head === undefined) return put(run, input, record);
+  if (head === undefined) return put(run, input, token);
   if (!(await writtenFromSource(head, run.ledger, run.req.path, st))) {
     throw new AppError(
       'ERR_S3_PRECONDITION_FAILED',
@@ -137,30 +138,32 @@ async function guardedPut(
     );
   }
   if (head.size === st.size && head.etag === md5) return { etag: head.etag };
-  return put(run, input, record);
+  return put(run, input, token);
 }
 
 /**
- * PutObject with the retry policy. A conditional PUT retried after an attempt whose answer was lost
- * (reset, timeout) meets the object that very attempt stored, and gets 412. That object carries
- * this upload's intent id in its metadata: it is ours, so its ETag is taken as the answer.
+ * PutObject with the retry policy, each attempt right after `beforePublish`. A conditional PUT
+ * retried after an attempt whose answer was lost (reset, timeout) meets the object that very
+ * attempt stored, and gets 412. That object carries this file version's source token: it is ours
+ * (these bytes), so its ETag is taken as the answer, and verified as any answer is.
  */
 async function put(
   run: UploadRun,
   input: PutObjectInput,
-  record: UploadRecord,
+  token: string,
 ): Promise<{ etag: string }> {
   const { target } = run.deps;
   let attempts = 0;
   return run.retry('PutObject', async () => {
     attempts += 1;
+    run.req.beforePublish?.();
     try {
       return await target.putObject(input, run.signal);
     } catch (err) {
       if (attempts === 1 || input.ifNoneMatch !== true) throw err;
       if (!isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
       const head = await target.headObject(input.key, run.signal);
-      if (head === undefined || objectIntent(head) !== record.id) throw err;
+      if (head === undefined || objectSource(head) !== token) throw err;
       return { etag: head.etag };
     }
   });

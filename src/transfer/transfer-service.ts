@@ -144,7 +144,7 @@ export class TransferService {
     const { retry } = this.#config;
     return {
       partConcurrency: this.#config.concurrency,
-      resume: this.#config.resume,
+      resume: req.resume ?? this.#config.resume,
       retry:
         req.retryTimeout === undefined
           ? retry
