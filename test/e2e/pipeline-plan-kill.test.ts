@@ -6,7 +6,9 @@
  * key: one object, under the first key, only the parts the server lacked sent again (compared
  * with ListParts right after the kill, as fleet-takeover.test.ts does), no multipart upload left,
  * one history row. A key rendered again at the restart would name another object and send all
- * 12 parts again, and could leave the first upload behind.
+ * 12 parts again, and could leave the first upload behind. With the job option `resume: false`
+ * the restart aborts the upload it had started and sends the file again from its first byte,
+ * under the same planned key.
  */
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -25,7 +27,6 @@ import { S3Fixture } from '../support/s3-fixture.js';
 import { listAllMultipartUploads, listAllObjects } from '../support/s3-server.js';
 
 const MIB = 1024 * 1024;
-const SIZE = 60 * MIB;
 const CONCURRENCY = 2;
 
 interface UploadRow {
@@ -55,13 +56,30 @@ function finished(a: AgentProcess): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** What a run killed mid-multipart and restarted left. */
+interface Killed {
+  readonly file: string;
+  readonly size: number;
+  /** The upload as the journal held it at the kill. */
+  readonly begun: UploadRow;
+  readonly journaled: number[];
+  /** Part numbers ListParts showed right after the kill. */
+  readonly onServer: number[];
+  /** The restarted agent (stopped). */
+  readonly second: AgentProcess;
+  /** Every upload of the journal at the end. */
+  readonly uploads: UploadRow[];
+  readonly history: { object_key: string; result: string }[];
+}
+
 void describe('a SIGKILL mid-multipart with {now} and {uuid} in the key template', () => {
   const fx = S3Fixture.use('plan-kill');
 
-  void it('resumes under the first key, sending only the missing parts', async (t) => {
-    const inbox = join(fx.tmp.path, 'inbox');
-    await mkdir(inbox);
-    const dir = join(fx.tmp.path, 'agent');
+  /** Uploads a `mib` MiB file, SIGKILLs the agent once 3 parts are journaled, restarts it. */
+  async function killedAndRestarted(name: string, mib: number, job = ''): Promise<Killed> {
+    const inbox = join(fx.tmp.path, name, 'inbox');
+    await mkdir(inbox, { recursive: true });
+    const dir = join(fx.tmp.path, name, 'agent');
     const journal = join(dir, '.s3ferry', 'journal.db');
     const yaml = `api:
   port: ${await freePort()}
@@ -71,8 +89,8 @@ jobs:
   - name: inbox
     sources: [${JSON.stringify(inbox)}]
     settle: 500ms
-    key: '{now:yyyyMMddHHmmss}-{uuid}-{name}'
-    destination:
+    key: '${name}/{now:yyyyMMddHHmmss}-{uuid}-{name}'
+${job}    destination:
       bucket: ${fx.bucket.name}
       endpoint: ${fx.info.endpoint}
       partSize: 5MiB
@@ -80,7 +98,8 @@ jobs:
       bwlimit: 4MiB
 `;
     const file = join(inbox, 'big.bin');
-    await writeRandomFile(file, SIZE);
+    const size = mib * MIB;
+    await writeRandomFile(file, size);
     const first = await startAgentProcess(dir, yaml, fx.info);
     const uploads = (): UploadRow[] =>
       readJournal(journal, (db) =>
@@ -116,11 +135,9 @@ jobs:
       }),
     );
     const onServer = (listed.Parts ?? []).map((p) => p.PartNumber ?? 0);
-    const total = begun.part_count;
-    assert.equal(total, 12);
-    assert.ok(onServer.length < total, 'the kill came before the end');
+    assert.ok(onServer.length < begun.part_count, 'the kill came before the end');
     for (const n of journaled) assert.ok(onServer.includes(n), `journaled part ${n} on the server`);
-    assert.match(begun.object_key, /^\d{14}-[0-9a-f-]{36}-big\.bin$/);
+    assert.match(begun.object_key, new RegExp(`^${name}/\\d{14}-[0-9a-f-]{36}-big\\.bin$`));
 
     // A second later {now} renders another time, and {uuid} another uuid in any case.
     await new Promise((r) => setTimeout(r, 1100));
@@ -136,27 +153,6 @@ jobs:
     } finally {
       await second.stop();
     }
-    const objects = (await listAllObjects(fx.client, fx.bucket.name)).map((o) => o.key);
-    assert.deepEqual(objects, [begun.object_key], 'one object, under the first key');
-    const got = await objectDigest(fx.client, fx.bucket.name, begun.object_key);
-    assert.equal(got.size, SIZE);
-    assert.equal(got.sha256, await fileSha256(file));
-    assert.deepEqual(await listAllMultipartUploads(fx.client, fx.bucket.name), []);
-
-    const [event, ...more] = finished(second);
-    assert.ok(event !== undefined, `the restart finished the upload:\n${second.log()}`);
-    assert.equal(more.length, 0);
-    assert.equal(event.key, begun.object_key);
-    assert.equal(event.resumed, true);
-    assert.equal(event.partsReused, onServer.length, 'the server’s parts were reused');
-    assert.equal(event.partsSent, total - onServer.length, 'only the missing parts were sent');
-    t.diagnostic(
-      `${total} parts; at the kill ${journaled.length} journaled, ${onServer.length} on the ` +
-        `server; the restart sent ${String(event.partsSent)}`,
-    );
-
-    // The journal: the one upload (resumed, not a second one), verified; one history row.
-    assert.deepEqual(uploads(), [{ ...begun, state: 'verified' }]);
     const history = readJournal(journal, (db) =>
       db
         .prepare<[], { object_key: string; result: string }>(
@@ -164,6 +160,65 @@ jobs:
         )
         .all(),
     );
-    assert.deepEqual(history, [{ object_key: begun.object_key, result: 'done' }]);
+    return { file, size, begun, journaled, onServer, second, uploads: uploads(), history };
+  }
+
+  /** One object, under the first key, with the file's bytes; no multipart upload left. */
+  async function deliveredUnderFirstKey(k: Killed, prefix: string): Promise<void> {
+    const objects = (await listAllObjects(fx.client, fx.bucket.name))
+      .map((o) => o.key)
+      .filter((key) => key.startsWith(`${prefix}/`));
+    assert.deepEqual(objects, [k.begun.object_key], 'one object, under the first key');
+    const got = await objectDigest(fx.client, fx.bucket.name, k.begun.object_key);
+    assert.equal(got.size, k.size);
+    assert.equal(got.sha256, await fileSha256(k.file));
+    const left = await listAllMultipartUploads(fx.client, fx.bucket.name);
+    assert.deepEqual(
+      left.filter((u) => u.key.startsWith(`${prefix}/`)),
+      [],
+    );
+    assert.deepEqual(k.history, [{ object_key: k.begun.object_key, result: 'done' }]);
+  }
+
+  void it('resumes under the first key, sending only the missing parts', async (t) => {
+    const k = await killedAndRestarted('resume', 60);
+    const total = k.begun.part_count;
+    assert.equal(total, 12);
+    await deliveredUnderFirstKey(k, 'resume');
+    const [event, ...more] = finished(k.second);
+    assert.ok(event !== undefined, `the restart finished the upload:\n${k.second.log()}`);
+    assert.equal(more.length, 0);
+    assert.equal(event.key, k.begun.object_key);
+    assert.equal(event.resumed, true);
+    assert.equal(event.partsReused, k.onServer.length, 'the server’s parts were reused');
+    assert.equal(event.partsSent, total - k.onServer.length, 'only the missing parts were sent');
+    t.diagnostic(
+      `${total} parts; at the kill ${k.journaled.length} journaled, ${k.onServer.length} on ` +
+        `the server; the restart sent ${String(event.partsSent)}`,
+    );
+    // The journal: the one upload (resumed, not a second one), verified; one history row.
+    assert.deepEqual(k.uploads, [{ ...k.begun, state: 'verified' }]);
+  });
+
+  void it('with resume: false, aborts the upload it had started and sends the file whole, same key', async () => {
+    const k = await killedAndRestarted('noresume', 30, '    resume: false\n');
+    const total = k.begun.part_count;
+    assert.equal(total, 6);
+    await deliveredUnderFirstKey(k, 'noresume');
+    const [event, ...more] = finished(k.second);
+    assert.ok(event !== undefined, `the restart finished the upload:\n${k.second.log()}`);
+    assert.equal(more.length, 0);
+    assert.equal(event.key, k.begun.object_key, 'the same planned key');
+    assert.equal(event.resumed, false);
+    assert.equal(event.partsSent, total, 'every part sent again');
+    // The journal: the first upload aborted, the second verified, both at the planned key.
+    assert.deepEqual(
+      k.uploads.map((u) => [u.object_key, u.state]),
+      [
+        [k.begun.object_key, 'aborted'],
+        [k.begun.object_key, 'verified'],
+      ],
+    );
+    assert.ok(k.second.log().includes('resume is disabled'), 'the restart says why it starts over');
   });
 });
