@@ -98,22 +98,12 @@ export class FileProcessor {
     guard: HoldGuard,
     attempt: Attempt,
   ): Promise<void> {
-    const { journal, clock, events } = this.deps;
+    const { journal, clock } = this.deps;
     const now = clock.now();
     switch (d.kind) {
-      case 'vanished': {
-        const reason = {
-          code: 'vanished',
-          message: 'the file was deleted or moved before its upload',
-          hint: null,
-        };
-        const text = `${file.path} vanished before its upload`;
-        const event = fileEvent(now, 'file.cancelled', 'warn', text, file, {
-          data: { job: job.name },
-        });
-        events.announce((await journal.cancel(guard.hold, now, { reason, event })).event);
+      case 'vanished':
+        await this.#vanished(file, job, guard);
         return;
-      }
       case 'changed':
         // Still being written: the source reports it again once it is stable.
         await journal.resettle(guard.hold, now, {
@@ -126,14 +116,9 @@ export class FileProcessor {
           `${file.path} is no longer under a source of job ${job.name}`,
           { hint: 'the configuration changed' },
         );
-      case 'exists': {
-        // Not ours in the store: the source is kept whatever the after-action, nothing is lost.
-        const reason = { code: 'exists', message: d.reason, hint: null };
-        const text = `${file.path}: ${d.reason}`;
-        const event = fileEvent(now, 'file.skipped', 'info', text, file, { key: d.key });
-        events.announce((await journal.skip(guard.hold, now, { reason, event })).event);
+      case 'exists':
+        await this.#exists(file, d, guard);
         return;
-      }
       case 'taken-over-verified':
         await this.#takenOver(file, job, guard);
         return;
@@ -147,6 +132,33 @@ export class FileProcessor {
         await this.#send(d, s, g.relPath, guard, attempt);
       }
     }
+  }
+
+  /** Deleted or moved before its upload: cancelled. */
+  async #vanished(file: FileRecord, job: JobRuntime, guard: HoldGuard): Promise<void> {
+    const now = this.deps.clock.now();
+    const message = 'the file was deleted or moved before its upload';
+    const reason = { code: 'vanished', message, hint: null };
+    const text = `${file.path} vanished before its upload`;
+    const event = fileEvent(now, 'file.cancelled', 'warn', text, file, { data: { job: job.name } });
+    this.deps.events.announce(
+      (await this.deps.journal.cancel(guard.hold, now, { reason, event })).event,
+    );
+  }
+
+  /** The key holds another writer's object: skipped; the source is kept whatever the after-action. */
+  async #exists(
+    file: FileRecord,
+    d: Extract<Decision, { kind: 'exists' }>,
+    guard: HoldGuard,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    const reason = { code: 'exists', message: d.reason, hint: null };
+    const text = `${file.path}: ${d.reason}`;
+    const event = fileEvent(now, 'file.skipped', 'info', text, file, { key: d.key });
+    this.deps.events.announce(
+      (await this.deps.journal.skip(guard.hold, now, { reason, event })).event,
+    );
   }
 
   /** The branches that end with the object in the store: already there, duplicate, upload. */

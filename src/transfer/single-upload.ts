@@ -11,7 +11,7 @@
  */
 import { md5HexToBase64 } from '../domain/etag.js';
 import { AppError, isAppError } from '../errors/app-error.js';
-import type { VerifiedUpload } from '../journal/journal-store.js';
+import type { UploadIntent, VerifiedUpload } from '../journal/journal-store.js';
 import type { PutObjectInput } from '../object-store/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
 import { objectSource, sourceToken, writtenFromSource } from './ownership.js';
@@ -32,21 +32,7 @@ export async function singleUpload(
       mode: 'single',
     });
   const token = sourceToken(run.source(st));
-  let md5 = '';
-  let answered = '';
-  await run.withSlots(st.size, async () => {
-    const body = deps.buffers.take(st.size);
-    try {
-      await readWhole(run, st, body);
-      md5 = await run.md5(body);
-      await deps.limiter?.take(st.size, run.signal);
-      const metadata = { ...run.write.metadata, [SOURCE_METADATA_KEY]: token };
-      const input = { ...run.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5) };
-      ({ etag: answered } = await guardedPut(run, input, token, st, md5));
-    } finally {
-      deps.buffers.give(body);
-    }
-  });
+  const { md5, answered } = await readAndPut(run, st, token);
   run.partsSent += 1;
   run.progress(st.size, st.size);
   const { etag, by } = await deps.verifier.verify(
@@ -55,20 +41,8 @@ export async function singleUpload(
     () => run.head(),
   );
   const finishedAt = deps.clock.now();
-  const record: VerifiedUpload = {
-    intent: {
-      destination: run.destination,
-      source: run.source(st),
-      mode: 'single',
-      partSize: st.size,
-      partCount: 1,
-      startedAt: began,
-      owner: deps.owner,
-    },
-    part: { partNumber: 1, size: st.size, etag: answered || etag, md5 },
-    etag,
-    finishedAt,
-  };
+  const part = { partNumber: 1, size: st.size, etag: answered || etag, md5 };
+  const record: VerifiedUpload = { intent: singleIntent(run, st, began), part, etag, finishedAt };
   if (req.recordedByCaller !== true) await run.ledger.recordUpload(record);
   return {
     path: req.path,
@@ -87,6 +61,42 @@ export async function singleUpload(
     checksum: `md5:${md5}`,
     verifiedBy: by,
     record,
+  };
+}
+
+/** Reads the file into a pooled buffer, checks it unchanged and PUTs it with its source token. */
+async function readAndPut(
+  run: UploadRun,
+  st: FileStat,
+  token: string,
+): Promise<{ md5: string; answered: string }> {
+  const { deps, req } = run;
+  return run.withSlots(st.size, async () => {
+    const body = deps.buffers.take(st.size);
+    try {
+      await readWhole(run, st, body);
+      const md5 = await run.md5(body);
+      await deps.limiter?.take(st.size, run.signal);
+      const metadata = { ...run.write.metadata, [SOURCE_METADATA_KEY]: token };
+      const input = { ...run.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5) };
+      const { etag } = await guardedPut(run, input, token, st, md5);
+      return { md5, answered: etag };
+    } finally {
+      deps.buffers.give(body);
+    }
+  });
+}
+
+/** The journal intent of a single-part upload begun at `began`. */
+function singleIntent(run: UploadRun, st: FileStat, began: number): UploadIntent {
+  return {
+    destination: run.destination,
+    source: run.source(st),
+    mode: 'single',
+    partSize: st.size,
+    partCount: 1,
+    startedAt: began,
+    owner: run.deps.owner,
   };
 }
 
