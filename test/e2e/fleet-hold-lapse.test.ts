@@ -11,10 +11,12 @@
 import assert from 'node:assert/strict';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { waitFor, type AgentProcess } from '../support/agent-process.js';
+import { freePort, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { fileSha256, objectDigest, writeRandomFile } from '../support/cli.js';
-import { withJournalDb } from '../support/fleet.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { fleetYaml, withJournalDb } from '../support/fleet.js';
 import { FleetFixture } from '../support/fleet-fixture.js';
 import { listAllMultipartUploads, listAllObjects } from '../support/s3-server.js';
 
@@ -133,5 +135,103 @@ void describe('fleet: an agent stopped past its lease, then continued', { skip }
       );
       assert.deepEqual(f.rows, [{ state: 'done', owner: null }]);
     });
+  });
+
+  void it('sends no PutObject once its hold lapsed', async () => {
+    await Promise.all(fx.agents.splice(0).map((x) => x.stop()));
+    const inbox = join(fx.tmp.path, 'inbox-small');
+    await mkdir(inbox);
+    const proxy = await startFaultProxy(fx.info.endpoint); // no fault: it logs A's requests
+    try {
+      const common = {
+        journal: fx.db.url,
+        inbox,
+        bucket: fx.bucket.name,
+        lease: '3s',
+        settle: '500ms',
+        job: '    after:\n      action: delete\n',
+      };
+      // A: 1 MiB at 64 KiB/s: the second file waits about 16 s for its turn.
+      const a = await fx.start(
+        'small-a',
+        fleetYaml({
+          ...common,
+          port: await freePort(),
+          endpoint: proxy.url,
+          destination: '      bwlimit: 64KiB\n',
+        }),
+      );
+      const aId = (await a.api<{ self: string }>('GET', '/api/v1/agents')).self;
+      const files = ['one.bin', 'two.bin'].map((f) => join(inbox, f));
+      for (const f of files) await writeRandomFile(f, 1024 * 1024);
+      const rows = (): Promise<{ path: string; state: string; owner: string | null }[]> =>
+        withJournalDb(fx.db.url, async (c) => {
+          const { rows: r } = await c.query<{ path: string; state: string; owner: string | null }>(
+            'SELECT path, state, owner FROM files WHERE path LIKE $1 ORDER BY path',
+            [`${inbox}/%`],
+          );
+          return r;
+        });
+      // One file went (done), the other is A's, waiting for its turn to be sent.
+      const waiting = await waitFor('one file done, the other held by A', async () => {
+        const r = await rows();
+        const done = r.filter((x) => x.state === 'done');
+        const held = r.filter((x) => x.state === 'uploading' && x.owner === aId);
+        return done.length === 1 && held.length === 1 ? held[0] : undefined;
+      }).catch(async (err: unknown) => {
+        const sent = proxy.log.map((e) => `${e.operation} ${String(e.status)}`).join(', ');
+        throw new Error(
+          `${String(err)}: ${JSON.stringify(await rows())}; A sent ${sent}\n${a.log()}`,
+        );
+      });
+      const puts = () => proxy.log.filter((e) => e.operation === 'PutObject').length;
+      assert.equal(puts(), 1, 'A sent the first file only');
+      // The first PUT reserved 16 s of A's limit: the waiting file's turn comes then.
+      const turn = (proxy.log.find((e) => e.operation === 'PutObject')?.startedAt ?? 0) + 16_000;
+      a.child.kill('SIGSTOP');
+      const b = await fx.start(
+        'small-b',
+        fleetYaml({ ...common, port: await freePort(), endpoint: fx.info.endpoint }),
+      );
+      const bId = (await b.api<{ self: string }>('GET', '/api/v1/agents')).self;
+      try {
+        await waitFor('B finished the waiting file', async () => {
+          const r = (await rows()).find((x) => x.path === waiting.path);
+          return r?.state === 'done';
+        });
+        // Continued once its turn to send is past: its limiter's timer then fires at once, before
+        // its first heartbeat can answer and end the work; what stops the PUT is the hold check.
+        await sleep(Math.max(0, turn + 2_000 - Date.now()));
+      } finally {
+        a.child.kill('SIGCONT');
+      }
+      await waitFor(
+        'A idle again',
+        async () => (await a.api<{ inFlight: number }>('GET', '/api/v1/status')).inFlight === 0,
+        60_000,
+      );
+      await a.stop();
+      await b.stop();
+      assert.equal(puts(), 1, `A sent no PutObject for the file B took over:\n${a.log()}`);
+      // Nor tried to: a request on a connection the stop left dead never reaches the proxy, but
+      // A would log its retry.
+      const tried = a
+        .log()
+        .split('\n')
+        .filter((l) => l.includes(waiting.path) && l.includes('PutObject'));
+      assert.deepEqual(tried, [], 'A attempted no PutObject for it');
+      assert.deepEqual(logged(a, ['file.done'], waiting.path), []);
+      assert.deepEqual(logged(b, ['file.done'], waiting.path), ['file.done']);
+      await withJournalDb(fx.db.url, async (c) => {
+        const history = await c.query<{ n: string }>(
+          'SELECT count(*) AS n FROM history WHERE source_path = $1',
+          [waiting.path],
+        );
+        assert.equal(Number(history.rows[0]?.n), 1, 'one history row: B’s');
+      });
+      assert.ok(bId !== aId);
+    } finally {
+      await proxy.close();
+    }
   });
 });
