@@ -7,7 +7,7 @@
  * upload is recorded by the caller with the file's final transition (UploadResult.record).
  */
 import { AppError } from '../errors/app-error.js';
-import type { FilePlan } from '../domain/file-state.js';
+import { REASON_CODES, type FilePlan } from '../domain/file-state.js';
 import {
   heldLedger,
   type FileRecord,
@@ -71,6 +71,8 @@ export async function executeUpload(
           guard.check();
         },
         recordedByCaller: true,
+        // Taken over from a holder that stopped: it may have sent this version already.
+        lookFirst: file.reason?.code === REASON_CODES.holdExpired,
         resume: job.config.resume,
         ...(job.config.retryTimeout === undefined ? {} : { retryTimeout: job.config.retryTimeout }),
         job: job.name,

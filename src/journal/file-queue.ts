@@ -140,7 +140,9 @@ export interface FileQueue {
    * Takes the hold of one file -> 'uploading', held by `claim.owner` until now + `claim.leaseMs`.
    * Claimable: 'uploading' or 'verifying' whose lease expired (its holder died) first, else the
    * oldest ready of 'queued' and 'waiting' with notBefore <= now. A 'verifying' file stays
-   * 'verifying'. Only files of `jobs` when given (none when empty). Files under a pause switch
+   * 'verifying'; a file taken over from an expired holder gets the reason HOLD_EXPIRED_REASON
+   * (fleet.ts: its holder may have sent it already), any other claim clears the reason. Only files
+   * of `jobs` when given (none when empty). Files under a pause switch
    * are never taken: the switch is read in the claiming statement itself, so a pause stops the
    * claims of every agent of the journal at once. Two concurrent claims never take the same file.
    */

@@ -76,6 +76,8 @@ async function readAndPut(
     try {
       await readWhole(run, st, body);
       const md5 = await run.md5(body);
+      const earlier = req.lookFirst === true ? await sentBefore(run, st, token, md5) : undefined;
+      if (earlier !== undefined) return { md5, answered: earlier };
       await deps.limiter?.take(st.size, run.signal);
       const metadata = { ...run.write.metadata, [SOURCE_METADATA_KEY]: token };
       const input = { ...run.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5) };
@@ -85,6 +87,21 @@ async function readAndPut(
       deps.buffers.give(body);
     }
   });
+}
+
+/**
+ * The ETag of the object at the key when an earlier holder of the file sent it from this same
+ * source version with these bytes (its token, size and MD5 ETag): nothing is sent again.
+ */
+async function sentBefore(
+  run: UploadRun,
+  st: FileStat,
+  token: string,
+  md5: string,
+): Promise<string | undefined> {
+  const head = await run.head();
+  const ours = head !== undefined && objectSource(head) === token && head.size === st.size;
+  return ours && head.etag === md5 ? head.etag : undefined;
 }
 
 /** The journal intent of a single-part upload begun at `began`. */

@@ -157,6 +157,12 @@ export interface UploadRequest {
    * of its own (the bytes are still checked against it through the open descriptor).
    */
   readonly stat?: FileStat;
+  /**
+   * An earlier holder of this file may have sent this very version (the agent took it over): a
+   * single-part upload looks at the key first (HeadObject) and takes an object written from this
+   * source version with these bytes (its token, size and ETag) instead of sending it again.
+   */
+  readonly lookFirst?: boolean;
   /** Resume an interrupted multipart upload of this file (the service's setting when absent). */
   readonly resume?: boolean;
   /**

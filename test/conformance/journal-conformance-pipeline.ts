@@ -6,7 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FilePlan, VerifiedUpload } from '../../src/journal/journal-store.js';
+import {
+  HOLD_EXPIRED_REASON,
+  type FilePlan,
+  type VerifiedUpload,
+} from '../../src/journal/journal-store.js';
 import {
   CLAIM,
   DEST,
@@ -117,6 +121,19 @@ export function describePipeline(make: MakeJournalStore): void {
         const moved = await store.markVerifying(hold, 200, { upload });
         assert.equal(moved.file.state, 'verifying');
         assert.equal((await store.findLatestUpload(DEST))?.fileId, file.id);
+      }));
+
+    void it('a claim of a file taken over from an expired holder says so; other claims clear it', () =>
+      withStore(make, async (store) => {
+        const { file } = await reach(store, 'uploading', 100); // held by OWNER, lease 1,000,000
+        const other = { owner: 'host-b:2:b', leaseMs: 1000 };
+        const taken = await store.claim(2_000_000, other, [file.job]);
+        assert.equal(taken?.id, file.id);
+        assert.deepEqual(taken.reason, HOLD_EXPIRED_REASON, 'its holder may have sent it');
+        assert.deepEqual((await store.getFile(file.id))?.reason, HOLD_EXPIRED_REASON);
+        const { file: fresh } = await reach(store, 'queued', 3_000_000);
+        const claimed = await store.claim(3_000_001, CLAIM, [fresh.job]);
+        assert.equal(claimed?.reason, null, 'a queued file claimed has no reason');
       }));
   });
 }

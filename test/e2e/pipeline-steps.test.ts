@@ -274,4 +274,31 @@ ${job}    destination:
       await s.close();
     }
   });
+  void it('a file taken over whose object its holder had sent: looked at, not sent again', async () => {
+    const s = await setup('');
+    try {
+      await s.offer('d.bin', randomBytes(4000));
+      const file = await s.claim();
+      // The holder sent it and stopped before recording anything: its hold lapses at the end.
+      let from = proxy.log.length;
+      const published = () => requests(from).includes('PutObject 200');
+      await s.processor.process(
+        file,
+        s.runtime,
+        s.guard(file, () => (published() ? 0 : Infinity)),
+      );
+      assert.deepEqual(requests(from), ['PutObject 200']);
+      // Another agent takes it over once the lease expired.
+      const later = Date.now() + 120_000;
+      const taken = await s.journal.claim(later, { owner: OWNER, leaseMs: 60_000 }, ['j']);
+      assert.equal(taken?.reason?.code, 'hold-expired');
+      from = proxy.log.length;
+      await s.processor.process(taken, s.runtime, s.guard(taken));
+      assert.deepEqual(requests(from), ['HeadObject 200'], 'its object is recognised: no PUT');
+      assert.equal((await s.journal.getFile(file.id))?.state, 'done');
+      assert.equal((await s.journal.listHistory({ limit: 5 })).length, 1);
+    } finally {
+      await s.close();
+    }
+  });
 });

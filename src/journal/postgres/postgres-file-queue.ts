@@ -32,6 +32,7 @@ import type {
   Transitioned,
 } from '../file-queue.js';
 import {
+  claimReasonSet,
   heldTransitionUpdate,
   holds,
   refusal,
@@ -65,11 +66,11 @@ const plan = (column: string): string =>
 
 /**
  * Takes the row `next` picked: $1 now, $2 owner, $3 lease end. An expired 'verifying' file stays
- * 'verifying' (file-queue.ts claim).
+ * 'verifying' (file-queue.ts claim); a file taken over says so in its reason.
  */
 const TAKE = `UPDATE files f
   SET state = CASE f.state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
-    reason_code = NULL, reason_message = NULL, reason_hint = NULL, not_before = NULL,
+    ${claimReasonSet('f.')}, not_before = NULL,
     updated_at = $1, owner = $2, lease_until = $3
   FROM next WHERE f.id = next.id
   RETURNING f.*`;

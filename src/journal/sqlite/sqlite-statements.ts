@@ -4,6 +4,7 @@
  * index's WHERE term literally, since SQLite only uses a partial index when the query states it.
  */
 import type Database from 'better-sqlite3';
+import { claimReasonSet } from '../file-transitions.js';
 import type { FileState } from '../journal-store.js';
 import type {
   AgentRow,
@@ -113,10 +114,11 @@ export const SQL = {
   // Held files whose lease ran out: their holder stopped renewing them (it died).
   nextExpired: `SELECT id, job FROM files INDEXED BY files_leased
     WHERE ${HELD} AND lease_until <= @now ORDER BY lease_until, id`,
-  // An expired 'verifying' file stays 'verifying' (file-queue.ts claim). The pause switches are
-  // read in this statement: a pause committed by any agent stops this claim.
+  // An expired 'verifying' file stays 'verifying' (file-queue.ts claim); a file taken over says
+  // so in its reason. The pause switches are read in this statement: a pause committed by any
+  // agent stops this claim.
   claimFile: `UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
-      reason_code = NULL, reason_message = NULL, reason_hint = NULL, not_before = NULL,
+      ${claimReasonSet('')}, not_before = NULL,
       updated_at = @now, owner = @owner, lease_until = @leaseUntil
     WHERE id = @id AND (${CLAIMABLE} OR (${HELD} AND lease_until <= @now))
       AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.job IN ('', files.job))
