@@ -6,6 +6,7 @@
 import { markerFor } from '../domain/file-filter.js';
 import type { FileQueue, FileRecord } from '../journal/journal-store.js';
 import type { EventSink } from './event-sink.js';
+import { planAtEnqueue, type PlanContext } from './file-plan.js';
 import type { JobRuntime } from './job-runtime.js';
 
 /** A file as the rules see it. */
@@ -46,17 +47,23 @@ export async function admit(
 }
 
 /**
- * Queues a file the rules took. When it entered the queue now (new, changed, or no longer
+ * Queues a file the rules took, with the plan of its version when it can be decided at once
+ * (file-plan.ts planAtEnqueue). When it entered the queue now (new, changed, or no longer
  * settling), records `file.queued` and returns `queued: true`; otherwise the journal's entry is
  * returned as it is (already queued, uploading, done, parked…).
  */
 export async function enqueueTaken(
-  deps: { readonly journal: Pick<FileQueue, 'enqueue'>; readonly events: EventSink },
+  deps: {
+    readonly journal: Pick<FileQueue, 'enqueue'>;
+    readonly events: EventSink;
+  } & PlanContext,
   job: JobRuntime,
   f: Candidate,
   now: number,
   note: { readonly paused: boolean; readonly backfill?: boolean },
 ): Promise<{ readonly record: FileRecord; readonly queued: boolean }> {
+  // Planned now when that needs no read of the file and no request (file-plan.ts): one write less.
+  const plan = planAtEnqueue(job, f, now, deps);
   const { file, queued, event } = await deps.journal.enqueue(
     {
       job: job.name,
@@ -65,6 +72,7 @@ export async function enqueueTaken(
       mtimeMs: f.mtimeMs,
       inode: f.inode,
       ...(f.ctimeMs === undefined ? {} : { ctimeMs: f.ctimeMs }),
+      ...(plan === undefined ? {} : { plan }),
     },
     now,
     {

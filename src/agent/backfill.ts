@@ -50,6 +50,9 @@ export interface BackfillDeps {
   readonly events: EventSink;
   readonly clock: Clock;
   readonly fs: FileSystem;
+  /** What the key template's host fields take (the plan decided as a file is queued). */
+  readonly hostname: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** The job or everything is paused (said in the events; files are queued all the same). */
   readonly paused: boolean;
   /** Files a worker is on now: such a file is queued again when its worker is done. */

@@ -3,6 +3,11 @@
  * lease, renews the lease by a heartbeat every third of it, and stops work on a file whose lease
  * it lost (it was silent too long, another agent took the file over and resumes its upload).
  *
+ * Each held file gets a {@link HoldGuard}, which the processor checks right before every outside
+ * effect: valid while its signal is not aborted and the clock is before the end of the file's
+ * lease (the later of its claim and the last heartbeat that renewed it, plus the lease) minus a
+ * margin (hold-guard.ts).
+ *
  * With the embedded SQLite journal the agent is the only member; the heartbeat still shows it in
  * the API and keeps its claims fresh, so the same code runs in both modes.
  */
@@ -10,6 +15,7 @@ import { AppError, isAppError } from '../errors/app-error.js';
 import type { AgentInfo, FileQueue, Fleet } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { EventSink } from './event-sink.js';
+import { HoldGuard, holdMargin } from './hold-guard.js';
 
 export interface FleetMemberDeps {
   readonly journal: Fleet & Pick<FileQueue, 'release'>;
@@ -35,6 +41,7 @@ export class FleetMember {
   readonly #held = new Map<number, { path: string; abort: AbortController }>();
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
+  /** When the last heartbeat the journal took was sent: it renewed every lease to then + lease. */
   #lastBeat = 0;
   #orphans = new Set<number>();
 
@@ -60,11 +67,20 @@ export class FleetMember {
     return this.#held.has(fileId);
   }
 
-  /** Work on a claimed file begins; the signal aborts when its lease is lost or the agent stops. */
-  hold(fileId: number, path: string, parent: AbortSignal): AbortSignal {
+  /**
+   * Work on a file claimed at `claimedAt` (the time the claim gave the journal) begins. Its guard's
+   * signal aborts when its lease is lost or `parent` aborts (the agent stops).
+   */
+  hold(file: { id: number; path: string }, claimedAt: number, parent: AbortSignal): HoldGuard {
     const abort = new AbortController();
-    this.#held.set(fileId, { path, abort });
-    return AbortSignal.any([parent, abort.signal]);
+    this.#held.set(file.id, { path: file.path, abort });
+    const { leaseMs } = this.deps;
+    const margin = holdMargin(leaseMs);
+    return new HoldGuard({ fileId: file.id, owner: this.id }, file.path, {
+      clock: this.deps.clock,
+      signal: AbortSignal.any([parent, abort.signal]),
+      validUntil: () => Math.max(claimedAt, this.#lastBeat) + leaseMs - margin,
+    });
   }
 
   release(fileId: number): void {

@@ -107,6 +107,11 @@ export interface JobConfig {
   readonly after: { readonly action: 'keep' | 'delete' | 'move'; readonly moveTo?: string };
   /** Transient errors retry forever unless this is set, ms. */
   readonly retryTimeout?: number;
+  /**
+   * Resume an interrupted multipart upload (true), or abort the one the agent had started for the
+   * file version and send the file again from its first byte (false).
+   */
+  readonly resume: boolean;
   /** Start paused. */
   readonly paused: boolean;
 }

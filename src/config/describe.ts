@@ -193,6 +193,14 @@ A job's \`key\` is rendered for each file and appended to the destination's \`pr
 
 A template that can yield an invalid key (empty, over 1,024 bytes, a leading '/', a '.' or '..'
 segment) is refused when the configuration is loaded.
+
+The key is rendered once per version of a file and kept in the journal with the rest of its plan
+(mode, part size): retries, restarts and another agent of a fleet send it to that same key, even
+when the template has \`{now}\` or \`{uuid}\`, and even when the template changed since. When the
+plan needs no digest of the content (no \`{sha256}\`, \`{md5}\`, no dedupe) and no look at the
+store (overwrite \`never\` or \`always\`), it is decided as the file is queued: \`{now}\` is then
+the time the file was queued (after its settle window), not the time of its upload. Otherwise
+it is decided when an agent first takes the file up.
 `;
 
 function environmentSection(): string {

@@ -187,6 +187,14 @@ export const jobSchema = z
     retryTimeout: duration()
       .exactOptional()
       .describe('Give up transient retries after this long; retry forever when absent.'),
+    resume: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Resume an interrupted multipart upload of a file version from the parts the store holds. ' +
+          'false: the multipart upload the agent had started for this version is aborted and the ' +
+          'file sent again from its first byte (the key stays the one planned).',
+      ),
     paused: z
       .boolean()
       .default(false)

@@ -6,6 +6,7 @@
  * driven by it.
  *
  *   settling -> queued -> uploading -> verifying -> done
+ *   uploading -> done (no after-action with an outside effect: `after: keep`)
  *   uploading | verifying -> skipped | parked | waiting | cancelled | settling
  *   parked | waiting -> queued (retry);  waiting -> uploading (claim, once due)
  */
@@ -18,7 +19,10 @@ export const FILE_STATES = {
   queued: 'queued',
   /** Held by an agent, which sends it. */
   uploading: 'uploading',
-  /** Held by an agent: the object is uploaded and verified, the after-action is left. */
+  /**
+   * Held by an agent: the object is uploaded and verified, the after-action (delete or move of the
+   * source) is left. A file whose job keeps its source goes from 'uploading' to 'done' at once.
+   */
   verifying: 'verifying',
   done: 'done',
   /** Not sent: its key holds another object, or its content is already in the store. */
@@ -135,6 +139,10 @@ const HELD = HELD_STATES;
  * - resettle: the file changed since it was queued (or after its upload, before its
  *   after-action): it settles again. From 'verifying' too, since the after-action checks the
  *   source again and must not delete or move a changed file.
+ * - complete: from 'verifying' once the after-action is done; from 'uploading' at once when there
+ *   is no after-action with an outside effect (`after: keep`): one journal write less per file.
+ *   'verifying' stays for delete and move, so that whoever takes the file over knows the object
+ *   was verified before the source went.
  * - releaseForRetry: `s3ferry retry`; never touches a held file.
  */
 export const FILE_TRANSITIONS = {
@@ -150,7 +158,7 @@ export const FILE_TRANSITIONS = {
     keeps: ['verifying'],
   },
   markVerifying: { from: ['uploading'], to: 'verifying', held: true },
-  complete: { from: ['verifying'], to: 'done', held: true },
+  complete: { from: HELD, to: 'done', held: true },
   skip: { from: HELD, to: 'skipped', held: true },
   park: { from: HELD, to: 'parked', held: true, countsAttempt: true },
   defer: { from: HELD, to: 'waiting', held: true, countsAttempt: true },

@@ -81,6 +81,8 @@ export const ERROR_CODES = {
   ERR_FILE_CHANGED: p(409),
   ERR_FILE_TOO_LARGE: p(),
   ERR_KEY_INVALID: p(),
+  // The file's job is no longer configured: the file is cancelled (nothing to do any more).
+  ERR_JOB_REMOVED: p(404),
   ERR_VERIFY_FAILED: p(),
   ERR_S3_NOT_FOUND: p(404),
   ERR_S3_UPLOAD_GONE: p(404),

@@ -19,6 +19,7 @@ import type {
   HeldTransitionName,
 } from '../domain/file-state.js';
 import type { EventRecord, HistoryEntry, HistoryRecord, NewEvent } from './event-log.js';
+import type { VerifiedUpload } from './upload-ledger.js';
 
 /** A file the agent knows about. */
 export interface FileRecord {
@@ -57,6 +58,11 @@ export interface FileToQueue {
   readonly inode: number;
   /** Status-change time, ms since the epoch: a parked file whose ctime changed is queued again. */
   readonly ctimeMs?: number;
+  /**
+   * The plan of this version, when it could be decided at once (agent/file-plan.ts): kept with the
+   * entry when it enters 'queued' and holds no plan of this version yet (the first plan wins).
+   */
+  readonly plan?: FilePlan;
 }
 
 /** Who claims a file, and for how long before the claim must be renewed by a heartbeat. */
@@ -87,8 +93,14 @@ export interface TransitionOptions {
   readonly event?: NewEvent;
 }
 
+/** A transition that may also record the file's verified single-part upload (its ledger record). */
+export interface UploadOptions extends TransitionOptions {
+  /** Written in the same transaction as the move, as UploadLedger.recordUpload would. */
+  readonly upload?: VerifiedUpload;
+}
+
 /** A final transition may also record its history row. */
-export interface FinalOptions extends TransitionOptions {
+export interface FinalOptions extends UploadOptions {
   readonly history?: HistoryEntry;
 }
 
@@ -100,7 +112,7 @@ export interface RetryFilter {
 
 /** What each held transition needs besides the hold and the time. */
 export interface HeldTransitionInput {
-  readonly markVerifying: TransitionOptions;
+  readonly markVerifying: UploadOptions;
   readonly complete: FinalOptions;
   readonly skip: FinalOptions & { readonly reason: FileReason };
   readonly park: FinalOptions & { readonly reason: FileReason };
@@ -120,14 +132,17 @@ export interface FileQueue {
    * (size, mtime, inode) in any state but held: -> 'queued' (a changed one is a new version: its
    * attempts, reason and plan are cleared). Parked with a changed ctime (its permissions were
    * fixed): -> 'queued'. Otherwise, and always while held, the entry is left as it is. The event
-   * is recorded only when the file was queued.
+   * is recorded only when the file was queued; so is `file.plan`, unless a plan of this version is
+   * stored already.
    */
   enqueue(file: FileToQueue, now: number, event?: NewEvent): Promise<Enqueued>;
   /**
    * Takes the hold of one file -> 'uploading', held by `claim.owner` until now + `claim.leaseMs`.
    * Claimable: 'uploading' or 'verifying' whose lease expired (its holder died) first, else the
    * oldest ready of 'queued' and 'waiting' with notBefore <= now. A 'verifying' file stays
-   * 'verifying'. Only files of `jobs` when given (none when empty). Files under a pause switch
+   * 'verifying'; a file taken over from an expired holder gets the reason HOLD_EXPIRED_REASON
+   * (fleet.ts: its holder may have sent it already), any other claim clears the reason. Only files
+   * of `jobs` when given (none when empty). Files under a pause switch
    * are never taken: the switch is read in the claiming statement itself, so a pause stops the
    * claims of every agent of the journal at once. Two concurrent claims never take the same file.
    */
@@ -142,8 +157,8 @@ export interface FileQueue {
    */
   savePlan(hold: Hold, plan: FilePlan, now: number): Promise<FilePlan>;
   /** uploading -> verifying: the object is uploaded and verified. */
-  markVerifying(hold: Hold, now: number, input?: TransitionOptions): Promise<Transitioned>;
-  /** verifying -> done. */
+  markVerifying(hold: Hold, now: number, input?: UploadOptions): Promise<Transitioned>;
+  /** uploading | verifying -> done ('uploading' only when no after-action is left). */
   complete(hold: Hold, now: number, input?: FinalOptions): Promise<Transitioned>;
   /** uploading | verifying -> skipped. */
   skip(hold: Hold, now: number, input: HeldTransitionInput['skip']): Promise<Transitioned>;

@@ -16,6 +16,7 @@ import {
 } from '../domain/file-state.js';
 import { AppError } from '../errors/app-error.js';
 import type { HeldTransitionInput } from './file-queue.js';
+import { HOLD_EXPIRED_REASON } from './fleet.js';
 import type { FileRow } from './journal-rows.js';
 import { journalError, type JournalErrorContext } from './journal-errors.js';
 
@@ -26,6 +27,20 @@ export function sqlStates(states: readonly FileState[]): string {
 
 /** `state IN ('uploading', 'verifying')`. */
 export const HELD_SQL = `state IN (${sqlStates(HELD_STATES)})`;
+
+/**
+ * The reason columns a claim sets (SET clause, without the trailing comma): a file taken over from a
+ * holder whose lease expired says so (fleet.ts HOLD_EXPIRED_REASON: the processor then knows an
+ * earlier holder may have sent this version already); any other claim clears the reason. `state`
+ * is read before the update (`prefix`: the table's alias, e.g. 'f.', or '').
+ */
+export function claimReasonSet(prefix: string): string {
+  const held = `${prefix}state IN (${sqlStates(HELD_STATES)})`;
+  const text = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const r = HOLD_EXPIRED_REASON;
+  return `reason_code = CASE WHEN ${held} THEN ${text(r.code)} END,
+      reason_message = CASE WHEN ${held} THEN ${text(r.message)} END, reason_hint = NULL`;
+}
 
 /** Placeholders of the values a held transition binds, in the store's own syntax. */
 export interface TransitionParams {

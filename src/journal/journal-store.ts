@@ -42,6 +42,7 @@ export {
   type UploadOutcome,
   type UploadRecord,
   type UploadState,
+  type VerifiedUpload,
 } from './upload-ledger.js';
 export {
   EVENT_LEVELS,
@@ -65,6 +66,7 @@ export type {
   RetryFilter,
   TransitionOptions,
   Transitioned,
+  UploadOptions,
 } from './file-queue.js';
 export {
   HOLD_EXPIRED_REASON,

@@ -90,6 +90,26 @@ export interface PartRecord {
   readonly md5: string;
 }
 
+/**
+ * A single-part upload, recorded once it is verified: nothing is journaled before its PUT (the
+ * object's own metadata and ETag recognise it on a retry, transfer/ownership.ts), so the record,
+ * its one part and its end are written in one go, by {@link UploadLedger.recordUpload} or with the
+ * file's transition (file-queue.ts FinalOptions.upload).
+ */
+export interface VerifiedUpload {
+  readonly intent: UploadIntent;
+  readonly part: PartRecord;
+  /** The object's ETag, quotes stripped. */
+  readonly etag: string;
+  /** ms since the epoch. */
+  readonly finishedAt: number;
+}
+
+/** `upload`, naming `fileId` as the file it sends unless it names one already. */
+export function ofFile(upload: VerifiedUpload, fileId: number): VerifiedUpload {
+  return { ...upload, intent: { ...upload.intent, fileId: upload.intent.fileId ?? fileId } };
+}
+
 /** How an open upload ended. */
 export interface UploadOutcome {
   readonly state: 'verified' | 'aborted' | 'failed';
@@ -116,6 +136,8 @@ export interface UploadLedger {
   markCompleted(id: number, etag: string | null, hold?: Hold): Promise<void>;
   /** Ends an open upload. */
   finishUpload(id: number, outcome: UploadOutcome, hold?: Hold): Promise<void>;
+  /** Records a verified single-part upload at once: state 'verified', its part, its ETag. */
+  recordUpload(upload: VerifiedUpload, hold?: Hold): Promise<UploadRecord>;
   /** One upload by id. */
   getUpload(id: number): Promise<UploadRecord | undefined>;
   /** The newest open upload (intent/active/completed) for this destination, if any. */
@@ -135,6 +157,7 @@ const LEDGER_WRITES = new Set<PropertyKey>([
   'recordPart',
   'markCompleted',
   'finishUpload',
+  'recordUpload',
 ]);
 
 /** Arity of each write without its trailing hold. */
@@ -144,11 +167,12 @@ const WRITE_ARITY: Readonly<Record<string, number>> = {
   recordPart: 2,
   markCompleted: 2,
   finishUpload: 2,
+  recordUpload: 1,
 };
 
 /**
- * `ledger` with `hold` bound to every write (beginUpload also records the hold's file as the
- * upload's `fileId`); every other member passes through unchanged, so a store that is more than a
+ * `ledger` with `hold` bound to every write (beginUpload and recordUpload also record the hold's
+ * file as the upload's `fileId`); every other member passes through unchanged, so a store that is more than a
  * ledger stays all it is. The transfer engine writes through it without knowing of holds, and
  * each of its writes rejects with ERR_LEASE_LOST once the hold lapsed.
  */
@@ -166,6 +190,7 @@ export function heldLedger<T extends UploadLedger>(ledger: T, hold: Hold): T {
           const intent = own[0] as UploadIntent;
           own[0] = { ...intent, fileId: intent.fileId ?? hold.fileId };
         }
+        if (prop === 'recordUpload') own[0] = ofFile(own[0] as VerifiedUpload, hold.fileId);
         return fn.apply(target, [...own, hold]);
       };
     },

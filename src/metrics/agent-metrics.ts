@@ -3,8 +3,10 @@
  * global one, so two agents in one process, as in tests, never share counters).
  *
  * Counters and histograms are fed by the agent's events as they happen (EventSink.subscribe):
- * `upload.finished` (bytes, files, duration, size per job), `file.parked` and `file.waiting` (errors
- * that ended an attempt at a file, by kind and code). Gauges are read at scrape time: files per
+ * `file.done` of a file this agent uploaded (its data names the upload's `mode`: bytes, files,
+ * duration, size per job; a server-side copy or an upload found done after a restart is not an
+ * upload of this run), `file.parked` and `file.waiting` (errors that ended an attempt at a file,
+ * by kind and code). Gauges are read at scrape time: files per
  * state and the queue depth from the journal, destination health from the agent. A journal that
  * cannot be read does not fail the scrape (Prometheus would take the agent for down): it sets
  * `s3ferry_journal_up` to 0, and the file gauges keep their last values.
@@ -112,7 +114,8 @@ export function createAgentMetrics(deps: AgentMetricsDeps): AgentMetrics {
     const data = event.data ?? {};
     const job = text(data.job) ?? '';
     switch (event.type) {
-      case 'upload.finished': {
+      case 'file.done': {
+        if (text(data.mode) === undefined) return;
         const n = num(data.size) ?? 0;
         bytes.inc({ job }, n);
         files.inc({ job });

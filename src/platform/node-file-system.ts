@@ -16,8 +16,10 @@
  * (issue 15, item 5). O_NONBLOCK changes nothing for reads of regular files.
  */
 import fs, { type Stats } from 'node:fs';
+import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { AppError } from '../errors/app-error.js';
-import type { FileStat, FileSystem, OpenFile } from '../transfer/file-system.js';
+import type { FileMoves, FileStat, FileSystem, OpenFile } from '../transfer/file-system.js';
 
 function toStat(s: Stats): FileStat {
   return { size: s.size, mtimeMs: s.mtimeMs, inode: s.ino, isFile: s.isFile(), ctimeMs: s.ctimeMs };
@@ -128,8 +130,31 @@ function openFile(path: string, fd: number): OpenFile {
   };
 }
 
+/** The after-action's moves on the real file system (errors name the source path). */
+const nodeFileMoves: FileMoves = {
+  async unlink(path) {
+    await unlink(path).catch((err: unknown) => {
+      throw fileError(err, path);
+    });
+  },
+  async move(from, to) {
+    try {
+      await mkdir(dirname(to), { recursive: true });
+      await rename(from, to).catch(async (err: unknown) => {
+        if ((err as { code?: unknown }).code !== 'EXDEV') throw err;
+        // Another file system: copy, then delete the source (the copy is whole before it goes).
+        await copyFile(from, to);
+        await unlink(from);
+      });
+    } catch (err) {
+      throw fileError(err, from);
+    }
+  },
+};
+
 /** The real file system. */
-export const nodeFileSystem: FileSystem = {
+export const nodeFileSystem: FileSystem & FileMoves = {
+  ...nodeFileMoves,
   async stat(path) {
     return toStat(
       await call<Stats>(path, (done) => {

@@ -1,4 +1,7 @@
-/** The narrow file-system surface the transfer engine reads sources through. */
+/**
+ * The narrow file-system surface the transfer engine reads sources through, and the moves the
+ * agent's after-action makes of a source once its object is verified.
+ */
 
 /** What identifies a file's content at a moment. */
 export interface FileStat {
@@ -25,6 +28,20 @@ export interface OpenFile {
 export interface FileSystem {
   stat(path: string): Promise<FileStat>;
   open(path: string): Promise<OpenFile>;
+}
+
+/**
+ * What the agent's after-action does to a source file (DESIGN.md item 9). Both reject with AppError
+ * ERR_FILE_NOT_FOUND or ERR_FILE_UNREADABLE naming the path.
+ */
+export interface FileMoves {
+  /** Deletes the file. */
+  unlink(path: string): Promise<void>;
+  /**
+   * Moves the file to `to`, creating `to`'s directory first: a rename, or across file systems a
+   * copy and then the delete of the source.
+   */
+  move(from: string, to: string): Promise<void>;
 }
 
 /** True when two stats describe the same unchanged file. */

@@ -50,6 +50,8 @@ export async function uploadFile(
     startedAt ??= deps.clock.now();
     try {
       const result = await attemptUpload(run, planFor, startedAt, attempt);
+      // A single part the caller records says so in its own event (transfer-types.ts).
+      if (result.mode === 'single' && req.recordedByCaller === true) return result;
       await run.emit('upload.finished', 'info', `uploaded ${req.path} to ${run.where}`, {
         ...(req.job === undefined ? {} : { job: req.job }),
         size: result.size,
@@ -73,6 +75,8 @@ export async function uploadFile(
       }
       if (isAppError(err, 'ERR_FILE_NOT_FOUND', 'ERR_FILE_UNREADABLE'))
         await abandonLeftover(run, err);
+      // The caller's hold lapsed: the file is another's now, and so is what is said of it.
+      if (err.code === 'ERR_LEASE_LOST') throw err;
       await run.emit('upload.failed', err.kind === 'cancelled' ? 'warn' : 'error', err.message, {
         ...(req.job === undefined ? {} : { job: req.job }),
         code: err.code,
@@ -110,7 +114,8 @@ async function attemptUpload(
   attempt: number,
 ): Promise<UploadResult> {
   const { req, deps } = run;
-  const st = await deps.fs.stat(req.path);
+  // The caller's stat serves the first attempt; a restart (the file changed) looks again.
+  const st = attempt === 1 && req.stat !== undefined ? req.stat : await deps.fs.stat(req.path);
   if (!st.isFile) {
     throw new AppError('ERR_FILE_UNREADABLE', `${req.path} is not a regular file`, {
       hint: 'only regular files are uploaded',

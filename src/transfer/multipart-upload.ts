@@ -194,14 +194,15 @@ export async function completeAndVerify(
   if (!sameFile(after, st)) throw run.changed('replaced or modified before Complete');
   let answered: string | undefined;
   try {
-    ({ etag: answered } = await run.retry('CompleteMultipartUpload', () =>
-      deps.target.completeMultipartUpload(
+    ({ etag: answered } = await run.retry('CompleteMultipartUpload', () => {
+      req.beforePublish?.();
+      return deps.target.completeMultipartUpload(
         req.key,
         upload.uploadId,
         parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
         run.signal,
-      ),
-    ));
+      );
+    }));
   } catch (err) {
     // The upload is gone: maybe our own earlier Complete went through and its answer was lost.
     if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, upload))) throw err;

@@ -9,10 +9,11 @@
  * such an upload is recognised by its key and by being initiated within a window around the
  * intent's start.
  */
-import type { UploadRecord } from '../journal/journal-store.js';
+import { createHash } from 'node:crypto';
+import type { SourceIdentity, UploadRecord } from '../journal/journal-store.js';
 import type { MultipartUploadInfo, ObjectHead } from '../object-store/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
-import { INTENT_METADATA_KEY, type UploadLedger } from './transfer-types.js';
+import { INTENT_METADATA_KEY, SOURCE_METADATA_KEY, type UploadLedger } from './transfer-types.js';
 
 /**
  * An upload on an intent's key is that intent's when initiated this close to the intent's start,
@@ -61,8 +62,26 @@ export function objectIntent(head: ObjectHead): number | undefined {
 }
 
 /**
+ * The token of one version of a source file (path, size, mtime, inode), carried by a single-part
+ * object as its `s3ferry-source` metadata: nothing is journaled before a single PUT, so this is how
+ * a retry, a restart or another agent of the fleet recognises the object an earlier attempt at this
+ * same, unchanged file wrote. A hash, so that the path is not spelt out in the object's metadata.
+ */
+export function sourceToken(source: SourceIdentity): string {
+  const text = JSON.stringify([source.path, source.size, source.mtimeMs, source.inode]);
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/** The source token an object was written with (its `s3ferry-source` metadata), if any. */
+export function objectSource(head: ObjectHead): string | undefined {
+  const token = head.metadata[SOURCE_METADATA_KEY];
+  return token === undefined || token === '' ? undefined : token;
+}
+
+/**
  * True when the object was written by an upload of this same, unchanged file (path, size, mtime,
- * inode): replacing it, or taking it as this file's upload, loses nobody's data.
+ * inode): replacing it, or taking it as this file's upload, loses nobody's data. A single-part
+ * object says so by its source token; a multipart one by the journal intent it names.
  */
 export async function writtenFromSource(
   head: ObjectHead,
@@ -70,6 +89,8 @@ export async function writtenFromSource(
   path: string,
   st: FileStat,
 ): Promise<boolean> {
+  const source = { path, size: st.size, mtimeMs: st.mtimeMs, inode: st.inode };
+  if (objectSource(head) === sourceToken(source)) return head.size === st.size;
   const id = objectIntent(head);
   if (id === undefined) return false;
   const upload = await ledger.getUpload(id);

@@ -2,14 +2,20 @@
  * Files below the multipart threshold: one PutObject with Content-MD5. The file is read once into
  * a buffer, checked unchanged, sent, and verified by the PUT's answer (verify.ts): one request per
  * object. An interrupted single upload restarts from byte 0.
+ *
+ * Nothing is journaled before the PUT: the object carries the token of its source version
+ * (ownership.ts sourceToken), by which a retry, a restart or another agent recognises it as this
+ * file's, and its ETag says whether it holds these bytes. Once verified, the upload is recorded in
+ * one write (UploadLedger.recordUpload), or handed to the caller, which records it with the file's
+ * own outcome in one journal transaction (UploadRequest.recordedByCaller).
  */
 import { md5HexToBase64 } from '../domain/etag.js';
 import { AppError, isAppError } from '../errors/app-error.js';
-import type { UploadRecord } from '../journal/journal-store.js';
+import type { UploadIntent, VerifiedUpload } from '../journal/journal-store.js';
 import type { PutObjectInput } from '../object-store/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
-import { objectIntent, writtenFromSource } from './ownership.js';
-import { INTENT_METADATA_KEY, type UploadResult } from './transfer-types.js';
+import { objectSource, sourceToken, writtenFromSource } from './ownership.js';
+import { SOURCE_METADATA_KEY, type UploadResult } from './transfer-types.js';
 import type { UploadRun } from './upload-run.js';
 
 export async function singleUpload(
@@ -18,70 +24,25 @@ export async function singleUpload(
   startedAt: number,
   attempts: number,
 ): Promise<UploadResult> {
-  const { deps, req, ledger } = run;
-  const record = await ledger.beginUpload({
-    destination: run.destination,
-    source: run.source(st),
-    mode: 'single',
-    partSize: st.size,
-    partCount: 1,
-    startedAt: deps.clock.now(),
-    owner: deps.owner,
-  });
-  await run.emit('upload.started', 'info', `uploading ${req.path} to ${run.where}`, {
-    size: st.size,
-    mode: 'single',
-  });
-  let md5 = '';
-  let answered = '';
-  try {
-    await run.withSlots(st.size, async () => {
-      const body = deps.buffers.take(st.size);
-      try {
-        const file = await deps.fs.open(req.path);
-        try {
-          const n = await file.read(body, 0, st.size);
-          const after = await file.stat();
-          if (n !== st.size || !sameFile(after, st))
-            throw run.changed(
-              n !== st.size ? `read ${n} of ${st.size} bytes` : 'size or mtime differ',
-            );
-        } finally {
-          await file.close();
-        }
-        md5 = await run.md5(body);
-        await deps.limiter?.take(st.size, run.signal);
-        const metadata = { ...run.write.metadata, [INTENT_METADATA_KEY]: String(record.id) };
-        const input = {
-          ...run.write,
-          metadata,
-          key: req.key,
-          body,
-          contentMd5: md5HexToBase64(md5),
-        };
-        ({ etag: answered } = await guardedPut(run, input, record, st, md5));
-        await ledger.recordPart(record.id, { partNumber: 1, size: st.size, etag: answered, md5 });
-        await ledger.markCompleted(record.id, answered);
-      } finally {
-        deps.buffers.give(body);
-      }
+  const { deps, req } = run;
+  const began = deps.clock.now();
+  if (req.recordedByCaller !== true)
+    await run.emit('upload.started', 'info', `uploading ${req.path} to ${run.where}`, {
+      size: st.size,
+      mode: 'single',
     });
-  } catch (err) {
-    await ledger.finishUpload(record.id, {
-      state: 'failed',
-      finishedAt: deps.clock.now(),
-      error: String(err),
-    });
-    throw err;
-  }
+  const token = sourceToken(run.source(st));
+  const { md5, answered } = await readAndPut(run, st, token);
   run.partsSent += 1;
   const { etag, by } = await deps.verifier.verify(
-    { where: run.where, size: st.size, expected: md5, answered, intentId: record.id },
+    { where: run.where, size: st.size, expected: md5, answered, source: token },
     run.write,
     () => run.head(),
   );
   const finishedAt = deps.clock.now();
-  await ledger.finishUpload(record.id, { state: 'verified', finishedAt, etag });
+  const part = { partNumber: 1, size: st.size, etag: answered || etag, md5 };
+  const record: VerifiedUpload = { intent: singleIntent(run, st, began), part, etag, finishedAt };
+  if (req.recordedByCaller !== true) await run.ledger.recordUpload(record);
   return {
     path: req.path,
     key: req.key,
@@ -98,7 +59,74 @@ export async function singleUpload(
     finishedAt,
     checksum: `md5:${md5}`,
     verifiedBy: by,
+    record,
   };
+}
+
+/** Reads the file into a pooled buffer, checks it unchanged and PUTs it with its source token. */
+async function readAndPut(
+  run: UploadRun,
+  st: FileStat,
+  token: string,
+): Promise<{ md5: string; answered: string }> {
+  const { deps, req } = run;
+  return run.withSlots(st.size, async () => {
+    const body = deps.buffers.take(st.size);
+    try {
+      await readWhole(run, st, body);
+      const md5 = await run.md5(body);
+      const earlier = req.lookFirst === true ? await sentBefore(run, st, token, md5) : undefined;
+      if (earlier !== undefined) return { md5, answered: earlier };
+      await deps.limiter?.take(st.size, run.signal);
+      const metadata = { ...run.write.metadata, [SOURCE_METADATA_KEY]: token };
+      const input = { ...run.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5) };
+      const { etag } = await guardedPut(run, input, token, st, md5);
+      return { md5, answered: etag };
+    } finally {
+      deps.buffers.give(body);
+    }
+  });
+}
+
+/**
+ * The ETag of the object at the key when an earlier holder of the file sent it from this same
+ * source version with these bytes (its token, size and MD5 ETag): nothing is sent again.
+ */
+async function sentBefore(
+  run: UploadRun,
+  st: FileStat,
+  token: string,
+  md5: string,
+): Promise<string | undefined> {
+  const head = await run.head();
+  const ours = head !== undefined && objectSource(head) === token && head.size === st.size;
+  return ours && head.etag === md5 ? head.etag : undefined;
+}
+
+/** The journal intent of a single-part upload begun at `began`. */
+function singleIntent(run: UploadRun, st: FileStat, began: number): UploadIntent {
+  return {
+    destination: run.destination,
+    source: run.source(st),
+    mode: 'single',
+    partSize: st.size,
+    partCount: 1,
+    startedAt: began,
+    owner: run.deps.owner,
+  };
+}
+
+/** Reads the whole file into `body` and checks it is still the file `st` describes. */
+async function readWhole(run: UploadRun, st: FileStat, body: Buffer): Promise<void> {
+  const file = await run.deps.fs.open(run.req.path);
+  try {
+    const n = await file.read(body, 0, st.size);
+    const after = await file.stat();
+    if (n !== st.size || !sameFile(after, st))
+      throw run.changed(n !== st.size ? `read ${n} of ${st.size} bytes` : 'size or mtime differ');
+  } finally {
+    await file.close();
+  }
 }
 
 /**
@@ -111,14 +139,14 @@ export async function singleUpload(
 async function guardedPut(
   run: UploadRun,
   input: PutObjectInput,
-  record: UploadRecord,
+  token: string,
   st: FileStat,
   md5: string,
 ): Promise<{ etag: string }> {
-  if (run.req.ifNoneMatch !== true) return put(run, input, record);
+  if (run.req.ifNoneMatch !== true) return put(run, input, token);
   if (run.deps.conditionalPut) {
     try {
-      return await put(run, { ...input, ifNoneMatch: true }, record);
+      return await put(run, { ...input, ifNoneMatch: true }, token);
     } catch (err) {
       const refused =
         isAppError(err, 'ERR_S3_BAD_REQUEST') && err.details.s3Code === 'NotImplemented';
@@ -127,7 +155,7 @@ async function guardedPut(
     }
   }
   const head = await run.head();
-  if (head === undefined) return put(run, input, record);
+  if (head === undefined) return put(run, input, token);
   if (!(await writtenFromSource(head, run.ledger, run.req.path, st))) {
     throw new AppError(
       'ERR_S3_PRECONDITION_FAILED',
@@ -139,31 +167,33 @@ async function guardedPut(
     run.progress(st.size, st.size); // its bytes are there already: nothing more to send
     return { etag: head.etag };
   }
-  return put(run, input, record);
+  return put(run, input, token);
 }
 
 /**
- * PutObject with the retry policy. A conditional PUT retried after an attempt whose answer was lost
- * (reset, timeout) meets the object that very attempt stored, and gets 412. That object carries
- * this upload's intent id in its metadata: it is ours, so its ETag is taken as the answer.
+ * PutObject with the retry policy, each attempt right after `beforePublish`. A conditional PUT
+ * retried after an attempt whose answer was lost (reset, timeout) meets the object that very
+ * attempt stored, and gets 412. That object carries this file version's source token: it is ours
+ * (these bytes), so its ETag is taken as the answer, and verified as any answer is.
  */
 async function put(
   run: UploadRun,
   input: PutObjectInput,
-  record: UploadRecord,
+  token: string,
 ): Promise<{ etag: string }> {
   const { target } = run.deps;
   const size = input.body.byteLength;
   let attempts = 0;
   return run.sendBody('PutObject', size, size, async (onWritten) => {
     attempts += 1;
+    run.req.beforePublish?.();
     try {
       return await target.putObject({ ...input, onWritten }, run.signal);
     } catch (err) {
       if (attempts === 1 || input.ifNoneMatch !== true) throw err;
       if (!isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
       const head = await target.headObject(input.key, run.signal);
-      if (head === undefined || objectIntent(head) !== record.id) throw err;
+      if (head === undefined || objectSource(head) !== token) throw err;
       return { etag: head.etag };
     }
   });

@@ -192,11 +192,11 @@ export class TransferService {
     }
   }
 
-  #settings(req: Pick<UploadRequest, 'retryTimeout'>): TransferSettings {
+  #settings(req: Pick<UploadRequest, 'retryTimeout' | 'resume'>): TransferSettings {
     const { retry } = this.#config;
     return {
       partConcurrency: this.#config.concurrency,
-      resume: this.#config.resume,
+      resume: req.resume ?? this.#config.resume,
       retry:
         req.retryTimeout === undefined
           ? retry

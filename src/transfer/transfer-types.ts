@@ -1,13 +1,24 @@
 /** Configuration, dependencies, requests and results of the transfer engine. */
 import type { BackoffPolicy } from '../domain/backoff.js';
-import type { JournalStore, NewEvent, UploadMode } from '../journal/journal-store.js';
+import type {
+  JournalStore,
+  NewEvent,
+  UploadMode,
+  VerifiedUpload,
+} from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { Metadata, ObjectTarget, WriteOptions } from '../object-store/object-target.js';
-import type { FileSystem } from './file-system.js';
+import type { FileStat, FileSystem } from './file-system.js';
 import type { RetryPolicy } from './retry.js';
 
 /** Object metadata key that ties an object (and its upload) to its journal intent. */
 export const INTENT_METADATA_KEY = 's3ferry-intent';
+
+/**
+ * Object metadata key of a single-part object: the token of the source version it was written
+ * from (ownership.ts sourceToken), since nothing is journaled before its PUT.
+ */
+export const SOURCE_METADATA_KEY = 's3ferry-source';
 
 export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = { baseMs: 250, capMs: 30_000 };
 
@@ -23,6 +34,7 @@ export type UploadLedger = Pick<
   | 'listParts'
   | 'markCompleted'
   | 'finishUpload'
+  | 'recordUpload'
   | 'getUpload'
   | 'findOpenUpload'
   | 'findLatestUpload'
@@ -138,6 +150,31 @@ export interface UploadRequest {
   readonly job?: string;
   /** Told of this upload's events and progress. */
   readonly observer?: TransferObserver;
+  /**
+   * Called right before each request that publishes the object (PutObject,
+   * CompleteMultipartUpload); what it throws stops the upload before that request, without
+   * aborting it (the agent checks its hold on the file here: agent/hold-guard.ts).
+   */
+  readonly beforePublish?: () => void;
+  /**
+   * The file's stat as the caller just took it: the first attempt starts from it instead of a stat
+   * of its own (the bytes are still checked against it through the open descriptor).
+   */
+  readonly stat?: FileStat;
+  /**
+   * An earlier holder of this file may have sent this very version (the agent took it over): a
+   * single-part upload looks at the key first (HeadObject) and takes an object written from this
+   * source version with these bytes (its token, size and ETag) instead of sending it again.
+   */
+  readonly lookFirst?: boolean;
+  /** Resume an interrupted multipart upload of this file (the service's setting when absent). */
+  readonly resume?: boolean;
+  /**
+   * The caller records a single-part upload with its own outcome (UploadResult.record, written in
+   * the same journal transaction as the file's): the service then writes nothing to the journal for
+   * it, and emits neither upload.started nor upload.finished (the caller's event says it all).
+   */
+  readonly recordedByCaller?: boolean;
 }
 
 /** A stream of unknown size (standard input) to one key: never resumed. */
@@ -174,4 +211,6 @@ export interface UploadResult {
   readonly checksum: string;
   /** How it was verified: by the answer's ETag alone, or with a HeadObject. */
   readonly verifiedBy: 'etag' | 'head';
+  /** A single-part upload's journal record (written by the service unless recordedByCaller). */
+  readonly record?: VerifiedUpload;
 }

@@ -18,7 +18,7 @@ import { AppError } from '../errors/app-error.js';
 import type { PartRecord, UploadMode } from '../journal/journal-store.js';
 import type { ObjectHead, WriteOptions } from '../object-store/object-target.js';
 import { multipartEtag } from '../domain/etag.js';
-import { objectIntent } from './ownership.js';
+import { objectIntent, objectSource } from './ownership.js';
 import type { VerifyMode } from './transfer-types.js';
 
 /** What S3 computes for content it stores: a hex MD5, or for multipart a hex MD5 and "-N". */
@@ -39,8 +39,10 @@ export interface WrittenObject {
   readonly expected: string;
   /** The ETag the PUT or Complete answered; undefined when not known (found after a restart). */
   readonly answered: string | undefined;
-  /** The journal intent the object was written under (its metadata says so). */
-  readonly intentId: number;
+  /** The journal intent the object was written under (its metadata says so): multipart. */
+  readonly intentId?: number;
+  /** The source token the object was written with (its metadata says so): single part. */
+  readonly source?: string;
 }
 
 /** How an object was verified; its ETag as the store reports it. */
@@ -110,13 +112,23 @@ export class Verifier {
     return { etag: this.#byIntent(obj, found), by: 'head' };
   }
 
-  /** Where ETags cannot be compared: the object must carry this upload's intent (when it has one). */
+  /**
+   * Where ETags cannot be compared: the object must carry this upload's intent or source token
+   * (when it has one).
+   */
   #byIntent(obj: WrittenObject, found: ObjectHead): string {
     const intent = objectIntent(found);
-    if (intent !== undefined && intent !== obj.intentId) {
+    const source = objectSource(found);
+    const other =
+      obj.intentId !== undefined && intent !== undefined && intent !== obj.intentId
+        ? `intent ${intent}, ours ${obj.intentId}`
+        : obj.source !== undefined && source !== undefined && source !== obj.source
+          ? `another source (${source}, ours ${obj.source})`
+          : undefined;
+    if (other !== undefined) {
       throw new AppError(
         'ERR_VERIFY_FAILED',
-        `${obj.where} was written by another upload (intent ${intent}, ours ${obj.intentId})`,
+        `${obj.where} was written by another upload (${other})`,
         {
           hint: 'another writer replaced the object; the file will be uploaded again',
         },

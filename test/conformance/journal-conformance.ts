@@ -12,6 +12,7 @@ import type { JournalStore } from '../../src/journal/journal-store.js';
 import { describeEventsAndHistory } from './journal-conformance-events.js';
 import { describeFiles } from './journal-conformance-files.js';
 import { describePauses } from './journal-conformance-pauses.js';
+import { describePipeline } from './journal-conformance-pipeline.js';
 import { describeTransitions } from './journal-conformance-transitions.js';
 import { describeSearch } from './journal-conformance-search.js';
 import {
@@ -125,6 +126,7 @@ export function runJournalConformance(name: string, makeStore: MakeJournalStore)
     describeFiles(makeStore);
     describeTransitions(makeStore);
     describePauses(makeStore);
+    describePipeline(makeStore);
     describeSearch(makeStore);
     describeLifecycle(makeStore);
   });

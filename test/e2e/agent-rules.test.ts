@@ -167,16 +167,31 @@ ${destinationExtra}`;
     }
     assert.ok(file !== undefined);
     // What a SIGKILL between the verification and 'done' leaves (no legal move leads back here:
-    // written directly, as the crash would have left it).
+    // written directly, as the crash would have left it): the upload verified in the journal, the
+    // file 'verifying', and no history row yet (it is written with 'done').
     const db = new Database(join(dir, '.s3ferry', 'journal.db'));
     try {
       db.prepare(
         "UPDATE files SET state = 'verifying', owner = 'killed', lease_until = 0 WHERE id = ?",
       ).run(file.id);
+      db.prepare('DELETE FROM history WHERE source_path = ?').run(file.path);
     } finally {
       db.close();
     }
     return file;
+  }
+
+  /** Uploads of `key` the journal holds (one: nothing was sent a second time). */
+  function journaledUploads(dir: string, key: string): number {
+    const db = new Database(join(dir, '.s3ferry', 'journal.db'), { readonly: true });
+    try {
+      const row = db
+        .prepare<[string], { n: number }>('SELECT count(*) AS n FROM uploads WHERE object_key = ?')
+        .get(key);
+      return row?.n ?? 0;
+    } finally {
+      db.close();
+    }
   }
 
   /** History rows of `key` the agent reports. */
@@ -193,7 +208,11 @@ ${destinationExtra}`;
 
     const again = await start(dir, yaml);
     await waitFor('source deleted', async () => (await readdir(inbox)).length === 0);
-    assert.equal(await uploadsOf(again, `${prefix}/precious.bin`), 1, 'not uploaded a second time');
+    await waitFor(
+      'one history row',
+      async () => (await uploadsOf(again, `${prefix}/precious.bin`)) === 1,
+    );
+    assert.equal(journaledUploads(dir, `${prefix}/precious.bin`), 1, 'not uploaded a second time');
     const got = await objectDigest(client, bucket.name, `${prefix}/precious.bin`);
     assert.equal(got.size, 100_000, 'the object is intact');
   });
@@ -221,7 +240,8 @@ ${destinationExtra}`;
       done.some((e) => e.data?.takenOver === true),
       `a file.done event says the restart finished it: ${JSON.stringify(done)}`,
     );
-    assert.equal(await uploadsOf(again, `${prefix}/gone.bin`), 1, 'not uploaded a second time');
+    assert.equal(await uploadsOf(again, `${prefix}/gone.bin`), 1, 'one history row');
+    assert.equal(journaledUploads(dir, `${prefix}/gone.bin`), 1, 'not uploaded a second time');
   });
 
   it('overwrite never: an existing key is not overwritten, and the source is kept', async () => {
@@ -336,9 +356,12 @@ ${destinationExtra}`;
       ),
       'copied, not uploaded',
     );
-    const started = events.items.filter((e) => e.type === 'upload.started');
+    // One upload (orig's); the copy's file.done says copiedFrom.
+    const uploaded = events.items.filter(
+      (e) => e.type === 'file.done' && e.data?.copiedFrom === undefined,
+    );
     assert.equal(
-      started.length,
+      uploaded.length,
       1,
       JSON.stringify(events.items.map((e) => [e.type, (e as { path?: string }).path])),
     );

@@ -68,7 +68,10 @@ describe('/metrics of a real agent', () => {
       const s = await scrape();
       const done = sampleValue(s, 's3ferry_files', { state: 'done' });
       const parked = sampleValue(s, 's3ferry_files', { state: 'parked' });
-      return done === SIZES.length && parked === 1 ? s : undefined;
+      // The counters follow file.done, published right after the journal recorded 'done': a
+      // scrape in between sees the file done and not yet counted.
+      const counted = sampleValue(s, 's3ferry_uploaded_files_total', { job: 'inbox' });
+      return done === SIZES.length && parked === 1 && counted === SIZES.length ? s : undefined;
     });
     const job = { job: 'inbox' };
     const total = SIZES.reduce((a, b) => a + b, 0);

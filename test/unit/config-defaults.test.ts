@@ -61,6 +61,7 @@ describe('config defaults', () => {
           overwrite: 'never',
           dedupe: { enabled: false, by: 'sha256', action: 'skip' },
           after: { action: 'keep' },
+          resume: true,
           paused: false,
         },
       ],

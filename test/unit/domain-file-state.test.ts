@@ -40,7 +40,7 @@ describe('file states', () => {
     const cases: [TransitionName, string, string | undefined][] = [
       ['markVerifying', 'uploading', 'verifying'],
       ['markVerifying', 'verifying', undefined],
-      ['complete', 'uploading', undefined],
+      ['complete', 'uploading', 'done'],
       ['complete', 'verifying', 'done'],
       ['release', 'uploading', 'queued'],
       ['release', 'verifying', 'verifying'],

@@ -216,4 +216,43 @@ void describe('GroupCommit', () => {
       if (db.open) db.close();
     }
   });
+  void it('counts the operations that changed rows, by name, and the transactions', async () => {
+    const { db } = await openDb();
+    try {
+      const group = new GroupCommit(db);
+      const named = (name: string, op: GroupOperation<number>) => ({ ...op, name });
+      const nothing: GroupOperation<number> = {
+        fn: () => db.prepare('UPDATE t SET x = 0 WHERE x = -1').run().changes,
+        writes: true,
+        mapError,
+        name: 'claim',
+      };
+      const failing = named('enqueue', {
+        fn: () => {
+          db.prepare('INSERT INTO t VALUES (9)').run();
+          throw new Error('after a write');
+        },
+        writes: true,
+        mapError,
+      });
+      // One turn: two inserts, an update that changes nothing, one that fails after writing.
+      const turn = [
+        group.enqueue(named('enqueue', insert(db, 1))),
+        group.enqueue(named('complete', insert(db, 2))),
+        group.enqueue(nothing),
+        group.enqueue(failing),
+      ];
+      await Promise.allSettled(turn);
+      // A turn of one operation that changes nothing, then one that writes.
+      await group.enqueue(nothing);
+      await group.enqueue(named('enqueue', insert(db, 3)));
+      assert.deepEqual(group.writeStats, {
+        operations: { enqueue: 2, complete: 1 },
+        transactions: 2,
+      });
+      assert.deepEqual(rows(db), [1, 2, 3]);
+    } finally {
+      db.close();
+    }
+  });
 });

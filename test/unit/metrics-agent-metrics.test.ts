@@ -1,6 +1,6 @@
 /**
  * The agent's metrics fed by a real EventSink over a real (in-memory) journal: upload counters and
- * histograms per job from upload.finished, errors by kind and code from file.parked and
+ * histograms per job from the file.done of an upload, errors by kind and code from file.parked and
  * file.waiting, gauges read at scrape time, and registries that never share anything.
  */
 import assert from 'node:assert/strict';
@@ -42,14 +42,20 @@ describe('agent metrics', () => {
 
   const scrape = async () => parsePrometheus(await metrics.registry.metrics());
 
-  it('counts uploads per job from upload.finished; histograms observe size and duration', async () => {
+  it('counts uploads per job from file.done; histograms observe size and duration', async () => {
     for (const [job, size, durationMs] of [
       ['cams', 1000, 500],
       ['cams', 3_000_000, 12_000],
       ['docs', 10, 50],
     ] as const)
-      await sink.emit('upload.finished', 'info', 'uploaded', { data: { job, size, durationMs } });
+      await sink.emit('file.done', 'info', 'uploaded', {
+        data: { job, size, durationMs, mode: 'single' },
+      });
     await sink.emit('upload.started', 'info', 'not counted', { data: { job: 'cams', size: 5 } });
+    // A copy, or an upload a restart found done: not an upload of this run.
+    await sink.emit('file.done', 'info', 'copied', {
+      data: { job: 'cams', size: 7, copiedFrom: 'k' },
+    });
     const s = await scrape();
     assert.equal(sampleValue(s, 's3ferry_uploaded_files_total', { job: 'cams' }), 2);
     assert.equal(sampleValue(s, 's3ferry_uploaded_bytes_total', { job: 'cams' }), 3_001_000);
@@ -182,7 +188,9 @@ describe('agent metrics', () => {
       processMetrics: false,
     });
     other.close();
-    await sink.emit('upload.finished', 'info', 'after close', { data: { job: 'cams', size: 1 } });
+    await sink.emit('file.done', 'info', 'after close', {
+      data: { job: 'cams', size: 1, mode: 'single' },
+    });
     const s = parsePrometheus(await other.registry.metrics());
     assert.equal(sampleValue(s, 's3ferry_uploaded_files_total', { job: 'cams' }), undefined);
     assert.equal(sampleValue(await scrape(), 's3ferry_uploaded_files_total', { job: 'cams' }), 3);

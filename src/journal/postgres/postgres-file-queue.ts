@@ -32,6 +32,7 @@ import type {
   Transitioned,
 } from '../file-queue.js';
 import {
+  claimReasonSet,
   heldTransitionUpdate,
   holds,
   refusal,
@@ -42,6 +43,8 @@ import type { JournalErrorContext } from '../journal-errors.js';
 import { toFileRecord, type FileRow } from '../journal-rows.js';
 import type { PgQueryable, PostgresPool } from './postgres-connection.js';
 import { createPostgresEventLog } from './postgres-event-log.js';
+import { insertVerifiedUpload } from './postgres-uploads.js';
+import { ofFile } from '../upload-ledger.js';
 
 const CLAIMABLE = `state IN ('queued', 'waiting')`;
 const READY = `${CLAIMABLE} AND (state = 'queued' OR ready_at <= $1)`;
@@ -54,17 +57,20 @@ const CHANGED = `(f.size, f.mtime_ms, f.inode) IS DISTINCT FROM
 /** A parked file whose ctime moved since it was queued: someone fixed it (chmod, chown). */
 const FIXED = `(f.state = 'parked' AND excluded.ctime_ms IS NOT NULL AND f.ctime_ms IS NOT NULL
   AND excluded.ctime_ms <> f.ctime_ms)`;
-/** A plan column kept for the same version, cleared for a changed one. */
+/**
+ * A plan column: the plan given now (excluded, NULL when none) for a changed version or where none
+ * is stored; else the stored one is kept (the first plan of a version wins).
+ */
 const plan = (column: string): string =>
-  `${column} = CASE WHEN ${CHANGED} THEN NULL ELSE f.${column} END`;
+  `${column} = CASE WHEN ${CHANGED} OR f.plan_key IS NULL THEN excluded.${column} ELSE f.${column} END`;
 
 /**
  * Takes the row `next` picked: $1 now, $2 owner, $3 lease end. An expired 'verifying' file stays
- * 'verifying' (file-queue.ts claim).
+ * 'verifying' (file-queue.ts claim); a file taken over says so in its reason.
  */
 const TAKE = `UPDATE files f
   SET state = CASE f.state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
-    reason_code = NULL, reason_message = NULL, reason_hint = NULL, not_before = NULL,
+    ${claimReasonSet('f.')}, not_before = NULL,
     updated_at = $1, owner = $2, lease_until = $3
   FROM next WHERE f.id = next.id
   RETURNING f.*`;
@@ -82,9 +88,10 @@ const PARAMS = {
 
 /** The SQL of the queue operations (exported so tests can EXPLAIN them). */
 export const QUEUE_SQL = {
+  // $8 … $12: the plan decided at enqueue (all NULL when there is none).
   enqueue: `INSERT INTO files AS f (job, path, size, mtime_ms, inode, ctime_ms, state, attempts,
-      updated_at, ready_at)
-    VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7)
+      updated_at, ready_at, plan_key, plan_mode, plan_part_size, plan_checksum, plan_decided_at)
+    VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7, $8, $9, $10, $11, $12)
     ON CONFLICT (job, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
       inode = excluded.inode, ctime_ms = coalesce(excluded.ctime_ms, f.ctime_ms),
       state = 'queued', reason_code = NULL, reason_message = NULL, reason_hint = NULL,
@@ -198,6 +205,8 @@ export function createPostgresFileQueue(
         return { file: toFileRecord(current), event: undefined, history: undefined };
       throw refusal(ctx(name), name, hold, current);
     }
+    if (input?.upload !== undefined)
+      await insertVerifiedUpload(q, ofFile(input.upload, hold.fileId));
     const log = createPostgresEventLog(q, retention);
     const event = input?.event === undefined ? undefined : await log.append(input.event);
     const history = input?.history === undefined ? undefined : await log.addHistory(input.history);
@@ -208,7 +217,9 @@ export function createPostgresFileQueue(
     enqueue: async (file, now, event) => {
       const { job, path, size, mtimeMs, inode } = file;
       const ctime = file.ctimeMs ?? null;
-      const values = [job, path, size, mtimeMs, inode, ctime, now];
+      const p = file.plan;
+      const values = [job, path, size, mtimeMs, inode, ctime, now, p?.key ?? null];
+      values.push(p?.mode ?? null, p?.partSize ?? null, p?.checksum ?? null, p?.decidedAt ?? null);
       const queue = async (q: PgQueryable): Promise<Enqueued> => {
         const row = await first(q, QUEUE_SQL.enqueue, values);
         if (row === undefined)
@@ -250,7 +261,7 @@ export function createPostgresFileQueue(
       throw refusal(ctx('savePlan'), 'savePlan', hold, row);
     },
     transition: (name, hold, now, input, retried) =>
-      input?.event === undefined && input?.history === undefined
+      input?.event === undefined && input?.history === undefined && input?.upload === undefined
         ? transition(db, name, hold, now, input, retried)
         : pool.transaction((q) => transition(q, name, hold, now, input, retried)),
     releaseForRetry: async ({ fileIds, job }, now) =>

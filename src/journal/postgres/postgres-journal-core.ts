@@ -31,6 +31,7 @@ import type {
   UploadIntent,
   UploadOutcome,
   UploadRecord,
+  VerifiedUpload,
 } from '../journal-store.js';
 import type { FileRow } from '../journal-rows.js';
 import type { PostgresPool } from './postgres-connection.js';
@@ -40,7 +41,11 @@ import { createPostgresFileQueue, type PostgresFileQueue } from './postgres-file
 import { createPostgresFileReads, type PostgresFileReads } from './postgres-file-reads.js';
 import { createPostgresFleet, type PostgresFleet } from './postgres-fleet.js';
 import { createPostgresSearch, type PostgresSearch } from './postgres-search.js';
-import { createPostgresUploads, type PostgresUploads } from './postgres-uploads.js';
+import {
+  createPostgresUploads,
+  insertVerifiedUpload,
+  type PostgresUploads,
+} from './postgres-uploads.js';
 
 /** What {@link PostgresJournalStore.open} needs. */
 export interface PostgresJournalStoreDeps {
@@ -203,6 +208,21 @@ export class PostgresJournalCore {
 
   getUpload(id: number): Promise<UploadRecord | undefined> {
     return this.run('getUpload', () => this.uploads.get(id));
+  }
+
+  /** One transaction: the upload 'verified', its part, its ETag. See UploadLedger. */
+  recordUpload(upload: VerifiedUpload, hold?: Hold): Promise<UploadRecord> {
+    return this.run('recordUpload', () =>
+      this.pool.transaction(async (q) => {
+        const rec = await insertVerifiedUpload(q, upload, hold);
+        if (rec !== undefined) return rec;
+        const { rows } = await q.query<FileRow>('SELECT * FROM files WHERE id = $1', [
+          hold?.fileId,
+        ]);
+        if (hold !== undefined) assertHolds(this.context('hold'), hold, rows[0]);
+        throw new Error('INSERT … RETURNING returned no row');
+      }),
+    );
   }
 
   appendEvent(event: NewEvent): Promise<EventRecord> {

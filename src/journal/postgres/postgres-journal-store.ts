@@ -25,7 +25,7 @@ import type {
   PauseScope,
   Pauses,
   RetryFilter,
-  TransitionOptions,
+  UploadOptions,
   Transitioned,
   UploadRecord,
 } from '../journal-store.js';
@@ -161,7 +161,7 @@ export class PostgresJournalStore extends PostgresJournalCore implements Journal
     );
   }
 
-  markVerifying(hold: Hold, now: number, input?: TransitionOptions): Promise<Transitioned> {
+  markVerifying(hold: Hold, now: number, input?: UploadOptions): Promise<Transitioned> {
     return this.move('markVerifying', hold, now, input);
   }
   complete(hold: Hold, now: number, input?: FinalOptions): Promise<Transitioned> {

@@ -15,6 +15,7 @@ import type {
   UploadIntent,
   UploadOutcome,
   UploadRecord,
+  VerifiedUpload,
 } from '../journal-store.js';
 import type { PgQueryable } from './postgres-connection.js';
 
@@ -105,6 +106,26 @@ function intentValues({ destination: d, source: s, ...intent }: UploadIntent): u
 /** The two values of a hold guard. */
 const holdValues = (hold: Hold | undefined): [number | null, string | null] =>
   hold === undefined ? [null, null] : [hold.fileId, hold.owner];
+
+/**
+ * Records a verified single-part upload (its row, its part, its end) on `q`, which must be one
+ * transaction: the file queue's transition, or {@link PostgresJournalCore}'s recordUpload. With a
+ * hold, the insert applies only while it is valid; resolves undefined when it is not.
+ */
+export async function insertVerifiedUpload(
+  q: PgQueryable,
+  upload: VerifiedUpload,
+  hold?: Hold,
+): Promise<UploadRecord | undefined> {
+  const values = [...intentValues(upload.intent), ...holdValues(hold)];
+  const row = (await q.query<UploadRow>(UPLOAD_SQL.insert, values)).rows[0];
+  if (row === undefined) return undefined;
+  const { partNumber, size, etag, md5 } = upload.part;
+  await q.query(UPLOAD_SQL.upsertPart, [row.id, partNumber, size, etag, md5, null, null]);
+  const end = [row.id, 'verified', upload.finishedAt, upload.etag, null, null, null];
+  await q.query(UPLOAD_SQL.finish, end);
+  return toUploadRecord((await q.query<UploadRow>(UPLOAD_SQL.get, [row.id])).rows[0] ?? row);
+}
 
 /** Builds the upload operations on `db`; `refuse` raises the error of a refused move. */
 export function createPostgresUploads(

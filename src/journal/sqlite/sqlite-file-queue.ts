@@ -27,6 +27,7 @@ import type {
   Transitioned,
 } from '../file-queue.js';
 import type { NewEvent } from '../event-log.js';
+import { ofFile, type VerifiedUpload } from '../upload-ledger.js';
 import {
   heldTransitionUpdate,
   holds,
@@ -76,6 +77,17 @@ const RELEASE_FOR_RETRY = `UPDATE files SET state = 'queued', reason_code = NULL
     AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
     AND (@job IS NULL OR job = @job)`;
 
+/** The plan columns' parameters of insertFile and requeueFile (all null without a plan). */
+export function planParams(plan: FilePlan | undefined): Record<string, string | number | null> {
+  return {
+    planKey: plan?.key ?? null,
+    planMode: plan?.mode ?? null,
+    planPartSize: plan?.partSize ?? null,
+    planChecksum: plan?.checksum ?? null,
+    planDecidedAt: plan?.decidedAt ?? null,
+  };
+}
+
 function sameIdentity(row: FileRow, file: FileToQueue): boolean {
   return row.size === file.size && row.mtime_ms === file.mtimeMs && row.inode === file.inode;
 }
@@ -101,6 +113,7 @@ export function createFileQueue(
   stmts: SqliteStatements,
   events: SqliteEventLog,
   ctx: (operation: string) => JournalErrorContext,
+  recordUpload: (upload: VerifiedUpload) => unknown,
 ): SqliteFileQueue {
   const updates = new Map<
     HeldTransitionName,
@@ -137,6 +150,7 @@ export function createFileQueue(
         attempts: changed ? 0 : row.attempts,
         newVersion: changed ? 1 : 0,
         now,
+        ...planParams(file.plan),
       }),
     );
   };
@@ -147,7 +161,12 @@ export function createFileQueue(
     const row = stmts.findFile.get({ job, path });
     const queued =
       row === undefined
-        ? returned(stmts.insertFile.get({ job, path, size, mtimeMs, inode, ctimeMs, now }))
+        ? returned(
+            stmts.insertFile.get({
+              ...{ job, path, size, mtimeMs, inode, ctimeMs, now },
+              ...planParams(file.plan),
+            }),
+          )
         : requeue(row, file, now);
     if (queued === undefined) {
       const known = returned(row);
@@ -240,6 +259,7 @@ export function createFileQueue(
       const values = transitionValues(name, now, input);
       const row = update(name).get({ id: hold.fileId, owner: hold.owner, now, ...values });
       if (row === undefined) throw refusal(ctx(name), name, hold, stmts.getFile.get(hold.fileId));
+      if (input?.upload !== undefined) recordUpload(ofFile(input.upload, hold.fileId));
       const event = input?.event === undefined ? undefined : events.append(input.event);
       const history = input?.history === undefined ? undefined : events.addHistory(input.history);
       return { file: toFileRecord(row), event, history };

@@ -40,6 +40,20 @@ export interface GroupOperation<T> {
   readonly writes: boolean;
   /** Turns what `fn` (or the group's BEGIN/COMMIT) threw into the error the promise rejects with. */
   readonly mapError: (err: unknown) => Error;
+  /** The journal operation's name, for {@link GroupCommit.writeStats}. */
+  readonly name?: string;
+}
+
+/**
+ * What the journal wrote since it was opened: the operations that changed rows (SQLite's own change
+ * counter, `total_changes()`, moved while each ran), by operation name, and the transactions that
+ * committed them. An operation that wrote nothing (a claim that found no file) is not counted.
+ */
+export interface WriteStats {
+  /** Operations that changed rows, by their name ('' when unnamed). */
+  readonly operations: Readonly<Record<string, number>>;
+  /** Committed transactions that changed rows (a group counts once, however many operations). */
+  readonly transactions: number;
 }
 
 interface Queued extends GroupOperation<unknown> {
@@ -60,15 +74,21 @@ export class GroupCommit {
   #queue: Queued[] = [];
   #scheduled: NodeJS.Immediate | undefined;
   #writeTransactions = 0;
+  /** `SELECT total_changes()`: rows changed on this connection so far. */
+  readonly #totalChanges: () => number;
+  readonly #written = new Map<string, number>();
+  #transactions = 0;
 
   constructor(db: Database.Database, maxGroup = MAX_GROUP) {
     this.#db = db;
     this.#maxGroup = Math.max(1, Math.trunc(maxGroup));
     this.#inSavepoint = db.transaction((fn: () => unknown) => fn());
+    const changes = db.prepare<[], number>('SELECT total_changes()').pluck();
+    this.#totalChanges = () => changes.get() ?? 0;
     this.#group = db.transaction((ops: readonly Queued[], outcomes: Outcome[]) => {
       for (const op of ops) {
         try {
-          outcomes.push({ ok: true, value: this.#inSavepoint(op.fn) });
+          outcomes.push({ ok: true, value: this.#counted(op, () => this.#inSavepoint(op.fn)) });
         } catch (error) {
           outcomes.push({ ok: false, error });
           // Some errors (I/O, full disk) make SQLite roll back the whole transaction: the
@@ -77,6 +97,23 @@ export class GroupCommit {
         }
       }
     });
+  }
+
+  /** What the journal wrote so far (see {@link WriteStats}). */
+  get writeStats(): WriteStats {
+    return { operations: Object.fromEntries(this.#written), transactions: this.#transactions };
+  }
+
+  /** Runs `fn` for `op`, counting `op` when rows changed meanwhile. */
+  #counted<T>(op: GroupOperation<unknown>, fn: () => T): T {
+    if (!op.writes) return fn();
+    const before = this.#totalChanges();
+    const value = fn();
+    if (this.#totalChanges() !== before) {
+      const name = op.name ?? '';
+      this.#written.set(name, (this.#written.get(name) ?? 0) + 1);
+    }
+    return value;
   }
 
   /** How many operations wait for the next flush. */
@@ -120,11 +157,12 @@ export class GroupCommit {
 
   #commit(ops: readonly Queued[]): void {
     const [only] = ops;
+    const before = this.#totalChanges();
     if (ops.length === 1 && only !== undefined) {
       try {
-        const value = only.fn();
+        only.resolve(this.#counted(only, only.fn));
         if (only.writes) this.#writeTransactions += 1;
-        only.resolve(value);
+        if (this.#totalChanges() !== before) this.#transactions += 1;
       } catch (err) {
         only.reject(only.mapError(err));
       }
@@ -136,6 +174,7 @@ export class GroupCommit {
       if (writes) this.#group.immediate(ops, outcomes);
       else this.#group.deferred(ops, outcomes);
       if (writes) this.#writeTransactions += 1;
+      if (this.#totalChanges() !== before) this.#transactions += 1;
     } catch (err) {
       // Nothing of the group was kept (better-sqlite3 rolled back whatever SQLite had not).
       ops.forEach((op, i) => {

@@ -26,12 +26,13 @@ import type {
   UploadIntent,
   UploadOutcome,
   UploadRecord,
+  VerifiedUpload,
 } from '../journal-store.js';
 import { openSqliteJournal } from './sqlite-connection.js';
 import { createEventLog, type SqliteEventLog } from './sqlite-event-log.js';
 import { createFileQueue, type SqliteFileQueue } from './sqlite-file-queue.js';
 import { createFleet, type SqliteFleet } from './sqlite-fleet.js';
-import { GroupCommit } from './sqlite-group-commit.js';
+import { GroupCommit, type WriteStats } from './sqlite-group-commit.js';
 import { createHistoryTextIndex, type HistoryTextIndex } from './sqlite-history-text.js';
 import { createSearch, type SqliteSearch } from './sqlite-search.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
@@ -126,7 +127,8 @@ export class SqliteJournalCore {
     this.uploads = createUploadLog(this.db, this.stmts, refuse, checkHold);
     this.events = createEventLog(this.db, this.stmts, retention, this.historyText);
     const ctx = (operation: string) => this.context(operation);
-    this.files = createFileQueue(this.db, this.stmts, this.events, ctx);
+    const uploads = this.uploads;
+    this.files = createFileQueue(this.db, this.stmts, this.events, ctx, (u) => uploads.record(u));
     this.members = createFleet(this.db, this.stmts, this.events);
     this.search = createSearch(this.db);
     this.group = new GroupCommit(this.db);
@@ -135,6 +137,14 @@ export class SqliteJournalCore {
   /** Write transactions the group commit committed since the journal was opened. */
   get writeTransactions(): number {
     return this.group.writeTransactions;
+  }
+
+  /**
+   * What this connection wrote since it was opened, by operation (sqlite-group-commit.ts): the
+   * journal work per file is measured with it (test/e2e/pipeline-journal-writes.test.ts, bench).
+   */
+  get writeStats(): WriteStats {
+    return this.group.writeStats;
   }
 
   protected context(operation: string): JournalErrorContext {
@@ -161,7 +171,7 @@ export class SqliteJournalCore {
         journalError('ERR_JOURNAL', this.context(operation), 'the journal is closed', BUG_HINT),
       );
     }
-    return this.group.enqueue({ fn, writes, mapError });
+    return this.group.enqueue({ fn, writes, mapError, name: operation });
   }
 
   /** Records the intent (with its file, when given). See UploadLedger. */
@@ -198,6 +208,11 @@ export class SqliteJournalCore {
     return this.run('finishUpload', () => {
       this.uploads.finish(id, outcome, hold);
     });
+  }
+
+  /** One write: the upload 'verified', its part, its ETag. See UploadLedger. */
+  recordUpload(upload: VerifiedUpload, hold?: Hold): Promise<UploadRecord> {
+    return this.run('recordUpload', () => this.uploads.record(upload, hold));
   }
 
   appendEvent(event: NewEvent): Promise<EventRecord> {

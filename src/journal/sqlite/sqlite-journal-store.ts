@@ -32,7 +32,7 @@ import type {
   PauseScope,
   Pauses,
   RetryFilter,
-  TransitionOptions,
+  UploadOptions,
   Transitioned,
   UploadRecord,
 } from '../journal-store.js';
@@ -171,7 +171,7 @@ export class SqliteJournalStore extends SqliteJournalCore implements JournalStor
     return this.run(name, () => this.files.transition(name, hold, now, input));
   }
 
-  markVerifying(hold: Hold, now: number, input?: TransitionOptions): Promise<Transitioned> {
+  markVerifying(hold: Hold, now: number, input?: UploadOptions): Promise<Transitioned> {
     return this.move('markVerifying', hold, now, input);
   }
   complete(hold: Hold, now: number, input?: FinalOptions): Promise<Transitioned> {

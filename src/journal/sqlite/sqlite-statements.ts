@@ -4,6 +4,7 @@
  * index's WHERE term literally, since SQLite only uses a partial index when the query states it.
  */
 import type Database from 'better-sqlite3';
+import { claimReasonSet } from '../file-transitions.js';
 import type { FileState } from '../journal-store.js';
 import type {
   AgentRow,
@@ -18,6 +19,10 @@ const OPEN = `state IN ('intent', 'active', 'completed')`;
 const CLAIMABLE = `state IN ('queued', 'waiting')`;
 /** States in which an agent holds a file (its claim, under a lease). */
 const HELD = `state IN ('uploading', 'verifying')`;
+
+/** A plan column on requeue: the new plan for a new version or where none is stored, else kept. */
+const newPlan = (column: string, value: string): string =>
+  `${column} = CASE WHEN @newVersion OR plan_key IS NULL THEN ${value} ELSE ${column} END`;
 
 /** The SQL text of every statement (exported so tests can EXPLAIN QUERY PLAN them). */
 export const SQL = {
@@ -75,20 +80,22 @@ export const SQL = {
     ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
 
   findFile: `SELECT * FROM files WHERE job = @job AND path = @path`,
+  // @planKey … @planDecidedAt: the plan decided at enqueue (all NULL when there is none).
   insertFile: `INSERT INTO files (job, path, size, mtime_ms, inode, ctime_ms, state, attempts,
-      updated_at, ready_at)
-    VALUES (@job, @path, @size, @mtimeMs, @inode, @ctimeMs, 'queued', 0, @now, @now)
+      updated_at, ready_at, plan_key, plan_mode, plan_part_size, plan_checksum, plan_decided_at)
+    VALUES (@job, @path, @size, @mtimeMs, @inode, @ctimeMs, 'queued', 0, @now, @now, @planKey,
+      @planMode, @planPartSize, @planChecksum, @planDecidedAt)
     RETURNING *`,
-  // A changed file is a new version: its plan goes with the old one (@newVersion = 1).
+  // A changed file is a new version: its plan goes with the old one (@newVersion = 1), and the
+  // plan given now (if any) takes its place; the same version keeps a plan it has (first wins).
   requeueFile: `UPDATE files SET size = @size, mtime_ms = @mtimeMs, inode = @inode,
       ctime_ms = coalesce(@ctimeMs, ctime_ms), state = 'queued', reason_code = NULL,
       reason_message = NULL, reason_hint = NULL, not_before = NULL, attempts = @attempts,
       updated_at = @now, ready_at = @now,
-      plan_key = CASE WHEN @newVersion THEN NULL ELSE plan_key END,
-      plan_mode = CASE WHEN @newVersion THEN NULL ELSE plan_mode END,
-      plan_part_size = CASE WHEN @newVersion THEN NULL ELSE plan_part_size END,
-      plan_checksum = CASE WHEN @newVersion THEN NULL ELSE plan_checksum END,
-      plan_decided_at = CASE WHEN @newVersion THEN NULL ELSE plan_decided_at END
+      ${newPlan('plan_key', '@planKey')}, ${newPlan('plan_mode', '@planMode')},
+      ${newPlan('plan_part_size', '@planPartSize')},
+      ${newPlan('plan_checksum', '@planChecksum')},
+      ${newPlan('plan_decided_at', '@planDecidedAt')}
     WHERE id = @id
     RETURNING *`,
   // An older row without a ctime learns it, so that a later change of it is noticed.
@@ -107,10 +114,11 @@ export const SQL = {
   // Held files whose lease ran out: their holder stopped renewing them (it died).
   nextExpired: `SELECT id, job FROM files INDEXED BY files_leased
     WHERE ${HELD} AND lease_until <= @now ORDER BY lease_until, id`,
-  // An expired 'verifying' file stays 'verifying' (file-queue.ts claim). The pause switches are
-  // read in this statement: a pause committed by any agent stops this claim.
+  // An expired 'verifying' file stays 'verifying' (file-queue.ts claim); a file taken over says
+  // so in its reason. The pause switches are read in this statement: a pause committed by any
+  // agent stops this claim.
   claimFile: `UPDATE files SET state = CASE state WHEN 'verifying' THEN 'verifying' ELSE 'uploading' END,
-      reason_code = NULL, reason_message = NULL, reason_hint = NULL, not_before = NULL,
+      ${claimReasonSet('')}, not_before = NULL,
       updated_at = @now, owner = @owner, lease_until = @leaseUntil
     WHERE id = @id AND (${CLAIMABLE} OR (${HELD} AND lease_until <= @now))
       AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.job IN ('', files.job))

@@ -7,7 +7,13 @@
  */
 import type Database from 'better-sqlite3';
 import type { Hold } from '../../domain/file-state.js';
-import type { PartRecord, UploadIntent, UploadOutcome, UploadRecord } from '../journal-store.js';
+import type {
+  PartRecord,
+  UploadIntent,
+  UploadOutcome,
+  UploadRecord,
+  VerifiedUpload,
+} from '../journal-store.js';
 import { toUploadRecord, type UploadRow } from '../journal-rows.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
@@ -27,6 +33,8 @@ export interface UploadLog {
   recordPart(id: number, part: PartRecord, hold?: Hold): void;
   markCompleted(id: number, etag: string | null, hold?: Hold): void;
   finish(id: number, outcome: UploadOutcome, hold?: Hold): void;
+  /** A verified single-part upload, its part and its end, in one transaction. */
+  record(upload: VerifiedUpload, hold?: Hold): UploadRecord;
 }
 
 function returned(row: UploadRow | undefined): UploadRow {
@@ -87,8 +95,19 @@ export function createUploadLog(
     stmts.upsertPart.run({ id, partNumber, size, etag, md5 });
   });
 
+  const recordTx = db.transaction((upload: VerifiedUpload, hold: Hold | undefined) => {
+    checkHold(hold);
+    const { id } = returned(stmts.insertUpload.get(intentParams(upload.intent)));
+    const { partNumber, size, etag, md5 } = upload.part;
+    stmts.upsertPart.run({ id, partNumber, size, etag, md5 });
+    const end = { id, state: 'verified', finishedAt: upload.finishedAt, etag: upload.etag };
+    stmts.finishUpload.run({ ...end, error: null });
+    return toUploadRecord(returned(stmts.getUpload.get(id)));
+  });
+
   return {
     begin: (intent, hold) => beginTx.immediate(intent, hold),
+    record: (upload, hold) => recordTx.immediate(upload, hold),
     recordUploadId: (id, uploadId, hold) => {
       guarded.immediate(
         'recordUploadId',

@@ -1,0 +1,46 @@
+/** What an {@link Agent} is built from, and what its status says (agent.ts). */
+import type { JobConfig } from '../config/agent-config.js';
+import type { FileState, JournalStore } from '../journal/journal-store.js';
+import type { Clock } from '../platform/clock.js';
+import type { FileMoves, FileSystem } from '../transfer/file-system.js';
+import type { Md5Hasher } from '../transfer/transfer-types.js';
+import type { WatcherFactory } from '../sources/watcher.js';
+import type { ClosableTarget, DestinationRuntime } from './destination-runtime.js';
+import type { EventSink } from './event-sink.js';
+import type { TransferTracker } from './transfer-tracker.js';
+
+/** What the agent is built from (the composition root, compose.ts, gives it). */
+export interface AgentDeps {
+  readonly journal: JournalStore;
+  readonly events: EventSink;
+  readonly clock: Clock;
+  /** Sources are read through it, and the after-action moves or deletes them through it. */
+  readonly fs: FileSystem & FileMoves;
+  readonly watcherFactory: WatcherFactory;
+  readonly buildTarget: (destination: JobConfig['destination']) => ClosableTarget;
+  readonly hostname: string;
+  readonly owner: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly random: () => number;
+  /** The process's MD5 worker pool, lent to every destination's transfer service. */
+  readonly hasher?: Md5Hasher;
+  /** Files processed at once over all jobs. */
+  readonly workers?: number;
+  /** Where running uploads report their progress (the API's live transfers). */
+  readonly transfers?: TransferTracker;
+  /** s3ferry's version, shown with the agent in the fleet list. */
+  readonly version?: string;
+}
+
+/** The agent's state as `s3ferry status` and the API show it. */
+export interface AgentStatus {
+  readonly paused: boolean;
+  readonly jobs: {
+    name: string;
+    paused: boolean;
+    destination: string;
+    health: DestinationRuntime['health'];
+  }[];
+  readonly files: Record<FileState, number>;
+  readonly inFlight: number;
+}
