@@ -1,11 +1,11 @@
 /** What an {@link Agent} is built from, and what its status says (agent.ts). */
-import type { JobConfig } from '../config/agent-config.js';
 import type { FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { FileMoves, FileSystem } from '../transfer/file-system.js';
 import type { Md5Hasher } from '../transfer/transfer-types.js';
 import type { WatcherFactory } from '../sources/watcher.js';
-import type { ClosableTarget, DestinationRuntime } from './destination-runtime.js';
+import type { DestinationRuntime } from './destination-runtime.js';
+import type { BuildTarget } from './job-builder.js';
 import type { EventSink } from './event-sink.js';
 import type { TransferTracker } from './transfer-tracker.js';
 
@@ -17,7 +17,7 @@ export interface AgentDeps {
   /** Sources are read through it, and the after-action moves or deletes them through it. */
   readonly fs: FileSystem & FileMoves;
   readonly watcherFactory: WatcherFactory;
-  readonly buildTarget: (destination: JobConfig['destination']) => ClosableTarget;
+  readonly buildTarget: BuildTarget;
   readonly hostname: string;
   readonly owner: string;
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -6,7 +6,7 @@
 import type { AgentConfig } from '../config/agent-config.js';
 import { AppError } from '../errors/app-error.js';
 import type { AgentRecord, Pauses } from '../journal/journal-store.js';
-import type { JobSource } from '../sources/job-source.js';
+import type { JobSource, RootProblem } from '../sources/job-source.js';
 import type { AgentDeps, AgentStatus } from './agent-deps.js';
 import { backfillFiles, type BackfillRequest, type BackfillResult } from './backfill.js';
 import { BusyFiles } from './busy-files.js';
@@ -166,6 +166,11 @@ export class Agent {
   /** The jobs as they run (config, destination), in configuration order. */
   jobs(): readonly JobRuntime[] {
     return [...this.#jobs.values()];
+  }
+
+  /** The problems of each job's source directories now (missing, a file): by job name. */
+  sourceProblems(): ReadonlyMap<string, readonly RootProblem[]> {
+    return new Map(this.#sources.map((s) => [s.job, s.problems()]));
   }
 
   /** The destinations as they run (health, target), one per distinct configuration. */

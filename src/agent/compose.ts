@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { AgentConfig, DestinationConfig } from '../config/agent-config.js';
 import { connectionEnvironment } from '../config/connection-env.js';
-import { readEnvironment, type EnvironmentSettings } from '../config/environment.js';
+import { readEnvironment } from '../config/environment.js';
 import { isJournalUrl, openJournal } from '../journal/open-journal.js';
 import { isInMemoryPath } from '../journal/sqlite/sqlite-connection.js';
 import type { JournalStore } from '../journal/journal-store.js';
@@ -22,6 +22,7 @@ import { buildS3Connection } from '../object-store/s3/s3-client.js';
 import { S3ObjectTarget } from '../object-store/s3/s3-object-target.js';
 import { createAgentMetrics, writeTransactionsOf } from '../metrics/agent-metrics.js';
 import { Agent } from './agent.js';
+import type { TargetContext } from './job-builder.js';
 import { EventSink } from './event-sink.js';
 import { TransferTracker } from './transfer-tracker.js';
 
@@ -36,18 +37,23 @@ export interface RunningAgent {
   /** The agent's Prometheus metrics (its own registry). */
   readonly metrics: Registry;
   readonly clock: Clock;
+  /**
+   * Records where the agent's API listens (a URL this machine reaches it by), in the SQLite
+   * journal's lock and in the journal's agents table, so that the CLI finds the agent holding a
+   * journal whatever its port. Never rejects: a failure is logged.
+   */
+  announceApi(url: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * Builds the S3 target of a destination. `env` supplies what the AWS CLI would take from the
- * environment (AWS_CA_BUNDLE, the profile's ca_bundle, S3FERRY_RESOLVE); throws ERR_CONFIG_INVALID
- * when the CA bundle cannot be read.
+ * Builds the S3 target of a destination. `context.env` supplies what the AWS CLI would take from
+ * the environment (AWS_CA_BUNDLE, the profile's ca_bundle, S3FERRY_RESOLVE; default: this
+ * process's); `context.settings` names the destination's settings in the fixes of its errors (the
+ * configuration's paths). Throws ERR_CONFIG_INVALID when the CA bundle cannot be read.
  */
-export function targetFor(
-  d: DestinationConfig,
-  env: EnvironmentSettings = readEnvironment(),
-): S3ObjectTarget {
+export function targetFor(d: DestinationConfig, context: TargetContext = {}): S3ObjectTarget {
+  const env = context.env ?? readEnvironment();
   const { ca, resolve } = connectionEnvironment(d.caBundle, 'caBundle', d.profile, env);
   const { client, direct } = buildS3Connection({
     ...(d.endpoint === undefined ? {} : { endpoint: d.endpoint }),
@@ -71,6 +77,7 @@ export function targetFor(
     endpoint: d.endpoint ?? '',
     ...(d.region === undefined ? {} : { region: d.region }),
     ...(ca === undefined ? {} : { caBundle: `${ca.path} (from ${ca.origin})` }),
+    ...(context.settings === undefined ? {} : { settings: context.settings }),
   });
 }
 
@@ -117,7 +124,7 @@ export async function startAgent(
     clock,
     fs: nodeFileSystem,
     watcherFactory: chokidarWatcherFactory(),
-    buildTarget: (d) => targetFor(d, readEnvironment(options.env)),
+    buildTarget: (d, context) => targetFor(d, { ...context, env: readEnvironment(options.env) }),
     hostname: hostname(),
     owner: agentId,
     version: packageVersion(),
@@ -152,6 +159,14 @@ export async function startAgent(
     transfers,
     metrics: metrics.registry,
     clock,
+    announceApi: async (url) => {
+      try {
+        lock?.announceApi(url);
+        await journal.announceApi(agentId, url);
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'the API address could not be recorded in the journal');
+      }
+    },
     close: async () => {
       await agent.close();
       await hasher.close();

@@ -5,7 +5,10 @@
  * sources.
  */
 import type { AgentConfig, JobConfig } from '../config/agent-config.js';
+import type { EnvironmentSettings } from '../config/environment.js';
 import { redactUrl } from '../config/redact.js';
+import { destinationPath } from '../config/schema.js';
+import { configSettings, type SettingNames } from '../object-store/setting-names.js';
 import { isAppError } from '../errors/app-error.js';
 import type { Clock } from '../platform/clock.js';
 import { JobSource } from '../sources/job-source.js';
@@ -19,12 +22,26 @@ import {
 import type { EventSink } from './event-sink.js';
 import { JobRuntime } from './job-runtime.js';
 
+/** What a destination's target is built with besides its configuration. */
+export interface TargetContext {
+  /** The environment the AWS CLI would read (AWS_CA_BUNDLE, …); default: the process's. */
+  readonly env?: EnvironmentSettings;
+  /** How the person names its settings, for the fixes of its errors: its configuration path. */
+  readonly settings?: SettingNames;
+}
+
+/** Builds the store of a destination (agent/compose.ts targetFor). */
+export type BuildTarget = (
+  destination: JobConfig['destination'],
+  context?: TargetContext,
+) => ClosableTarget;
+
 export interface JobBuilderDeps extends TransferDeps {
   readonly clock: Clock;
   readonly events: EventSink;
   readonly fs: FileSystem;
   readonly watcherFactory: WatcherFactory;
-  readonly buildTarget: (destination: JobConfig['destination']) => ClosableTarget;
+  readonly buildTarget: BuildTarget;
 }
 
 /** A finished file as a source reports it. */
@@ -54,7 +71,7 @@ export interface BuiltJobs {
 export function buildJobs(config: AgentConfig, deps: JobBuilderDeps, hooks: JobHooks): BuiltJobs {
   const destinations = new Map<string, DestinationRuntime>();
   const jobs = new Map<string, JobRuntime>();
-  for (const job of config.jobs) {
+  for (const [index, job] of config.jobs.entries()) {
     const key = JSON.stringify(job.destination);
     let dest = destinations.get(key);
     if (dest === undefined) {
@@ -62,7 +79,10 @@ export function buildJobs(config: AgentConfig, deps: JobBuilderDeps, hooks: JobH
       const at =
         job.destination.endpoint === undefined ? '' : ` at ${redactUrl(job.destination.endpoint)}`;
       const name = `s3://${job.destination.bucket}/${job.destination.prefix}${at}`;
-      dest = new DestinationRuntime(name, job.destination, deps.buildTarget(job.destination), {
+      // its errors' fixes name where it is written: destinations.NAME or jobs[i].destination
+      const settings = configSettings(destinationPath(job, index), job.destination);
+      const target = deps.buildTarget(job.destination, { settings });
+      dest = new DestinationRuntime(name, job.destination, target, {
         clock: deps.clock,
         events: deps.events,
         transfer: deps,
@@ -73,17 +93,24 @@ export function buildJobs(config: AgentConfig, deps: JobBuilderDeps, hooks: JobH
     }
     jobs.set(job.name, new JobRuntime(job, dest));
   }
-  const sources = config.jobs.map((job) => jobSource(job, deps, hooks));
+  const sources = config.jobs.map((job) => jobSource(job, deps, hooks, config.probeInterval));
   return { jobs, destinations, sources };
 }
 
-function jobSource(job: JobConfig, deps: JobBuilderDeps, hooks: JobHooks): JobSource {
+function jobSource(
+  job: JobConfig,
+  deps: JobBuilderDeps,
+  hooks: JobHooks,
+  recheckInterval: number,
+): JobSource {
   return new JobSource({
     job: {
       name: job.name,
       sources: job.sources,
       mode: job.mode,
       rescanInterval: job.rescanInterval,
+      // a missing source directory is looked at as often as an unhealthy destination
+      recheckInterval,
       settle: job.settle,
       symlinks: job.symlinks,
       ...(job.filters.minAge === undefined ? {} : { minAge: job.filters.minAge }),

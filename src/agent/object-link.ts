@@ -7,11 +7,28 @@
  * object of the bucket. Keys with `.` or `..` segments are refused too (a client normalises them
  * away, so they could name another object than the one checked).
  */
+import type { DestinationConfig } from '../config/agent-config.js';
 import { AppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
+import type { ObjectTarget } from '../object-store/object-target.js';
 import type { Clock } from '../platform/clock.js';
-import type { DestinationRuntime } from './destination-runtime.js';
-import type { JobRuntime } from './job-runtime.js';
+
+/** The store a link points into: it signs, and it says whether the object is there. */
+export type LinkTarget = Pick<ObjectTarget, 'bucket' | 'endpoint' | 'headObject'> & {
+  presignGet(key: string, expiresInSec: number): Promise<string>;
+};
+
+/** A destination links are made for (the agent's DestinationRuntime is one). */
+export interface LinkDestination {
+  readonly config: DestinationConfig;
+  readonly target: LinkTarget;
+}
+
+/** A job whose destination holds the keys it is asked about (the agent's JobRuntime is one). */
+export interface LinkJob {
+  readonly name: string;
+  readonly destination: LinkDestination;
+}
 
 export interface ObjectLink {
   readonly url: string;
@@ -22,21 +39,23 @@ export interface ObjectLink {
   readonly expiresAt: number | null;
 }
 
-/** What a link is made from: the agent's journal, clock, destinations and jobs. */
+/** What a link is made from: the journal, the clock, the destinations and the jobs. */
 export interface ObjectLinkDeps {
   readonly journal: Pick<JournalStore, 'listHistory'>;
   readonly clock: Clock;
-  readonly destinations: readonly DestinationRuntime[];
-  readonly jobs: readonly JobRuntime[];
+  readonly destinations: readonly LinkDestination[];
+  readonly jobs: readonly LinkJob[];
   /** The job of that name; throws ERR_USAGE when there is none. */
-  readonly job: (name: string) => JobRuntime;
+  readonly job: (name: string) => LinkJob;
 }
 
 /**
  * The link for `what`: an absolute path (its latest finished upload) or an object key of the job
  * `jobName` (optional when one job is configured). `expiresMs` overrides the destination's link
- * expiry for a presigned link. Rejects with ERR_FILE_NOT_FOUND (no finished upload of the path),
- * ERR_CONFIG_INVALID (its bucket is no job's any more) or ERR_USAGE (which job is unclear).
+ * expiry for a presigned link. The object is looked at first (HeadObject): no link is made for an
+ * object that is not there. Rejects with ERR_FILE_NOT_FOUND (no finished upload of the path),
+ * ERR_S3_NOT_FOUND (no such object in the store), ERR_CONFIG_INVALID (its bucket is no job's any
+ * more), ERR_USAGE (which job is unclear), or the store's error.
  */
 export async function objectLink(
   what: string,
@@ -44,9 +63,9 @@ export async function objectLink(
   expiresMs: number | undefined,
   deps: ObjectLinkDeps,
 ): Promise<ObjectLink> {
-  const { dest, key } = what.startsWith('/')
-    ? await uploaded(what, deps)
-    : ownKey(what, jobName, deps);
+  const byPath = what.startsWith('/');
+  const { dest, key } = byPath ? await uploaded(what, deps) : ownKey(what, jobName, deps);
+  if ((await dest.target.headObject(key)) === undefined) throw missing(dest, key, byPath, what);
   const c = dest.config;
   if (c.publicUrl !== undefined) {
     const encoded = key.split('/').map(encodeURIComponent).join('/');
@@ -69,11 +88,30 @@ export async function objectLink(
   };
 }
 
+/** ERR_S3_NOT_FOUND for a link to an object that is not in the store. */
+function missing(dest: LinkDestination, key: string, byPath: boolean, path: string): AppError {
+  const where = dest.target.endpoint === '' ? '' : ` at ${dest.target.endpoint}`;
+  const object = `s3://${dest.target.bucket}/${key}`;
+  return byPath
+    ? new AppError(
+        'ERR_S3_NOT_FOUND',
+        `${path} was uploaded to ${object}, which is no longer in the store${where}`,
+        {
+          hint: `it was deleted there: to send it again, touch ${path} (a changed file is sent again)`,
+          details: { field: 'path' },
+        },
+      )
+    : new AppError('ERR_S3_NOT_FOUND', `there is no object ${object}${where}`, {
+        hint: 'check the key: `s3ferry history --key TEXT` lists the keys uploaded',
+        details: { field: 'key' },
+      });
+}
+
 /** The destination and key of the latest finished upload of `path`. */
 async function uploaded(
   path: string,
   deps: ObjectLinkDeps,
-): Promise<{ dest: DestinationRuntime; key: string }> {
+): Promise<{ dest: LinkDestination; key: string }> {
   const done = (await deps.journal.listHistory({ limit: 50, sourcePath: path })).find(
     (h) => h.result === 'done',
   );
@@ -98,7 +136,7 @@ function ownKey(
   key: string,
   jobName: string | undefined,
   deps: ObjectLinkDeps,
-): { dest: DestinationRuntime; key: string } {
+): { dest: LinkDestination; key: string } {
   const job = jobOf(jobName, deps);
   const { prefix } = job.destination.config;
   const dotted = key.split('/').some((segment) => segment === '.' || segment === '..');
@@ -115,7 +153,7 @@ function ownKey(
 }
 
 /** The named job, or the only one. */
-function jobOf(jobName: string | undefined, deps: ObjectLinkDeps): JobRuntime {
+function jobOf(jobName: string | undefined, deps: ObjectLinkDeps): LinkJob {
   const only = deps.jobs.length === 1 ? deps.jobs[0] : undefined;
   const job = jobName === undefined ? only : deps.job(jobName);
   if (job === undefined)

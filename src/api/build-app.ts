@@ -17,6 +17,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import { AgentControl } from '../control/agent-control.js';
 import type { ApiDeps } from './api-deps.js';
 import { installAuth } from './auth.js';
 import { dashboardLoginRoutes, LoginCodes } from './dashboard-login.js';
@@ -88,8 +89,16 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     },
     transform: jsonSchemaTransform,
   });
-  for (const routes of [statusRoutes, listRoutes, actionRoutes, streamRoutes, metricsRoutes])
-    void app.register(routes(deps));
+  const control = new AgentControl({
+    agent: deps.agent,
+    journal: deps.journal,
+    transfers: deps.transfers,
+    clock: deps.clock,
+    reload: deps.reload,
+    ...(deps.webhook === undefined ? {} : { webhook: deps.webhook }),
+  });
+  for (const routes of [statusRoutes, listRoutes, actionRoutes]) void app.register(routes(control));
+  for (const routes of [streamRoutes, metricsRoutes]) void app.register(routes(deps));
   const logins = deps.logins ?? new LoginCodes({ clock: deps.clock });
   void app.register(dashboardLoginRoutes({ token: deps.token, logins }));
   void app.register((child, _opts, done) => {

@@ -1,31 +1,40 @@
 /**
- * `s3ferry retry | pause | resume | link`: actions on the running agent (retry also works on the
- * journal when no agent runs). Grouped in one file: each is a few lines over the same client.
+ * `s3ferry retry | pause | resume | link`: actions on the running agent or, when none answers, on
+ * the journal (pauses and retries live there; a link is signed with the configuration's
+ * destination). Each is one call of the control service (control-session.ts); the output says
+ * when the journal was used, since an agent starting on it is what acts then.
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import type { ControlSource, PauseResult } from '../control/control-service.js';
 import { AppError } from '../errors/app-error.js';
 import { durationOption } from './common-options.js';
-import { addClientOptions, connect, type ClientOptions } from './agent-client.js';
-import { reportError } from './output.js';
+import { addClientOptions, type ClientOptions } from './agent-client.js';
+import { print, withControl } from './control-session.js';
 
-async function act(
-  opts: ClientOptions,
-  needAgent: boolean,
-  fn: (c: Awaited<ReturnType<typeof connect>>) => Promise<string>,
-): Promise<number> {
-  try {
-    const c = await connect(opts, needAgent);
-    try {
-      const text = await fn(c);
-      if (opts.json !== true) process.stdout.write(`${text}\n`);
-    } finally {
-      if (c.kind === 'journal') await c.journal.close();
-    }
-    return 0;
-  } catch (err) {
-    return reportError(err, opts.json === true);
-  }
+/** " in the journal J (no agent answers: …)" when the journal was used. */
+function onJournal(source: ControlSource, then: string): string {
+  return source.kind === 'journal'
+    ? ` in the journal ${source.journal} (no agent answers: ${then})`
+    : '';
+}
+
+function pauseText(r: PauseResult, source: ControlSource): string {
+  const what = r.job === undefined ? 'processing' : `job ${r.job}`;
+  const done = r.paused
+    ? `${what} paused (files keep being queued)${onJournal(source, 'an agent started on it stays paused')}`
+    : `${what} resumed${onJournal(source, 'its files go once an agent runs')}`;
+  return r.note === undefined ? done : `${done}\nnote: ${r.note}`;
+}
+
+/** A file id given on the command line. */
+function fileIdOf(text: string): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id < 1)
+    throw new AppError('ERR_USAGE', `"${text}" is not a file id`, {
+      hint: 'see the ids in s3ferry queue',
+    });
+  return id;
 }
 
 export function registerControl(program: Command): void {
@@ -36,29 +45,11 @@ export function registerControl(program: Command): void {
       .argument('[fileId]', 'one file (see s3ferry queue); all when omitted')
       .option('--all', 'every parked and waiting file'),
   ).action(async (fileId: string | undefined, opts: ClientOptions & { all?: boolean }) => {
-    process.exitCode = await act(opts, false, async (c) => {
-      const id = fileId === undefined ? undefined : Number(fileId);
-      if (id !== undefined && !Number.isInteger(id))
-        throw new AppError('ERR_USAGE', `"${fileId ?? ''}" is not a file id`, {
-          hint: 'see the ids in s3ferry queue',
-        });
-      let released: number;
-      if (c.kind === 'api')
-        released = (
-          await c.call<{ released: number }>(
-            'POST',
-            '/api/v1/retry',
-            id === undefined ? {} : { fileId: id },
-          )
-        ).released;
-      // One guarded statement on the journal: a file an agent claimed meanwhile is left alone.
-      else
-        released = await c.journal.releaseForRetry(
-          id === undefined ? {} : { fileIds: [id] },
-          Date.now(),
-        );
-      if (opts.json === true) process.stdout.write(`${JSON.stringify({ released })}\n`);
-      return `released ${released} file(s)${c.kind === 'journal' ? ' (they go when the agent runs)' : ''}`;
+    process.exitCode = await withControl(opts, async (control) => {
+      const r = await control.retry(fileId === undefined ? undefined : fileIdOf(fileId));
+      const later = control.source.kind === 'journal' ? ' (they go when the agent runs)' : '';
+      print(r, opts.json, () => `released ${r.released} file(s)${later}`);
+      return undefined;
     });
   });
 
@@ -66,15 +57,10 @@ export function registerControl(program: Command): void {
     addClientOptions(
       program.command(action).description(`${action} one job, or all processing`).argument('[job]'),
     ).action(async (job: string | undefined, opts: ClientOptions) => {
-      process.exitCode = await act(opts, true, async (c) => {
-        if (c.kind !== 'api') throw new AppError('ERR_USAGE', 'no agent runs');
-        const s = await c.call<unknown>(
-          'POST',
-          `/api/v1/${action}`,
-          job === undefined ? {} : { job },
-        );
-        if (opts.json === true) process.stdout.write(`${JSON.stringify(s)}\n`);
-        return `${job === undefined ? 'processing' : `job ${job}`} ${action === 'pause' ? 'paused (files keep being queued)' : 'resumed'}`;
+      process.exitCode = await withControl(opts, async (control) => {
+        const r = await control[action](job);
+        print(r, opts.json, () => pauseText(r, control.source));
+        return undefined;
       });
     });
   }
@@ -82,29 +68,27 @@ export function registerControl(program: Command): void {
   addClientOptions(
     program
       .command('link')
-      .description('a download link for an uploaded file or a key')
+      .description('a download link for an uploaded file or a key (the object must exist)')
       .argument('<fileOrKey>')
       .option('--job <name>', 'the job whose destination holds KEY')
       .option('--expires <duration>', 'presigned link lifetime (default from the destination, 1h)'),
   ).action(async (what: string, opts: ClientOptions & { job?: string; expires?: string }) => {
-    process.exitCode = await act(opts, true, async (c) => {
-      if (c.kind !== 'api') throw new AppError('ERR_USAGE', 'no agent runs');
+    process.exitCode = await withControl(opts, async (control) => {
       const isFile = what.startsWith('/') || what.startsWith('.');
-      const q = new URLSearchParams(isFile ? { path: resolve(what) } : { key: what });
-      if (opts.job !== undefined) q.set('job', opts.job);
-      if (opts.expires !== undefined)
-        q.set('expires', String(durationOption('--expires', opts.expires)));
-      const link = await c.call<{ url: string; expiresAt: number | null }>(
-        'GET',
-        `/api/v1/link?${q.toString()}`,
-      );
-      // The API gives ms since the epoch; the CLI prints times as ISO 8601.
+      const link = await control.link({
+        ...(isFile ? { path: resolve(what) } : { key: what }),
+        ...(opts.job === undefined ? {} : { job: opts.job }),
+        ...(opts.expires === undefined
+          ? {}
+          : { expiresMs: durationOption('--expires', opts.expires) }),
+      });
+      // ms since the epoch in the service; the CLI prints times as ISO 8601
       const shown = {
         ...link,
         expiresAt: link.expiresAt === null ? null : new Date(link.expiresAt).toISOString(),
       };
-      if (opts.json === true) process.stdout.write(`${JSON.stringify(shown)}\n`);
-      return link.url;
+      print(shown, opts.json, () => link.url);
+      return undefined;
     });
   });
 }

@@ -4,8 +4,7 @@
  * with the token the CLI finds by itself (cli/api-token.ts).
  */
 import type { Command } from 'commander';
-import { AppError } from '../errors/app-error.js';
-import { addClientOptions, connect, type ClientOptions } from './agent-client.js';
+import { addClientOptions, openAgent, type ClientOptions } from './agent-client.js';
 import { reportError } from './output.js';
 
 export function registerDashboard(program: Command): void {
@@ -15,14 +14,9 @@ export function registerDashboard(program: Command): void {
       .description("print a one-time link that opens the running agent's dashboard"),
   ).action(async (opts: ClientOptions) => {
     try {
-      const c = await connect(opts, true);
-      if (c.kind !== 'api') throw new AppError('ERR_INTERNAL', 'no agent API to ask for a link');
-      const link = await c.call<{ path: string; expiresAt: number | null }>(
-        'POST',
-        '/api/v1/dashboard/link',
-        {},
-      );
-      const url = `${c.url}${link.path}`;
+      const agent = await openAgent(opts);
+      const link = await agent.dashboardLink();
+      const url = `${agent.source.url}${link.path}`;
       process.stdout.write(
         opts.json === true
           ? `${JSON.stringify({ url, expiresAt: link.expiresAt })}\n`

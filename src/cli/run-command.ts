@@ -183,6 +183,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     process.once('SIGINT', resolve);
   });
   const base = localUrl(agent.config.api.host, api.server.address());
+  await running.announceApi(base);
   running.logger.info(
     { api: base, auth: auth.token === undefined ? 'none' : 'token', tokenFile: auth.file },
     'API listening',

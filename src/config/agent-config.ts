@@ -89,6 +89,12 @@ export interface JobConfig {
    */
   readonly symlinks: 'inside' | 'follow' | 'skip';
   readonly destination: DestinationConfig;
+  /**
+   * The name of the entry of `destinations:` the job refers to; absent for a destination written
+   * in the job. Says where its settings are (`destinations.NAME` or `jobs[i].destination`), for
+   * the fix of an error.
+   */
+  readonly destinationName?: string;
   /** Key template, e.g. '{path}' or 'backups/{hostname}/{mtime:yyyyMMdd}/{name}'. Prefix is prepended. */
   readonly key: string;
   /** A file must be unchanged (size, mtime, inode) this long before it is taken, ms. */

@@ -165,7 +165,7 @@ const fields = {
     .enum(CANNED_ACLS)
     .exactOptional()
     .describe(
-      "Canned ACL of every object (x-amz-acl); the bucket's default (private) when absent. The bucket must allow ACLs.",
+      "Canned ACL of every object (x-amz-acl); the bucket's default (private) when absent. The bucket must allow ACLs (AWS: Object Ownership other than BucketOwnerEnforced); Swift's s3api accepts and drops it unless its s3_acl option is on.",
     ),
   partSize: size({ min: [5 * MIB, '5MiB'], max: [5 * GIB, '5GiB'] })
     .prefault(TRANSFER_DEFAULTS.partSize)

@@ -138,7 +138,9 @@ const document = z.strictObject({
   events: events.prefault({}).describe('Event history.'),
   probeInterval: duration({ min: [1000, '1s'] })
     .prefault('30s')
-    .describe('How often an unhealthy destination is probed (at least 1s).'),
+    .describe(
+      'How often an unhealthy destination is probed, and a missing source directory looked for, so that it is taken as soon as it is there (at least 1s).',
+    ),
   lease: duration({ min: [3000, '3s'] })
     .prefault('30s')
     .describe(
@@ -230,12 +232,19 @@ function resolveJob(
   // checkReferences reported unknown names, and a transform only runs on a valid document.
   if (found === undefined)
     throw new AppError('ERR_INTERNAL', `unresolved destination "${destination}"`);
-  return { ...job, destination: found };
+  return { ...job, destination: found, destinationName: destination };
 }
 
 function resolve(doc: Document): AgentConfig {
   const { destinations, jobs, ...rest } = doc;
   return { ...rest, jobs: jobs.map((job) => resolveJob(job, destinations)) };
+}
+
+/** Where the settings of the job at `index` of `config.jobs` are written in s3ferry.yaml. */
+export function destinationPath(job: Pick<JobConfig, 'destinationName'>, index: number): string {
+  return job.destinationName === undefined
+    ? `jobs[${index}].destination`
+    : `destinations.${job.destinationName}`;
 }
 
 /** s3ferry.yaml: parse a YAML-loaded value with it to get an {@link AgentConfig}. */

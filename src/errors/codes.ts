@@ -92,6 +92,9 @@ export const ERROR_CODES = {
   ERR_S3_BAD_REQUEST: p(400),
   // local configuration and state
   ERR_USAGE: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 400 },
+  // retry ID: no file with that id in the journal (a wrong id), or one that is not parked or waiting
+  ERR_FILE_UNKNOWN: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 404 },
+  ERR_FILE_NOT_RETRYABLE: { kind: 'permanent', exitCode: EXIT.fileFailed, httpStatus: 409 },
   ERR_CONFIG_INVALID: { kind: 'fatal', exitCode: EXIT.usage, httpStatus: 400 },
   ERR_JOURNAL: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 500 },
   ERR_JOURNAL_LOCKED: { kind: 'fatal', exitCode: EXIT.journal, httpStatus: 503 },

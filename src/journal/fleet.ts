@@ -21,6 +21,8 @@ export interface AgentRecord extends AgentInfo {
   readonly lastHeartbeat: number;
   /** Files it holds now ('uploading' or 'verifying' with its id as owner). */
   readonly holding: number;
+  /** Where its API listens, as a client on its machine reaches it; absent until announced. */
+  readonly apiUrl?: string;
 }
 
 /** The reason a file shows once {@link Fleet.expireHolds} made it claimable again. */
@@ -80,6 +82,12 @@ export interface Fleet {
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]>;
   /** The agents that sent a heartbeat and did not leave, most recent heartbeat first. */
   listAgents(): Promise<AgentRecord[]>;
+  /**
+   * Records where the agent's API listens (a URL a client on the agent's machine can use), once it
+   * listens; null when it stops. The CLI finds a running agent through the journal this way. An
+   * agent not in the list (no heartbeat yet, or left) is not changed.
+   */
+  announceApi(agentId: string, apiUrl: string | null): Promise<void>;
   /**
    * A clean stop: the files the agent still holds are released (so another agent may take them at
    * once) and the agent leaves the list: 'uploading' ones go back to 'queued'; 'verifying' ones

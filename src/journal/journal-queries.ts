@@ -24,6 +24,10 @@ export interface HistoryQuery {
    * or more are looked up in an index; shorter text is checked row by row.
    */
   readonly q?: string;
+  /** Only uploads that finished at or after this time, ms since the epoch. */
+  readonly since?: number;
+  /** Only uploads whose object key contains this text (case as given: keys are case-sensitive). */
+  readonly key?: string;
   /** Default 'finishedAt'. Ties are broken by id, in the same direction. */
   readonly sort?: HistorySort;
   /** Default 'desc' (newest, largest, fastest first). */
@@ -36,6 +40,29 @@ export interface FileQuery {
   readonly job?: string;
   readonly limit: number;
   readonly offset?: number;
+}
+
+/** Which events: all filters are applied by the store. */
+export interface EventFilter {
+  /** Only events of this exact type, e.g. 'file.done'. */
+  readonly type?: string;
+  /** Only events about this job (the job of their data). */
+  readonly job?: string;
+  /** Only events at or after this time, ms since the epoch. */
+  readonly since?: number;
+  /** Only events whose object key contains this text (case as given). */
+  readonly key?: string;
+}
+
+/** A page of events, newest first; `beforeId` pages backwards. */
+export interface EventQuery extends EventFilter {
+  readonly limit: number;
+  readonly beforeId?: number;
+}
+
+/** True when a filter needs more than the type (the stores' general event query). */
+export function filtersEvents(f: EventFilter): boolean {
+  return f.job !== undefined || f.since !== undefined || f.key !== undefined;
 }
 
 /** One page of a list and how many rows the whole filtered list has. */
@@ -61,10 +88,10 @@ export interface JournalQueries {
   countFilesByJob(): Promise<Record<string, Record<FileState, number>>>;
   /** The state of each of `paths` the job knows (paths it does not know are absent). */
   fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>>;
-  /** Newest first; `beforeId` pages backwards; `type` keeps only events of that type. */
-  listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]>;
-  /** How many events are kept (of one type when `type` is given). */
-  countEvents(query?: { type?: string }): Promise<number>;
+  /** Newest first; `beforeId` pages backwards; the filters keep only the events they match. */
+  listEvents(query: EventQuery): Promise<EventRecord[]>;
+  /** How many of the kept events the filter matches (all when empty). */
+  countEvents(query?: EventFilter): Promise<number>;
   /** Newest first; only the uploads of one source file when `sourcePath` is given. */
   listHistory(query: {
     limit: number;

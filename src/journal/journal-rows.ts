@@ -116,6 +116,7 @@ export interface AgentRow {
   version: string;
   last_heartbeat: number;
   holding: number;
+  api_url: string | null;
 }
 
 /** agents row -> AgentRecord. */
@@ -128,6 +129,7 @@ export function toAgentRecord(row: AgentRow): AgentRecord {
     version: row.version,
     lastHeartbeat: row.last_heartbeat,
     holding: row.holding,
+    ...(row.api_url === null ? {} : { apiUrl: row.api_url }),
   };
 }
 

@@ -80,6 +80,9 @@ export {
 } from './fleet.js';
 export {
   HISTORY_SORTS,
+  filtersEvents,
+  type EventFilter,
+  type EventQuery,
   type FileQuery,
   type HistoryQuery,
   type HistorySort,

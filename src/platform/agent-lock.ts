@@ -6,8 +6,11 @@
  * The file is created with O_EXCL (and mode 0600), so of two agents starting at once exactly one wins. A lock left
  * by a dead agent (SIGKILL, power loss) is taken over: on the same host, its pid no longer runs a
  * node process. A lock of another host is never taken over: it cannot be checked from here.
+ *
+ * Once the agent's API listens, the lock names its address too ({@link AgentLock.announceApi}):
+ * the CLI finds the agent that holds a journal through it, whatever port it listens on.
  */
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/app-error.js';
 import { ensurePrivateDir, writePrivateFileExclusive } from './private-files.js';
@@ -17,11 +20,15 @@ export interface LockOwner {
   readonly pid: number;
   readonly hostname: string;
   readonly startedAt: number;
+  /** Where its API listens, as a client of this machine reaches it; absent until it listens. */
+  readonly apiUrl?: string;
 }
 
 /** A held lock; release() removes the file if it is still ours. */
 export interface AgentLock {
   readonly path: string;
+  /** Writes the API's address into the lock (atomically: the lock never disappears meanwhile). */
+  announceApi(url: string): void;
   release(): void;
 }
 
@@ -29,10 +36,23 @@ function readOwner(path: string): LockOwner | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
     if (typeof parsed.pid !== 'number' || typeof parsed.hostname !== 'string') return undefined;
-    return { pid: parsed.pid, hostname: parsed.hostname, startedAt: parsed.startedAt ?? 0 };
+    return {
+      pid: parsed.pid,
+      hostname: parsed.hostname,
+      startedAt: parsed.startedAt ?? 0,
+      ...(typeof parsed.apiUrl === 'string' ? { apiUrl: parsed.apiUrl } : {}),
+    };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
     return undefined; // torn by a crash while it was written: nobody holds it
+  }
+}
+
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
@@ -91,6 +111,12 @@ export function acquireAgentLock(
       writePrivateFileExclusive(path, content);
       return {
         path,
+        announceApi: (url) => {
+          const next = `${path}.${process.pid}.tmp`;
+          removeIfThere(next); // left by a crash of an earlier run with the same pid
+          writePrivateFileExclusive(next, `${JSON.stringify({ ...mine, apiUrl: url })}\n`);
+          renameSync(next, path);
+        },
         release: () => {
           const holder = (() => {
             try {
@@ -122,13 +148,30 @@ export function acquireAgentLock(
         throw lockedError(path, journal, holder, me.hostname);
     }
     // A dead agent's lock (or a torn one): take it over.
-    try {
-      unlinkSync(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    removeIfThere(path);
   }
   throw new AppError('ERR_JOURNAL_LOCKED', `could not take the agent lock ${path}`, {
     hint: 'another agent is starting on the same journal at this moment: start only one',
   });
+}
+
+/** The agent that holds a journal's lock, as the lock file names it. */
+export interface LockHolder extends LockOwner {
+  /** True when it runs (on this host, a node process with its pid); unknown on another host. */
+  readonly alive: boolean | undefined;
+}
+
+/**
+ * Who holds the lock of `journal`, read without taking it; undefined when nobody does (no lock
+ * file, or a torn one). `here` is this host's name.
+ */
+export function readAgentLock(journal: string, here: string): LockHolder | undefined {
+  let owner: LockOwner | undefined;
+  try {
+    owner = readOwner(`${journal}.agent-lock`);
+  } catch {
+    return undefined;
+  }
+  if (owner === undefined) return undefined;
+  return { ...owner, alive: owner.hostname === here ? runsNode(owner.pid) : undefined };
 }

@@ -14,6 +14,11 @@ export type JobSourceJob = Pick<
   readonly minAge?: number | undefined;
   /** What to do with symbolic links (link-rule.ts); default 'inside'. */
   readonly symlinks?: SymlinkPolicy | undefined;
+  /**
+   * How often a source directory with a problem (missing, a file) is looked at again, ms, so that
+   * it is taken as soon as it is there; absent or 0: at the rescans only.
+   */
+  readonly recheckInterval?: number | undefined;
 };
 
 /** A finished file, handed to the caller once it settled. */

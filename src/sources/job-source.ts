@@ -19,7 +19,8 @@ import { checkLinks, DEFAULT_SYMLINK_POLICY } from './link-rule.js';
 import { OnceNotes } from './once-notes.js';
 import { scanSource } from './source-scanner.js';
 import { isUndecodableEntry, NOT_UTF8 } from './undecodable-name.js';
-import { checkSourceRoot, locate, toSourceRoots, type SourceRoot } from './source-roots.js';
+import { locate, toSourceRoots, type SourceRoot } from './source-roots.js';
+import { RootProblems, type RootProblem } from './root-problems.js';
 import { RootWatchers } from './root-watchers.js';
 import { SettleScheduler } from './settle-scheduler.js';
 import { StabilityDetector, type SettledFile } from './stability-detector.js';
@@ -30,7 +31,7 @@ import type {
   SourceProblem,
 } from './job-source-types.js';
 
-export type { FinishedFile, JobSourceDeps, JobSourceJob, SourceProblem };
+export type { FinishedFile, JobSourceDeps, JobSourceJob, RootProblem, SourceProblem };
 
 const DEFAULT_MAX_TRACKED = 100_000;
 
@@ -47,6 +48,7 @@ export class JobSource {
   /** Refused links and undecodable names already reported. */
   private readonly notes = new OnceNotes();
   private readonly watchers: RootWatchers;
+  private readonly rootProblems: RootProblems;
   private started = false;
   private closing: Promise<void> | undefined;
   private scan: Promise<void> | undefined;
@@ -69,6 +71,19 @@ export class JobSource {
       },
       isClosing: () => this.isClosing(),
     });
+    this.rootProblems = new RootProblems({
+      clock: deps.clock,
+      times: deps.job,
+      stat: deps.stat,
+      signal: this.abort.signal,
+      onBack: () => this.rescanNow(),
+      track: (work) => {
+        this.track(work);
+      },
+      report: (p, m) => {
+        this.report(p, m);
+      },
+    });
     this.settler = new SettleScheduler({
       detector: this.detector,
       clock: deps.clock,
@@ -76,6 +91,16 @@ export class JobSource {
       signal: this.abort.signal,
       confirm: (f) => this.confirm(f),
     });
+  }
+
+  /** The job's name. */
+  get job(): string {
+    return this.deps.job.name;
+  }
+
+  /** The source directories that cannot be served now (missing, not a directory), and why. */
+  problems(): RootProblem[] {
+    return this.rootProblems.list();
   }
 
   /** Files seen but not settled yet (memory accounting, metrics). */
@@ -168,7 +193,7 @@ export class JobSource {
   }
 
   private async scanRoot(r: SourceRoot): Promise<void> {
-    const dirInode = await this.checkRoot(r);
+    const dirInode = await this.rootProblems.check(r);
     if (dirInode === undefined) {
       await this.watchers.drop(r);
       return;
@@ -187,14 +212,6 @@ export class JobSource {
     } catch (err) {
       if (!this.isClosing()) this.report(r.root, `scanning ${r.root} failed: ${message(err)}`);
     }
-  }
-
-  /** The root directory's inode, or undefined (reported) when it is missing or not a directory. */
-  private async checkRoot(r: SourceRoot): Promise<number | undefined> {
-    const checked = await checkSourceRoot(r, this.deps.stat, this.deps.job.rescanInterval);
-    if ('inode' in checked) return checked.inode;
-    this.report(r.root, checked.problem);
-    return undefined;
   }
 
   private onEvent(absPath: string): void {

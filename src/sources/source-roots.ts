@@ -63,6 +63,23 @@ export function locate(roots: readonly SourceRoot[], absPath: string): Located |
   return { root: best.root, relPath: best.rel.split(path.sep).join('/') };
 }
 
+/** What is wrong with a source directory. */
+export type RootProblemKind = 'missing' | 'not-a-directory' | 'unreadable';
+
+/** When a root with a problem is looked at again: the re-check interval, else the rescans. */
+export interface RecheckTimes {
+  /** Interval of the periodic rescan, ms (0: none). */
+  readonly rescanInterval: number;
+  /** Interval of the re-check of roots with a problem, ms (root-problems.ts); 0 or absent: none. */
+  readonly recheckInterval?: number | undefined;
+}
+
+/** What a root's check says is wrong with it. */
+export interface RootCheckProblem {
+  readonly kind: RootProblemKind;
+  readonly problem: string;
+}
+
 /**
  * Checks that `r` is a directory now and finds its real path (kept in `r.realRoot`). Resolves its
  * inode, or the problem in plain language (missing, a file, unreadable) naming when it is checked
@@ -71,22 +88,34 @@ export function locate(roots: readonly SourceRoot[], absPath: string): Located |
 export async function checkSourceRoot(
   r: SourceRoot,
   stat: (absPath: string) => Promise<SourceFileStat | undefined>,
-  rescanInterval: number,
-): Promise<{ readonly inode: number } | { readonly problem: string }> {
+  times: RecheckTimes,
+): Promise<{ readonly inode: number } | RootCheckProblem> {
   let st: SourceFileStat | undefined;
   try {
     st = await stat(r.root);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    return { problem: `source directory ${r.root} cannot be read: ${why}` };
+    return {
+      kind: 'unreadable',
+      problem: `source directory ${r.root} cannot be read: ${why}${again(times)}`,
+    };
   }
   if (st !== undefined && !st.isFile) {
     r.realRoot = await realpath(r.root).catch(() => undefined);
     return { inode: st.inode };
   }
-  const what = st === undefined ? 'does not exist' : 'is a file, not a directory';
-  const every = rescanInterval > 0 ? ` (every ${formatDuration(rescanInterval)})` : '';
+  const missing = st === undefined;
   return {
-    problem: `source directory ${r.root} ${what}; it is checked again at each rescan${every}`,
+    kind: missing ? 'missing' : 'not-a-directory',
+    problem: `source directory ${r.root} ${missing ? 'does not exist' : 'is a file, not a directory'}${again(times)}`,
   };
+}
+
+/** "; it is checked again …", naming the interval. */
+function again(times: RecheckTimes): string {
+  const recheck = times.recheckInterval ?? 0;
+  if (recheck > 0)
+    return `; it is checked again every ${formatDuration(recheck)} and taken as soon as it is there`;
+  const every = times.rescanInterval > 0 ? ` (every ${formatDuration(times.rescanInterval)})` : '';
+  return `; it is checked again at each rescan${every}`;
 }

@@ -317,6 +317,26 @@ function describeLeases(make: MakeJournalStore): void {
         assert.equal(await store.leave('nobody', 600), 0);
       }));
 
+    void it('announceApi records where the API of an agent listens; heartbeats keep it; null clears it', () =>
+      withStore(make, async (store) => {
+        await store.announceApi(A1.id, 'http://127.0.0.1:1'); // no such agent yet: nothing
+        await store.heartbeat(A1, 300, 1000);
+        await store.heartbeat(A2, 300, 1000);
+        assert.equal((await store.listAgents()).find((x) => x.id === A1.id)?.apiUrl, undefined);
+        await store.announceApi(A1.id, 'http://127.0.0.1:7400');
+        await store.heartbeat(A1, 400, 1000);
+        const agents = await store.listAgents();
+        assert.deepEqual(agents[0], {
+          ...A1,
+          lastHeartbeat: 400,
+          holding: 0,
+          apiUrl: 'http://127.0.0.1:7400',
+        });
+        assert.equal(agents.find((x) => x.id === A2.id)?.apiUrl, undefined, 'only its own');
+        await store.announceApi(A1.id, null);
+        assert.equal((await store.listAgents())[0]?.apiUrl, undefined);
+      }));
+
     void it('leave keeps a verifying file verifying, claimable at once by another agent', () =>
       withStore(make, async (store) => {
         const v = await queue(store, fileFor({ path: '/v' }), 100);

@@ -124,6 +124,28 @@ export function describeSearch(make: MakeJournalStore): void {
         ]);
         assert.deepEqual(await keys(store, { q: 'nowhere-to-be-found' }), [[], 0]);
       }));
+
+    void it('since keeps the uploads finished from then on; key the keys holding that text, case as given', () =>
+      withStore(make, async (store) => {
+        await fillHistory(store);
+        assert.deepEqual(await keys(store, { since: 5000 }), [
+          ['oneshot/x.bin', 'cams/ü-front.mp4'],
+          2,
+        ]);
+        assert.deepEqual(await keys(store, { since: 4001, job: 'cams' }), [
+          ['cams/ü-front.mp4'],
+          1,
+        ]);
+        assert.deepEqual(await keys(store, { key: 'front' }), [['cams/ü-front.mp4'], 1]);
+        assert.deepEqual(await keys(store, { key: 'Front' }), [['cams/Front-Door.mp4'], 1]);
+        // the key, not the source path; % and _ are plain characters
+        assert.deepEqual(await keys(store, { key: '/srv' }), [[], 0]);
+        assert.deepEqual(await keys(store, { key: '0%_' }), [['docs/100%_sure.txt'], 1]);
+        assert.deepEqual(await keys(store, { key: 'cams/', since: 1500, result: 'done' }), [
+          ['cams/ü-front.mp4'],
+          1,
+        ]);
+      }));
   });
 
   void describe('queue paging, counts, states by path', () => {
@@ -191,6 +213,32 @@ export function describeSearch(make: MakeJournalStore): void {
         assert.equal(await store.countEvents(), 4);
         assert.equal(await store.countEvents({ type: 'file.done' }), 2);
         assert.equal(await store.countEvents({ type: 'nothing' }), 0);
+      }));
+
+    void it('listEvents and countEvents filter by job (of the data), time and key, with the type', () =>
+      withStore(make, async (store) => {
+        const rows = [
+          { type: 'file.done', at: 100, key: 'cams/a.mp4', data: { job: 'cams' } },
+          { type: 'file.parked', at: 200, key: 'cams/B.mp4', data: { job: 'cams' } },
+          { type: 'file.done', at: 300, key: 'docs/a.pdf', data: { job: 'docs' } },
+          { type: 'agent.started', at: 400, data: { jobs: ['cams'] } },
+          { type: 'file.done', at: 500, key: 'cams/c.mp4', data: { job: 'cams' } },
+        ];
+        for (const r of rows) await store.appendEvent(eventFor({ ...r, message: `${r.at}` }));
+        const at = async (q: Parameters<JournalStore['listEvents']>[0]) =>
+          (await store.listEvents(q)).map((e) => e.at);
+        assert.deepEqual(await at({ limit: 10, job: 'cams' }), [500, 200, 100]);
+        assert.deepEqual(await at({ limit: 10, job: 'cams', type: 'file.done' }), [500, 100]);
+        assert.deepEqual(await at({ limit: 10, since: 300 }), [500, 400, 300]);
+        assert.deepEqual(await at({ limit: 10, key: 'a.' }), [300, 100]);
+        assert.deepEqual(await at({ limit: 10, key: 'b.mp4' }), [], 'case as given');
+        assert.deepEqual(await at({ limit: 10, job: 'nobody' }), []);
+        // paging backwards keeps the filter
+        const first = await store.listEvents({ limit: 1, job: 'cams' });
+        assert.deepEqual(await at({ limit: 10, job: 'cams', beforeId: first[0]!.id }), [200, 100]);
+        assert.equal(await store.countEvents({ job: 'cams' }), 3);
+        assert.equal(await store.countEvents({ job: 'cams', since: 150 }), 2);
+        assert.equal(await store.countEvents({ key: 'cams/', type: 'file.done' }), 2);
       }));
   });
 }

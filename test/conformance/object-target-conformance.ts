@@ -26,6 +26,11 @@ export interface TargetQuirks {
   readonly listPartsGoneAfterComplete: boolean;
   /** The error an unknown access key gets (Swift's tempauth cannot tell it from a bad signature). */
   readonly unknownKeyCode: 'ERR_S3_UNKNOWN_ACCESS_KEY' | 'ERR_S3_SIGNATURE_MISMATCH';
+  /**
+   * A canned ACL is stored (RGW, AWS), or accepted and dropped, the owner keeping FULL_CONTROL
+   * alone (Swift's s3api with its default s3_acl = false).
+   */
+  readonly storesCannedAcl: boolean;
 }
 
 /**
@@ -226,13 +231,19 @@ function runOn(
           assert.equal(head.contentDisposition, write.contentDisposition, key);
           assert.equal(head.contentEncoding, write.contentEncoding, key);
           const acl = await client.send(new GetObjectAclCommand({ Bucket: bucket.name, Key: key }));
-          assert.ok(
-            (acl.Grants ?? []).some(
-              (g) =>
-                g.Grantee?.URI?.endsWith('/global/AllUsers') === true && g.Permission === 'READ',
-            ),
-            `${key} is public-read: ${JSON.stringify(acl.Grants)}`,
+          const publicRead = (acl.Grants ?? []).some(
+            (g) => g.Grantee?.URI?.endsWith('/global/AllUsers') === true && g.Permission === 'READ',
           );
+          assert.equal(
+            publicRead,
+            quirks.storesCannedAcl,
+            `${key} public-read as the store promises: ${JSON.stringify(acl.Grants)}`,
+          );
+          if (!quirks.storesCannedAcl)
+            assert.deepEqual(
+              (acl.Grants ?? []).map((g) => g.Permission),
+              ['FULL_CONTROL'],
+            );
         }
       } finally {
         client.destroy();

@@ -169,6 +169,12 @@ jobs:
     ]);
     assert.equal(s.files.done, 1);
     for (const n of Object.values(s.files)) assert.equal(typeof n, 'number');
+
+    // no --api-url, no configuration: the agent holding the journal is found through its lock
+    const journal = join(dir, '.s3ferry', 'journal.db');
+    const found = await cliIn(tmp.path, ['status', '--journal', journal]);
+    assert.equal(found.code, 0, found.stderr);
+    assert.match(found.stdout, new RegExp(`^agent: running at ${running().url},`, 'm'));
   });
 
   it('history lists the upload; --json has its row', async () => {
@@ -201,6 +207,36 @@ jobs:
     const human = await cli('events');
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /Z info {2}file\.done {12}.*a\.bin is in s3:\/\//);
+  });
+
+  it("history and events filter by --job, --since and --key (the journal's queries)", async () => {
+    const main = await cliJson<HistoryRecord[]>('history', '--job', 'main', '--key', 'a.b');
+    assert.deepEqual(
+      main.map((r) => r.key),
+      ['main/a.bin'],
+    );
+    assert.deepEqual(await cliJson('history', '--job', 'deep'), []);
+    assert.equal((await cliJson<HistoryRecord[]>('history', '--since', '1h')).length, 1);
+    assert.deepEqual(await cliJson('history', '--since', '2099-01-01'), []);
+    assert.deepEqual(await cliJson('history', '--key', 'A.BIN'), [], 'case as given');
+    const events = await cliJson<EventRecord[]>(
+      'events',
+      '--job',
+      'main',
+      '--key',
+      'a.bin',
+      '--limit',
+      '200',
+    );
+    assert.ok(events.some((e) => e.type === 'file.done'));
+    assert.ok(events.every((e) => e.key?.includes('a.bin') === true));
+    assert.deepEqual(await cliJson('events', '--job', 'deep', '--key', 'a.bin'), []);
+    const since = Date.now() - 60_000;
+    const recent = await cliJson<EventRecord[]>('events', '--since', '1m', '--limit', '500');
+    assert.ok(recent.length > 0 && recent.every((e) => e.at >= since - 5_000));
+    const bad = await cli('history', '--since', 'yesterday');
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--since "yesterday" is neither a duration nor a time/);
   });
 
   it('queue shows a parked file with its reason; retry ID releases that one, retry --all every one', async () => {
@@ -247,6 +283,21 @@ jobs:
       const s = await running().api<Status>('GET', '/api/v1/status');
       return s.files.cancelled === 1;
     });
+    // a retry that cannot release: a clear error, not "released 0 file(s)"
+    const again = await cli('retry', String(one.id));
+    assert.equal(again.code, 1, `${again.stdout}${again.stderr}`);
+    assert.match(
+      again.stderr,
+      new RegExp(`file #${one.id} \\(.*first\\.txt\\) is cancelled, not parked or waiting`),
+    );
+    const unknown = await cli('retry', '999999');
+    assert.equal(unknown.code, 2, `${unknown.stdout}${unknown.stderr}`);
+    assert.match(
+      unknown.stderr,
+      /there is no file #999999 in the journal\n {2}fix: .*s3ferry queue/,
+    );
+    const unknownJson = await cli('retry', '999999', '--json');
+    assert.equal(unknownJson.events[0]?.code, 'ERR_FILE_UNKNOWN');
     const after1 = await cliJson<Queue>('queue');
     assert.deepEqual(
       after1.parked.map((f) => [f.id, f.path]),
@@ -322,6 +373,16 @@ jobs:
     await writeFile(join(inbox, 'while-paused.txt'), 'all paused');
     await assertHeldWhilePaused('while-paused.txt', 'main/while-paused.txt');
 
+    // resuming the job while all processing is paused moves nothing, and says so
+    const job = await cli('resume', 'main');
+    assert.equal(job.code, 0, job.stderr);
+    assert.match(
+      job.stdout,
+      /^job main resumed\nnote: all processing is paused: no file of job main goes until `s3ferry resume` \(without a job\)/,
+    );
+    await sleep(1500);
+    assert.equal(await objectExists('main/while-paused.txt'), false, 'still held');
+
     const r = await cli('resume');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /processing resumed/);
@@ -386,6 +447,17 @@ jobs:
     assert.equal(ambiguous.code, 2, `${ambiguous.stdout}${ambiguous.stderr}`);
     assert.match(ambiguous.stderr, /several jobs are configured: name one \(--job\)/);
 
+    // a key that is not in the store gets no link, but the cause and the fix
+    const missing = await cli('link', 'main/never.bin', '--job', 'main');
+    assert.equal(missing.code, 1, `${missing.stdout}${missing.stderr}`);
+    assert.match(
+      missing.stderr,
+      new RegExp(
+        `there is no object s3://${bucket.name}/main/never\\.bin at .*\\n {2}fix: .*s3ferry history --key`,
+      ),
+    );
+    assert.equal(missing.stdout, '');
+
     const unknown = await cli('link', join(inbox, 'never-uploaded.bin'));
     assert.equal(unknown.code, 1, unknown.stderr);
     assert.match(unknown.stderr, /no finished upload of .*never-uploaded\.bin is recorded/);
@@ -443,7 +515,7 @@ jobs:
     assert.deepEqual(parsed.events.webhook?.headers, { authorization: '***' });
   });
 
-  it('with the agent stopped: status, history and queue read the journal; pause says no agent runs', async () => {
+  it('with the agent stopped: status, history and queue read the journal; pause, resume and link work on it; what needs the agent says so', async () => {
     const stopped = running();
     assert.equal(await stopped.stop(), 0, stopped.log());
     agent = undefined;
@@ -486,14 +558,63 @@ jobs:
     assert.equal(qv.parked.length, 1);
     assert.equal(qv.parked[0]?.reason?.code, 'ERR_KEY_INVALID');
 
+    // pause and resume work on the journal (the switch lives there), and say so
+    const p = await cliIn(dir, ['pause', 'main', '--config', yamlPath, '--api-url', dead]);
+    assert.equal(p.code, 0, `${p.stdout}${p.stderr}`);
+    assert.match(
+      p.stdout,
+      /^job main paused \(files keep being queued\) in the journal .*journal\.db \(no agent answers/,
+    );
+    const ps = await cliIn(tmp.path, ['status', '--journal', journal, '--api-url', dead]);
+    assert.match(ps.stdout, /^job main \(paused\)$/m);
+    assert.match(ps.stdout, /^job deep$/m);
+    const all = await cliIn(tmp.path, ['pause', '--journal', journal, '--api-url', dead, '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual((JSON.parse(all.stdout) as { pauses: unknown }).pauses, {
+      all: true,
+      jobs: ['main'],
+    });
+    for (const args of [['resume'], ['resume', 'main']]) {
+      const r = await cliIn(tmp.path, [...args, '--journal', journal, '--api-url', dead]);
+      assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+    }
+    const unknownJob = await cliIn(tmp.path, [
+      'pause',
+      'nope',
+      '--journal',
+      journal,
+      '--api-url',
+      dead,
+    ]);
+    assert.equal(unknownJob.code, 2, unknownJob.stdout);
+    assert.match(unknownJob.stderr, /no job named nope\n {2}fix: the journal knows deep, main/);
+
+    // link signs with the configuration's destination
+    const link = await cliIn(dir, [
+      'link',
+      'main/a.bin',
+      '--job',
+      'main',
+      '--config',
+      yamlPath,
+      '--api-url',
+      dead,
+    ]);
+    assert.equal(link.code, 0, link.stderr);
+    const res = await fetch(link.stdout.trim());
+    assert.equal(res.status, 200);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(uploaded), 'the same bytes');
+
+    // what needs the agent says so
     for (const args of [
-      ['pause', '--journal', journal, '--api-url', dead],
-      ['pause', 'main', '--config', yamlPath, '--api-url', dead],
+      ['transfers', '--journal', journal, '--api-url', dead],
+      ['reload', '--config', yamlPath, '--api-url', dead],
+      ['backfill', 'x.txt', '--job', 'main', '--journal', journal, '--api-url', dead],
     ]) {
-      const p = await cliIn(dir, args);
-      assert.equal(p.code, 2, `${args.join(' ')}: ${p.stdout}${p.stderr}`);
-      assert.match(p.stderr, /no s3ferry agent answers at http:\/\/127\.0\.0\.1:\d+/);
-      assert.equal(p.stdout, '');
+      const r = await cliIn(dir, args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /no s3ferry agent answers at http:\/\/127\.0\.0\.1:\d+/);
+      assert.equal(r.stdout, '');
     }
   });
 });

@@ -16,6 +16,7 @@ import {
   waitFor,
   type AgentProcess,
 } from '../support/agent-process.js';
+import { cliEnv, runCli } from '../support/cli.js';
 import { FleetFixture } from '../support/fleet-fixture.js';
 import { S3Fixture } from '../support/s3-fixture.js';
 import { listAllObjects } from '../support/s3-server.js';
@@ -76,6 +77,40 @@ void describe('pause: kept in the journal across a restart', () => {
   });
 });
 
+void describe('pause: given on the journal while no agent runs', () => {
+  const fx = S3Fixture.use('agent-pause-cli');
+
+  void it('`pause JOB --journal` with the agent stopped holds the job once the agent starts', async () => {
+    const dir = join(fx.tmp.path, 'agent');
+    const inbox = join(fx.tmp.path, 'inbox');
+    await mkdir(inbox, { recursive: true });
+    const port = await freePort();
+    const yaml = agentYaml({ port, inbox, bucket: fx.bucket.name, endpoint: fx.info.endpoint });
+    await (await startAgentProcess(dir, yaml, fx.info)).stop(); // the journal exists now
+    const journal = join(dir, '.s3ferry', 'journal.db');
+    const config = join(dir, 's3ferry.yaml');
+    const env = cliEnv(fx.info);
+    const paused = await runCli(['pause', 'inbox', '--journal', journal, '--config', config], env);
+    assert.equal(paused.code, 0, `${paused.stdout}${paused.stderr}`);
+    assert.match(paused.stdout, /^job inbox paused .* in the journal /);
+
+    const file = join(inbox, 'paused-by-cli.txt');
+    await writeFile(file, 'paused on the journal\n');
+    const agent = await startAgentProcess(dir, yaml, fx.info);
+    try {
+      await assertHeld(agent, fx, file);
+      const resumed = await runCli(['resume', 'inbox', '--config', config], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(resumed.stdout, 'job inbox resumed\n', 'through the running agent');
+      await waitFor('uploaded after resume', async () =>
+        (await keys(fx)).includes('paused-by-cli.txt'),
+      );
+    } finally {
+      await agent.stop();
+    }
+  });
+});
+
 const skip = (process.env.PG_URL ?? '') === '' ? 'PG_URL is not set' : false;
 
 void describe('pause: one switch for a fleet', { skip }, () => {
@@ -95,5 +130,11 @@ void describe('pause: one switch for a fleet', { skip }, () => {
     await waitFor('uploaded after resume', async () =>
       (await keys(fx)).includes('fleet-paused.txt'),
     );
+
+    // the CLI of this machine finds an agent of the shared journal on its own port
+    const found = await runCli(['status', '--journal', fx.db.url], cliEnv(fx.info));
+    assert.equal(found.code, 0, found.stderr);
+    const url = /^agent: running at (\S+),/m.exec(found.stdout)?.[1];
+    assert.ok(url === a.url || url === b.url, found.stdout);
   });
 });

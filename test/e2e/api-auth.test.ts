@@ -16,7 +16,13 @@ import {
   type AgentProcess,
 } from '../support/agent-process.js';
 import { cliEnv, runCli } from '../support/cli.js';
-import { createTestBucket, rgwServer, type S3ServerInfo } from '../support/s3-server.js';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  createTestBucket,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -46,6 +52,10 @@ describe('API auth beyond loopback (real agent process on 0.0.0.0)', () => {
   before(async () => {
     info = await rgwServer();
     bucket = await createTestBucket(info, 'api-auth');
+    // /api/v1/link answers only for an object that is there
+    const client = makeS3Client(info);
+    await client.send(new PutObjectCommand({ Bucket: bucket.name, Key: 'x', Body: 'x' }));
+    client.destroy();
     tmp = await makeTmpDir('api-auth');
     const inbox = join(tmp.path, 'inbox');
     await mkdir(inbox, { recursive: true });

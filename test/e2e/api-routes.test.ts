@@ -84,7 +84,11 @@ ${rgwDestination(info, bucket.name, '      prefix: other\n')}`;
 
   it('health checks, status, jobs and destinations', async () => {
     assert.deepEqual(await api.get('/healthz'), { ok: true });
-    assert.deepEqual(await api.get('/readyz'), { ready: true, unhealthyDestinations: [] });
+    assert.deepEqual(await api.get('/readyz'), {
+      ready: true,
+      unhealthyDestinations: [],
+      causes: [],
+    });
     const status = await api.get<Status>('/api/v1/status');
     assert.equal(status.paused, false);
     assert.deepEqual(

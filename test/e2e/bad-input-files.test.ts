@@ -9,7 +9,7 @@
  * - a file the agent may not read: parked with "permission denied" and the fix;
  * - a FIFO and symbolic-link loops: not files to take; skipped, nothing hangs;
  * - a missing source directory, and one the agent may not read: reported with the cause, checked
- *   again at each rescan, and served once fixed.
+ *   again (the missing one at the probe interval), and served once fixed.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -182,7 +182,7 @@ jobs:
       const ev = await waitFor('a source.error about the missing directory', async () =>
         (await events()).find((e) => e.type === 'source.error' && e.message.includes(missing)),
       );
-      assert.match(ev.message, /does not exist; it is checked again at each rescan/);
+      assert.match(ev.message, /does not exist; it is checked again every 30s and taken as soon/);
       await mkdir(missing);
       await writeFile(join(missing, 'arrived.txt'), 'now it exists\n');
       await waitFor('arrived.txt delivered', async () =>

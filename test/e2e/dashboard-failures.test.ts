@@ -3,7 +3,9 @@
  * (the destination's cause and fix shown; the YAML fixed and reloaded from the UI; the waiting file
  * goes), a file parked for a key that is too long (cause and fix in Failed; the key template fixed
  * and reloaded; Retry on the row uploads it), and a missing bucket (created, then Retry now on
- * the destination). The secret never reaches the page.
+ * the destination). A parked file is "parked" there as in the CLI; a skipped file (a changed file
+ * under an existing key) shows in Skipped with its reason; a missing source directory shows on its
+ * job with the fix. The secret never reaches the page.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -101,6 +103,12 @@ jobs:
     destination:
       bucket: ${later.name}
       endpoint: ${info.endpoint}
+  - name: lost
+    sources: [${JSON.stringify(join(dir, 'lost'))}]
+    destination:
+      bucket: ${bucket.name}
+      prefix: lost
+      endpoint: ${info.endpoint}
 `;
     agent = await startAgentProcess(dir, yaml, info);
     browser = await launchBrowser('dashboard-failures');
@@ -159,10 +167,14 @@ jobs:
     await writeFile(join(d, 'long.txt'), 'parked, then retried');
 
     await tab('queue');
-    await page.locator('.seg[data-state="parked"]').click();
+    const parkedTab = page.locator('.seg[data-state="parked"]');
+    assert.match(await parkedTab.innerText(), /^Parked/, 'one word everywhere: parked');
+    await parkedTab.click();
     const row = page.locator('#queue-table tr[data-path$="/long.txt"]');
     await row.waitFor();
     const text = await row.innerText();
+    await row.locator('.badge', { hasText: /^parked$/ }).waitFor();
+    assert.doesNotMatch(text, /failed/i);
     assert.match(text, /ERR_KEY_INVALID/);
     assert.match(text, /Fix: /);
     await browser.screenshot(page, 'parked');
@@ -206,6 +218,35 @@ jobs:
     await browser.screenshot(page, 'all-recovered');
     assert.ok(!(await page.content()).includes(info.secretAccessKey), 'no secret in the page');
     assert.ok((await readFile(join(dir, 's3ferry.yaml'), 'utf8')).includes('short/{name}'));
+    assert.deepEqual(browser.errors(), []);
+  });
+
+  it('a missing source directory shows on its job with the fix; a skipped file shows in Skipped with its reason', async () => {
+    await tab('overview');
+    const job = page.locator('#jobs article[data-job="lost"]');
+    await job.locator('.badge', { hasText: 'source problem' }).waitFor();
+    const text = await job.innerText();
+    assert.match(text, /source directory \S*lost does not exist/);
+    assert.match(
+      text,
+      /Fix: create \S*lost, or correct jobs\[3\]\.sources\[0\] in the configuration/,
+    );
+    const tiles = await page.locator('.tiles').innerText();
+    assert.match(tiles, /Parked/);
+    assert.doesNotMatch(tiles, /Failed/);
+    await browser.screenshot(page, 'source-problem');
+
+    const file = join(inbox.deep, 'twice.txt');
+    await writeFile(file, 'the first version');
+    await eventually('twice.txt uploaded', () => exists(bucket.name, 'deep/short/twice.txt'));
+    await writeFile(file, 'a second, changed version');
+    await tab('queue');
+    await page.locator('.seg[data-state="skipped"]').click();
+    const row = page.locator('#queue-table tr[data-path$="/twice.txt"]');
+    await row.waitFor();
+    await row.locator('.badge', { hasText: /^skipped$/ }).waitFor();
+    assert.match(await row.innerText(), /exists/);
+    await browser.screenshot(page, 'skipped');
     assert.deepEqual(browser.errors(), []);
   });
 });

@@ -30,6 +30,7 @@ runTargetConformance('rgw-tls-virtual-hosted', tlsRgwServer, {
   maxPartNumber: 10_000,
   listPartsGoneAfterComplete: true,
   unknownKeyCode: 'ERR_S3_UNKNOWN_ACCESS_KEY',
+  storesCannedAcl: true,
 });
 
 describe('direct requests over TLS, virtual-hosted', () => {

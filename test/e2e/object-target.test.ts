@@ -7,6 +7,7 @@ runTargetConformance('rgw', rgwServer, {
   maxPartNumber: 10_000,
   listPartsGoneAfterComplete: true,
   unknownKeyCode: 'ERR_S3_UNKNOWN_ACCESS_KEY',
+  storesCannedAcl: true,
 });
 const swift = swiftServer();
 if (swift !== undefined)
@@ -15,4 +16,5 @@ if (swift !== undefined)
     maxPartNumber: 1000,
     listPartsGoneAfterComplete: false,
     unknownKeyCode: 'ERR_S3_SIGNATURE_MISMATCH',
+    storesCannedAcl: false,
   });

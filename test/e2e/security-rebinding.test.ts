@@ -21,7 +21,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startAgentProcess, type AgentProcess } from '../support/agent-process.js';
 import { launchBrowser, type BrowserSession } from '../support/browser.js';
-import { createTestBucket, rgwServer, type S3ServerInfo } from '../support/s3-server.js';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  createTestBucket,
+  makeS3Client,
+  rgwServer,
+  type S3ServerInfo,
+} from '../support/s3-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 interface Answer {
@@ -83,6 +89,10 @@ ${api}jobs:
     info = await rgwServer();
     tmp = await makeTmpDir('security-rebinding');
     bucket = await createTestBucket(info, 'security-rebinding');
+    // the job's own object: /api/v1/link answers only for an object that is there
+    const client = makeS3Client(info);
+    await client.send(new PutObjectCommand({ Bucket: bucket.name, Key: 'pre/a.txt', Body: 'a' }));
+    client.destroy();
     inbox = join(tmp.path, 'inbox');
     await mkdir(inbox, { recursive: true });
     port = await freePort();

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyS3Error } from '../../src/object-store/s3/classify.js';
+import { configSettings } from '../../src/object-store/setting-names.js';
 
 const ctx = {
   operation: 'UploadPart',
@@ -127,5 +128,49 @@ describe('classifyS3Error', () => {
     const plain = classifyS3Error(sysError('SELF_SIGNED_CERT_IN_CHAIN'), ctx);
     assert.match(plain.message, /^the certificate of 127\.0\.0\.1 is not trusted/);
     assert.equal(plain.exitCode, 3);
+  });
+
+  it('the fixes name the options of the one-shot CLI, or the configuration path of the setting', () => {
+    const hints = (settings?: ReturnType<typeof configSettings>) =>
+      [
+        sdkError('NoSuchBucket', 404),
+        sysError('ECONNREFUSED'),
+        sdkError('SignatureDoesNotMatch', 403),
+        sdkError('InvalidAccessKeyId', 403),
+        sdkError('PermanentRedirect', 301),
+        sysError('SELF_SIGNED_CERT_IN_CHAIN'),
+      ].map((e) => classifyS3Error(e, settings === undefined ? ctx : { ...ctx, settings }).hint);
+    const cli = hints();
+    assert.match(cli[0] ?? '', /correct the bucket name in --to s3:\/\/BUCKET$/);
+    assert.match(cli[1] ?? '', /\(--endpoint-url\)/);
+    assert.match(cli[2] ?? '', /\(AWS_SECRET_ACCESS_KEY or the profile\)/);
+
+    const keyed = hints(
+      configSettings('destinations.backups', { accessKeyId: 'AK', secretAccessKey: 'S' }),
+    );
+    assert.match(keyed[0] ?? '', /^create the bucket, or correct destinations\.backups\.bucket$/);
+    assert.match(keyed[1] ?? '', /check the endpoint URL \(destinations\.backups\.endpoint\)/);
+    assert.match(
+      keyed[2] ?? '',
+      /check the secret access key \(destinations\.backups\.secretAccessKey\)/,
+    );
+    assert.match(keyed[3] ?? '', /the access key ID \(destinations\.backups\.accessKeyId\)/);
+    assert.match(
+      keyed[4] ?? '',
+      /\(destinations\.backups\.region \(or AWS_REGION of the agent\)\)/,
+    );
+    assert.match(keyed[5] ?? '', /^set destinations\.backups\.caBundle/);
+    for (const h of keyed) assert.doesNotMatch(h ?? '', /--to|--endpoint-url|--region|--ca-bundle/);
+
+    const profiled = hints(
+      configSettings('jobs[0].destination', { profile: 'writer', region: 'eu-west-1' }),
+    );
+    assert.match(profiled[2] ?? '', /the profile "writer" \(jobs\[0\]\.destination\.profile\)/);
+    assert.match(profiled[4] ?? '', /\(jobs\[0\]\.destination\.region\)$/);
+    const chain = hints(configSettings('jobs[1].destination', {}));
+    assert.match(
+      chain[2] ?? '',
+      /jobs\[1\]\.destination\.secretAccessKey, or AWS_SECRET_ACCESS_KEY or the profile of the agent/,
+    );
   });
 });

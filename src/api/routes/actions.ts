@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../api-deps.js';
+import type { AgentControl } from '../../control/agent-control.js';
 import { errorResponses, errorSchema } from '../schemas/common.js';
 import { fileState, statusSchema } from '../schemas/records.js';
 import { backfillBody, browseQuery, jobBody, linkQuery, retryBody } from '../schemas/requests.js';
@@ -37,8 +37,16 @@ const linkAnswer = z.object({
   expiresAt: z.number().nullable().describe('ms since the epoch; null for a public URL'),
 });
 
+/** The answer of pause and resume: the status, and a note when files will still not move. */
+const pauseAnswer = statusSchema.extend({
+  note: z
+    .string()
+    .optional()
+    .describe('set when files still do not move: a job resumed while all processing is paused'),
+});
+
 /** The action routes. */
-export function actionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function actionRoutes(control: AgentControl): FastifyPluginAsyncZod {
   return (app) => {
     for (const action of ['pause', 'resume'] as const) {
       app.post(
@@ -47,12 +55,13 @@ export function actionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           schema: {
             summary: `${action} one job, or all processing (files keep being queued)`,
             body: jobBody,
-            response: { 200: statusSchema, ...errorResponses },
+            response: { 200: pauseAnswer, ...errorResponses },
           },
         },
         async (req) => {
-          await deps.agent[action](req.body.job);
-          return deps.agent.status();
+          const done = await control[action](req.body.job);
+          const status = await control.status();
+          return done.note === undefined ? status : { ...status, note: done.note };
         },
       );
     }
@@ -62,10 +71,15 @@ export function actionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         schema: {
           summary: 'release one parked or waiting file, or all of them, for another try',
           body: retryBody,
-          response: { 200: z.object({ released: z.number().int() }), ...errorResponses },
+          response: {
+            200: z.object({ released: z.number().int() }),
+            ...errorResponses,
+            404: errorSchema.describe('no file with that id (ERR_FILE_UNKNOWN)'),
+            409: errorSchema.describe('the file is not parked or waiting (ERR_FILE_NOT_RETRYABLE)'),
+          },
         },
       },
-      async (req) => ({ released: await deps.agent.retry(req.body.fileId) }),
+      (req) => control.retry(req.body.fileId),
     );
     app.get(
       '/api/v1/link',
@@ -78,7 +92,12 @@ export function actionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       (req) => {
         const { path, key, job, expires } = req.query;
-        return deps.agent.link(path ?? key ?? '', job, expires);
+        return control.link({
+          ...(path === undefined ? {} : { path }),
+          ...(key === undefined ? {} : { key }),
+          ...(job === undefined ? {} : { job }),
+          ...(expires === undefined ? {} : { expiresMs: expires }),
+        });
       },
     );
     app.post(
@@ -90,7 +109,7 @@ export function actionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       async () => {
-        await deps.reload();
+        await control.reload();
         return { ok: true as const };
       },
     );
@@ -105,7 +124,7 @@ export function actionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       (req) => {
         const { job, root, path, limit, offset } = req.query;
-        return deps.agent.browse(job, {
+        return control.browse(job, {
           ...(root === undefined ? {} : { root }),
           path,
           limit,
@@ -124,7 +143,7 @@ export function actionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       (req) => {
         const { job, paths, glob } = req.body;
-        return deps.agent.backfill(job, {
+        return control.backfill(job, {
           ...(paths === undefined ? {} : { paths }),
           ...(glob === undefined ? {} : { glob }),
         });

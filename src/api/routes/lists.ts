@@ -1,7 +1,6 @@
 /** Routes: /api/v1/queue, /api/v1/history, /api/v1/events, /api/v1/transfers. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { PENDING_STATES, type FileState } from '../../journal/journal-store.js';
-import type { ApiDeps } from '../api-deps.js';
+import type { AgentControl } from '../../control/agent-control.js';
 import { errorResponses, pageOf } from '../schemas/common.js';
 import {
   eventSchema,
@@ -9,36 +8,37 @@ import {
   queueItemSchema,
   transfersSchema,
 } from '../schemas/records.js';
-import { eventsQuery, historyQuery, queueQuery, QUEUE_STATES } from '../schemas/requests.js';
+import { eventsQuery, historyQuery, queueQuery } from '../schemas/requests.js';
 
-/** The journal states behind each `state` of /queue: pending is the one set of file-state.ts. */
-const QUEUE_FILE_STATES: Record<(typeof QUEUE_STATES)[number], readonly FileState[]> = {
-  pending: PENDING_STATES,
-  waiting: ['waiting'],
-  parked: ['parked'],
-};
+/** Drops the absent (undefined) fields of a query, as the service's optional fields want. */
+function defined<T extends object>(query: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
 
 /** The list routes. */
-export function listRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function listRoutes(control: AgentControl): FastifyPluginAsyncZod {
   return (app) => {
     app.get(
       '/api/v1/queue',
       {
         schema: {
-          summary: 'files not done yet: pending, waiting (with cause), parked (with cause and fix)',
+          summary:
+            'files not done yet: pending, waiting (with cause), parked (with cause and fix); or skipped (with the reason)',
           querystring: queueQuery,
           response: { 200: pageOf(queueItemSchema), ...errorResponses },
         },
       },
       async (req) => {
         const { state, job, limit, offset } = req.query;
-        const page = await deps.journal.pageFiles({
-          states: QUEUE_FILE_STATES[state],
+        const view = await control.queue({
+          sections: [state],
           ...(job === undefined ? {} : { job }),
           limit,
           offset,
         });
-        return page;
+        return view[state] ?? { items: [], total: 0 };
       },
     );
     app.get(
@@ -50,37 +50,23 @@ export function listRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: pageOf(historySchema), ...errorResponses },
         },
       },
-      async (req) => {
-        const { job, result, q, sort, order, limit, offset } = req.query;
-        return deps.journal.searchHistory({
-          limit,
-          offset,
-          sort,
-          order,
-          ...(job === undefined ? {} : { job }),
-          ...(result === undefined ? {} : { result }),
-          ...(q === undefined ? {} : { q }),
-        });
-      },
+      (req) => control.history(defined(req.query)),
     );
     app.get(
       '/api/v1/events',
       {
         schema: {
-          summary: 'recent events, newest first; page backwards with before=ID',
+          summary: 'recent events, newest first, filtered; page backwards with before=ID',
           querystring: eventsQuery,
           response: { 200: pageOf(eventSchema), ...errorResponses },
         },
       },
-      async (req) => {
-        const { limit, before, type } = req.query;
-        const filter = type === undefined ? {} : { type };
-        const items = await deps.journal.listEvents({
-          limit,
-          ...filter,
+      (req) => {
+        const { before, ...rest } = req.query;
+        return control.events({
+          ...defined(rest),
           ...(before === undefined ? {} : { beforeId: before }),
         });
-        return { items, total: await deps.journal.countEvents(filter) };
       },
     );
     app.get(
@@ -91,7 +77,7 @@ export function listRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: transfersSchema, ...errorResponses },
         },
       },
-      () => ({ items: deps.transfers.list() }),
+      async () => ({ items: await control.transfers() }),
     );
     return Promise.resolve();
   };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { DestinationRuntime } from '../../agent/destination-runtime.js';
 import { redactUrl } from '../../config/redact.js';
 import { FILE_STATES, type FileState } from '../../journal/journal-store.js';
-import type { ApiDeps } from '../api-deps.js';
+import type { AgentControl } from '../../control/agent-control.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   destinationSchema,
@@ -13,6 +13,20 @@ import {
   agentsSchema,
   type destinationRefSchema,
 } from '../schemas/records.js';
+
+/** /readyz: 503 with the causes while every destination is unhealthy. */
+const readySchema = z.object({
+  ready: z.boolean().describe('false while every destination is unhealthy'),
+  unhealthyDestinations: z.array(z.string()),
+  causes: z.array(
+    z.object({
+      destination: z.string(),
+      code: z.string(),
+      cause: z.string(),
+      hint: z.string(),
+    }),
+  ),
+});
 
 const NO_FILES = Object.fromEntries(Object.values(FILE_STATES).map((s) => [s, 0])) as Record<
   FileState,
@@ -31,7 +45,7 @@ export function destinationRef(d: DestinationRuntime): z.output<typeof destinati
 }
 
 /** The status, jobs and destinations routes. */
-export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function statusRoutes(control: AgentControl): FastifyPluginAsyncZod {
   return (app) => {
     app.get(
       '/healthz',
@@ -43,31 +57,23 @@ export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['health'],
-          response: {
-            200: z.object({ ready: z.boolean(), unhealthyDestinations: z.array(z.string()) }),
-          },
+          response: { 200: readySchema, 503: readySchema },
         },
       },
-      () => ({
-        ready: true,
-        unhealthyDestinations: deps.agent
-          .destinations()
-          .filter((d) => !d.health.healthy)
-          .map((d) => d.name),
-      }),
+      async (_req, reply) => {
+        const r = control.readiness();
+        return reply.code(r.ready ? 200 : 503).send(r);
+      },
     );
     app.get(
       '/api/v1/status',
       {
         schema: {
-          summary: 'jobs, destination health, file counts',
+          summary: 'jobs (destination health, source problems), file counts',
           response: { 200: statusSchema, ...errorResponses },
         },
       },
-      async () => {
-        const webhook = deps.webhook?.();
-        return { ...(await deps.agent.status()), ...(webhook === undefined ? {} : { webhook }) };
-      },
+      () => control.status(),
     );
     app.get(
       '/api/v1/jobs',
@@ -77,21 +83,17 @@ export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: z.object({ items: z.array(jobSchema) }), ...errorResponses },
         },
       },
-      async () => {
-        const counts = await deps.journal.countFilesByJob();
-        const pauses = await deps.agent.pauses();
-        return {
-          items: deps.agent.jobs().map((j) => ({
-            name: j.name,
-            paused: pauses.jobs.includes(j.name),
-            mode: j.config.mode,
-            sources: j.config.sources.map((s) => ({ path: s.path, recursive: s.recursive })),
-            destination: destinationRef(j.destination),
-            health: j.destination.health,
-            counts: counts[j.name] ?? NO_FILES,
-          })),
-        };
-      },
+      async () => ({
+        items: (await control.jobs()).map((j) => ({
+          name: j.name,
+          paused: j.paused,
+          mode: j.mode,
+          sources: j.sources,
+          destination: destinationRef(j.destinationRef),
+          health: j.health,
+          counts: j.counts ?? NO_FILES,
+        })),
+      }),
     );
     app.get(
       '/api/v1/agents',
@@ -102,19 +104,8 @@ export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       async () => {
-        const fleet = await deps.agent.fleet();
-        const leaseMs = deps.agent.config.lease;
-        const now = deps.clock.now();
-        return {
-          self: fleet.self,
-          shared: fleet.shared,
-          leaseMs,
-          items: fleet.agents.map((a) => ({
-            ...a,
-            self: a.id === fleet.self,
-            alive: now - a.lastHeartbeat <= leaseMs,
-          })),
-        };
+        const a = await control.agents();
+        return { ...a, self: a.self ?? '' };
       },
     );
     app.get(
@@ -126,7 +117,7 @@ export function statusRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       () => ({
-        items: deps.agent.destinations().map((d) => ({ ...destinationRef(d), health: d.health })),
+        items: control.destinations().map((d) => ({ ...destinationRef(d), health: d.health })),
       }),
     );
     return Promise.resolve();

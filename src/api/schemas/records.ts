@@ -65,6 +65,21 @@ export const queueItemSchema = z.object({
   plan: planSchema.nullable().describe('the plan of this version of the file, once decided'),
 });
 
+/** A source directory of a job, with its problem while it cannot be served. */
+export const sourceSchema = z.object({
+  path: z.string(),
+  recursive: z.boolean(),
+  problem: z
+    .object({
+      kind: z.enum(['missing', 'not-a-directory', 'unreadable']),
+      cause: z.string().describe('what is wrong, and when it is looked at again'),
+      hint: z.string().describe('the fix, naming the setting of the configuration'),
+      since: ms('first seen'),
+    })
+    .optional()
+    .describe('absent while the directory is served'),
+});
+
 /** An agent sharing the journal, as its heartbeats describe it. */
 export const agentSchema = z.object({
   id: z.string().describe('hostname:pid:random; the owner of the files it holds'),
@@ -74,6 +89,10 @@ export const agentSchema = z.object({
   version: z.string(),
   lastHeartbeat: ms('last heartbeat'),
   holding: z.number().int().describe('files it holds now'),
+  apiUrl: z
+    .string()
+    .optional()
+    .describe("its API's address as its own machine reaches it, once it listens"),
   self: z.boolean().describe('true for the agent answering'),
   alive: z.boolean().describe('heard from within its lease'),
 });
@@ -158,6 +177,7 @@ export const webhookSchema = z.object({
 
 /** The answer of /status (and of pause and resume). */
 export const statusSchema = z.object({
+  running: z.literal(true).describe('an agent answers'),
   paused: z.boolean().describe('all processing is paused'),
   jobs: z.array(
     z.object({
@@ -165,6 +185,7 @@ export const statusSchema = z.object({
       paused: z.boolean(),
       destination: z.string(),
       health: healthSchema,
+      sources: z.array(sourceSchema),
     }),
   ),
   files: stateCounts,
@@ -189,7 +210,7 @@ export const jobSchema = z.object({
   name: z.string(),
   paused: z.boolean(),
   mode: z.enum(['watch', 'scan']),
-  sources: z.array(z.object({ path: z.string(), recursive: z.boolean() })),
+  sources: z.array(sourceSchema),
   destination: destinationRefSchema,
   health: healthSchema,
   counts: stateCounts,

@@ -5,19 +5,26 @@
  */
 import { z } from 'zod';
 import { checkGlob } from '../../domain/glob.js';
+import { QUEUE_SECTIONS } from '../../control/control-service.js';
 import { HISTORY_RESULTS, HISTORY_SORTS } from '../../journal/journal-store.js';
 import { intParam, paging, textParam } from './common.js';
 
-/**
- * Which files /queue lists: pending = settling, queued, waiting, uploading, verifying (the one set
- * of domain/file-state.ts); waiting and parked alone.
- */
-export const QUEUE_STATES = ['pending', 'waiting', 'parked'] as const;
+/** A time filter: ms since the epoch. */
+const sinceParam = (what: string) =>
+  intParam(0, Number.MAX_SAFE_INTEGER, `only ${what} at or after this time, ms since the epoch`);
+/** A key filter: a substring of the object key. */
+const keyParam = (what: string) =>
+  textParam(`only ${what} whose object key contains this text (case as given)`, 1024);
 
 const jobName = (what: string) => textParam(what, 200);
 
 export const queueQuery = z.strictObject({
-  state: z.enum(QUEUE_STATES).default('pending').describe('which files (default pending)'),
+  state: z
+    .enum(QUEUE_SECTIONS)
+    .default('pending')
+    .describe(
+      'which files (default pending: settling, queued, waiting, uploading, verifying); skipped: not sent on purpose, with the reason',
+    ),
   job: jobName('only the files of this job').optional(),
   ...paging,
 });
@@ -26,6 +33,8 @@ export const historyQuery = z.strictObject({
   job: jobName('only the uploads of this job').optional(),
   result: z.enum(HISTORY_RESULTS).optional().describe('only uploads that ended so'),
   q: textParam('text the source path or the key contains (ignoring ASCII case)', 1024).optional(),
+  since: sinceParam('uploads that finished').optional(),
+  key: keyParam('uploads').optional(),
   sort: z.enum(HISTORY_SORTS).default('finishedAt').describe('sort key (default finishedAt)'),
   order: z
     .enum(['desc', 'asc'])
@@ -38,6 +47,9 @@ export const eventsQuery = z.strictObject({
   limit: paging.limit,
   before: intParam(1, Number.MAX_SAFE_INTEGER, 'only events older than this event id').optional(),
   type: textParam('only events of this type, e.g. file.done', 200).optional(),
+  job: jobName('only events about this job').optional(),
+  since: sinceParam('events').optional(),
+  key: keyParam('events').optional(),
 });
 
 export const browseQuery = z.strictObject({

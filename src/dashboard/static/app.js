@@ -39,7 +39,7 @@ function createStore() {
         }
       }
     },
-    /** Files waiting for their first or next try (not failed, not done). */
+    /** Files waiting for their first or next try (not parked, not done). */
     pendingCount() {
       const f = (this.status && this.status.files) || {};
       return PENDING_STATES.reduce((n, s) => n + (f[s] || 0), 0);
@@ -226,7 +226,7 @@ function setupCounts() {
   store.on('core', () => {
     const f = (store.status && store.status.files) || {};
     set('queue', store.pendingCount() + (f.waiting || 0), 'pending and waiting files');
-    set('failed', f.parked || 0, 'failed (parked) files');
+    set('parked', f.parked || 0, 'parked files (they need a person: see why in Queue)');
   });
   store.on('transfers', () => set('transfers', store.transfers.length, 'uploading now'));
 }

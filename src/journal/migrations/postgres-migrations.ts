@@ -196,9 +196,16 @@ CREATE TABLE pauses (
 );
 `;
 
+// The address of each agent's API, once it listens (as SQLite's migration 9): the CLI of an
+// agent's machine finds it through the journal.
+const V4_AGENT_API = `
+ALTER TABLE agents ADD COLUMN api_url TEXT;
+`;
+
 /** Every migration of the PostgreSQL journal, oldest first. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
   { version: 2, name: 'history-trigrams', sql: V2_HISTORY_TRIGRAMS },
   { version: 3, name: 'files-by-role', sql: V3_FILES_BY_ROLE },
+  { version: 4, name: 'agent-api', sql: V4_AGENT_API },
 ];

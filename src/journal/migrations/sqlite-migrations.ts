@@ -213,6 +213,12 @@ CREATE TABLE pauses (
 );
 `;
 
+// The address of each agent's API, once it listens (Fleet.announceApi): the CLI of the agent's
+// machine finds a running agent through the journal it holds, whatever port the agent uses.
+const V9_AGENT_API = `
+ALTER TABLE agents ADD COLUMN api_url TEXT;
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
@@ -223,4 +229,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'claim-leases', sql: V6_CLAIM_LEASES },
   { version: 7, name: 'history-text-batched', sql: V7_HISTORY_TEXT_BATCHED },
   { version: 8, name: 'files-by-role', sql: V8_FILES_BY_ROLE },
+  { version: 9, name: 'agent-api', sql: V9_AGENT_API },
 ];

@@ -47,6 +47,7 @@ export const FLEET_SQL = {
   listAgents: `SELECT a.*, (SELECT count(*) FROM files f WHERE f.owner = a.id
         AND f.${HELD_SQL}) AS holding
     FROM agents a ORDER BY last_heartbeat DESC, id`,
+  announceApi: `UPDATE agents SET api_url = $2 WHERE id = $1`,
   pause: `INSERT INTO pauses (job, paused_at) VALUES ($1, $2) ON CONFLICT (job) DO NOTHING`,
   resume: `DELETE FROM pauses WHERE job = $1`,
   pauses: `SELECT job FROM pauses`,
@@ -56,6 +57,7 @@ export const FLEET_SQL = {
 export interface PostgresFleet {
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): Promise<number[]>;
   listAgents(): Promise<AgentRecord[]>;
+  announceApi(agentId: string, apiUrl: string | null): Promise<void>;
   leave(agentId: string, now: number): Promise<number>;
   expireHolds(now: number): Promise<number>;
   setPaused(
@@ -81,6 +83,9 @@ export function createPostgresFleet(pool: PostgresPool, retention: number): Post
     },
     listAgents: async () =>
       (await db.query<AgentRow>(FLEET_SQL.listAgents)).rows.map(toAgentRecord),
+    announceApi: async (agentId, apiUrl) => {
+      await db.query(FLEET_SQL.announceApi, [agentId, apiUrl]);
+    },
     leave: async (agentId, now) => {
       const [code, message, hint] = reasonValues(leftReason(agentId));
       const values = [agentId, code, now, message, hint];

@@ -10,6 +10,8 @@ import type {
   ClaimOptions,
   Destination,
   Enqueued,
+  EventFilter,
+  EventQuery,
   FileQuery,
   FileRecord,
   FileToQueue,
@@ -29,6 +31,7 @@ import type {
   Transitioned,
   UploadRecord,
 } from '../journal-store.js';
+import { filtersEvents } from '../journal-queries.js';
 import { POSTGRES_MIGRATIONS } from '../migrations/postgres-migrations.js';
 import { createPostgresPool } from './postgres-connection.js';
 import {
@@ -107,13 +110,16 @@ export class PostgresJournalStore extends PostgresJournalCore implements Journal
     return this.run('knowsUploadId', () => this.uploads.knowsUploadId(uploadId));
   }
 
-  listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]> {
+  listEvents(query: EventQuery): Promise<EventRecord[]> {
+    if (filtersEvents(query)) return this.run('listEvents', () => this.search.listEvents(query));
     return this.run('listEvents', () =>
       this.events.listEvents(count(query.limit), query.beforeId, query.type),
     );
   }
 
-  countEvents(query: { type?: string } = {}): Promise<number> {
+  countEvents(query: EventFilter = {}): Promise<number> {
+    if (filtersEvents(query))
+      return this.run('countEvents', () => this.search.countEvents({ ...query, limit: 0 }));
     return this.run('countEvents', () => this.events.countEvents(query.type));
   }
 
@@ -197,6 +203,10 @@ export class PostgresJournalStore extends PostgresJournalCore implements Journal
 
   listAgents(): Promise<AgentRecord[]> {
     return this.run('listAgents', () => this.members.listAgents());
+  }
+
+  announceApi(agentId: string, apiUrl: string | null): Promise<void> {
+    return this.run('announceApi', () => this.members.announceApi(agentId, apiUrl));
   }
 
   leave(agentId: string, now: number): Promise<number> {

@@ -11,8 +11,17 @@
  * or more is first narrowed with ILIKE (its wildcards escaped), which the trigram indexes of
  * migration 2 serve where pg_trgm is available; the exact test then decides.
  */
-import { toFileRecord, toHistoryRecord, type FileRow, type HistoryRow } from '../journal-rows.js';
+import {
+  toEventRecord,
+  toFileRecord,
+  toHistoryRecord,
+  type EventRow,
+  type FileRow,
+  type HistoryRow,
+} from '../journal-rows.js';
 import type {
+  EventQuery,
+  EventRecord,
   FileQuery,
   FileRecord,
   HistoryQuery,
@@ -84,6 +93,9 @@ export function historySearchSql(query: HistoryQuery): BuiltQuery {
       `(strpos(${asciiLower('source_path')}, ${q}) > 0 OR strpos(${asciiLower('object_key')}, ${q}) > 0)`,
     );
   }
+  if (query.since !== undefined) where.terms.push(`finished_at >= ${where.bind(query.since)}`);
+  if (query.key !== undefined && query.key !== '')
+    where.terms.push(`strpos(object_key, ${where.bind(query.key)}) > 0`);
   const dir = query.order === 'asc' ? 'ASC' : 'DESC';
   const order = `${SORT_COLUMNS[query.sort ?? 'finishedAt']} ${dir}, id ${dir}`;
   return paged('history', where, order, query.limit, query.offset);
@@ -98,10 +110,40 @@ export function filePageSql(query: FileQuery): BuiltQuery {
   return paged('files', where, 'updated_at, id', query.limit, query.offset);
 }
 
+/**
+ * The terms of {@link PostgresSearch.listEvents} with a job, time or key filter (the type alone
+ * has its own statement). The retention keeps the table small: checked row by row from the newest.
+ * `data` is the JSON text of the event's data (or NULL).
+ */
+function eventWhere(query: EventQuery): Where {
+  const where = new Where();
+  where.terms.push(`id < ${where.bind(query.beforeId ?? Number.MAX_SAFE_INTEGER)}`);
+  if (query.type !== undefined) where.terms.push(`type = ${where.bind(query.type)}`);
+  if (query.job !== undefined)
+    where.terms.push(`(data::jsonb ->> 'job') = ${where.bind(query.job)}`);
+  if (query.since !== undefined) where.terms.push(`at >= ${where.bind(query.since)}`);
+  if (query.key !== undefined && query.key !== '')
+    where.terms.push(`strpos(object_key, ${where.bind(query.key)}) > 0`);
+  return where;
+}
+
+/** The SQL of a filtered page of events (exported for query-plan tests). */
+export function eventSearchSql(query: EventQuery): BuiltQuery {
+  const where = eventWhere(query);
+  const limit = where.bind(whole(query.limit));
+  return {
+    sql: `SELECT * FROM events${where.sql} ORDER BY id DESC LIMIT ${limit}`,
+    values: where.values,
+  };
+}
+
 /** Paging operations on one database. */
 export interface PostgresSearch {
   searchHistory(query: HistoryQuery): Promise<Page<HistoryRecord>>;
   pageFiles(query: FileQuery): Promise<Page<FileRecord>>;
+  /** Events by {@link eventSearchSql}, newest first. */
+  listEvents(query: EventQuery): Promise<EventRecord[]>;
+  countEvents(query: EventQuery): Promise<number>;
 }
 
 /** The rows of a page (the row of NULLs of an empty page left out) and the total. */
@@ -123,6 +165,15 @@ export function createPostgresSearch(db: PgQueryable): PostgresSearch {
     pageFiles: async (query) => {
       const { rows, total } = await page(db, filePageSql(query));
       return { items: (rows as FileRow[]).map(toFileRecord), total };
+    },
+    listEvents: async (query) => {
+      const built = eventSearchSql(query);
+      return (await db.query<EventRow>(built.sql, built.values)).rows.map(toEventRecord);
+    },
+    countEvents: async (query) => {
+      const where = eventWhere(query);
+      const sql = `SELECT count(*) AS n FROM events${where.sql}`;
+      return (await db.query<{ n: number }>(sql, where.values)).rows[0]?.n ?? 0;
     },
   };
 }

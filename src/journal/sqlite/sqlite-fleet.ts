@@ -21,6 +21,7 @@ import type { SqliteStatements } from './sqlite-statements.js';
 /** Synchronous fleet operations; the store wraps them into its async contract. */
 export interface SqliteFleet {
   heartbeat(agent: AgentInfo, now: number, leaseMs: number): number[];
+  announceApi(agentId: string, apiUrl: string | null): void;
   leave(agentId: string, now: number): number;
   expireHolds(now: number): number;
   setPaused(scope: PauseScope, paused: boolean, now: number, event?: NewEvent): PauseChange;
@@ -37,6 +38,9 @@ export function createFleet(
     'INSERT INTO pauses (job, paused_at) VALUES (@job, @now) ON CONFLICT (job) DO NOTHING',
   );
   const resumeStmt = db.prepare<[string]>('DELETE FROM pauses WHERE job = ?');
+  const announceStmt = db.prepare<{ id: string; apiUrl: string | null }>(
+    'UPDATE agents SET api_url = @apiUrl WHERE id = @id',
+  );
   const listPauses = db.prepare<[], { job: string }>('SELECT job FROM pauses');
   const pauses = (): Pauses => toPauses(listPauses.all().map((r) => r.job));
 
@@ -63,6 +67,9 @@ export function createFleet(
 
   return {
     heartbeat: (agent, now, leaseMs) => heartbeatTx.immediate(agent, now, leaseMs),
+    announceApi: (id, apiUrl) => {
+      announceStmt.run({ id, apiUrl });
+    },
     leave: (agentId, now) => leaveTx.immediate(agentId, now),
     expireHolds: (now) => {
       const [code, message, hint] = reasonValues(HOLD_EXPIRED_REASON);

@@ -10,12 +10,15 @@ import {
   type HeldTransitionName,
 } from '../../domain/file-state.js';
 import { toJournalError } from '../journal-errors.js';
+import { filtersEvents } from '../journal-queries.js';
 import type {
   AgentInfo,
   AgentRecord,
   ClaimOptions,
   Destination,
   Enqueued,
+  EventFilter,
+  EventQuery,
   EventRecord,
   FileQuery,
   FileRecord,
@@ -112,13 +115,16 @@ export class SqliteJournalStore extends SqliteJournalCore implements JournalStor
     return this.read('knowsUploadId', () => this.stmts.knowsUploadId.get(uploadId) !== undefined);
   }
 
-  listEvents(query: { limit: number; beforeId?: number; type?: string }): Promise<EventRecord[]> {
+  listEvents(query: EventQuery): Promise<EventRecord[]> {
+    if (filtersEvents(query)) return this.read('listEvents', () => this.search.listEvents(query));
     return this.read('listEvents', () =>
       this.events.listEvents(count(query.limit), query.beforeId, query.type),
     );
   }
 
-  countEvents(query: { type?: string } = {}): Promise<number> {
+  countEvents(query: EventFilter = {}): Promise<number> {
+    if (filtersEvents(query))
+      return this.read('countEvents', () => this.search.countEvents({ ...query, limit: 0 }));
     return this.read('countEvents', () => this.events.countEvents(query.type));
   }
 
@@ -206,6 +212,12 @@ export class SqliteJournalStore extends SqliteJournalCore implements JournalStor
 
   listAgents(): Promise<AgentRecord[]> {
     return this.read('listAgents', () => this.stmts.listAgents.all().map(toAgentRecord));
+  }
+
+  announceApi(agentId: string, apiUrl: string | null): Promise<void> {
+    return this.run('announceApi', () => {
+      this.members.announceApi(agentId, apiUrl);
+    });
   }
 
   leave(agentId: string, now: number): Promise<number> {

@@ -10,6 +10,8 @@
  */
 import type Database from 'better-sqlite3';
 import type {
+  EventQuery,
+  EventRecord,
   FileQuery,
   FileRecord,
   HistoryQuery,
@@ -17,7 +19,14 @@ import type {
   HistorySort,
   Page,
 } from '../journal-store.js';
-import { toFileRecord, toHistoryRecord, type FileRow, type HistoryRow } from '../journal-rows.js';
+import {
+  toEventRecord,
+  toFileRecord,
+  toHistoryRecord,
+  type EventRow,
+  type FileRow,
+  type HistoryRow,
+} from '../journal-rows.js';
 
 /** SQL text and its named parameters. */
 export interface BuiltQuery {
@@ -62,6 +71,14 @@ export function historySearchSql(query: HistoryQuery): BuiltQuery {
     );
     params.q = query.q;
   }
+  if (query.since !== undefined) {
+    where.push('finished_at >= @since');
+    params.since = query.since;
+  }
+  if (query.key !== undefined && query.key !== '') {
+    where.push('instr(object_key, @key) > 0');
+    params.key = query.key;
+  }
   const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
   const dir = query.order === 'asc' ? 'ASC' : 'DESC';
   const column = SORT_COLUMNS[query.sort ?? 'finishedAt'];
@@ -92,10 +109,47 @@ export function filePageSql(query: FileQuery): BuiltQuery {
   };
 }
 
+/**
+ * The SQL of {@link SqliteSearch.listEvents} with a job, time or key filter (the type alone has
+ * its own statement on its index). The retention keeps the table small: the filters are checked
+ * row by row from the newest.
+ */
+export function eventSearchSql(query: EventQuery): BuiltQuery {
+  const where = ['id < @beforeId'];
+  const params: Record<string, string | number> = {
+    beforeId: query.beforeId ?? Number.MAX_SAFE_INTEGER,
+  };
+  if (query.type !== undefined) {
+    where.push('type = @type');
+    params.type = query.type;
+  }
+  if (query.job !== undefined) {
+    where.push("json_extract(data, '$.job') = @job");
+    params.job = query.job;
+  }
+  if (query.since !== undefined) {
+    where.push('at >= @since');
+    params.since = query.since;
+  }
+  if (query.key !== undefined && query.key !== '') {
+    where.push('instr(object_key, @key) > 0');
+    params.key = query.key;
+  }
+  const filter = ` WHERE ${where.join(' AND ')}`;
+  return {
+    select: `SELECT * FROM events${filter} ORDER BY id DESC LIMIT @limit`,
+    count: `SELECT count(*) AS n FROM events${filter}`,
+    params,
+  };
+}
+
 /** Synchronous paging operations; the store wraps them into its async contract. */
 export interface SqliteSearch {
   searchHistory(query: HistoryQuery): Page<HistoryRecord>;
   pageFiles(query: FileQuery): Page<FileRecord>;
+  /** Events by {@link eventSearchSql}, newest first. */
+  listEvents(query: EventQuery): EventRecord[];
+  countEvents(query: EventQuery): number;
 }
 
 /** Builds the paging operations on a connection; statements are prepared once per SQL text. */
@@ -126,6 +180,15 @@ export function createSearch(db: Database.Database): SqliteSearch {
     pageFiles: (query) => {
       const { rows, total } = page(filePageSql(query), query.limit, query.offset);
       return { items: (rows as FileRow[]).map(toFileRecord), total };
+    },
+    listEvents: (query) => {
+      const built = eventSearchSql(query);
+      const rows = prepared(built.select).all({ ...built.params, limit: whole(query.limit) });
+      return (rows as EventRow[]).map(toEventRecord);
+    },
+    countEvents: (query) => {
+      const built = eventSearchSql(query);
+      return (prepared(built.count).get(built.params) as { n: number } | undefined)?.n ?? 0;
     },
   };
 }

@@ -4,6 +4,7 @@
  * nothing else does.
  */
 import { AppError } from '../../errors/app-error.js';
+import { CLI_SETTINGS, type SettingNames } from '../setting-names.js';
 
 /** What these rows use of classify.ts's RequestContext. */
 interface RequestContext {
@@ -12,6 +13,8 @@ interface RequestContext {
   readonly endpoint: string;
   /** The CA bundle in use, "PATH (from ORIGIN)"; undefined: node's list. */
   readonly caBundle?: string;
+  /** How the person names the settings (classify.ts); the one-shot commands' when absent. */
+  readonly settings?: SettingNames;
 }
 
 /** Node socket errors that mean "could not connect at all". */
@@ -83,7 +86,7 @@ function networkError(code: string, context: RequestContext, err: unknown): AppE
       'ERR_S3_ENDPOINT_UNREACHABLE',
       `cannot connect to ${where(context)} (${code})`,
       {
-        hint: 'check the endpoint URL (--endpoint-url), that the server runs, and the network or proxy between',
+        hint: `check the endpoint URL (${(context.settings ?? CLI_SETTINGS).endpoint}), that the server runs, and the network or proxy between`,
         cause: err,
         details,
       },
@@ -122,7 +125,7 @@ function certificateError(e: Error, code: string, context: RequestContext, err: 
       'ERR_S3_TLS_UNTRUSTED',
       `the certificate of ${host} is not valid for that name (${code}): ${e.message}`,
       {
-        hint: 'use an endpoint name the certificate holds; with virtual-hosted addressing it must hold *.ENDPOINT-HOST too, or set forcePathStyle (--force-path-style)',
+        hint: `use an endpoint name the certificate holds; with virtual-hosted addressing it must hold *.ENDPOINT-HOST too, or set ${(context.settings ?? CLI_SETTINGS).pathStyle}`,
         cause: err,
         details,
       },
@@ -143,7 +146,7 @@ function certificateError(e: Error, code: string, context: RequestContext, err: 
     'ERR_S3_TLS_UNTRUSTED',
     `the certificate of ${host} is not trusted (${code}: ${e.message})`,
     {
-      hint: `set caBundle (or AWS_CA_BUNDLE; --ca-bundle for one command) to the PEM of the CA that signed it${inUse === '' ? '' : `${inUse} does not hold that CA`}`,
+      hint: `set ${(context.settings ?? CLI_SETTINGS).caBundle} to the PEM of the CA that signed it${inUse === '' ? '' : `${inUse} does not hold that CA`}`,
       cause: err,
       details,
     },

@@ -5,6 +5,7 @@
  */
 import { AppError, isAbortError } from '../../errors/app-error.js';
 import type { ErrorCode } from '../../errors/codes.js';
+import { CLI_SETTINGS, type SettingNames } from '../setting-names.js';
 import { classifySocketError } from './classify-socket.js';
 
 /** What the classifier knows about the request that failed. */
@@ -18,6 +19,11 @@ export interface RequestContext {
   readonly region?: string;
   /** The CA bundle TLS verifies with, for messages: "PATH (from ORIGIN)"; undefined: node's list. */
   readonly caBundle?: string;
+  /**
+   * How the person names the destination's settings, for the fixes: the configuration's paths
+   * for the agent; the one-shot commands' options ({@link CLI_SETTINGS}) when absent.
+   */
+  readonly settings?: SettingNames;
 }
 
 interface Row {
@@ -36,6 +42,8 @@ interface SdkErrorShape {
 }
 
 const where = (c: RequestContext): string => c.endpoint || 'AWS S3';
+/** The names of the settings in the fixes. */
+const names = (c: RequestContext): SettingNames => c.settings ?? CLI_SETTINGS;
 const obj = (c: RequestContext): string =>
   c.key === undefined ? `s3://${c.bucket}` : `s3://${c.bucket}/${c.key}`;
 
@@ -43,15 +51,15 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
   InvalidAccessKeyId: {
     code: 'ERR_S3_UNKNOWN_ACCESS_KEY',
     cause: (c) => `the access key is not known to ${where(c)} (InvalidAccessKeyId)`,
-    hint: () =>
-      'check the credentials: the access key ID (AWS_ACCESS_KEY_ID or the profile) must exist on this endpoint',
+    hint: (c) =>
+      `check the credentials: the access key ID (${names(c).accessKey}) must exist on this endpoint`,
   },
   SignatureDoesNotMatch: {
     code: 'ERR_S3_SIGNATURE_MISMATCH',
     cause: (c) =>
       `${where(c)} rejected the request signature: the secret key does not match the access key (SignatureDoesNotMatch)`,
-    hint: () =>
-      'check the secret access key (AWS_SECRET_ACCESS_KEY or the profile); a proxy that rewrites requests can also cause this',
+    hint: (c) =>
+      `check the secret access key (${names(c).secretKey}); a proxy that rewrites requests can also cause this`,
   },
   AccessDenied: {
     code: 'ERR_S3_ACCESS_DENIED',
@@ -63,28 +71,26 @@ const SERVER_CODES: Readonly<Record<string, Row>> = {
   NoSuchBucket: {
     code: 'ERR_S3_NO_SUCH_BUCKET',
     cause: (c) => `the bucket "${c.bucket}" does not exist at ${where(c)} (NoSuchBucket)`,
-    hint: () => 'create the bucket, or correct the bucket name in --to s3://BUCKET',
+    hint: (c) => `create the bucket, or correct ${names(c).bucket}`,
   },
   PermanentRedirect: {
     code: 'ERR_S3_WRONG_REGION',
     cause: (c, e) =>
       `the bucket "${c.bucket}" is in ${e.region ?? 'another region'}, not ${c.region ?? 'the configured one'} (PermanentRedirect)`,
-    hint: (_c, e) =>
-      `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION)`,
+    hint: (c, e) => `set the region to ${e.region ?? "the bucket's region"} (${names(c).region})`,
   },
   TemporaryRedirect: {
     code: 'ERR_S3_WRONG_REGION',
     cause: (c, e) =>
       `the bucket "${c.bucket}" is served from another endpoint (307 TemporaryRedirect)${e.region === undefined ? '' : `: it is in ${e.region}`}`,
-    hint: (_c, e) =>
-      `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION); a bucket made moments ago may answer so until its name has spread`,
+    hint: (c, e) =>
+      `set the region to ${e.region ?? "the bucket's region"} (${names(c).region}); a bucket made moments ago may answer so until its name has spread`,
   },
   AuthorizationHeaderMalformed: {
     code: 'ERR_S3_WRONG_REGION',
     cause: (c, e) =>
       `the request was signed for the wrong region (${c.region ?? 'unset'}${e.region === undefined ? '' : `, the bucket's is ${e.region}`}): ${e.message}`,
-    hint: (_c, e) =>
-      `set the region to ${e.region ?? "the bucket's region"} (--region or AWS_REGION)`,
+    hint: (c, e) => `set the region to ${e.region ?? "the bucket's region"} (${names(c).region})`,
   },
   RequestTimeTooSkewed: {
     code: 'ERR_S3_CLOCK_SKEW',
@@ -223,15 +229,12 @@ export function classifyS3Error(err: unknown, context: RequestContext): AppError
     return new AppError(
       'ERR_S3_NO_CREDENTIALS',
       'no AWS credentials were found (environment, shared config files, SSO, or instance/container role)',
-      {
-        hint: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or choose a profile with AWS_PROFILE or --profile',
-        cause: err,
-      },
+      { hint: names(context).credentials, cause: err },
     );
   }
   if (/Region is missing/i.test(e.message)) {
     return new AppError('ERR_S3_WRONG_REGION', 'no region is configured', {
-      hint: 'set --region or AWS_REGION',
+      hint: `set ${names(context).region}`,
       cause: err,
     });
   }
@@ -304,7 +307,7 @@ function buildRedirect(
 ): AppError {
   const row = status === 301 ? SERVER_CODES.PermanentRedirect : SERVER_CODES.TemporaryRedirect;
   return new AppError('ERR_S3_WRONG_REGION', row?.cause(context, e) ?? 'wrong region', {
-    hint: row?.hint(context, e) ?? 'set --region',
+    hint: row?.hint(context, e) ?? `set ${names(context).region}`,
     cause: err,
   });
 }

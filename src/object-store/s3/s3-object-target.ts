@@ -15,6 +15,7 @@ import type {
   UploadPartInput,
   WriteOptions,
 } from '../object-target.js';
+import { CLI_SETTINGS, type SettingNames } from '../setting-names.js';
 import { presigner, s3 } from './aws-sdk.js';
 import { classifyS3Error, type RequestContext } from './classify.js';
 import type { S3DirectRequests } from './s3-direct.js';
@@ -34,6 +35,8 @@ export interface S3ObjectTargetDeps {
   readonly direct?: S3DirectRequests | undefined;
   /** The CA bundle the client verifies with, for messages: "PATH (from ORIGIN)". */
   readonly caBundle?: string;
+  /** How the person names the settings, for the fixes of errors (setting-names.ts). */
+  readonly settings?: SettingNames;
 }
 
 export class S3ObjectTarget implements ObjectTarget {
@@ -49,11 +52,13 @@ export class S3ObjectTarget implements ObjectTarget {
   readonly #region: string | undefined;
   readonly #direct: S3DirectRequests | undefined;
   readonly #caBundle: string | undefined;
+  readonly #settings: SettingNames | undefined;
 
   constructor(deps: S3ObjectTargetDeps) {
     this.#client = deps.client;
     this.#direct = deps.direct;
     this.#caBundle = deps.caBundle;
+    this.#settings = deps.settings;
     this.bucket = deps.bucket;
     this.endpoint = redactUrl(deps.endpoint);
     this.#region = deps.region;
@@ -71,6 +76,7 @@ export class S3ObjectTarget implements ObjectTarget {
         ...(key === undefined ? {} : { key }),
         ...(this.#region === undefined ? {} : { region: this.#region }),
         ...(this.#caBundle === undefined ? {} : { caBundle: this.#caBundle }),
+        ...(this.#settings === undefined ? {} : { settings: this.#settings }),
       };
       throw classifyS3Error(err, context);
     }
@@ -244,9 +250,7 @@ export class S3ObjectTarget implements ObjectTarget {
         throw new AppError(
           'ERR_S3_NO_SUCH_BUCKET',
           `the bucket "${this.bucket}" does not exist at ${this.endpoint || 'AWS S3'}`,
-          {
-            hint: 'create the bucket, or correct the bucket name in --to s3://BUCKET',
-          },
+          { hint: `create the bucket, or correct ${(this.#settings ?? CLI_SETTINGS).bucket}` },
         );
       }
     }

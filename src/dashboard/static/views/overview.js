@@ -49,7 +49,7 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
         (f.waiting || 0) > 0 ? 'warn' : 'muted',
         '#/queue?state=waiting',
       ),
-      tile('Failed', f.parked || 0, (f.parked || 0) > 0 ? 'bad' : 'muted', '#/queue?state=parked'),
+      tile('Parked', f.parked || 0, (f.parked || 0) > 0 ? 'bad' : 'muted', '#/queue?state=parked'),
       tile('Done', f.done || 0, 'ok', '#/history'),
     );
   };
@@ -183,7 +183,7 @@ function jobRow(j, api, refresh) {
     pending
       ? `${count(pending)} pending${counts.waiting ? ` (${count(counts.waiting)} waiting)` : ''}`
       : '',
-    counts.parked ? `${count(counts.parked)} failed` : '',
+    counts.parked ? `${count(counts.parked)} parked` : '',
     `${count(counts.done || 0)} done`,
   ].filter(Boolean);
   const dest = j.destination || {};
@@ -194,8 +194,10 @@ function jobRow(j, api, refresh) {
     labelOff: 'Paused',
     onToggle: async (run) => {
       try {
-        await api(run ? '/resume' : '/pause', { method: 'POST', body: { job: j.name } });
+        const r = await api(run ? '/resume' : '/pause', { method: 'POST', body: { job: j.name } });
         announce(`Job ${j.name} ${run ? 'resumed' : 'paused'}`);
+        // resumed while all processing is paused: nothing moves yet, and the person must know
+        if (r && r.note) toast(r.note);
         await refresh();
       } catch (err) {
         showError(err, `Could not ${run ? 'resume' : 'pause'} ${j.name}`);
@@ -204,6 +206,8 @@ function jobRow(j, api, refresh) {
     },
   });
   toggle.dataset.job = j.name;
+  // a source directory that is missing (or a file) keeps the job from its files: say so, with the fix
+  const troubled = (j.sources || []).filter((s) => s.problem);
   return h(
     'article',
     { class: ['row-card', j.paused && 'is-paused'], dataset: { job: j.name } },
@@ -220,9 +224,20 @@ function jobRow(j, api, refresh) {
           j.mode === 'scan' ? 'rescans only' : 'events and rescans',
         ),
         healthBadge(j.health),
+        troubled.length > 0
+          ? badge('source problem', 'bad', 'a source directory cannot be served')
+          : undefined,
         j.paused ? badge('paused', 'warn') : undefined,
       ),
       h('div', { class: 'row-sub mono' }, (j.sources || []).map((s) => s.path).join(', ')),
+      troubled.map((s) =>
+        h(
+          'div',
+          { class: 'problem', dataset: { source: s.path } },
+          h('div', { class: 'problem-cause' }, longText(s.problem.cause)),
+          h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), s.problem.hint),
+        ),
+      ),
       h('div', { class: 'row-sub mono' }, `→ s3://${dest.bucket || '?'}/${dest.prefix || ''}`),
       h('div', { class: 'row-sub' }, parts.join(' · ')),
     ),
@@ -237,7 +252,8 @@ function destRow(d, api, refresh) {
     {
       type: 'button',
       class: 'btn btn-small',
-      title: 'Probe the destination again now, and release failed files for another try',
+      title:
+        'Probe the destination again now, and release parked and waiting files for another try',
       'aria-label': `Retry ${d.name} now`,
     },
     'Retry now',

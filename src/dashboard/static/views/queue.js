@@ -1,6 +1,7 @@
 // Queue: pending files (with the agent holding each one that uploads), files waiting for their
-// destination or a retry, and failed (parked) files with their cause and the fix; Retry one, or
-// Retry all. Paged on the server.
+// destination or a retry, parked files with their cause and the fix (Retry one, or Retry all),
+// and skipped files (not sent on purpose: the key holds an object the overwrite policy keeps,
+// or the content is in the store already) with the reason. Paged on the server.
 import { debounce, empty, h, longText, replace } from '../dom.js';
 import {
   ago,
@@ -23,7 +24,8 @@ const TABS = [
     files: PENDING_STATES,
   },
   { state: 'waiting', label: 'Waiting', files: ['waiting'] },
-  { state: 'parked', label: 'Failed', files: ['parked'] },
+  { state: 'parked', label: 'Parked', files: ['parked'] },
+  { state: 'skipped', label: 'Skipped', files: ['skipped'] },
 ];
 const LIMIT = 50;
 
@@ -115,7 +117,7 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       );
       jobSelect.value = names.includes(job) ? job : '';
     }
-    retryAll.hidden = state === 'pending';
+    retryAll.hidden = state === 'pending' || state === 'skipped';
   };
 
   let seq = 0;
@@ -151,11 +153,13 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
           ? 'No files are pending.'
           : state === 'waiting'
             ? 'No files are waiting.'
-            : 'No failed files. Files that cannot be uploaded are parked here with the reason.';
+            : state === 'skipped'
+              ? 'No skipped files. A file is skipped when its key holds an object the overwrite policy keeps, or its content is in the store already.'
+              : 'No parked files. Files that cannot be uploaded are parked here with the reason.';
       replace(body, empty(text));
       return;
     }
-    const showAction = state !== 'pending';
+    const showAction = state === 'waiting' || state === 'parked';
     replace(
       body,
       h(
@@ -184,7 +188,8 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
   const row = (f, showAction) => {
     // the reason comes as { code, message, hint }
     const parsed = reasonParts(f.reason);
-    const code = parsed.code;
+    // a skipped file's reason is no failure, but its code says which kind (exists, duplicate)
+    const code = parsed.code || (f.state === 'skipped' && f.reason ? String(f.reason.code) : '');
     const job = store.jobs.find((j) => j.name === f.job);
     const held =
       job && job.health && !job.health.healthy && f.state !== 'parked' ? job.health : null;

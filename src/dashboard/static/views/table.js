@@ -14,12 +14,13 @@ const TONES = {
   cancelled: 'muted',
 };
 
-const LABELS = { parked: 'failed' };
-
-/** A file state or history result as a coloured pill. */
+/**
+ * A file state or history result as a coloured pill, under its own name: a parked file is
+ * "parked" here as in the CLI and the API (a history result "failed" is another thing).
+ */
 export function stateBadge(state) {
   return badge(
-    LABELS[state] || state,
+    state,
     TONES[state] || 'muted',
     state === 'parked' ? 'parked until retried' : undefined,
   );
