@@ -24,9 +24,17 @@
  * {env:NAME}) is empty; {@link renderKey} checks the actual key of each file.
  */
 import { checkDateFormat, formatDate, isFormattableTime } from './date-format.js';
+import {
+  checkKey,
+  LONE_SURROGATE,
+  MAX_KEY_BYTES,
+  shapeProblem,
+  show,
+  utf8Length,
+  type Problem,
+} from './object-key-rules.js';
 
-/** S3's limit on the UTF-8 length of a key. */
-export const MAX_KEY_BYTES = 1024;
+export { checkKey, MAX_KEY_BYTES } from './object-key-rules.js';
 
 /** Every placeholder name a template may use. */
 // prettier-ignore
@@ -71,7 +79,6 @@ const PLAIN_NAMES: ReadonlySet<string> = new Set(
   KEY_PLACEHOLDERS.filter((n) => n !== 'env' && !TIME_NAMES.has(n)),
 );
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Minimum lengths of the fixed-width plain placeholders (for the config-time length bound). */
 const MIN_LENGTH: Partial<Record<PlainName, number>> = { sha256: 64, md5: 32, uuid: 36 };
 
@@ -156,49 +163,6 @@ function render(
     if (!hasField || out !== '') kept.push(out);
   }
   return { text: kept.join('/') };
-}
-
-/** UTF-8 length of a string without lone surrogates. */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return n;
-}
-
-const show = (s: string): string => (s.length > 80 ? `${s.slice(0, 80)}…` : s);
-
-type Problem = 'empty' | 'slash' | 'dot';
-
-function shapeProblem(key: string): { problem: Problem; segment?: string } | undefined {
-  if (key === '') return { problem: 'empty' };
-  if (key.startsWith('/')) return { problem: 'slash' };
-  const segment = key.split('/').find((s) => s === '.' || s === '..');
-  return segment === undefined ? undefined : { problem: 'dot', segment };
-}
-
-/**
- * Checks a finished key (prefix included): the reason it is not a valid S3 key for s3ferry, or
- * undefined. Refuses the empty key, a leading '/', lone UTF-16 surrogates (no UTF-8 form), '.'
- * and '..' segments, and more than {@link MAX_KEY_BYTES} bytes of UTF-8.
- */
-export function checkKey(key: string): string | undefined {
-  const shape = shapeProblem(key);
-  if (shape?.problem === 'empty') return 'the key is empty';
-  if (shape?.problem === 'slash') return `the key '${show(key)}' starts with '/'`;
-  if (LONE_SURROGATE.test(key)) {
-    return `the key '${show(key)}' contains a lone UTF-16 surrogate, which has no UTF-8 form`;
-  }
-  if (shape?.problem === 'dot') {
-    return `the key '${show(key)}' has a '${shape.segment ?? ''}' segment, which tools resolve as a relative path`;
-  }
-  const bytes = utf8Length(key);
-  if (bytes > MAX_KEY_BYTES) {
-    return `the key '${show(key)}' is ${bytes} bytes of UTF-8; S3 keys are at most ${MAX_KEY_BYTES}`;
-  }
-  return undefined;
 }
 
 const fieldId = (f: Field): string => (f.kind === 'env' ? `env:${f.name}` : f.name);

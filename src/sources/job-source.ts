@@ -18,7 +18,9 @@ import { sameStamp, type FileStamp, type SourceFileStat } from './file-stamp.js'
 import { checkLinks, DEFAULT_SYMLINK_POLICY } from './link-rule.js';
 import { OnceNotes } from './once-notes.js';
 import { scanSource } from './source-scanner.js';
-import { isUndecodableEntry, NOT_UTF8 } from './undecodable-name.js';
+import { NOT_UTF8 } from './undecodable-name.js';
+import { EventStats } from './event-stats.js';
+import { ScanLoop } from './scan-loop.js';
 import { locate, toSourceRoots, type SourceRoot } from './source-roots.js';
 import { RootProblems, type RootProblem } from './root-problems.js';
 import { RootWatchers } from './root-watchers.js';
@@ -43,16 +45,14 @@ export class JobSource {
   private readonly settler: SettleScheduler;
   private readonly abort = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
-  /** Paths being stat'ed after an event; true when another event came in meanwhile. */
-  private readonly statting = new Map<string, boolean>();
+  private readonly events: EventStats;
   /** Refused links and undecodable names already reported. */
   private readonly notes = new OnceNotes();
   private readonly watchers: RootWatchers;
   private readonly rootProblems: RootProblems;
   private started = false;
   private closing: Promise<void> | undefined;
-  private scan: Promise<void> | undefined;
-  private nextScan: Promise<void> | undefined;
+  private readonly scans: ScanLoop;
 
   constructor(deps: JobSourceDeps) {
     this.deps = deps;
@@ -82,6 +82,28 @@ export class JobSource {
       },
       report: (p, m) => {
         this.report(p, m);
+      },
+    });
+    this.scans = new ScanLoop({
+      scan: () => this.scanAll(),
+      clock: deps.clock,
+      intervalMs: deps.job.rescanInterval,
+      signal: this.abort.signal,
+      track: (work) => {
+        this.track(work);
+      },
+    });
+    this.events = new EventStats({
+      stat: (p) => this.statOrReport(p),
+      observe: (p, st) => {
+        this.settler.observe(p, st);
+      },
+      reportOnce: (p, m) => {
+        this.reportOnce(p, m);
+      },
+      isClosing: () => this.isClosing(),
+      track: (work) => {
+        this.track(work);
       },
     });
     this.settler = new SettleScheduler({
@@ -120,7 +142,7 @@ export class JobSource {
     this.started = true;
     this.track(this.settler.run());
     const first = this.rescanNow();
-    this.track(first.then(() => this.rescanLoop()));
+    this.track(first.then(() => this.scans.periodic()));
     await first;
   }
 
@@ -130,16 +152,7 @@ export class JobSource {
    * No-op once closed.
    */
   rescanNow(): Promise<void> {
-    if (this.isClosing()) return Promise.resolve();
-    if (this.nextScan !== undefined) return this.nextScan;
-    const running = this.scan;
-    if (running === undefined) return this.runScan();
-    const next = running.then(() => {
-      this.nextScan = undefined;
-      return this.isClosing() ? undefined : this.runScan();
-    });
-    this.nextScan = next;
-    return next;
+    return this.scans.now();
   }
 
   /** Stops watchers, timers and scans and waits for in-flight work (onFinished calls included). */
@@ -159,28 +172,6 @@ export class JobSource {
 
   private isClosing(): boolean {
     return this.abort.signal.aborted;
-  }
-
-  private runScan(): Promise<void> {
-    const p = this.scanAll().finally(() => {
-      if (this.scan === p) this.scan = undefined;
-    });
-    this.scan = p;
-    this.track(p);
-    return p;
-  }
-
-  private async rescanLoop(): Promise<void> {
-    const interval = this.deps.job.rescanInterval;
-    if (!(interval > 0)) return;
-    while (!this.isClosing()) {
-      try {
-        await this.deps.clock.sleep(interval, this.abort.signal);
-      } catch {
-        return; // aborted by close()
-      }
-      await this.rescanNow();
-    }
   }
 
   private async scanAll(): Promise<void> {
@@ -216,28 +207,7 @@ export class JobSource {
 
   private onEvent(absPath: string): void {
     if (this.isClosing() || locate(this.roots, absPath) === undefined) return;
-    if (this.statting.has(absPath)) {
-      this.statting.set(absPath, true); // coalesce: stat once more when the current one is done
-      return;
-    }
-    this.statting.set(absPath, false);
-    this.track(this.statAfterEvents(absPath));
-  }
-
-  private async statAfterEvents(absPath: string): Promise<void> {
-    try {
-      do {
-        this.statting.set(absPath, false);
-        const st = await this.statOrReport(absPath);
-        if (this.isClosing()) return;
-        this.settler.observe(absPath, st?.isFile === true ? st : undefined);
-        // an event may name a file no stat can reach: say so now, not at the next rescan
-        if (st === undefined && (await isUndecodableEntry(absPath)))
-          this.reportOnce(absPath, NOT_UTF8);
-      } while (this.statting.get(absPath) === true);
-    } finally {
-      this.statting.delete(absPath);
-    }
+    this.events.onEvent(absPath);
   }
 
   private async statOrReport(absPath: string): Promise<SourceFileStat | undefined> {
