@@ -4,11 +4,8 @@
  * (ms, bytes) and words its error so that the user can fix the file from the message alone.
  */
 import { z } from 'zod';
-import {
-  constantTimetable,
-  parseTimetable,
-  type BandwidthTimetable,
-} from '../domain/bandwidth-timetable.js';
+import { constantTimetable, type BandwidthTimetable } from '../domain/bandwidth-timetable.js';
+import { parseTimetable } from '../domain/timetable-parse.js';
 import { parseDuration, parseSize } from '../domain/duration.js';
 import { checkGlob } from '../domain/glob.js';
 import { checkRegex } from '../domain/linear-regex.js';

@@ -211,8 +211,9 @@ export class AgentControl implements ControlService {
     return Promise.resolve(this.deps.agent.bandwidth.view());
   }
 
-  async setBwlimit(change: BandwidthChange): Promise<BandwidthView> {
-    return Promise.resolve(this.deps.agent.bandwidth.change(change));
+  setBwlimit(change: BandwidthChange): Promise<BandwidthView> {
+    // an unknown destination, thrown by change(), becomes a rejection
+    return Promise.resolve().then(() => this.deps.agent.bandwidth.change(change));
   }
 
   async queue(query: QueueQuery): Promise<QueueView> {

@@ -11,7 +11,8 @@ import {
   type BandwidthScopeConfig,
 } from '../../src/agent/bandwidth-control.js';
 import { fixedZone } from '../../src/domain/bandwidth-schedule.js';
-import { parseTimetable, type BandwidthTimetable } from '../../src/domain/bandwidth-timetable.js';
+import type { BandwidthTimetable } from '../../src/domain/bandwidth-timetable.js';
+import { parseTimetable } from '../../src/domain/timetable-parse.js';
 import { isAppError } from '../../src/errors/app-error.js';
 import { BandwidthLimiter } from '../../src/transfer/bandwidth-limiter.js';
 import { ManualClock } from '../support/job-source-harness.js';

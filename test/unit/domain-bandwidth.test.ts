@@ -13,7 +13,8 @@ import {
   weekMinuteAt,
   type LocalZone,
 } from '../../src/domain/bandwidth-schedule.js';
-import { parseTimetable, type BandwidthTimetable } from '../../src/domain/bandwidth-timetable.js';
+import type { BandwidthTimetable } from '../../src/domain/bandwidth-timetable.js';
+import { parseTimetable } from '../../src/domain/timetable-parse.js';
 import { parseConfig } from '../../src/config/load.js';
 import { isAppError } from '../../src/errors/app-error.js';
 
