@@ -1,9 +1,11 @@
 /** What an {@link Agent} is built from, and what its status says (agent.ts). */
+import type { LocalZone } from '../domain/bandwidth-schedule.js';
 import type { FileState, JournalStore } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { FileMoves, FileSystem } from '../transfer/file-system.js';
 import type { Md5Hasher } from '../transfer/transfer-types.js';
 import type { WatcherFactory } from '../sources/watcher.js';
+import type { BandwidthView } from './bandwidth-control.js';
 import type { DestinationRuntime } from './destination-runtime.js';
 import type { BuildTarget } from './job-builder.js';
 import type { EventSink } from './event-sink.js';
@@ -30,6 +32,8 @@ export interface AgentDeps {
   readonly transfers?: TransferTracker;
   /** s3ferry's version, shown with the agent in the fleet list. */
   readonly version?: string;
+  /** The time zone bandwidth timetables are read in; default the process's (platform/local-zone.ts). */
+  readonly zone?: LocalZone;
 }
 
 /** The agent's state as `s3ferry status` and the API show it. */
@@ -43,4 +47,6 @@ export interface AgentStatus {
   }[];
   readonly files: Record<FileState, number>;
   readonly inFlight: number;
+  /** The bandwidth limits in effect. */
+  readonly bandwidth: BandwidthView;
 }

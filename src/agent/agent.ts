@@ -8,13 +8,15 @@ import { AppError } from '../errors/app-error.js';
 import type { AgentRecord, Pauses } from '../journal/journal-store.js';
 import type { JobSource, RootProblem } from '../sources/job-source.js';
 import type { AgentDeps, AgentStatus } from './agent-deps.js';
+import { systemZone } from '../platform/local-zone.js';
 import { backfillFiles, type BackfillRequest, type BackfillResult } from './backfill.js';
+import { BandwidthControl } from './bandwidth-control.js';
 import { BusyFiles } from './busy-files.js';
 import type { DestinationRuntime } from './destination-runtime.js';
 import { FileProcessor } from './file-processor.js';
 import { FleetMember } from './fleet-member.js';
 import { Intake } from './intake.js';
-import { buildJobs } from './job-builder.js';
+import { buildJobs, destinationName } from './job-builder.js';
 import type { JobRuntime } from './job-runtime.js';
 import { objectLink, type ObjectLink } from './object-link.js';
 import { PauseSwitch } from './pause-switch.js';
@@ -38,6 +40,8 @@ export class Agent {
   readonly #pauses: PauseSwitch;
   readonly #intake: Intake;
   readonly #loop: WorkerLoop;
+  /** The bandwidth limits: the agent's over all destinations, each destination's. */
+  readonly bandwidth: BandwidthControl;
 
   constructor(
     config: AgentConfig,
@@ -45,6 +49,7 @@ export class Agent {
   ) {
     this.#config = config;
     this.#pauses = new PauseSwitch(deps);
+    this.bandwidth = new BandwidthControl({ ...deps, zone: deps.zone ?? systemZone });
     this.#member = new FleetMember({
       journal: deps.journal,
       clock: deps.clock,
@@ -100,6 +105,7 @@ export class Agent {
     if (!this.deps.journal.shared) await this.deps.journal.expireHolds(this.deps.clock.now());
     await this.#member.start();
     await this.#build(this.#config);
+    this.bandwidth.start();
     await this.#pauses.pauseConfigured(this.#config.jobs);
     const count = this.deps.workers ?? 8;
     this.#workers = Array.from({ length: count }, () => this.#loop.run());
@@ -112,10 +118,19 @@ export class Agent {
   }
 
   async #build(config: AgentConfig): Promise<void> {
+    this.bandwidth.configure(
+      config.bwlimit,
+      config.jobs.map((j) => ({
+        name: destinationName(j.destination),
+        configName: j.destinationName,
+        timetable: j.destination.bwlimit,
+      })),
+    );
     const built = buildJobs(config, this.deps, {
       onHealthy: () => {
         this.#wakeup.wake();
       },
+      throttles: (name) => this.bandwidth.throttlesFor(name),
       onFinished: (job, f) => this.#intake.offer(job, f),
     });
     this.#jobs = built.jobs;
@@ -252,6 +267,7 @@ export class Agent {
       })),
       files: await this.deps.journal.countFiles(),
       inFlight: this.#loop.inFlight,
+      bandwidth: this.bandwidth.view(),
     };
   }
 
@@ -277,6 +293,7 @@ export class Agent {
     this.#stop.abort();
     this.#wakeup.wake();
     await Promise.allSettled(this.#workers);
+    await this.bandwidth.close();
     await this.#member.leave();
     await Promise.all([...this.#destinations.values()].map((d) => d.close()));
     await this.deps.events

@@ -139,6 +139,7 @@ export async function startAgent(
     webhook: () => events.webhookStats(),
     destinations: () =>
       agent.destinations().map((d) => ({ name: d.name, healthy: d.health.healthy })),
+    bandwidth: () => agent.bandwidth.view(),
     journalWriteTransactions: writeTransactionsOf(journal),
   });
   try {

@@ -9,6 +9,7 @@ import type { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Clock } from '../platform/clock.js';
 import type { ObjectTarget, WriteOptions } from '../object-store/object-target.js';
+import type { Throttle } from '../transfer/bandwidth-limiter.js';
 import type { FileSystem } from '../transfer/file-system.js';
 import { TransferService } from '../transfer/transfer-service.js';
 import {
@@ -55,7 +56,6 @@ export function transferConfig(c: DestinationConfig): TransferConfig {
     multipartThreshold: c.multipartThreshold,
     concurrency: c.concurrency,
     partBuffers: c.partBuffers,
-    ...(c.bwlimit === undefined ? {} : { bwlimit: c.bwlimit }),
     resume: true,
     retry: { backoff: DEFAULT_BACKOFF_POLICY, maxElapsedMs: REQUEST_RETRY_BUDGET_MS },
     verify: c.verify,
@@ -96,6 +96,8 @@ export class DestinationRuntime {
       transfer: TransferDeps;
       probeInterval: number;
       onHealthy: () => void;
+      /** The bandwidth limits its requests take from (bandwidth-control.ts). */
+      throttles?: readonly Throttle[];
     },
   ) {
     const t = deps.transfer;
@@ -109,6 +111,7 @@ export class DestinationRuntime {
         owner: t.owner,
         ...(t.hasher === undefined ? {} : { hasher: t.hasher }),
         publish: (e) => deps.events.publish(e),
+        ...(deps.throttles === undefined ? {} : { throttles: deps.throttles }),
       },
       transferConfig(config),
     );

@@ -4,7 +4,7 @@
  * source per job. Nothing is started here: the agent probes the destinations and starts the
  * sources.
  */
-import type { AgentConfig, JobConfig } from '../config/agent-config.js';
+import type { AgentConfig, DestinationConfig, JobConfig } from '../config/agent-config.js';
 import type { EnvironmentSettings } from '../config/environment.js';
 import { redactUrl } from '../config/redact.js';
 import { destinationPath } from '../config/schema.js';
@@ -13,6 +13,7 @@ import { isAppError } from '../errors/app-error.js';
 import type { Clock } from '../platform/clock.js';
 import { JobSource } from '../sources/job-source.js';
 import type { WatcherFactory } from '../sources/watcher.js';
+import type { Throttle } from '../transfer/bandwidth-limiter.js';
 import type { FileSystem } from '../transfer/file-system.js';
 import {
   DestinationRuntime,
@@ -58,6 +59,8 @@ export interface FinishedFile {
 export interface JobHooks {
   /** A destination answers again after being unhealthy. */
   readonly onHealthy: () => void;
+  /** The bandwidth limits the requests to the destination of that name take from. */
+  readonly throttles?: (destination: string) => readonly Throttle[];
   /** A source found a finished file of job `job`; a rejection is reported by the source. */
   readonly onFinished: (job: string, f: FinishedFile) => Promise<void>;
 }
@@ -68,6 +71,15 @@ export interface BuiltJobs {
   readonly sources: JobSource[];
 }
 
+/**
+ * The name of a destination as the API, logs and metrics show it: `s3://BUCKET/PREFIX` and, with
+ * an endpoint, ` at ENDPOINT` (a password in its URL hidden).
+ */
+export function destinationName(d: DestinationConfig): string {
+  const at = d.endpoint === undefined ? '' : ` at ${redactUrl(d.endpoint)}`;
+  return `s3://${d.bucket}/${d.prefix}${at}`;
+}
+
 export function buildJobs(config: AgentConfig, deps: JobBuilderDeps, hooks: JobHooks): BuiltJobs {
   const destinations = new Map<string, DestinationRuntime>();
   const jobs = new Map<string, JobRuntime>();
@@ -75,10 +87,7 @@ export function buildJobs(config: AgentConfig, deps: JobBuilderDeps, hooks: JobH
     const key = JSON.stringify(job.destination);
     let dest = destinations.get(key);
     if (dest === undefined) {
-      // Shown by the API, logs and metrics: a password in the endpoint URL is hidden.
-      const at =
-        job.destination.endpoint === undefined ? '' : ` at ${redactUrl(job.destination.endpoint)}`;
-      const name = `s3://${job.destination.bucket}/${job.destination.prefix}${at}`;
+      const name = destinationName(job.destination);
       // its errors' fixes name where it is written: destinations.NAME or jobs[i].destination
       const settings = configSettings(destinationPath(job, index), job.destination);
       const target = deps.buildTarget(job.destination, { settings });
@@ -88,6 +97,7 @@ export function buildJobs(config: AgentConfig, deps: JobBuilderDeps, hooks: JobH
         transfer: deps,
         probeInterval: config.probeInterval,
         onHealthy: hooks.onHealthy,
+        ...(hooks.throttles === undefined ? {} : { throttles: hooks.throttles(name) }),
       });
       destinations.set(key, dest);
     }

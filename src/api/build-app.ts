@@ -25,6 +25,7 @@ import { registerDashboard } from './dashboard-route.js';
 import { installErrorHandler } from './error-handler.js';
 import { installHostGuard, installJsonOnly } from './request-guards.js';
 import { actionRoutes } from './routes/actions.js';
+import { bandwidthRoutes } from './routes/bandwidth.js';
 import { listRoutes } from './routes/lists.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { statusRoutes } from './routes/status.js';
@@ -64,10 +65,14 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   installAuth(app, deps.token, { metrics: deps.metricsAuth === true });
   installJsonOnly(app);
   acceptEmptyJson(app);
-  // `?job=` (a form's empty field) means "no filter", not "the job named ''"; a POST without a
-  // body (but with its JSON content type) is one with an empty object.
+  // `?job=` (a form's empty field) means "no filter", not "the job named ''"; a POST or PUT
+  // without a body (but with its JSON content type) is one with an empty object.
   app.addHook('preValidation', (req, _reply, done) => {
-    if (req.method === 'POST' && (req.body === undefined || req.body === null)) req.body = {};
+    if (
+      (req.method === 'POST' || req.method === 'PUT') &&
+      (req.body === undefined || req.body === null)
+    )
+      req.body = {};
     const q = req.query as Record<string, unknown> | undefined;
     if (q !== undefined && typeof q === 'object')
       for (const [k, v] of Object.entries(q)) if (v === '') Reflect.deleteProperty(q, k);
@@ -97,7 +102,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     reload: deps.reload,
     ...(deps.webhook === undefined ? {} : { webhook: deps.webhook }),
   });
-  for (const routes of [statusRoutes, listRoutes, actionRoutes]) void app.register(routes(control));
+  for (const routes of [statusRoutes, listRoutes, actionRoutes, bandwidthRoutes])
+    void app.register(routes(control));
   for (const routes of [streamRoutes, metricsRoutes]) void app.register(routes(deps));
   const logins = deps.logins ?? new LoginCodes({ clock: deps.clock });
   void app.register(dashboardLoginRoutes({ token: deps.token, logins }));

@@ -9,6 +9,7 @@ import type {
   WebhookStats,
 } from '../control/control-service.js';
 import { formatBytes, formatDuration } from '../domain/duration.js';
+import { bandwidthLines } from './bandwidth-format.js';
 import type { FileReason, FileRecord } from '../journal/journal-store.js';
 
 /** A reason as a line: `CODE: message` for a failure, the message alone for a note. */
@@ -60,6 +61,7 @@ export function agentStatusText(s: AgentStatusView, url: string): string {
     ...s.jobs.flatMap(jobLines),
     `files: ${countsLine(s.files)}`,
     ...(s.webhook === undefined ? [] : [webhookLine(s.webhook)]),
+    ...(s.bwlimit === undefined ? [] : bandwidthLines(s.bwlimit, false)),
     ...(everyDestinationDown(s)
       ? ['every destination is unhealthy: no file can be uploaded until one works again']
       : []),

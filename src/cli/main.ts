@@ -37,6 +37,7 @@ const COMMANDS: readonly (() => Promise<Register>)[] = [
   async () => (await import('./list-commands.js')).registerLists,
   async () => (await import('./control-commands.js')).registerControl,
   async () => (await import('./agent-commands.js')).registerAgentCommands,
+  async () => (await import('./bwlimit-command.js')).registerBwlimit,
   async () => (await import('./dashboard-command.js')).registerDashboard,
   async () => (await import('./config-command.js')).registerConfig,
   async () => (await import('./completion-command.js')).registerCompletion,

@@ -4,6 +4,7 @@
  * flags; everything else receives it (or a part of it) as an argument.
  */
 
+import type { BandwidthTimetable } from '../domain/bandwidth-timetable.js';
 import type { CannedAcl } from '../domain/object-headers.js';
 
 /** Where a job's objects go and how. Secrets (keys, tokens) live only here. */
@@ -45,8 +46,8 @@ export interface DestinationConfig {
   readonly verify: 'etag' | 'head';
   /** Inactivity timeout of one request, ms: silence this long fails it (and it is retried). */
   readonly requestTimeout: number;
-  /** Bytes per second, undefined for no limit. */
-  readonly bwlimit?: number;
+  /** This destination's bandwidth limit (a rate or a weekly timetable); undefined for none. */
+  readonly bwlimit?: BandwidthTimetable;
   /** For `s3ferry link`: presigned GET expiry, ms. */
   readonly linkExpiry: number;
   /** For `s3ferry link`: a public URL template like https://cdn.example.com/{key}; presigned when absent. */
@@ -153,6 +154,8 @@ export interface AgentConfig {
   };
   /** How often an unhealthy destination is probed, ms. */
   readonly probeInterval: number;
+  /** The agent's bandwidth limit over all its destinations; undefined for none. */
+  readonly bwlimit?: BandwidthTimetable;
   /** ms a claim holds without a heartbeat (schema.ts `lease`). */
   readonly lease: number;
   readonly jobs: readonly JobConfig[];

@@ -13,7 +13,17 @@ import {
 import { CANNED_ACLS, HEADER_VALUE, HEADER_VALUE_RULE } from '../domain/object-headers.js';
 import type { DestinationConfig } from './agent-config.js';
 import { caBundleProblem } from './connection-env.js';
-import { GIB, MIB, duration, httpUrl, integer, NAME_PATTERN, size, text } from './schema-values.js';
+import {
+  GIB,
+  MIB,
+  bandwidth,
+  duration,
+  httpUrl,
+  integer,
+  NAME_PATTERN,
+  size,
+  text,
+} from './schema-values.js';
 
 const MAX_TAGS = 10;
 
@@ -196,9 +206,11 @@ const fields = {
   requestTimeout: duration({ min: [1000, '1s'], max: [3_600_000, '1h'] })
     .prefault('2m')
     .describe('A request silent this long (no byte sent or received) fails and is retried.'),
-  bwlimit: size({ min: [1, '1 byte'] })
+  bwlimit: bandwidth()
     .exactOptional()
-    .describe('Bandwidth limit in bytes per second (e.g. 10MiB); unlimited when absent.'),
+    .describe(
+      'This destination\'s bandwidth limit, besides the top-level one: a rate (10MiB), off, or a weekly timetable in local time like "Mon-Fri 08:00 4MiB, 18:00 off; Sat-Sun off" (docs/bandwidth.md); none when absent.',
+    ),
   linkExpiry: duration({ min: [1000, '1s'], max: [7 * 86_400_000, '7d'] })
     .prefault('1h')
     .describe('Expiry of the presigned links of `s3ferry link` (at most 7d).'),

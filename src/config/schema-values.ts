@@ -4,6 +4,8 @@
  * (ms, bytes) and words its error so that the user can fix the file from the message alone.
  */
 import { z } from 'zod';
+import { constantTimetable, type BandwidthTimetable } from '../domain/bandwidth-timetable.js';
+import { parseTimetable } from '../domain/timetable-parse.js';
 import { parseDuration, parseSize } from '../domain/duration.js';
 import { checkGlob } from '../domain/glob.js';
 import { checkRegex } from '../domain/linear-regex.js';
@@ -71,6 +73,39 @@ export function size(bounds: Bounds = {}) {
       return bytes;
     })
     .meta({ title: 'size' });
+}
+
+const BANDWIDTH_HINT =
+  'write a rate like 4MiB, off, or a weekly timetable like "Mon-Fri 08:00 4MiB, 18:00 off; Sat-Sun off" (docs/bandwidth.md)';
+
+/**
+ * A bandwidth limit: a rate ("4MiB", "10M/s", a number of bytes per second), `off`, or a weekly
+ * timetable (domain/bandwidth-timetable.ts). An error names the column of the fault and the fix.
+ */
+export function bandwidth() {
+  return z
+    .union([z.number(), z.string()], { error: `expected a bandwidth limit: ${BANDWIDTH_HINT}` })
+    .transform((value, ctx): BandwidthTimetable => {
+      if (typeof value === 'number') {
+        if (Number.isSafeInteger(value) && value >= 1)
+          return constantTimetable(value, String(value));
+        ctx.issues.push({
+          code: 'custom',
+          input: value,
+          message: `${value} is not a rate: a number is whole bytes per second, at least 1; for no limit write off`,
+        });
+        return z.NEVER;
+      }
+      const parsed = parseTimetable(value);
+      if (parsed.ok) return parsed.timetable;
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `at column ${parsed.error.column} of "${value}": ${parsed.error.message}`,
+      });
+      return z.NEVER;
+    })
+    .meta({ title: 'rate or timetable' });
 }
 
 /** A whole number within [min, max]. */

@@ -11,6 +11,7 @@ import type { AgentConfig, DestinationConfig, JobConfig } from './agent-config.j
 import { destinationSchema } from './destination-schema.js';
 import { jobSchema, type UnresolvedJob } from './job-schema.js';
 import {
+  bandwidth,
   duration,
   httpUrl,
   integer,
@@ -147,6 +148,11 @@ const document = z.strictObject({
       'How long the claim of an agent on a file holds without a heartbeat (sent every third of ' +
         'it). With a shared PostgreSQL journal, the files of an agent that died go to another ' +
         'agent this long after its last heartbeat.',
+    ),
+  bwlimit: bandwidth()
+    .exactOptional()
+    .describe(
+      'The agent\'s bandwidth limit over all destinations together: a rate (20MiB), off, or a weekly timetable in local time like "Mon-Fri 08:00 4MiB, 18:00 off; Sat-Sun off" (docs/bandwidth.md); none when absent.',
     ),
   destinations: z
     .record(name('destination'), destinationSchema)

@@ -28,6 +28,8 @@ import { eventsFromJournal, queueFromJournal } from './journal-reads.js';
 import type {
   AgentStatusView,
   AgentsView,
+  BandwidthChange,
+  BandwidthView,
   ControlService,
   ControlSource,
   JobStatus,
@@ -109,6 +111,7 @@ export class AgentControl implements ControlService {
       files: s.files,
       inFlight: s.inFlight,
       ...(webhook === undefined ? {} : { webhook }),
+      bwlimit: s.bandwidth,
     };
   }
 
@@ -202,6 +205,15 @@ export class AgentControl implements ControlService {
 
   transfers(): Promise<TransferView[]> {
     return Promise.resolve(this.deps.transfers.list());
+  }
+
+  bwlimit(): Promise<BandwidthView> {
+    return Promise.resolve(this.deps.agent.bandwidth.view());
+  }
+
+  setBwlimit(change: BandwidthChange): Promise<BandwidthView> {
+    // an unknown destination, thrown by change(), becomes a rejection
+    return Promise.resolve().then(() => this.deps.agent.bandwidth.change(change));
   }
 
   async queue(query: QueueQuery): Promise<QueueView> {

@@ -12,6 +12,11 @@
  * operation an implementation cannot do rejects with ERR_USAGE saying that it needs the agent.
  */
 import type { BackfillRequest, BackfillResult } from '../agent/backfill.js';
+import type {
+  BandwidthChange,
+  BandwidthLimitView,
+  BandwidthView,
+} from '../agent/bandwidth-control.js';
 import type { DestinationHealth } from '../agent/destination-runtime.js';
 import type { ObjectLink } from '../agent/object-link.js';
 import type { TransferView } from '../agent/transfer-tracker.js';
@@ -29,7 +34,16 @@ import type {
 } from '../journal/journal-store.js';
 import type { RootProblemKind } from '../sources/root-problems.js';
 
-export type { BackfillRequest, BackfillResult, ObjectLink, TransferView, WebhookStats };
+export type {
+  BackfillRequest,
+  BackfillResult,
+  BandwidthChange,
+  BandwidthLimitView,
+  BandwidthView,
+  ObjectLink,
+  TransferView,
+  WebhookStats,
+};
 
 /** Where a service's answers come from. */
 export type ControlSource =
@@ -77,6 +91,8 @@ export interface AgentStatusView {
   readonly inFlight: number;
   /** The event webhook since the agent started; absent without one. */
   readonly webhook?: WebhookStats;
+  /** The bandwidth limits in effect (absent from an agent of an older version). */
+  readonly bwlimit?: BandwidthView;
 }
 
 /** The status read from the journal, no agent answering. */
@@ -177,6 +193,13 @@ export interface ControlService {
   reload(): Promise<void>;
   /** The uploads running now (needs the agent). */
   transfers(): Promise<TransferView[]>;
+  /** The bandwidth limits in effect (needs the agent: they are its own, not the journal's). */
+  bwlimit(): Promise<BandwidthView>;
+  /**
+   * Overrides a bandwidth limit for a while, or ends the override (needs the agent); resolves the
+   * limits then. An unknown destination: ERR_USAGE.
+   */
+  setBwlimit(change: BandwidthChange): Promise<BandwidthView>;
   queue(query: QueueQuery): Promise<QueueView>;
   history(query: HistoryQuery): Promise<Page<HistoryRecord>>;
   events(query: EventQuery): Promise<Page<EventRecord>>;

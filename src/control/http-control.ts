@@ -21,6 +21,8 @@ import type {
   AgentsView,
   BackfillRequest,
   BackfillResult,
+  BandwidthChange,
+  BandwidthView,
   ControlService,
   ControlSource,
   LinkRequest,
@@ -77,7 +79,7 @@ export class HttpControl implements ControlService {
     this.source = { kind: 'agent', url: o.url };
   }
 
-  async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async #call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.o.url}${path}`, {
       method,
       headers: {
@@ -151,6 +153,23 @@ export class HttpControl implements ControlService {
 
   async transfers(): Promise<TransferView[]> {
     return (await this.#call<{ items: TransferView[] }>('GET', '/api/v1/transfers')).items;
+  }
+
+  bwlimit(): Promise<BandwidthView> {
+    return this.#call('GET', '/api/v1/bwlimit');
+  }
+
+  setBwlimit(change: BandwidthChange): Promise<BandwidthView> {
+    const where = change.destination === undefined ? {} : { destination: change.destination };
+    const body =
+      'reset' in change
+        ? { ...where, reset: true }
+        : {
+            ...where,
+            rate: change.bytesPerSec ?? 'off',
+            ...(change.forMs === undefined ? {} : { for: change.forMs }),
+          };
+    return this.#call('PUT', '/api/v1/bwlimit', body);
   }
 
   async queue(query: QueueQuery): Promise<QueueView> {

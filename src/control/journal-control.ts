@@ -29,6 +29,7 @@ import { agentViews, notRetried, pauseNote } from './control-rules.js';
 import type {
   AgentsView,
   BackfillResult,
+  BandwidthView,
   ControlService,
   ControlSource,
   JournalStatusView,
@@ -178,6 +179,14 @@ export class JournalControl implements ControlService {
 
   transfers(): Promise<TransferView[]> {
     return Promise.reject(this.#needsAgent('transfers'));
+  }
+
+  bwlimit(): Promise<BandwidthView> {
+    return Promise.reject(this.#needsAgent('bwlimit'));
+  }
+
+  setBwlimit(): Promise<BandwidthView> {
+    return Promise.reject(this.#needsAgent('bwlimit'));
   }
 
   async link(request: LinkRequest): Promise<ObjectLink> {

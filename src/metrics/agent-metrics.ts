@@ -13,6 +13,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
+import type { BandwidthView } from '../agent/bandwidth-control.js';
 import type { WebhookStats } from '../agent/webhook-sender.js';
 import type { EventRecord, FileState } from '../journal/journal-store.js';
 
@@ -32,6 +33,8 @@ export interface AgentMetricsDeps {
   readonly countFiles: () => Promise<Record<FileState, number>>;
   /** Destination health, read at each scrape. */
   readonly destinations: () => readonly { name: string; healthy: boolean }[];
+  /** The bandwidth limits in effect, read at each scrape. */
+  readonly bandwidth?: () => BandwidthView;
   /** The webhook's deliveries, failures and drops, read at each scrape (none without a webhook). */
   readonly webhook?: () => WebhookStats | undefined;
   /** Also collect Node's process metrics (CPU, memory, event loop, GC). Default true. */
@@ -106,6 +109,7 @@ export function createAgentMetrics(deps: AgentMetricsDeps): AgentMetrics {
     registers,
   });
   registerGauges(deps);
+  registerBandwidth(deps);
   registerWebhook(deps);
   registerJournalWrites(registers, deps.journalWriteTransactions);
   if (deps.processMetrics !== false) collectDefaultMetrics({ register: deps.registry });
@@ -214,6 +218,27 @@ function registerGauges(deps: AgentMetricsDeps): void {
     collect: () => {
       healthy.reset();
       for (const d of deps.destinations()) healthy.set({ destination: d.name }, d.healthy ? 1 : 0);
+    },
+  });
+}
+
+/**
+ * s3ferry_bwlimit_bytes_per_second: each limit in effect, read at scrape time; 0 for no limit (so
+ * that every destination has its series), destination="*" for the agent's over all of them.
+ */
+function registerBandwidth(deps: AgentMetricsDeps): void {
+  const read = deps.bandwidth;
+  const limit = new Gauge({
+    name: 's3ferry_bwlimit_bytes_per_second',
+    help: 'The bandwidth limit in effect, bytes per second, 0 for none: per destination, and destination="*" for the agent\'s limit over all destinations together.',
+    labelNames: ['destination'] as const,
+    registers: [deps.registry],
+    collect: () => {
+      limit.reset();
+      if (read === undefined) return;
+      const view = read();
+      for (const l of [view.agent, ...view.destinations])
+        limit.set({ destination: l.destination }, l.bytesPerSec ?? 0);
     },
   });
 }

@@ -17,7 +17,7 @@ import type {
   WriteOptions,
 } from '../object-store/object-target.js';
 import { abortScope, type AbortScope } from './abort-scope.js';
-import { BandwidthLimiter } from './bandwidth-limiter.js';
+import { BandwidthLimiter, chainThrottles } from './bandwidth-limiter.js';
 import { BufferPool } from './buffer-pool.js';
 import { uploadFile } from './file-uploader.js';
 import { uploadOwner, type UploadOwner } from './ownership.js';
@@ -61,10 +61,12 @@ export class TransferService {
       slots: new Semaphore(config.concurrency),
       bufferSlots: new Semaphore(config.partBuffers),
       buffers: new BufferPool(config.partBuffers),
-      limiter:
-        config.bwlimit === undefined
-          ? undefined
-          : new BandwidthLimiter({ clock: deps.clock, bytesPerSec: config.bwlimit }),
+      limiter: chainThrottles([
+        ...(config.bwlimit === undefined
+          ? []
+          : [new BandwidthLimiter({ clock: deps.clock, bytesPerSec: config.bwlimit })]),
+        ...(deps.throttles ?? []),
+      ]),
       verifier: new Verifier(config.verify, (etag) => {
         const event = {
           at: deps.clock.now(),

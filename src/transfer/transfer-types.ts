@@ -9,6 +9,7 @@ import type {
 import type { Clock } from '../platform/clock.js';
 import type { Metadata, ObjectTarget, WriteOptions } from '../object-store/object-target.js';
 import type { FileStat, FileSystem } from './file-system.js';
+import type { Throttle } from './bandwidth-limiter.js';
 import type { RetryPolicy } from './retry.js';
 
 /** Object metadata key that ties an object (and its upload) to its journal intent. */
@@ -125,6 +126,11 @@ export interface TransferServiceDeps {
   readonly publish: (event: NewEvent) => Promise<void>;
   /** Told of every upload's events and progress (a progress bar). */
   readonly observer?: TransferObserver;
+  /**
+   * Limits shared with others, taken by every request body after the service's own bwlimit (the
+   * agent's: the destination's timetable, and the limit over all its destinations).
+   */
+  readonly throttles?: readonly Throttle[];
 }
 
 /** One file to one key. */

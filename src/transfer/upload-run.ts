@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.js';
 import type { Destination, EventLevel, SourceIdentity } from '../journal/journal-store.js';
 import type { ObjectHead, WriteOptions } from '../object-store/object-target.js';
-import type { BandwidthLimiter } from './bandwidth-limiter.js';
+import type { Throttle } from './bandwidth-limiter.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { FileStat } from './file-system.js';
 import { withRetry } from './retry.js';
@@ -27,7 +27,8 @@ export interface RunDeps extends TransferServiceDeps {
    */
   readonly bufferSlots: Semaphore;
   readonly buffers: BufferPool;
-  readonly limiter: BandwidthLimiter | undefined;
+  /** The service's own limit (config.bwlimit) and the ones lent to it (deps.throttles), in turn. */
+  readonly limiter: Throttle | undefined;
   readonly verifier: Verifier;
   /** The store refused a conditional PUT (501): the key is checked with HeadObject instead. */
   conditionalPut: boolean;

@@ -37,6 +37,7 @@ const GETS = [
   '/api/v1/browse?job=inbox',
   '/api/v1/link?key=x&job=inbox',
   '/api/v1/openapi.json',
+  '/api/v1/bwlimit',
   '/api/v1/stream',
 ];
 const POSTS = ['/api/v1/pause', '/api/v1/resume', '/api/v1/retry', '/api/v1/config/reload'];
@@ -88,12 +89,27 @@ describe('API auth beyond loopback (real agent process on 0.0.0.0)', () => {
         assert.equal(res.status, 401, `POST ${path}`);
         await res.body?.cancel();
       }
+      const put = await fetch(at('/api/v1/bwlimit'), {
+        method: 'PUT',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ rate: '1KiB' }),
+      });
+      assert.equal(put.status, 401, 'PUT /api/v1/bwlimit');
+      await put.body?.cancel();
     }
     const s = await fetch(at('/api/v1/status'), { headers: { authorization: `Bearer ${token}` } });
     assert.equal(
       ((await s.json()) as { paused: boolean }).paused,
       false,
       'the refused pause did nothing',
+    );
+    const limits = await fetch(at('/api/v1/bwlimit'), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(
+      ((await limits.json()) as { agent: { source: string } }).agent.source,
+      'config',
+      'the refused PUT did nothing',
     );
   });
 

@@ -313,6 +313,8 @@ ${rgwDestination(info, bucket.name, '      prefix: other\n')}`;
       'POST /api/v1/retry',
       'GET /api/v1/link',
       'POST /api/v1/config/reload',
+      'GET /api/v1/bwlimit',
+      'PUT /api/v1/bwlimit',
       'GET /api/v1/stream',
       'GET /metrics',
       'GET /healthz',

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { apiFixture, type ApiFixture } from './api-fixture.js';
 
 interface Case {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly url: string;
   readonly body?: unknown;
   readonly field: string;
@@ -81,6 +81,22 @@ const CASES: readonly Case[] = [
   { method: 'GET', url: '/api/v1/link?key=k&job=nope', field: 'job' },
   // stream
   { method: 'GET', url: '/api/v1/stream?since=1', field: 'since' },
+  // bwlimit
+  { method: 'PUT', url: '/api/v1/bwlimit', body: {}, field: 'rate' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { rate: '4MB/h' }, field: 'rate' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { rate: 0 }, field: 'rate' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { rate: '0' }, field: 'rate' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { rate: '1M', reset: true }, field: 'rate' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { rate: '1M', for: '2x' }, field: 'for' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { rate: '1M', for: 500 }, field: 'for' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { reset: true, for: '2h' }, field: 'for' },
+  { method: 'PUT', url: '/api/v1/bwlimit', body: { rate: '1M', x: 1 }, field: 'x' },
+  {
+    method: 'PUT',
+    url: '/api/v1/bwlimit',
+    body: { rate: '1M', destination: 'nope' },
+    field: 'destination',
+  },
 ];
 
 describe('API validation errors', () => {
@@ -106,6 +122,39 @@ describe('API validation errors', () => {
       assert.ok(body.error.message.length > 0);
     });
   }
+
+  it('PUT /api/v1/bwlimit overrides the limit, which GET and the status show; reset ends it', async () => {
+    const put = await api.app.inject({
+      method: 'PUT',
+      url: '/api/v1/bwlimit',
+      payload: { rate: '2MiB', for: '2h' },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    type Limit = {
+      bytesPerSec: number | null;
+      source: string;
+      override?: { setAt: number; until: number };
+    };
+    const agent = put.json<{ agent: Limit }>().agent;
+    assert.equal(agent.bytesPerSec, 2 * 1024 * 1024);
+    assert.equal(agent.source, 'override');
+    assert.equal((agent.override?.until ?? 0) - (agent.override?.setAt ?? 0), 7_200_000);
+    const got = await api.app.inject({ method: 'GET', url: '/api/v1/bwlimit' });
+    assert.deepEqual(got.json<{ agent: Limit }>().agent, agent);
+    const status = await api.app.inject({ method: 'GET', url: '/api/v1/status' });
+    assert.deepEqual(status.json<{ bwlimit: { agent: Limit } }>().bwlimit.agent, agent);
+    const reset = await api.app.inject({
+      method: 'PUT',
+      url: '/api/v1/bwlimit',
+      payload: { reset: true },
+    });
+    assert.deepEqual(reset.json<{ agent: Limit }>().agent, {
+      destination: '*',
+      bytesPerSec: null,
+      source: 'config',
+      timetable: null,
+    });
+  });
 
   it('a body that is not JSON is 400 naming the body', async () => {
     const res = await api.app.inject({

@@ -125,7 +125,12 @@ describe('config value formats', () => {
     assert.equal(dest({ partSize: '8MB' }).partSize, 8_000_000);
     assert.equal(dest({ partSize: 6 * MIB }).partSize, 6 * MIB);
     assert.equal(dest({ multipartThreshold: 0 }).multipartThreshold, 0);
-    assert.equal(dest({ bwlimit: '1.5M' }).bwlimit, 1.5 * MIB);
+    // a bandwidth limit is a timetable (docs/bandwidth.md); one rate holds all week
+    const rates = (b: unknown) =>
+      new Set(dest({ bwlimit: b }).bwlimit?.steps.map((s) => s.bytesPerSec));
+    assert.deepEqual(rates('1.5M'), new Set([1.5 * MIB]));
+    assert.deepEqual(rates(4096), new Set([4096]));
+    assert.deepEqual(rates('off'), new Set([null]));
     assert.equal(withJob({ filters: { maxSize: '2G' } }).filters.maxSize, 2 * 1024 * MIB);
   });
 

@@ -117,6 +117,35 @@ describe('agent metrics', () => {
     );
   });
 
+  it('shows each bandwidth limit in effect, 0 for none, destination="*" for the agent\'s', async () => {
+    const limit = (destination: string, bytesPerSec: number | null) => ({
+      destination,
+      bytesPerSec,
+      source: 'config' as const,
+      timetable: null,
+    });
+    const view = { agent: limit('*', 4096), destinations: [limit(health[0]!.name, null)] };
+    const m = createAgentMetrics({
+      registry: new Registry(),
+      events: sink,
+      countFiles: () => journal.countFiles(),
+      destinations: () => health,
+      bandwidth: () => view,
+      processMetrics: false,
+    });
+    let s = parsePrometheus(await m.registry.metrics());
+    const gauge = (destination: string) =>
+      sampleValue(s, 's3ferry_bwlimit_bytes_per_second', { destination });
+    assert.equal(gauge('*'), 4096);
+    assert.equal(gauge(health[0]!.name), 0);
+    view.destinations = [limit(health[0]!.name, 1024)];
+    view.agent = limit('*', null);
+    s = parsePrometheus(await m.registry.metrics());
+    assert.equal(gauge('*'), 0);
+    assert.equal(gauge(health[0]!.name), 1024);
+    m.close();
+  });
+
   it('a journal that cannot be read sets s3ferry_journal_up to 0 and the scrape still answers', async () => {
     const broken = await SqliteJournalStore.open({ path: ':memory:' });
     await broken.enqueue({ job: 'j', path: '/a', size: 1, mtimeMs: 1, inode: 1 }, 1);

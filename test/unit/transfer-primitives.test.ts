@@ -1,11 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/errors/app-error.js';
-import { BandwidthLimiter } from '../../src/transfer/bandwidth-limiter.js';
+import { BandwidthLimiter, chainThrottles } from '../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../src/transfer/buffer-pool.js';
 import { withRetry } from '../../src/transfer/retry.js';
 import { Semaphore } from '../../src/transfer/semaphore.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { ManualClock } from '../support/job-source-harness.js';
+
+/** Lets promise callbacks run (the manual clock fires timers synchronously). */
+const settle = () => new Promise((r) => setImmediate(r));
+
+/** A take() whose settling can be looked at. */
+function watch(p: Promise<void>): { done: boolean; error: unknown } {
+  const state: { done: boolean; error: unknown } = { done: false, error: undefined };
+  p.then(
+    () => (state.done = true),
+    (err: unknown) => {
+      state.done = true;
+      state.error = err;
+    },
+  );
+  return state;
+}
 
 const policy = { backoff: { baseMs: 100, capMs: 1000 }, maxElapsedMs: 10_000 };
 
@@ -104,6 +121,74 @@ describe('BandwidthLimiter', () => {
     for (let i = 0; i < 5; i += 1) await limiter.take(500);
     // 2,500 bytes at 1,000 B/s: the fifth request may start 2 s after the first
     assert.equal(clock.now() - start, 2000);
+  });
+
+  it('a rate change re-plans the requests that wait: the bytes released so far stay released', async () => {
+    const clock = new ManualClock();
+    const limiter = new BandwidthLimiter({ clock, bytesPerSec: 100 });
+    await limiter.take(1000); // first: at once
+    const second = watch(limiter.take(1000)); // its turn: 10 s at 100 B/s
+    await settle();
+    clock.advance(5000); // 500 bytes of the first released
+    await settle();
+    assert.equal(second.done, false);
+    limiter.setRate(1000); // the other 500 at 1000 B/s: 0.5 s
+    await settle();
+    clock.advance(499);
+    await settle();
+    assert.equal(second.done, false);
+    clock.advance(1);
+    await settle();
+    assert.deepEqual(second, { done: true, error: undefined });
+  });
+
+  it('no limit lets the waiting requests go at once, and later ones pass; a new rate starts from now', async () => {
+    const clock = new ManualClock();
+    const limiter = new BandwidthLimiter({ clock, bytesPerSec: 1 });
+    await limiter.take(3600);
+    const held = watch(limiter.take(10)); // an hour away
+    await settle();
+    limiter.setRate(undefined);
+    await settle();
+    assert.deepEqual(held, { done: true, error: undefined });
+    assert.equal(limiter.bytesPerSec, undefined);
+    await limiter.take(1e9); // no limit: no wait
+    limiter.setRate(1000);
+    await limiter.take(1000); // what went unlimited is not owed: at once
+    const next = watch(limiter.take(1));
+    await settle();
+    assert.equal(next.done, false);
+    clock.advance(1000);
+    await settle();
+    assert.equal(next.done, true);
+  });
+
+  it('an abort still ends a wait, across rate changes', async () => {
+    const clock = new ManualClock();
+    const limiter = new BandwidthLimiter({ clock, bytesPerSec: 10 });
+    await limiter.take(100);
+    const ac = new AbortController();
+    const held = watch(limiter.take(100, ac.signal));
+    await settle();
+    limiter.setRate(20);
+    await settle();
+    assert.equal(held.done, false);
+    ac.abort();
+    await settle();
+    assert.equal((held.error as Error | undefined)?.name, 'AbortError');
+  });
+
+  it('a chain takes from each limiter in turn', async () => {
+    const clock = new FakeClock();
+    const own = new BandwidthLimiter({ clock, bytesPerSec: 1000 });
+    const shared = new BandwidthLimiter({ clock, bytesPerSec: 500 });
+    const chain = chainThrottles([own, shared]);
+    const start = clock.now();
+    for (let i = 0; i < 3; i += 1) await chain?.take(500);
+    // the shared 500 B/s bounds it: the third request starts 2 s after the first
+    assert.equal(clock.now() - start, 2000);
+    assert.equal(chainThrottles([]), undefined);
+    assert.equal(chainThrottles([own]), own);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { FILE_STATES, HISTORY_RESULTS } from '../../journal/journal-store.js';
+import { bandwidthSchema } from './bandwidth.js';
 
 const ms = (what: string) => z.number().describe(`${what}, ms since the epoch`);
 
@@ -195,6 +196,9 @@ export const statusSchema = z.object({
     .describe(
       'the event webhook since the agent started; absent without one (/api/v1/status only)',
     ),
+  bwlimit: bandwidthSchema
+    .optional()
+    .describe('the bandwidth limits in effect, as GET /api/v1/bwlimit (/api/v1/status only)'),
 });
 
 /** A destination as the API shows it (never its credentials). */

@@ -1,7 +1,7 @@
 // Overview: file counts, jobs with their pause switches, destination health (cause and fix),
 // throughput over the last minutes, what uploads right now, and the agents sharing the journal.
 import { badge, empty, h, longText, replace, switchButton } from '../dom.js';
-import { ago, count, fullTime, PENDING_STATES } from '../format.js';
+import { ago, count, fullTime, PENDING_STATES, rate, time } from '../format.js';
 import { renderThroughput } from '../chart.js';
 import { announce, busy, showError, toast } from '../ui.js';
 import { transferList } from './transfer-list.js';
@@ -12,6 +12,8 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
   const jobs = h('div', { class: 'stack', id: 'jobs' });
   const dests = h('div', { class: 'stack', id: 'destinations', 'aria-live': 'polite' });
   const chart = h('div', { class: 'chart', id: 'throughput' });
+  // the agent's bandwidth limit over all destinations, when one is set (docs/bandwidth.md)
+  const agentLimit = h('span', { class: 'muted small', id: 'bwlimit-agent' });
   const live = h('div', { id: 'overview-transfers' });
   const agents = agentsPanel();
   replace(
@@ -27,7 +29,7 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
     h(
       'div',
       { class: 'grid-2' },
-      panel('Destinations', dests),
+      panel('Destinations', dests, agentLimit),
       panel(
         'Uploading now',
         live,
@@ -66,13 +68,23 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
   };
 
   const drawDests = () => {
+    const limits = (store.status && store.status.bwlimit) || { destinations: [] };
+    const all = limits.agent && limitText(limits.agent);
+    agentLimit.textContent = all ? `All destinations: ${all}` : '';
     if (store.destinations.length === 0) {
       replace(dests, empty('No destinations.'));
       return;
     }
     replace(
       dests,
-      store.destinations.map((d) => destRow(d, api, refresh)),
+      store.destinations.map((d) =>
+        destRow(
+          d,
+          api,
+          refresh,
+          limits.destinations.find((l) => l.destination === d.name),
+        ),
+      ),
     );
   };
 
@@ -245,7 +257,21 @@ function jobRow(j, api, refresh) {
   );
 }
 
-function destRow(d, api, refresh) {
+/**
+ * A bandwidth limit as a line ("4.00 MiB/s (override) until 18:00, then no limit"), or '' when
+ * none is configured or set.
+ */
+function limitText(l) {
+  if (l.timetable === null && l.source !== 'override') return '';
+  const now = l.bytesPerSec === null ? 'no limit' : rate(l.bytesPerSec);
+  const whose = l.source === 'override' ? ' (override)' : '';
+  const next = l.next
+    ? ` until ${time(l.next.at)}, then ${l.next.bytesPerSec === null ? 'no limit' : rate(l.next.bytesPerSec)}`
+    : '';
+  return `${now}${whose}${next}`;
+}
+
+function destRow(d, api, refresh, limit) {
   const health = d.health || {};
   const retry = h(
     'button',
@@ -282,6 +308,13 @@ function destRow(d, api, refresh) {
       { class: 'row-main' },
       h('div', { class: 'row-title' }, h('strong', { class: 'mono' }, where), healthBadge(health)),
       d.endpoint ? h('div', { class: 'row-sub mono' }, d.endpoint) : undefined,
+      limit && limitText(limit)
+        ? h(
+            'div',
+            { class: 'row-sub', dataset: { bwlimit: '' }, title: limit.timetable || '' },
+            `Bandwidth limit: ${limitText(limit)}`,
+          )
+        : undefined,
       health.healthy
         ? h(
             'div',
