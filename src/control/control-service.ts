@@ -1,7 +1,7 @@
 /**
  * The control service: everything a person (through the CLI, the API or the dashboard) may ask of
  * s3ferry besides the transfer itself: status, pause and resume, retry, backfill, links, reload,
- * live transfers, and the queries (queue, history, events, agents). The API and the CLI are thin
+ * live transfers, and the queries (queue, history, events, the report, agents). The API and the CLI are thin
  * adapters over it (STYLE.md §1). Three implementations:
  * - agent-control.ts, inside the running agent: the API routes adapt it;
  * - http-control.ts, the CLI over a running agent's API;
@@ -28,8 +28,17 @@ import type {
   Pauses,
 } from '../journal/journal-store.js';
 import type { RootProblemKind } from '../sources/root-problems.js';
+import type { ReportPage, ReportQuery } from './report.js';
 
-export type { BackfillRequest, BackfillResult, ObjectLink, TransferView, WebhookStats };
+export type {
+  BackfillRequest,
+  BackfillResult,
+  ObjectLink,
+  ReportPage,
+  ReportQuery,
+  TransferView,
+  WebhookStats,
+};
 
 /** Where a service's answers come from. */
 export type ControlSource =
@@ -135,6 +144,8 @@ export interface LinkRequest {
   readonly job?: string;
   /** Lifetime of a presigned link, ms (default: the destination's linkExpiry). */
   readonly expiresMs?: number;
+  /** With `key`: the version to link to, on a versioned bucket (default the current one). */
+  readonly versionId?: string;
 }
 
 /** An agent sharing the journal, as the service describes it. */
@@ -180,6 +191,8 @@ export interface ControlService {
   queue(query: QueueQuery): Promise<QueueView>;
   history(query: HistoryQuery): Promise<Page<HistoryRecord>>;
   events(query: EventQuery): Promise<Page<EventRecord>>;
+  /** A page of the report: every file uploaded, skipped, parked or failed in a window (report.ts). */
+  report(query: ReportQuery): Promise<ReportPage>;
   agents(): Promise<AgentsView>;
   /** Lets go of what the service holds (the journal, sockets). Idempotent. */
   close(): Promise<void>;
