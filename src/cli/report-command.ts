@@ -49,20 +49,16 @@ async function writeReport(
   out: NodeJS.WritableStream,
 ): Promise<void> {
   const tally = new ReportTally();
-  let first = true;
   if (format === 'csv') out.write(csvHeader());
   if (format === 'table') out.write(tableHeader());
-  if (format === 'json') out.write('[');
   for await (const rows of pages(control, query)) {
     for (const row of rows) {
       tally.add(row);
       if (format === 'csv') out.write(csvLine(row));
       else if (format === 'table') out.write(tableLine(row));
-      else out.write(`${first ? '\n' : ',\n'}${JSON.stringify(jsonRow(row))}`);
-      first = false;
+      else out.write(`${JSON.stringify(jsonRow(row))}\n`);
     }
   }
-  if (format === 'json') out.write(first ? ']\n' : '\n]\n');
   if (format === 'table') out.write(tally.summary(query.since, query.until));
 }
 
@@ -98,7 +94,7 @@ export function registerReport(program: Command): void {
     .option('--until <when>', 'to then (not included), as --since; default now')
     .option('--job <name>', 'only the files of this job')
     .addOption(
-      new Option('--format <format>', 'table (default), csv (RFC 4180) or json (an array)')
+      new Option('--format <format>', 'table (default), csv (RFC 4180) or json (one object a line)')
         .choices(REPORT_FORMATS)
         .default('table'),
     )

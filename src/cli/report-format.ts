@@ -1,7 +1,7 @@
 /**
  * How `s3ferry report` writes its rows (control/report.ts): CSV (RFC 4180: every field that holds
- * a comma, a double quote, CR or LF is quoted, its quotes doubled; lines end with CRLF), JSON (an
- * array of objects), or a table for people. Times are ISO 8601 in UTC in all three. Names are the
+ * a comma, a double quote, CR or LF is quoted, its quotes doubled; lines end with CRLF), JSON (one
+ * object a line, as every `--json` output of the CLI), or a table for people. Times are ISO 8601 in UTC in all three. Names are the
  * journal's as they are, in UTF-8 (a name whose bytes are not UTF-8 shows U+FFFD where they were,
  * as everywhere in s3ferry); the table alone shows control characters (a newline in a name) as
  * escapes, so that each row stays on its line.

@@ -324,4 +324,30 @@ void describe('version ids: the agent', () => {
         `${h.key} ${h.versionId} in the report`,
       );
   });
+
+  void it('with the agent stopped, the report reads the journal: the same rows', async () => {
+    const expected = await rows('same.txt');
+    assert.equal(await agent!.stop(), 0);
+    agent = undefined;
+    const env = cliEnv(info);
+    // the agent's journal is where it ran (the default ./.s3ferry/journal.db of its directory)
+    const journal = [
+      '--config',
+      config,
+      '--journal',
+      join(tmp.path, 'agent', '.s3ferry', 'journal.db'),
+    ];
+    const json = await runCli(['report', '--since', '1h', '--format', 'json', ...journal], env);
+    assert.equal(json.code, 0, json.stderr);
+    const items = json.events as { outcome: string; key: string; versionId: string }[];
+    assert.equal(items.length, json.stdout.trimEnd().split('\n').length, 'one row a line');
+    assert.deepEqual(
+      items.filter((r) => r.key === 'same.txt').map((r) => [r.outcome, r.versionId]),
+      expected.map((h) => ['uploaded', h.versionId]),
+    );
+    const table = await runCli(['report', '--since', '1h', ...journal], env);
+    assert.equal(table.code, 0, table.stderr);
+    assert.ok(table.stdout.includes(`same.txt (version ${expected[0]?.versionId ?? ''})`));
+    assert.match(table.stdout, /^3 uploaded \(/m);
+  });
 });
