@@ -14,8 +14,8 @@
  *   write the same bytes.
  * - Never a file: it is PUT from memory (no source file, nothing to pick up), with no history row,
  *   no file event and no count in the stats; one `manifest.written` event says where it went (or
- *   `manifest.failed`, retried a minute later). Jobs without `manifest` cost nothing: no request,
- *   no journal read.
+ *   `manifest.failed`, said once per cause; tried again every five minutes). Jobs without
+ *   `manifest` cost nothing: no request, no journal read.
  * The current window's manifest is not written before it closes: `s3ferry report` shows it.
  */
 import { createHash } from 'node:crypto';
@@ -40,7 +40,7 @@ import type { JobRuntime } from './job-runtime.js';
 export const MANIFEST_ROWS_KEY = 's3ferry-manifest-rows';
 
 /** How long after a failed write the windows are looked at again, ms. */
-export const MANIFEST_RETRY_MS = 60_000;
+export const MANIFEST_RETRY_MS = 5 * 60_000;
 
 /** History rows read per query. */
 const PAGE = 1000;
@@ -105,6 +105,8 @@ export class ManifestWriter {
   #jobs: readonly ManifestJob[] = [];
   /** Rows each manifest key is known to hold (written or seen by this process). */
   readonly #known = new Map<string, number>();
+  /** The last failure of each manifest key not written since: said once, not at every retry. */
+  readonly #failed = new Map<string, string>();
   readonly #stop = new AbortController();
   #wake = new AbortController();
   #loop: Promise<void> | undefined;
@@ -167,6 +169,7 @@ export class ManifestWriter {
       }
       await this.#put(job, key, rows);
       this.#known.set(key, rows.length);
+      this.#failed.delete(key);
       await this.deps.events.emit(
         'manifest.written',
         'info',
@@ -177,6 +180,8 @@ export class ManifestWriter {
     } catch (raw) {
       const err = toAppError(raw);
       if (err.kind === 'cancelled') return true;
+      if (this.#failed.get(key) === err.message) return false;
+      this.#failed.set(key, err.message);
       await this.deps.events
         .emit(
           'manifest.failed',
