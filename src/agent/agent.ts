@@ -15,10 +15,11 @@ import { BusyFiles } from './busy-files.js';
 import type { DestinationRuntime } from './destination-runtime.js';
 import { FileProcessor } from './file-processor.js';
 import { FleetMember } from './fleet-member.js';
+import { ManifestWriter, manifestJobOf } from './manifest-writer.js';
 import { Intake } from './intake.js';
 import { buildJobs, destinationName } from './job-builder.js';
 import type { JobRuntime } from './job-runtime.js';
-import { objectLink, type ObjectLink } from './object-link.js';
+import { objectLink, type LinkAsk, type ObjectLink } from './object-link.js';
 import { PauseSwitch } from './pause-switch.js';
 import { browseSource, type BrowseQuery, type BrowseResult } from './source-browser.js';
 import { Wakeup } from './wakeup.js';
@@ -42,6 +43,8 @@ export class Agent {
   readonly #loop: WorkerLoop;
   /** The bandwidth limits: the agent's over all destinations, each destination's. */
   readonly bandwidth: BandwidthControl;
+  /** The jobs' manifests (`manifest: daily | hourly`): manifest-writer.ts. */
+  readonly #manifests: ManifestWriter;
 
   constructor(
     config: AgentConfig,
@@ -50,6 +53,7 @@ export class Agent {
     this.#config = config;
     this.#pauses = new PauseSwitch(deps);
     this.bandwidth = new BandwidthControl({ ...deps, zone: deps.zone ?? systemZone });
+    this.#manifests = new ManifestWriter(deps);
     this.#member = new FleetMember({
       journal: deps.journal,
       clock: deps.clock,
@@ -138,6 +142,7 @@ export class Agent {
     await Promise.all([...built.destinations.values()].map((d) => d.check()));
     this.#sources = built.sources;
     await Promise.all(this.#sources.map((s) => s.start()));
+    this.#manifests.setJobs([...this.#jobs.values()].map(manifestJobOf));
   }
 
   /**
@@ -272,8 +277,8 @@ export class Agent {
   }
 
   /** A download link for an uploaded file or a key of a job's destination: object-link.ts. */
-  link(what: string, jobName?: string, expiresMs?: number): Promise<ObjectLink> {
-    return objectLink(what, jobName, expiresMs, {
+  link(ask: LinkAsk): Promise<ObjectLink> {
+    return objectLink(ask, {
       journal: this.deps.journal,
       clock: this.deps.clock,
       destinations: [...this.#destinations.values()],
@@ -294,6 +299,7 @@ export class Agent {
     this.#wakeup.wake();
     await Promise.allSettled(this.#workers);
     await this.bandwidth.close();
+    await this.#manifests.close();
     await this.#member.leave();
     await Promise.all([...this.#destinations.values()].map((d) => d.close()));
     await this.deps.events

@@ -8,7 +8,7 @@ import type { DestinationConfig } from '../config/agent-config.js';
 import type { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Clock } from '../platform/clock.js';
-import type { ObjectTarget, WriteOptions } from '../object-store/object-target.js';
+import type { ObjectTarget, VersionOption, WriteOptions } from '../object-store/object-target.js';
 import type { Throttle } from '../transfer/bandwidth-limiter.js';
 import type { FileSystem } from '../transfer/file-system.js';
 import { TransferService } from '../transfer/transfer-service.js';
@@ -76,7 +76,7 @@ export type DestinationHealth =
 /** A target the agent can close. */
 export type ClosableTarget = ObjectTarget & {
   destroy(): void;
-  presignGet(key: string, expiresInSec: number): Promise<string>;
+  presignGet(key: string, expiresInSec: number, options?: VersionOption): Promise<string>;
 };
 
 export class DestinationRuntime {

@@ -93,6 +93,8 @@ export async function executeUpload(
 /** A server-side copy that took place. */
 export interface Copied {
   readonly etag: string | null;
+  /** The version the copy created, where the bucket keeps versions; else null. */
+  readonly versionId: string | null;
   readonly startedAt: number;
   readonly finishedAt: number;
 }
@@ -121,6 +123,7 @@ export async function executeCopy(
   }
   const startedAt = deps.clock.now();
   guard.check();
-  const { etag } = await target.copyObject(dup.key, key, guard.signal);
-  return { etag: etag || null, startedAt, finishedAt: deps.clock.now() };
+  const { etag, versionId } = await target.copyObject(dup.key, key, guard.signal);
+  const finishedAt = deps.clock.now();
+  return { etag: etag || null, versionId: versionId ?? null, startedAt, finishedAt };
 }

@@ -64,6 +64,7 @@ export function uploadDone(s: Sending, result: UploadResult, at: number): Done {
     job: s.job.name,
     size: result.size,
     etag: result.etag,
+    versionId: result.versionId ?? null,
     durationMs: result.finishedAt - result.startedAt,
     mode: result.mode,
     ...multipart,
@@ -95,11 +96,13 @@ export function copyDone(s: Sending, dup: HistoryRecord, c: Copied, at: number):
     result: 'done',
     error: null,
     job: s.job.name,
+    versionId: c.versionId,
   };
   const from = objectUrl(s.job, dup.key);
   const text = `${s.file.path}: copied server-side from ${from} to ${objectUrl(s.job, s.plan.key)}`;
   const durationMs = c.finishedAt - c.startedAt;
-  const data = { job: s.job.name, size, etag: c.etag, durationMs, copiedFrom: dup.key };
+  const { etag, versionId } = c;
+  const data = { job: s.job.name, size, etag, versionId, durationMs, copiedFrom: dup.key };
   return {
     event: fileEvent(at, 'file.done', 'info', text, s.file, { key: s.plan.key, data }),
     history,
@@ -132,13 +135,20 @@ export function historyOfUpload(
     result: 'done',
     error: null,
     job,
+    versionId: upload.versionId,
   };
 }
 
 /** Uploaded and verified before (a crash, a stop or a takeover came after): done, not sent again. */
 export function alreadyDone(s: Sending, upload: UploadRecord, at: number): Done {
   const key = upload.destination.key;
-  const data = { job: s.job.name, size: s.st.size, etag: upload.etag, alreadyUploaded: true };
+  const data = {
+    job: s.job.name,
+    size: s.st.size,
+    etag: upload.etag,
+    versionId: upload.versionId,
+    alreadyUploaded: true,
+  };
   const text = `${s.file.path} is in ${objectUrl(s.job, key)}`;
   return {
     event: fileEvent(at, 'file.done', 'info', text, s.file, { key, data }),

@@ -1,6 +1,9 @@
 /**
  * Download links: for an uploaded file (absolute path, looked up in the history) or for a key of a
  * job's destination, the destination's public URL template when it has one, else a presigned GET.
+ * On a versioned bucket the presigned GET names the version: for a file, the version its upload
+ * stored (the history's version id), so the link serves those bytes even after the key was written
+ * again; for a key, the version asked for, else the current one.
  *
  * A key must lie under the job's destination prefix: a link is a signed read of the agent's
  * credentials, and the API (or a page that reached it) must not turn those into reads of any
@@ -10,12 +13,12 @@
 import type { DestinationConfig } from '../config/agent-config.js';
 import { AppError } from '../errors/app-error.js';
 import type { JournalStore } from '../journal/journal-store.js';
-import type { ObjectTarget } from '../object-store/object-target.js';
+import type { ObjectTarget, VersionOption } from '../object-store/object-target.js';
 import type { Clock } from '../platform/clock.js';
 
 /** The store a link points into: it signs, and it says whether the object is there. */
 export type LinkTarget = Pick<ObjectTarget, 'bucket' | 'endpoint' | 'headObject'> & {
-  presignGet(key: string, expiresInSec: number): Promise<string>;
+  presignGet(key: string, expiresInSec: number, options?: VersionOption): Promise<string>;
 };
 
 /** A destination links are made for (the agent's DestinationRuntime is one). */
@@ -37,6 +40,23 @@ export interface ObjectLink {
   readonly kind: 'public' | 'presigned';
   /** ms since the epoch; null for a public URL. */
   readonly expiresAt: number | null;
+  /**
+   * The version a presigned link serves, on a versioned bucket; null for the current version (an
+   * unversioned bucket, a key asked without one, a public URL, which names the key only).
+   */
+  readonly versionId: string | null;
+}
+
+/** What a link is asked for. */
+export interface LinkAsk {
+  /** An absolute path (its latest finished upload) or an object key of the job's destination. */
+  readonly what: string;
+  /** The job whose destination holds the key (optional with one job). */
+  readonly job?: string | undefined;
+  /** Lifetime of a presigned link, ms (default: the destination's linkExpiry). */
+  readonly expiresMs?: number | undefined;
+  /** For a key: the version to link to (default the current one). */
+  readonly versionId?: string | undefined;
 }
 
 /** What a link is made from: the journal, the clock, the destinations and the jobs. */
@@ -50,22 +70,23 @@ export interface ObjectLinkDeps {
 }
 
 /**
- * The link for `what`: an absolute path (its latest finished upload) or an object key of the job
- * `jobName` (optional when one job is configured). `expiresMs` overrides the destination's link
- * expiry for a presigned link. The object is looked at first (HeadObject): no link is made for an
- * object that is not there. Rejects with ERR_FILE_NOT_FOUND (no finished upload of the path),
- * ERR_S3_NOT_FOUND (no such object in the store), ERR_CONFIG_INVALID (its bucket is no job's any
- * more), ERR_USAGE (which job is unclear), or the store's error.
+ * The link asked for: an absolute path (its latest finished upload, the version it stored) or an
+ * object key of the job `ask.job` (optional when one job is configured). `ask.expiresMs` overrides
+ * the destination's link expiry for a presigned link. The object (the version) is looked at first
+ * (HeadObject): no link is made for one that is not there. Rejects with ERR_FILE_NOT_FOUND (no
+ * finished upload of the path), ERR_S3_NOT_FOUND (no such object or version in the store),
+ * ERR_CONFIG_INVALID (its bucket is no job's any more), ERR_USAGE (which job is unclear), or the
+ * store's error.
  */
-export async function objectLink(
-  what: string,
-  jobName: string | undefined,
-  expiresMs: number | undefined,
-  deps: ObjectLinkDeps,
-): Promise<ObjectLink> {
+export async function objectLink(ask: LinkAsk, deps: ObjectLinkDeps): Promise<ObjectLink> {
+  const { what } = ask;
   const byPath = what.startsWith('/');
-  const { dest, key } = byPath ? await uploaded(what, deps) : ownKey(what, jobName, deps);
-  if ((await dest.target.headObject(key)) === undefined) throw missing(dest, key, byPath, what);
+  const { dest, key, versionId } = byPath
+    ? await uploaded(what, deps)
+    : { ...ownKey(what, ask.job, deps), versionId: ask.versionId ?? null };
+  const version = versionId === null ? {} : { versionId };
+  if ((await dest.target.headObject(key, undefined, version)) === undefined)
+    throw missing(dest, { key, versionId }, byPath, what);
   const c = dest.config;
   if (c.publicUrl !== undefined) {
     const encoded = key.split('/').map(encodeURIComponent).join('/');
@@ -75,23 +96,30 @@ export async function objectLink(
       key,
       kind: 'public',
       expiresAt: null,
+      versionId: null,
     };
   }
-  const ms = expiresMs ?? c.linkExpiry;
-  const url = await dest.target.presignGet(key, ms / 1000);
+  const ms = ask.expiresMs ?? c.linkExpiry;
+  const url = await dest.target.presignGet(key, ms / 1000, version);
   return {
     url,
     bucket: c.bucket,
     key,
     kind: 'presigned',
     expiresAt: deps.clock.now() + ms,
+    versionId,
   };
 }
 
-/** ERR_S3_NOT_FOUND for a link to an object that is not in the store. */
-function missing(dest: LinkDestination, key: string, byPath: boolean, path: string): AppError {
+/** ERR_S3_NOT_FOUND for a link to an object (or version) that is not in the store. */
+function missing(
+  dest: LinkDestination,
+  { key, versionId }: { key: string; versionId: string | null },
+  byPath: boolean,
+  path: string,
+): AppError {
   const where = dest.target.endpoint === '' ? '' : ` at ${dest.target.endpoint}`;
-  const object = `s3://${dest.target.bucket}/${key}`;
+  const object = `s3://${dest.target.bucket}/${key}${versionId === null ? '' : ` (version ${versionId})`}`;
   return byPath
     ? new AppError(
         'ERR_S3_NOT_FOUND',
@@ -107,11 +135,11 @@ function missing(dest: LinkDestination, key: string, byPath: boolean, path: stri
       });
 }
 
-/** The destination and key of the latest finished upload of `path`. */
+/** The destination, key and version of the latest finished upload of `path`. */
 async function uploaded(
   path: string,
   deps: ObjectLinkDeps,
-): Promise<{ dest: LinkDestination; key: string }> {
+): Promise<{ dest: LinkDestination; key: string; versionId: string | null }> {
   const done = (await deps.journal.listHistory({ limit: 50, sourcePath: path })).find(
     (h) => h.result === 'done',
   );
@@ -128,7 +156,7 @@ async function uploaded(
       `${path} went to s3://${done.bucket}, which no job uses any more`,
       { hint: 'link it by key from a job that writes to that bucket' },
     );
-  return { dest, key: done.key };
+  return { dest, key: done.key, versionId: done.versionId };
 }
 
 /** `key` of the job's destination, refused (ERR_USAGE) when it is not under its prefix. */

@@ -27,6 +27,13 @@ function pauseText(r: PauseResult, source: ControlSource): string {
   return r.note === undefined ? done : `${done}\nnote: ${r.note}`;
 }
 
+/** The options of `s3ferry link`. */
+interface LinkOptions extends ClientOptions {
+  job?: string;
+  expires?: string;
+  versionId?: string;
+}
+
 /** A file id given on the command line. */
 function fileIdOf(text: string): number {
   const id = Number(text);
@@ -71,13 +78,22 @@ export function registerControl(program: Command): void {
       .description('a download link for an uploaded file or a key (the object must exist)')
       .argument('<fileOrKey>')
       .option('--job <name>', 'the job whose destination holds KEY')
-      .option('--expires <duration>', 'presigned link lifetime (default from the destination, 1h)'),
-  ).action(async (what: string, opts: ClientOptions & { job?: string; expires?: string }) => {
+      .option('--expires <duration>', 'presigned link lifetime (default from the destination, 1h)')
+      .option(
+        '--version-id <id>',
+        'with KEY: the version to link to on a versioned bucket (a FILE links to the version its upload stored)',
+      ),
+  ).action(async (what: string, opts: LinkOptions) => {
     process.exitCode = await withControl(opts, async (control) => {
       const isFile = what.startsWith('/') || what.startsWith('.');
+      if (isFile && opts.versionId !== undefined)
+        throw new AppError('ERR_USAGE', '--version-id goes with a KEY', {
+          hint: 'a FILE links to the version its upload stored: leave --version-id out',
+        });
       const link = await control.link({
         ...(isFile ? { path: resolve(what) } : { key: what }),
         ...(opts.job === undefined ? {} : { job: opts.job }),
+        ...(opts.versionId === undefined ? {} : { versionId: opts.versionId }),
         ...(opts.expires === undefined
           ? {}
           : { expiresMs: durationOption('--expires', opts.expires) }),

@@ -39,13 +39,18 @@ export function print(value: unknown, json: boolean | undefined, human: () => st
  * a date alone is midnight UTC), as ms since the epoch. ERR_USAGE otherwise.
  */
 export function sinceOption(text: string, now: number): number {
+  return timeOption('since', text, now);
+}
+
+/** A time option `--NAME` as {@link sinceOption} reads it (`--since`, `--until`). */
+export function timeOption(name: string, text: string, now: number): number {
   const back = parseDuration(text);
   if (back !== undefined && /[a-z]$/i.test(text.trim())) return now - back;
   const at = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
   if (Number.isFinite(at)) return at;
-  throw new AppError('ERR_USAGE', `--since "${text}" is neither a duration nor a time`, {
+  throw new AppError('ERR_USAGE', `--${name} "${text}" is neither a duration nor a time`, {
     hint: 'write a duration back from now (30m, 2h, 7d) or a time (2024-05-01 or 2024-05-01T10:00:00Z)',
-    details: { field: 'since' },
+    details: { field: name },
   });
 }
 

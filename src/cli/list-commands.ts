@@ -41,7 +41,7 @@ function listOptions(cmd: Command, what: string): Command {
 }
 
 const historyLine = (h: HistoryRecord): string =>
-  `${new Date(h.finishedAt).toISOString()} ${h.result.padEnd(9)} ${formatBytes(h.size).padStart(10)} ${formatBytes(h.avgBytesPerSec)}/s  ${h.sourcePath} -> s3://${h.bucket}/${h.key}${h.error ? `\n    ${h.error}` : ''}`;
+  `${new Date(h.finishedAt).toISOString()} ${h.result.padEnd(9)} ${formatBytes(h.size).padStart(10)} ${formatBytes(h.avgBytesPerSec)}/s  ${h.sourcePath} -> s3://${h.bucket}/${h.key}${h.versionId === null ? '' : ` (version ${h.versionId})`}${h.error ? `\n    ${h.error}` : ''}`;
 
 const eventLine = (e: EventRecord): string =>
   `${new Date(e.at).toISOString()} ${e.level.padEnd(5)} ${e.type.padEnd(20)} ${e.message}`;

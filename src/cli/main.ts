@@ -35,6 +35,7 @@ const COMMANDS: readonly (() => Promise<Register>)[] = [
   async () => (await import('./cleanup-command.js')).registerCleanup,
   async () => (await import('./inspect-commands.js')).registerInspect,
   async () => (await import('./list-commands.js')).registerLists,
+  async () => (await import('./report-command.js')).registerReport,
   async () => (await import('./control-commands.js')).registerControl,
   async () => (await import('./agent-commands.js')).registerAgentCommands,
   async () => (await import('./bwlimit-command.js')).registerBwlimit,

@@ -121,6 +121,11 @@ export interface JobConfig {
   readonly resume: boolean;
   /** Start paused. */
   readonly paused: boolean;
+  /**
+   * Write a manifest of each window's uploads to the destination (agent/manifest-writer.ts):
+   * one object per UTC day or hour; none when absent.
+   */
+  readonly manifest?: 'daily' | 'hourly';
 }
 
 /** The HTTP API: where it listens and who may use it. */

@@ -201,6 +201,13 @@ export const jobSchema = z
       .describe(
         'Pause the job when the agent starts. The switch is kept in the journal, for every agent of it, until `resume`.',
       ),
+    manifest: z
+      .enum(['daily', 'hourly'])
+      .exactOptional()
+      .describe(
+        'Write what the job uploaded in each UTC day or hour as JSON lines to ' +
+          '`_s3ferry/manifests/JOB/2026-12-06.jsonl` (hourly `…T09.jsonl`) under the prefix, once the window closed.',
+      ),
   })
   .superRefine(checkMoveTarget)
   .meta({ id: 'job', description: 'A job.' }) satisfies z.ZodType<UnresolvedJob>;

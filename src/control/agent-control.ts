@@ -23,8 +23,16 @@ import type {
 } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
 import type { RootProblem } from '../sources/root-problems.js';
-import { agentViews, notRetried, pauseNote, readiness, type Readiness } from './control-rules.js';
+import {
+  agentViews,
+  linkAsk,
+  notRetried,
+  pauseNote,
+  readiness,
+  type Readiness,
+} from './control-rules.js';
 import { eventsFromJournal, queueFromJournal } from './journal-reads.js';
+import { reportFromJournal, type ReportPage, type ReportQuery } from './report.js';
 import type {
   AgentStatusView,
   AgentsView,
@@ -196,7 +204,7 @@ export class AgentControl implements ControlService {
   }
 
   link(request: LinkRequest): Promise<ObjectLink> {
-    return this.deps.agent.link(request.path ?? request.key ?? '', request.job, request.expiresMs);
+    return this.deps.agent.link(linkAsk(request));
   }
 
   reload(): Promise<void> {
@@ -226,6 +234,10 @@ export class AgentControl implements ControlService {
 
   events(query: EventQuery): Promise<Page<EventRecord>> {
     return eventsFromJournal(this.deps.journal, query);
+  }
+
+  report(query: ReportQuery): Promise<ReportPage> {
+    return reportFromJournal(this.deps.journal, query);
   }
 
   async agents(): Promise<AgentsView> {

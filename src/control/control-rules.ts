@@ -1,14 +1,15 @@
 /**
  * Rules every implementation of the control service shares, so that the agent, the CLI on the
  * journal and the CLI over the API answer alike: which states a queue section lists, what a pause
- * change means for the files, what a retry of one file did, when an agent is ready, and how the
- * agents of a journal are described.
+ * change means for the files, what a retry of one file did, when an agent is ready, how the
+ * agents of a journal are described, and what a link is asked for.
  */
 import type { DestinationHealth } from '../agent/destination-runtime.js';
+import type { LinkAsk } from '../agent/object-link.js';
 import { PENDING_STATES, type FileState } from '../domain/file-state.js';
 import { AppError } from '../errors/app-error.js';
 import type { AgentRecord, JournalStore, Pauses } from '../journal/journal-store.js';
-import type { AgentView, QueueSection } from './control-service.js';
+import type { AgentView, LinkRequest, QueueSection } from './control-service.js';
 
 /** The journal states behind each section of the queue (pending: the one set of file-state.ts). */
 export const QUEUE_FILE_STATES: Readonly<Record<QueueSection, readonly FileState[]>> = {
@@ -109,4 +110,14 @@ export function agentViews(
     self: a.id === self,
     alive: now - a.lastHeartbeat <= leaseMs,
   }));
+}
+
+/** What the agent's links (agent/object-link.ts) are asked for, from the service's request. */
+export function linkAsk(request: LinkRequest): LinkAsk {
+  return {
+    what: request.path ?? request.key ?? '',
+    job: request.job,
+    expiresMs: request.expiresMs,
+    versionId: request.versionId,
+  };
 }

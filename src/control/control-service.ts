@@ -1,7 +1,7 @@
 /**
  * The control service: everything a person (through the CLI, the API or the dashboard) may ask of
  * s3ferry besides the transfer itself: status, pause and resume, retry, backfill, links, reload,
- * live transfers, and the queries (queue, history, events, agents). The API and the CLI are thin
+ * live transfers, and the queries (queue, history, events, the report, agents). The API and the CLI are thin
  * adapters over it (STYLE.md §1). Three implementations:
  * - agent-control.ts, inside the running agent: the API routes adapt it;
  * - http-control.ts, the CLI over a running agent's API;
@@ -33,6 +33,7 @@ import type {
   Pauses,
 } from '../journal/journal-store.js';
 import type { RootProblemKind } from '../sources/root-problems.js';
+import type { ReportPage, ReportQuery } from './report.js';
 
 export type {
   BackfillRequest,
@@ -41,6 +42,8 @@ export type {
   BandwidthLimitView,
   BandwidthView,
   ObjectLink,
+  ReportPage,
+  ReportQuery,
   TransferView,
   WebhookStats,
 };
@@ -151,6 +154,8 @@ export interface LinkRequest {
   readonly job?: string;
   /** Lifetime of a presigned link, ms (default: the destination's linkExpiry). */
   readonly expiresMs?: number;
+  /** With `key`: the version to link to, on a versioned bucket (default the current one). */
+  readonly versionId?: string;
 }
 
 /** An agent sharing the journal, as the service describes it. */
@@ -203,6 +208,8 @@ export interface ControlService {
   queue(query: QueueQuery): Promise<QueueView>;
   history(query: HistoryQuery): Promise<Page<HistoryRecord>>;
   events(query: EventQuery): Promise<Page<EventRecord>>;
+  /** A page of the report: every file uploaded, skipped, parked or failed in a window (report.ts). */
+  report(query: ReportQuery): Promise<ReportPage>;
   agents(): Promise<AgentsView>;
   /** Lets go of what the service holds (the journal, sockets). Idempotent. */
   close(): Promise<void>;

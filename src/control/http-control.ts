@@ -30,6 +30,8 @@ import type {
   PauseResult,
   QueueQuery,
   QueueView,
+  ReportPage,
+  ReportQuery,
   RetryResult,
   TransferView,
 } from './control-service.js';
@@ -143,7 +145,13 @@ export class HttpControl implements ControlService {
   }
 
   link(r: LinkRequest): Promise<ObjectLink> {
-    const q = { path: r.path, key: r.key, job: r.job, expires: r.expiresMs };
+    const q = {
+      path: r.path,
+      key: r.key,
+      job: r.job,
+      expires: r.expiresMs,
+      versionId: r.versionId,
+    };
     return this.#call('GET', `/api/v1/link${queryString(q)}`);
   }
 
@@ -190,6 +198,11 @@ export class HttpControl implements ControlService {
     const { beforeId, ...rest } = query;
     const q = { ...rest, limit: limit(query.limit), before: beforeId };
     return this.#call('GET', `/api/v1/events${queryString(q)}`);
+  }
+
+  report(query: ReportQuery): Promise<ReportPage> {
+    const q = { ...query, limit: limit(query.limit) };
+    return this.#call('GET', `/api/v1/report${queryString(q)}`);
   }
 
   agents(): Promise<AgentsView> {

@@ -25,7 +25,7 @@ import type {
   Page,
 } from '../journal/journal-store.js';
 import type { Clock } from '../platform/clock.js';
-import { agentViews, notRetried, pauseNote } from './control-rules.js';
+import { agentViews, linkAsk, notRetried, pauseNote } from './control-rules.js';
 import type {
   AgentsView,
   BackfillResult,
@@ -41,6 +41,7 @@ import type {
   TransferView,
 } from './control-service.js';
 import { eventsFromJournal, queueFromJournal } from './journal-reads.js';
+import { reportFromJournal, type ReportPage, type ReportQuery } from './report.js';
 
 /** The lease of a configuration's default, when none was found (agents alive within it). */
 const DEFAULT_LEASE_MS = 30_000;
@@ -201,7 +202,7 @@ export class JournalControl implements ControlService {
       );
     const { jobs, destinations } = linkJobs(config, this.deps.buildTarget);
     try {
-      return await objectLink(request.path ?? request.key ?? '', request.job, request.expiresMs, {
+      return await objectLink(linkAsk(request), {
         journal: this.deps.journal,
         clock: this.deps.clock,
         destinations,
@@ -231,6 +232,10 @@ export class JournalControl implements ControlService {
 
   events(query: EventQuery): Promise<Page<EventRecord>> {
     return eventsFromJournal(this.deps.journal, query);
+  }
+
+  report(query: ReportQuery): Promise<ReportPage> {
+    return reportFromJournal(this.deps.journal, query);
   }
 
   async agents(): Promise<AgentsView> {

@@ -48,10 +48,16 @@ export interface HistoryEntry {
   readonly error: string | null;
   /** The agent job the upload belonged to; absent for one-shot uploads and older rows. */
   readonly job?: string;
+  /**
+   * The version of the object the upload stored, where the bucket keeps versions (S3's VersionId);
+   * null or absent on an unversioned bucket, for failures and for older rows.
+   */
+  readonly versionId?: string | null;
 }
 
 export interface HistoryRecord extends HistoryEntry {
   readonly id: number;
+  readonly versionId: string | null;
 }
 
 /** The writes of events and history. Reject with an AppError (ERR_JOURNAL*) on storage failure. */

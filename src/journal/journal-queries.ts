@@ -26,6 +26,8 @@ export interface HistoryQuery {
   readonly q?: string;
   /** Only uploads that finished at or after this time, ms since the epoch. */
   readonly since?: number;
+  /** Only uploads that finished before this time, ms since the epoch. */
+  readonly until?: number;
   /** Only uploads whose object key contains this text (case as given: keys are case-sensitive). */
   readonly key?: string;
   /** Default 'finishedAt'. Ties are broken by id, in the same direction. */
@@ -38,6 +40,10 @@ export interface HistoryQuery {
 export interface FileQuery {
   readonly states?: readonly FileState[];
   readonly job?: string;
+  /** Only files whose last state change was at or after this time, ms since the epoch. */
+  readonly changedSince?: number;
+  /** Only files whose last state change was before this time, ms since the epoch. */
+  readonly changedUntil?: number;
   readonly limit: number;
   readonly offset?: number;
 }

@@ -40,6 +40,7 @@ export interface UploadRow {
   finished_at: number | null;
   error: string | null;
   file_id: number | null;
+  version_id: string | null;
 }
 
 /** A row of `parts` without its upload reference. */
@@ -79,6 +80,7 @@ export interface HistoryRow {
   result: HistoryEntry['result'];
   error: string | null;
   job: string | null;
+  version_id: string | null;
 }
 
 /** A row of `files`. */
@@ -155,6 +157,7 @@ export function toUploadRecord(row: UploadRow): UploadRecord {
     finishedAt: row.finished_at,
     error: row.error,
     fileId: row.file_id,
+    versionId: row.version_id,
   };
 }
 
@@ -195,6 +198,7 @@ export function toHistoryRecord(row: HistoryRow): HistoryRecord {
     result: row.result,
     error: row.error,
     ...(row.job === null ? {} : { job: row.job }),
+    versionId: row.version_id,
   };
 }
 

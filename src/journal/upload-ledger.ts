@@ -77,6 +77,8 @@ export interface UploadRecord extends Omit<UploadIntent, 'fileId'> {
   readonly finishedAt: number | null;
   /** Error code and message of a failed/aborted upload. */
   readonly error: string | null;
+  /** The version of the object it stored, where the bucket keeps versions; else null. */
+  readonly versionId: string | null;
 }
 
 /** One part S3 accepted. */
@@ -103,6 +105,8 @@ export interface VerifiedUpload {
   readonly etag: string;
   /** ms since the epoch. */
   readonly finishedAt: number;
+  /** The version of the object it stored, where the bucket keeps versions. */
+  readonly versionId?: string;
 }
 
 /** `upload`, naming `fileId` as the file it sends unless it names one already. */
@@ -116,6 +120,8 @@ export interface UploadOutcome {
   readonly finishedAt: number;
   readonly etag?: string;
   readonly error?: string;
+  /** The version of the object a verified upload stored, where the bucket keeps versions. */
+  readonly versionId?: string;
 }
 
 /**

@@ -64,12 +64,33 @@ export interface MultipartUploadInfo {
   readonly initiated: number;
 }
 
+/**
+ * What the store answered a write that stored an object (PutObject, CompleteMultipartUpload,
+ * CopyObject).
+ */
+export interface WriteAnswer {
+  /** Quotes stripped; '' where the store gives none. */
+  readonly etag: string;
+  /**
+   * The version the write created, where the bucket keeps versions (x-amz-version-id); absent on
+   * an unversioned bucket, and where versioning is suspended (the store's 'null' version).
+   */
+  readonly versionId?: string;
+}
+
+/** Which version of an object a read names: the current one when absent. */
+export interface VersionOption {
+  readonly versionId?: string;
+}
+
 export interface ObjectHead {
   readonly size: number;
   /** Quotes stripped; '' if the store gave none. */
   readonly etag: string;
   readonly metadata: Metadata;
   readonly lastModified: number | null;
+  /** The version it is, where the bucket keeps versions (see {@link WriteAnswer.versionId}). */
+  readonly versionId?: string;
   /** The headers it was written with, where it has them. */
   readonly contentType?: string;
   readonly cacheControl?: string;
@@ -85,7 +106,7 @@ export interface ObjectTarget {
   readonly endpoint: string;
   readonly bucket: string;
 
-  putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }>;
+  putObject(input: PutObjectInput, signal?: AbortSignal): Promise<WriteAnswer>;
   createMultipartUpload(key: string, options: WriteOptions, signal?: AbortSignal): Promise<string>;
   uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }>;
   /** All parts, following pagination. Rejects ERR_S3_UPLOAD_GONE when the upload no longer exists. */
@@ -96,16 +117,20 @@ export interface ObjectTarget {
     uploadId: string,
     parts: readonly { partNumber: number; etag: string }[],
     signal?: AbortSignal,
-  ): Promise<{ etag: string }>;
+  ): Promise<WriteAnswer>;
   /** Idempotent: an upload already gone is not an error. */
   abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void>;
   /** In-progress multipart uploads under `prefix`, following pagination. */
   listMultipartUploads(prefix: string, signal?: AbortSignal): Promise<MultipartUploadInfo[]>;
-  /** undefined when the object does not exist. */
-  headObject(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined>;
+  /** undefined when the object (or the version asked for) does not exist. */
+  headObject(
+    key: string,
+    signal?: AbortSignal,
+    options?: VersionOption,
+  ): Promise<ObjectHead | undefined>;
   /** A cheap request that fails with the destination-level cause when the bucket is unusable. */
   probe(signal?: AbortSignal): Promise<void>;
   deleteObject(key: string, signal?: AbortSignal): Promise<void>;
   /** Server-side copy of `sourceKey` (same bucket) to `key`, keeping its metadata. Returns the new ETag. */
-  copyObject(sourceKey: string, key: string, signal?: AbortSignal): Promise<{ etag: string }>;
+  copyObject(sourceKey: string, key: string, signal?: AbortSignal): Promise<WriteAnswer>;
 }

@@ -58,6 +58,7 @@ export async function uploadFile(
         bytesSent: result.bytesSent,
         durationMs: result.finishedAt - result.startedAt,
         etag: result.etag,
+        ...(result.versionId === undefined ? {} : { versionId: result.versionId }),
         partsSent: result.partsSent,
         partsReused: result.partsReused,
         resumed: result.resumed,

@@ -47,6 +47,7 @@ export function historyRow(
       checksum: subject.checksum ?? r.checksum,
       result: 'done',
       error: null,
+      versionId: r.versionId ?? null,
     };
   }
   const { error: err, startedAt, finishedAt } = outcome;

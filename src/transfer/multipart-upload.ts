@@ -8,6 +8,7 @@ import { md5HexToBase64 } from '../domain/etag.js';
 import { partRange } from '../domain/part-size.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type { PartRecord, UploadRecord } from '../journal/journal-store.js';
+import type { WriteAnswer } from '../object-store/object-target.js';
 import { sameFile, type FileStat, type OpenFile } from './file-system.js';
 import { objectIntent } from './ownership.js';
 import type { UploadResult } from './transfer-types.js';
@@ -192,9 +193,9 @@ export async function completeAndVerify(
   const parts = await completeParts(run, upload, st.size);
   const after = await deps.fs.stat(req.path);
   if (!sameFile(after, st)) throw run.changed('replaced or modified before Complete');
-  let answered: string | undefined;
+  let answer: WriteAnswer | undefined;
   try {
-    ({ etag: answered } = await run.retry('CompleteMultipartUpload', () => {
+    answer = await run.retry('CompleteMultipartUpload', () => {
       req.beforePublish?.();
       return deps.target.completeMultipartUpload(
         req.key,
@@ -202,13 +203,13 @@ export async function completeAndVerify(
         parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
         run.signal,
       );
-    }));
+    });
   } catch (err) {
     // The upload is gone: maybe our own earlier Complete went through and its answer was lost.
     if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, upload))) throw err;
   }
-  await run.ledger.markCompleted(upload.id, answered || null);
-  return verifyCompleted(run, st, upload, parts, answered);
+  await run.ledger.markCompleted(upload.id, answer?.etag || null);
+  return verifyCompleted(run, st, upload, parts, answer);
 }
 
 /** True when the object at our key was written by this journal intent. */
@@ -218,16 +219,16 @@ export async function isOurObject(run: UploadRun, upload: UploadRecord): Promise
 }
 
 /**
- * Verifies a completed upload against the journal's parts and records the outcome. `answered` is
- * Complete's ETag when this run sent it; without it (found completed after a restart) HeadObject
- * decides.
+ * Verifies a completed upload against the journal's parts and records the outcome. `answer` is
+ * Complete's when this run sent it; without it (found completed after a restart) HeadObject
+ * decides. The version id is the answer's, else the HeadObject's.
  */
 export async function verifyCompleted(
   run: UploadRun,
   st: FileStat,
   upload: UploadRecord,
   parts?: readonly PartRecord[],
-  answered?: string,
+  answer?: WriteAnswer,
 ): Promise<Verification> {
   const { deps } = run;
   const list = parts ?? (await run.ledger.listParts(upload.id));
@@ -236,18 +237,21 @@ export async function verifyCompleted(
       where: run.where,
       size: st.size,
       expected: expectedEtag(upload.mode, list),
-      answered,
+      answered: answer?.etag,
       intentId: upload.id,
     },
     run.write,
     () => run.head(),
   );
+  const versionId = answer?.versionId ?? verified.versionId;
+  const version = versionId === undefined ? {} : { versionId };
   await run.ledger.finishUpload(upload.id, {
     state: 'verified',
     finishedAt: deps.clock.now(),
     etag: verified.etag,
+    ...version,
   });
-  return verified;
+  return { ...verified, ...version };
 }
 
 /** The result record of a finished multipart upload. */
@@ -275,5 +279,6 @@ export function multipartResult(
     finishedAt: run.deps.clock.now(),
     checksum: upload.mode === 'single' ? `md5:${verified.etag}` : `etag:${verified.etag}`,
     verifiedBy: verified.by,
+    ...(verified.versionId === undefined ? {} : { versionId: verified.versionId }),
   };
 }

@@ -12,7 +12,7 @@
 import { md5HexToBase64 } from '../domain/etag.js';
 import { AppError, isAppError } from '../errors/app-error.js';
 import type { UploadIntent, VerifiedUpload } from '../journal/journal-store.js';
-import type { PutObjectInput } from '../object-store/object-target.js';
+import type { ObjectHead, PutObjectInput, WriteAnswer } from '../object-store/object-target.js';
 import { sameFile, type FileStat } from './file-system.js';
 import { objectSource, sourceToken, writtenFromSource } from './ownership.js';
 import { SOURCE_METADATA_KEY, type UploadResult } from './transfer-types.js';
@@ -32,43 +32,61 @@ export async function singleUpload(
       mode: 'single',
     });
   const token = sourceToken(run.source(st));
-  const { md5, answered } = await readAndPut(run, st, token);
+  const { md5, answer } = await readAndPut(run, st, token);
   run.partsSent += 1;
-  const { etag, by } = await deps.verifier.verify(
-    { where: run.where, size: st.size, expected: md5, answered, source: token },
+  const verified = await deps.verifier.verify(
+    { where: run.where, size: st.size, expected: md5, answered: answer.etag, source: token },
     run.write,
     () => run.head(),
   );
-  const finishedAt = deps.clock.now();
-  const part = { partNumber: 1, size: st.size, etag: answered || etag, md5 };
-  const record: VerifiedUpload = { intent: singleIntent(run, st, began), part, etag, finishedAt };
+  const versionId = answer.versionId ?? verified.versionId;
+  const record: VerifiedUpload = {
+    intent: singleIntent(run, st, began),
+    part: { partNumber: 1, size: st.size, etag: answer.etag || verified.etag, md5 },
+    etag: verified.etag,
+    finishedAt: deps.clock.now(),
+    ...(versionId === undefined ? {} : { versionId }),
+  };
   if (req.recordedByCaller !== true) await run.ledger.recordUpload(record);
+  return singleResult(run, record, { startedAt, attempts, by: verified.by });
+}
+
+/** The result of a single-part upload recorded as `record`. */
+function singleResult(
+  run: UploadRun,
+  record: VerifiedUpload,
+  r: { startedAt: number; attempts: number; by: UploadResult['verifiedBy'] },
+): UploadResult {
   return {
-    path: req.path,
-    key: req.key,
-    size: st.size,
-    etag,
+    path: run.req.path,
+    key: run.req.key,
+    size: record.part.size,
+    etag: record.etag,
     mode: 'single',
     partCount: 1,
     partsSent: run.partsSent,
     partsReused: 0,
     bytesSent: run.bytesSent,
     resumed: false,
-    attempts,
-    startedAt,
-    finishedAt,
-    checksum: `md5:${md5}`,
-    verifiedBy: by,
+    attempts: r.attempts,
+    startedAt: r.startedAt,
+    finishedAt: record.finishedAt,
+    checksum: `md5:${record.part.md5}`,
+    verifiedBy: r.by,
     record,
+    ...(record.versionId === undefined ? {} : { versionId: record.versionId }),
   };
 }
 
-/** Reads the file into a pooled buffer, checks it unchanged and PUTs it with its source token. */
+/**
+ * Reads the file into a pooled buffer, checks it unchanged and PUTs it with its source token.
+ * Resolves the body's MD5 and the store's answer (or the object found holding these bytes).
+ */
 async function readAndPut(
   run: UploadRun,
   st: FileStat,
   token: string,
-): Promise<{ md5: string; answered: string }> {
+): Promise<{ md5: string; answer: WriteAnswer }> {
   const { deps, req } = run;
   return run.withSlots(st.size, async () => {
     const body = deps.buffers.take(st.size);
@@ -76,12 +94,11 @@ async function readAndPut(
       await readWhole(run, st, body);
       const md5 = await run.md5(body);
       const earlier = req.lookFirst === true ? await sentBefore(run, st, token, md5) : undefined;
-      if (earlier !== undefined) return { md5, answered: earlier };
+      if (earlier !== undefined) return { md5, answer: earlier };
       await deps.limiter?.take(st.size, run.signal);
       const metadata = { ...run.write.metadata, [SOURCE_METADATA_KEY]: token };
       const input = { ...run.write, metadata, key: req.key, body, contentMd5: md5HexToBase64(md5) };
-      const { etag } = await guardedPut(run, input, token, st, md5);
-      return { md5, answered: etag };
+      return { md5, answer: await guardedPut(run, input, token, st, md5) };
     } finally {
       deps.buffers.give(body);
     }
@@ -89,18 +106,25 @@ async function readAndPut(
 }
 
 /**
- * The ETag of the object at the key when an earlier holder of the file sent it from this same
- * source version with these bytes (its token, size and MD5 ETag): nothing is sent again.
+ * The ETag (and version) of the object at the key when an earlier holder of the file sent it from
+ * this same source version with these bytes (its token, size and MD5 ETag): nothing is sent again.
  */
 async function sentBefore(
   run: UploadRun,
   st: FileStat,
   token: string,
   md5: string,
-): Promise<string | undefined> {
+): Promise<WriteAnswer | undefined> {
   const head = await run.head();
   const ours = head !== undefined && objectSource(head) === token && head.size === st.size;
-  return ours && head.etag === md5 ? head.etag : undefined;
+  return ours && head.etag === md5 ? found(head) : undefined;
+}
+
+/** An object found at the key, taken as the upload's answer: its ETag and version. */
+function found(head: ObjectHead): WriteAnswer {
+  return head.versionId === undefined
+    ? { etag: head.etag }
+    : { etag: head.etag, versionId: head.versionId };
 }
 
 /** The journal intent of a single-part upload begun at `began`. */
@@ -142,7 +166,7 @@ async function guardedPut(
   token: string,
   st: FileStat,
   md5: string,
-): Promise<{ etag: string }> {
+): Promise<WriteAnswer> {
   if (run.req.ifNoneMatch !== true) return put(run, input, token);
   if (run.deps.conditionalPut) {
     try {
@@ -165,7 +189,7 @@ async function guardedPut(
   }
   if (head.size === st.size && head.etag === md5) {
     run.progress(st.size, st.size); // its bytes are there already: nothing more to send
-    return { etag: head.etag };
+    return found(head);
   }
   return put(run, input, token);
 }
@@ -176,11 +200,7 @@ async function guardedPut(
  * attempt stored, and gets 412. That object carries this file version's source token: it is ours
  * (these bytes), so its ETag is taken as the answer, and verified as any answer is.
  */
-async function put(
-  run: UploadRun,
-  input: PutObjectInput,
-  token: string,
-): Promise<{ etag: string }> {
+async function put(run: UploadRun, input: PutObjectInput, token: string): Promise<WriteAnswer> {
   const { target } = run.deps;
   const size = input.body.byteLength;
   let attempts = 0;
@@ -194,7 +214,7 @@ async function put(
       if (!isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
       const head = await target.headObject(input.key, run.signal);
       if (head === undefined || objectSource(head) !== token) throw err;
-      return { etag: head.etag };
+      return found(head);
     }
   });
 }

@@ -5,6 +5,7 @@
 import { multipartEtag } from '../domain/etag.js';
 import { toAppError } from '../errors/app-error.js';
 import type { UploadRecord } from '../journal/journal-store.js';
+import type { WriteAnswer } from '../object-store/object-target.js';
 import type { UploadResult } from './transfer-types.js';
 import type { UploadRun } from './upload-run.js';
 
@@ -46,19 +47,23 @@ export async function close(
 export async function verified(
   run: UploadRun,
   record: UploadRecord,
-  what: { size: number; md5s: readonly string[]; answered: string },
+  what: { size: number; md5s: readonly string[]; answer: WriteAnswer },
   startedAt: number,
 ): Promise<UploadResult> {
   const { deps, req } = run;
   const multipart = record.mode === 'multipart';
   const expected = multipart ? multipartEtag(what.md5s) : (what.md5s[0] ?? '');
-  const { etag, by } = await deps.verifier.verify(
-    { where: run.where, size: what.size, expected, answered: what.answered, intentId: record.id },
+  const answered = what.answer.etag;
+  const verification = await deps.verifier.verify(
+    { where: run.where, size: what.size, expected, answered, intentId: record.id },
     run.write,
     () => run.head(),
   );
+  const { etag, by } = verification;
+  const versionId = what.answer.versionId ?? verification.versionId;
+  const version = versionId === undefined ? {} : { versionId };
   const finishedAt = deps.clock.now();
-  await run.ledger.finishUpload(record.id, { state: 'verified', finishedAt, etag });
+  await run.ledger.finishUpload(record.id, { state: 'verified', finishedAt, etag, ...version });
   await run.emit('upload.finished', 'info', `uploaded ${req.path} to ${run.where}`, {
     size: what.size,
     bytesSent: run.bytesSent,
@@ -82,5 +87,6 @@ export async function verified(
     finishedAt,
     checksum: multipart ? `etag:${etag}` : `md5:${what.md5s[0] ?? ''}`,
     verifiedBy: by,
+    ...version,
   };
 }

@@ -13,6 +13,7 @@ import { md5HexToBase64 } from '../domain/etag.js';
 import { MAX_PARTS } from '../domain/part-size.js';
 import { AppError, isAppError, toAppError } from '../errors/app-error.js';
 import type { UploadRecord } from '../journal/journal-store.js';
+import type { WriteAnswer } from '../object-store/object-target.js';
 import { isOurObject } from './multipart-upload.js';
 import { maxStreamSize, streamTooLarge, type StreamChunker } from './stream-chunker.js';
 import { begin, close, verified } from './stream-journal.js';
@@ -91,7 +92,7 @@ async function singleStream(
       contentMd5: md5HexToBase64(md5),
       ...(req.ifNoneMatch === true ? { ifNoneMatch: true } : {}),
     };
-    const { etag: answered } = await deps.slots.with(
+    const answer = await deps.slots.with(
       () =>
         run.sendBody('PutObject', body.byteLength, body.byteLength, (onWritten) =>
           deps.target.putObject({ ...input, onWritten }, run.signal),
@@ -99,8 +100,8 @@ async function singleStream(
       run.signal,
     );
     run.partsSent = 1;
-    await run.ledger.markCompleted(record.id, answered);
-    return await verified(run, record, { size: body.byteLength, md5s: [md5], answered }, startedAt);
+    await run.ledger.markCompleted(record.id, answer.etag);
+    return await verified(run, record, { size: body.byteLength, md5s: [md5], answer }, startedAt);
   } catch (err) {
     await close(run, record, 'failed', err);
     throw err;
@@ -138,10 +139,10 @@ async function multipartStream(
     const body = pending;
     pending = undefined; // sendAll owns it now
     const { sent, size } = await sendAll(run, chunker, uploadId, body, partSize);
-    const answered = await complete(run, record, uploadId, sent);
-    await run.ledger.markCompleted(record.id, answered || null);
+    const answer = await complete(run, record, uploadId, sent);
+    await run.ledger.markCompleted(record.id, answer.etag || null);
     const md5s = sent.map((p) => p.md5);
-    return await verified(run, record, { size, md5s, answered }, startedAt);
+    return await verified(run, record, { size, md5s, answer }, startedAt);
   } catch (err) {
     if (pending !== undefined) release(run, pending);
     if (uploadId !== undefined) await abort(run, uploadId);
@@ -261,16 +262,15 @@ async function complete(
   record: UploadRecord,
   uploadId: string,
   sent: Sent,
-): Promise<string> {
+): Promise<WriteAnswer> {
   const parts = sent.map((p, i) => ({ partNumber: i + 1, etag: p.etag }));
   try {
-    const { etag } = await run.retry('CompleteMultipartUpload', () =>
+    return await run.retry('CompleteMultipartUpload', () =>
       run.deps.target.completeMultipartUpload(run.req.key, uploadId, parts, run.signal),
     );
-    return etag;
   } catch (err) {
     if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, record))) throw err;
-    return '';
+    return { etag: '' };
   }
 }
 

@@ -215,6 +215,11 @@ export interface UploadResult {
   readonly finishedAt: number;
   /** `md5:<hex>` of the whole content for single uploads, else `etag:<multipart ETag>`. */
   readonly checksum: string;
+  /**
+   * The version of the object this upload stored, where the bucket keeps versions (the write's
+   * answer, else the HeadObject that found or verified it); absent on an unversioned bucket.
+   */
+  readonly versionId?: string;
   /** How it was verified: by the answer's ETag alone, or with a HeadObject. */
   readonly verifiedBy: 'etag' | 'head';
   /** A single-part upload's journal record (written by the service unless recordedByCaller). */

@@ -49,6 +49,13 @@ export interface WrittenObject {
 export interface Verification {
   readonly etag: string;
   readonly by: 'etag' | 'head';
+  /** The version the HeadObject found, where one was sent and the bucket keeps versions. */
+  readonly versionId?: string;
+}
+
+/** `v` with the version of the object the HeadObject found, if it names one. */
+function withVersion(v: Verification, found: ObjectHead): Verification {
+  return found.versionId === undefined ? v : { ...v, versionId: found.versionId };
 }
 
 /** Verifies the uploads of one destination; remembers when its store's ETags are not MD5s. */
@@ -95,7 +102,7 @@ export class Verifier {
         },
       );
     }
-    if (found.etag === obj.expected) return { etag: found.etag, by: 'head' };
+    if (found.etag === obj.expected) return withVersion({ etag: found.etag, by: 'head' }, found);
     if (!opaque && MD5_ETAG.test(found.etag)) {
       throw new AppError(
         'ERR_VERIFY_FAILED',
@@ -109,7 +116,7 @@ export class Verifier {
       this.#opaqueEtags = true;
       this.onOpaqueEtags(found.etag);
     }
-    return { etag: this.#byIntent(obj, found), by: 'head' };
+    return withVersion({ etag: this.#byIntent(obj, found), by: 'head' }, found);
   }
 
   /**

@@ -126,6 +126,7 @@ export function historyFor(over: Partial<HistoryEntry> = {}): HistoryEntry {
     checksum: 'sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
     result: 'done',
     error: null,
+    versionId: null,
     ...over,
   };
 }

@@ -43,6 +43,7 @@ export function describeUploads(make: MakeJournalStore): void {
           etag: null,
           finishedAt: null,
           error: null,
+          versionId: null,
         };
         assert.deepEqual(rec, expected);
         assert.deepEqual(await store.getUpload(rec.id), expected);

@@ -15,6 +15,7 @@ import { describePauses } from './journal-conformance-pauses.js';
 import { describePipeline } from './journal-conformance-pipeline.js';
 import { describeTransitions } from './journal-conformance-transitions.js';
 import { describeSearch } from './journal-conformance-search.js';
+import { describeReceipts } from './journal-conformance-receipts.js';
 import {
   eventFor,
   fileFor,
@@ -128,6 +129,7 @@ export function runJournalConformance(name: string, makeStore: MakeJournalStore)
     describePauses(makeStore);
     describePipeline(makeStore);
     describeSearch(makeStore);
+    describeReceipts(makeStore);
     describeLifecycle(makeStore);
   });
 }

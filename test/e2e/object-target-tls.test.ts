@@ -60,8 +60,12 @@ describe('direct requests over TLS, virtual-hosted', () => {
     const { client, direct } = connect([{ host: `${bucket.name}.${host}`, address: '127.0.0.1' }]);
     try {
       assert.ok(direct !== undefined);
-      const etag = await direct.putObject(bucket.name, put);
-      assert.equal(etag, `"${md5Hex(body)}"`, 'answered by the direct path, not handed to the SDK');
+      const answer = await direct.putObject(bucket.name, put);
+      assert.equal(
+        answer?.etag,
+        md5Hex(body),
+        'answered by the direct path, not handed to the SDK',
+      );
       const head = await direct.headObject(bucket.name, put.key);
       assert.equal(head?.size, body.length);
       const raw = makeS3Client(info);
@@ -85,7 +89,7 @@ describe('direct requests over TLS, virtual-hosted', () => {
     try {
       assert.ok(direct !== undefined);
       // virtual-hosted, the name would be NAME.s3.test: a certificate for *.s3.test does not hold it
-      assert.equal(await direct.putObject(name, put), `"${md5Hex(body)}"`);
+      assert.equal((await direct.putObject(name, put))?.etag, md5Hex(body));
       assert.equal((await direct.headObject(name, put.key))?.size, body.length);
     } finally {
       client.destroy();

@@ -32,6 +32,14 @@ const CASES: readonly Case[] = [
   { method: 'GET', url: '/api/v1/history?offset=x', field: 'offset' },
   { method: 'GET', url: `/api/v1/history?q=${'q'.repeat(1025)}`, field: 'q' },
   { method: 'GET', url: '/api/v1/history?jbo=a', field: 'jbo' },
+  { method: 'GET', url: '/api/v1/history?until=yesterday', field: 'until' },
+  // report
+  { method: 'GET', url: '/api/v1/report?until=2', field: 'since' },
+  { method: 'GET', url: '/api/v1/report?since=1', field: 'until' },
+  { method: 'GET', url: '/api/v1/report?since=2&until=2', field: 'until' },
+  { method: 'GET', url: '/api/v1/report?since=1&until=2&limit=0', field: 'limit' },
+  { method: 'GET', url: '/api/v1/report?since=1&until=2&cursor=3', field: 'cursor' },
+  { method: 'GET', url: '/api/v1/report?since=1&until=2&offset=3', field: 'offset' },
   // events
   { method: 'GET', url: '/api/v1/events?before=0', field: 'before' },
   { method: 'GET', url: '/api/v1/events?before=abc', field: 'before' },
@@ -79,6 +87,7 @@ const CASES: readonly Case[] = [
   { method: 'GET', url: '/api/v1/link?key=k&expires=604800001', field: 'expires' },
   { method: 'GET', url: '/api/v1/link?key=k&expires=1h', field: 'expires' },
   { method: 'GET', url: '/api/v1/link?key=k&job=nope', field: 'job' },
+  { method: 'GET', url: '/api/v1/link?path=/a&versionId=v', field: 'versionId' },
   // stream
   { method: 'GET', url: '/api/v1/stream?since=1', field: 'since' },
   // bwlimit

@@ -136,6 +136,7 @@ describe('uploadOwner (the one rule for unfinished multipart uploads)', () => {
     etag: null,
     finishedAt: null,
     error: null,
+    versionId: null,
     ...over,
   });
   const listed = (over: { key?: string; uploadId?: string; initiated?: number } = {}) => ({

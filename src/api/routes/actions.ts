@@ -35,6 +35,12 @@ const linkAnswer = z.object({
   key: z.string(),
   kind: z.enum(['presigned', 'public']),
   expiresAt: z.number().nullable().describe('ms since the epoch; null for a public URL'),
+  versionId: z
+    .string()
+    .nullable()
+    .describe(
+      'the version the presigned link serves (a versioned bucket: for a path, the version its upload stored); null: the current one',
+    ),
 });
 
 /** The answer of pause and resume: the status, and a note when files will still not move. */
@@ -91,12 +97,13 @@ export function actionRoutes(control: AgentControl): FastifyPluginAsyncZod {
         },
       },
       (req) => {
-        const { path, key, job, expires } = req.query;
+        const { path, key, job, expires, versionId } = req.query;
         return control.link({
           ...(path === undefined ? {} : { path }),
           ...(key === undefined ? {} : { key }),
           ...(job === undefined ? {} : { job }),
           ...(expires === undefined ? {} : { expiresMs: expires }),
+          ...(versionId === undefined ? {} : { versionId }),
         });
       },
     );

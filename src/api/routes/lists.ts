@@ -1,4 +1,4 @@
-/** Routes: /api/v1/queue, /api/v1/history, /api/v1/events, /api/v1/transfers. */
+/** Routes: /api/v1/queue, /api/v1/history, /api/v1/events, /api/v1/report, /api/v1/transfers. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AgentControl } from '../../control/agent-control.js';
 import { errorResponses, pageOf } from '../schemas/common.js';
@@ -6,9 +6,10 @@ import {
   eventSchema,
   historySchema,
   queueItemSchema,
+  reportSchema,
   transfersSchema,
 } from '../schemas/records.js';
-import { eventsQuery, historyQuery, queueQuery } from '../schemas/requests.js';
+import { eventsQuery, historyQuery, queueQuery, reportQuery } from '../schemas/requests.js';
 
 /** Drops the absent (undefined) fields of a query, as the service's optional fields want. */
 function defined<T extends object>(query: T): { [K in keyof T]: Exclude<T[K], undefined> } {
@@ -68,6 +69,18 @@ export function listRoutes(control: AgentControl): FastifyPluginAsyncZod {
           ...(before === undefined ? {} : { beforeId: before }),
         });
       },
+    );
+    app.get(
+      '/api/v1/report',
+      {
+        schema: {
+          summary:
+            'every file uploaded, skipped, parked or failed in a window, in time order; page with cursor=next',
+          querystring: reportQuery,
+          response: { 200: reportSchema, ...errorResponses },
+        },
+      },
+      (req) => control.report(defined(req.query)),
     );
     app.get(
       '/api/v1/transfers',

@@ -4,6 +4,7 @@
  * agent (a second guard, after the mapping in the routes, against leaking a secret).
  */
 import { z } from 'zod';
+import { REPORT_OUTCOMES } from '../../control/report.js';
 import { FILE_STATES, HISTORY_RESULTS } from '../../journal/journal-store.js';
 import { bandwidthSchema } from './bandwidth.js';
 
@@ -123,6 +124,35 @@ export const historySchema = z.object({
   checksum: z.string().nullable(),
   result: z.enum(HISTORY_RESULTS),
   error: z.string().nullable(),
+  versionId: z
+    .string()
+    .nullable()
+    .describe(
+      "the version of the object the upload stored (S3's VersionId, a versioned bucket); null on an unversioned bucket, for failures and older rows",
+    ),
+});
+
+/** One row of the report: a file uploaded, skipped, parked or failed in the window. */
+export const reportRowSchema = z.object({
+  outcome: z.enum(REPORT_OUTCOMES),
+  job: z.string().nullable().describe('null for a one-shot upload'),
+  path: z.string().describe('the source file'),
+  bucket: z.string().nullable(),
+  key: z.string().nullable().describe("the object key (the plan's for a file not sent)"),
+  versionId: z.string().nullable().describe('the version the upload stored (a versioned bucket)'),
+  size: z.number().nullable(),
+  etag: z.string().nullable(),
+  sha256: z.string().nullable().describe('hex SHA-256 of the content, where computed'),
+  startedAt: z.number().nullable().describe('when its upload began, ms since the epoch'),
+  finishedAt: ms('when it was uploaded, skipped, parked or failed'),
+  bytesPerSec: z.number().nullable().describe('average speed of an upload'),
+  reason: z.string().nullable().describe('why it was skipped, parked or failed: CODE: message'),
+});
+
+/** A page of the report. */
+export const reportSchema = z.object({
+  items: z.array(reportRowSchema),
+  next: z.string().nullable().describe('the cursor of the next page; null at the end'),
 });
 
 /** One event. */

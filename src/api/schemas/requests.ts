@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { checkGlob } from '../../domain/glob.js';
 import { QUEUE_SECTIONS } from '../../control/control-service.js';
 import { HISTORY_RESULTS, HISTORY_SORTS } from '../../journal/journal-store.js';
-import { intParam, paging, textParam } from './common.js';
+import { CURSOR_PATTERN } from '../../control/report.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, intParam, paging, textParam } from './common.js';
 
 /** A time filter: ms since the epoch. */
 const sinceParam = (what: string) =>
@@ -34,6 +35,11 @@ export const historyQuery = z.strictObject({
   result: z.enum(HISTORY_RESULTS).optional().describe('only uploads that ended so'),
   q: textParam('text the source path or the key contains (ignoring ASCII case)', 1024).optional(),
   since: sinceParam('uploads that finished').optional(),
+  until: intParam(
+    0,
+    Number.MAX_SAFE_INTEGER,
+    'only uploads that finished before this time, ms since the epoch',
+  ).optional(),
   key: keyParam('uploads').optional(),
   sort: z.enum(HISTORY_SORTS).default('finishedAt').describe('sort key (default finishedAt)'),
   order: z
@@ -51,6 +57,28 @@ export const eventsQuery = z.strictObject({
   since: sinceParam('events').optional(),
   key: keyParam('events').optional(),
 });
+
+export const reportQuery = z
+  .strictObject({
+    since: intParam(0, Number.MAX_SAFE_INTEGER, 'the window from this time, ms since the epoch'),
+    until: intParam(
+      0,
+      Number.MAX_SAFE_INTEGER,
+      'the window to this time (exclusive), ms since the epoch',
+    ),
+    job: jobName('only the files of this job').optional(),
+    limit: intParam(
+      1,
+      MAX_LIMIT,
+      `rows to return (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`,
+    ).default(DEFAULT_LIMIT),
+    cursor: z
+      .string()
+      .regex(CURSOR_PATTERN, 'expected the next of the previous page')
+      .optional()
+      .describe("where the page starts: the previous page's next (the first page when absent)"),
+  })
+  .refine((q) => q.since < q.until, { message: 'until must be after since', path: ['until'] });
 
 export const browseQuery = z.strictObject({
   job: jobName('the job whose sources to browse'),
@@ -107,10 +135,18 @@ export const linkQuery = z
     key: textParam('an object key of the job’s destination', 1024).optional(),
     job: jobName('the job whose destination holds key').optional(),
     expires: intParam(1000, MAX_LINK_EXPIRY_MS, 'presigned link lifetime, ms').optional(),
+    versionId: textParam(
+      'with key: the version to link to, on a versioned bucket (default the current one; a path links to the version its upload stored)',
+      1024,
+    ).optional(),
   })
   .refine((q) => (q.path === undefined) !== (q.key === undefined), {
     message: 'give exactly one of path and key',
     path: ['path'],
+  })
+  .refine((q) => q.versionId === undefined || q.key !== undefined, {
+    message: 'versionId goes with key (a path links to the version its upload stored)',
+    path: ['versionId'],
   })
   .refine((q) => q.path === undefined || q.path.startsWith('/'), {
     message: 'path must be absolute',

@@ -202,10 +202,18 @@ const V4_AGENT_API = `
 ALTER TABLE agents ADD COLUMN api_url TEXT;
 `;
 
+// The version of the object each upload stored (as SQLite's migration 10): NULL on an
+// unversioned bucket and for older rows.
+const V5_VERSION_IDS = `
+ALTER TABLE history ADD COLUMN version_id TEXT;
+ALTER TABLE uploads ADD COLUMN version_id TEXT;
+`;
+
 /** Every migration of the PostgreSQL journal, oldest first. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
   { version: 2, name: 'history-trigrams', sql: V2_HISTORY_TRIGRAMS },
   { version: 3, name: 'files-by-role', sql: V3_FILES_BY_ROLE },
   { version: 4, name: 'agent-api', sql: V4_AGENT_API },
+  { version: 5, name: 'version-ids', sql: V5_VERSION_IDS },
 ];

@@ -219,6 +219,15 @@ const V9_AGENT_API = `
 ALTER TABLE agents ADD COLUMN api_url TEXT;
 `;
 
+// The version of the object each upload stored, where the bucket keeps versions (S3's VersionId;
+// NULL on an unversioned bucket and for older rows): in the history (links to the exact version,
+// reports, manifests) and in the uploads (the history row of an upload found verified after a
+// crash or a takeover is built from it).
+const V10_VERSION_IDS = `
+ALTER TABLE history ADD COLUMN version_id TEXT;
+ALTER TABLE uploads ADD COLUMN version_id TEXT;
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
@@ -230,4 +239,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'history-text-batched', sql: V7_HISTORY_TEXT_BATCHED },
   { version: 8, name: 'files-by-role', sql: V8_FILES_BY_ROLE },
   { version: 9, name: 'agent-api', sql: V9_AGENT_API },
+  { version: 10, name: 'version-ids', sql: V10_VERSION_IDS },
 ];

@@ -23,8 +23,8 @@ export const EVENT_SQL = {
   count: `SELECT count(*) AS n FROM events`,
   countOfType: `SELECT count(*) AS n FROM events WHERE type = $1`,
   addHistory: `INSERT INTO history (source_path, endpoint, bucket, object_key, size, started_at,
-      finished_at, avg_bytes_per_sec, attempts, etag, checksum, result, error, job)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      finished_at, avg_bytes_per_sec, attempts, etag, checksum, result, error, job, version_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
     RETURNING *`,
   listHistory: `SELECT * FROM history ORDER BY finished_at DESC, id DESC LIMIT $1 OFFSET $2`,
   listHistoryBySource: `SELECT * FROM history WHERE source_path = $3
@@ -95,6 +95,7 @@ export function createPostgresEventLog(db: PgQueryable, retention: number): Post
         e.result,
         e.error,
         e.job ?? null,
+        e.versionId ?? null,
       ];
       const row = (await db.query<HistoryRow>(EVENT_SQL.addHistory, values)).rows[0];
       return toHistoryRecord(returned(row));

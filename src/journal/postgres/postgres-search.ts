@@ -94,6 +94,7 @@ export function historySearchSql(query: HistoryQuery): BuiltQuery {
     );
   }
   if (query.since !== undefined) where.terms.push(`finished_at >= ${where.bind(query.since)}`);
+  if (query.until !== undefined) where.terms.push(`finished_at < ${where.bind(query.until)}`);
   if (query.key !== undefined && query.key !== '')
     where.terms.push(`strpos(object_key, ${where.bind(query.key)}) > 0`);
   const dir = query.order === 'asc' ? 'ASC' : 'DESC';
@@ -107,6 +108,10 @@ export function filePageSql(query: FileQuery): BuiltQuery {
   if (query.job !== undefined) where.terms.push(`job = ${where.bind(query.job)}`);
   if (query.states !== undefined)
     where.terms.push(`state = ANY (${where.bind([...query.states])}::text[])`);
+  if (query.changedSince !== undefined)
+    where.terms.push(`updated_at >= ${where.bind(query.changedSince)}`);
+  if (query.changedUntil !== undefined)
+    where.terms.push(`updated_at < ${where.bind(query.changedUntil)}`);
   return paged('files', where, 'updated_at, id', query.limit, query.offset);
 }
 

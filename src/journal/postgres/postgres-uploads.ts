@@ -51,7 +51,8 @@ export const UPLOAD_SQL = {
     ORDER BY part_number`,
   markCompleted: `UPDATE uploads SET state = 'completed', etag = coalesce($2, etag)
     WHERE id = $1 AND ${OPEN} AND ${held(3, 4)}`,
-  finish: `UPDATE uploads SET state = $2, finished_at = $3, etag = coalesce($4, etag), error = $5
+  finish: `UPDATE uploads SET state = $2, finished_at = $3, etag = coalesce($4, etag), error = $5,
+      version_id = coalesce($8::text, version_id)
     WHERE id = $1 AND ${OPEN} AND ${held(6, 7)}`,
   get: `SELECT * FROM uploads WHERE id = $1`,
   findOpen: `SELECT * FROM uploads
@@ -123,6 +124,7 @@ export async function insertVerifiedUpload(
   const { partNumber, size, etag, md5 } = upload.part;
   await q.query(UPLOAD_SQL.upsertPart, [row.id, partNumber, size, etag, md5, null, null]);
   const end = [row.id, 'verified', upload.finishedAt, upload.etag, null, null, null];
+  end.push(upload.versionId ?? null);
   await q.query(UPLOAD_SQL.finish, end);
   return toUploadRecord((await q.query<UploadRow>(UPLOAD_SQL.get, [row.id])).rows[0] ?? row);
 }
@@ -173,8 +175,9 @@ export function createPostgresUploads(
       (await db.query<PartRow>(UPLOAD_SQL.listParts, [id])).rows.map(toPartRecord),
     markCompleted: (id, etag, hold) =>
       guarded('markCompleted', id, hold, UPLOAD_SQL.markCompleted, [id, etag]),
-    finish: async (id, { state, finishedAt, etag, error }, hold) => {
+    finish: async (id, { state, finishedAt, etag, error, versionId }, hold) => {
       const values = [id, state, finishedAt, etag ?? null, error ?? null, ...holdValues(hold)];
+      values.push(versionId ?? null);
       if ((await db.query(UPLOAD_SQL.finish, values)).rowCount !== 0) return;
       if (hold !== undefined) await checkHold(hold);
       // Ending it again the same way (a retried write, two cleanups) is a no-op: the first record

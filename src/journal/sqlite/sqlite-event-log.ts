@@ -72,6 +72,7 @@ export function createEventLog(
         result: e.result,
         error: e.error,
         job: e.job ?? null,
+        versionId: e.versionId ?? null,
       });
       if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
       historyText.added(row.id);

@@ -75,6 +75,10 @@ export function historySearchSql(query: HistoryQuery): BuiltQuery {
     where.push('finished_at >= @since');
     params.since = query.since;
   }
+  if (query.until !== undefined) {
+    where.push('finished_at < @until');
+    params.until = query.until;
+  }
   if (query.key !== undefined && query.key !== '') {
     where.push('instr(object_key, @key) > 0');
     params.key = query.key;
@@ -100,6 +104,14 @@ export function filePageSql(query: FileQuery): BuiltQuery {
   if (query.states !== undefined) {
     where.push('state IN (SELECT value FROM json_each(@states))');
     params.states = JSON.stringify(query.states);
+  }
+  if (query.changedSince !== undefined) {
+    where.push('updated_at >= @changedSince');
+    params.changedSince = query.changedSince;
+  }
+  if (query.changedUntil !== undefined) {
+    where.push('updated_at < @changedUntil');
+    params.changedUntil = query.changedUntil;
   }
   const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
   return {

@@ -41,7 +41,7 @@ export const SQL = {
   markCompleted: `UPDATE uploads SET state = 'completed', etag = coalesce(@etag, etag)
     WHERE id = @id AND ${OPEN}`,
   finishUpload: `UPDATE uploads SET state = @state, finished_at = @finishedAt,
-      etag = coalesce(@etag, etag), error = @error
+      etag = coalesce(@etag, etag), error = @error, version_id = coalesce(@versionId, version_id)
     WHERE id = @id AND ${OPEN}`,
   getUpload: `SELECT * FROM uploads WHERE id = ?`,
   findOpenUpload: `SELECT * FROM uploads
@@ -69,9 +69,9 @@ export const SQL = {
   countEventsOfType: `SELECT count(*) AS n FROM events WHERE type = @type`,
 
   insertHistory: `INSERT INTO history (source_path, endpoint, bucket, object_key, size, started_at,
-      finished_at, avg_bytes_per_sec, attempts, etag, checksum, result, error, job)
+      finished_at, avg_bytes_per_sec, attempts, etag, checksum, result, error, job, version_id)
     VALUES (@sourcePath, @endpoint, @bucket, @key, @size, @startedAt, @finishedAt,
-      @avgBytesPerSec, @attempts, @etag, @checksum, @result, @error, @job)
+      @avgBytesPerSec, @attempts, @etag, @checksum, @result, @error, @job, @versionId)
     RETURNING *`,
   listHistory: `SELECT * FROM history ORDER BY finished_at DESC, id DESC LIMIT @limit OFFSET @offset`,
   findDoneByChecksum: `SELECT * FROM history INDEXED BY history_by_checksum

@@ -101,7 +101,7 @@ export function createUploadLog(
     const { partNumber, size, etag, md5 } = upload.part;
     stmts.upsertPart.run({ id, partNumber, size, etag, md5 });
     const end = { id, state: 'verified', finishedAt: upload.finishedAt, etag: upload.etag };
-    stmts.finishUpload.run({ ...end, error: null });
+    stmts.finishUpload.run({ ...end, error: null, versionId: upload.versionId ?? null });
     return toUploadRecord(returned(stmts.getUpload.get(id)));
   });
 
@@ -127,8 +127,15 @@ export function createUploadLog(
         () => stmts.markCompleted.run({ id, etag }).changes,
       );
     },
-    finish: (id, { state, finishedAt, etag, error }, hold) => {
-      const params = { id, state, finishedAt, etag: etag ?? null, error: error ?? null };
+    finish: (id, { state, finishedAt, etag, error, versionId }, hold) => {
+      const params = {
+        id,
+        state,
+        finishedAt,
+        etag: etag ?? null,
+        error: error ?? null,
+        versionId: versionId ?? null,
+      };
       guarded.immediate('finishUpload', id, hold, () => {
         if (stmts.finishUpload.run(params).changes > 0) return 1;
         // Ending it again the same way (a retried write, two cleanups) is a no-op: the first

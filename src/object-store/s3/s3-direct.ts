@@ -28,7 +28,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import http from 'node:http';
 import https from 'node:https';
 import { addAbortSignal } from 'node:stream';
-import type { ObjectHead, PutObjectInput, UploadPartInput } from '../object-target.js';
+import type {
+  ObjectHead,
+  PutObjectInput,
+  UploadPartInput,
+  VersionOption,
+  WriteAnswer,
+} from '../object-target.js';
 import { sigV4 } from './aws-sdk.js';
 import {
   DirectS3Error,
@@ -42,6 +48,7 @@ import {
   type Answer,
 } from './s3-direct-wire.js';
 import { resolveRoute, type S3Route } from './s3-route.js';
+import { versionIdOf, writeAnswer } from './s3-version.js';
 import { tagHost, type Agents } from './transport.js';
 import { writeBody, type Body } from './direct-body.js';
 import { packageVersion } from '../../platform/package-version.js';
@@ -83,18 +90,20 @@ export class S3DirectRequests {
     this.#settings = settings;
   }
 
-  /** The ETag, or undefined: send it with the SDK. */
+  /** The ETag and version id, or undefined: send it with the SDK. */
   async putObject(
     bucket: string,
     input: PutObjectInput,
     signal?: AbortSignal,
-  ): Promise<string | undefined> {
+  ): Promise<WriteAnswer | undefined> {
     const headers = writeHeaders(input);
     headers['content-md5'] = input.contentMd5;
     if (input.ifNoneMatch === true) headers['if-none-match'] = '*';
     const body = { bytes: input.body, onWritten: input.onWritten };
     const a = await this.#send('PUT', bucket, input.key, {}, headers, body, signal);
-    return a === undefined ? undefined : header(a, 'etag');
+    return a === undefined
+      ? undefined
+      : writeAnswer(header(a, 'etag'), header(a, 'x-amz-version-id'));
   }
 
   /** The ETag, or undefined: send it with the SDK. */
@@ -111,15 +120,17 @@ export class S3DirectRequests {
   }
 
   /**
-   * The object's head, or undefined: send it with the SDK. Rejects with a NotFound (404) error
-   * when the object does not exist.
+   * The object's head (of one version: `options.versionId`), or undefined: send it with the SDK.
+   * Rejects with a NotFound (404) error when the object does not exist.
    */
   async headObject(
     bucket: string,
     key: string,
     signal?: AbortSignal,
+    options?: VersionOption,
   ): Promise<ObjectHead | undefined> {
-    const a = await this.#send('HEAD', bucket, key, {}, {}, undefined, signal);
+    const query = options?.versionId === undefined ? {} : { versionId: options.versionId };
+    const a = await this.#send('HEAD', bucket, key, query, {}, undefined, signal);
     if (a === undefined) return undefined;
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(a.headers)) {
@@ -132,12 +143,14 @@ export class S3DirectRequests {
       const value = a.headers[name];
       if (typeof value === 'string') written[field] = value;
     }
+    const versionId = versionIdOf(header(a, 'x-amz-version-id'));
     return {
       size: Number(header(a, 'content-length') || 0),
       etag: header(a, 'etag'),
       metadata,
       lastModified: Number.isNaN(modified) ? null : modified,
       ...(written as Pick<ObjectHead, (typeof HEAD_HEADERS)[number][0]>),
+      ...(versionId === undefined ? {} : { versionId }),
     };
   }
 

@@ -13,6 +13,8 @@ import type {
   PutObjectInput,
   RemotePart,
   UploadPartInput,
+  VersionOption,
+  WriteAnswer,
   WriteOptions,
 } from '../object-target.js';
 import { CLI_SETTINGS, type SettingNames } from '../setting-names.js';
@@ -22,6 +24,7 @@ import type { S3DirectRequests } from './s3-direct.js';
 import { listAllMultipartUploads, listAllParts } from './s3-listing.js';
 import { opts, writeParams } from './s3-params.js';
 import { sdkHeadObject, sdkPutObject, sdkUploadPart } from './s3-sdk-requests.js';
+import { versionParam, writeAnswer } from './s3-version.js';
 
 /** Dependencies of {@link S3ObjectTarget}. */
 export interface S3ObjectTargetDeps {
@@ -92,15 +95,15 @@ export class S3ObjectTarget implements ObjectTarget {
     return direct === undefined ? undefined : this.#call(operation, key, () => run(direct));
   }
 
-  async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string }> {
-    const etag =
+  async putObject(input: PutObjectInput, signal?: AbortSignal): Promise<WriteAnswer> {
+    return (
       (await this.#viaDirect('PutObject', input.key, (d) =>
         d.putObject(this.bucket, input, signal),
       )) ??
       (await this.#call('PutObject', input.key, () =>
         sdkPutObject(this.#client, this.bucket, input, signal),
-      ));
-    return { etag: normalizeEtag(etag) };
+      ))
+    );
   }
 
   async createMultipartUpload(
@@ -155,7 +158,7 @@ export class S3ObjectTarget implements ObjectTarget {
     uploadId: string,
     parts: readonly { partNumber: number; etag: string }[],
     signal?: AbortSignal,
-  ): Promise<{ etag: string }> {
+  ): Promise<WriteAnswer> {
     const out = await this.#uploadCall('CompleteMultipartUpload', key, () =>
       this.#client.send(
         new s3.CompleteMultipartUploadCommand({
@@ -169,7 +172,7 @@ export class S3ObjectTarget implements ObjectTarget {
         opts(signal),
       ),
     );
-    return { etag: normalizeEtag(out.ETag) };
+    return writeAnswer(out.ETag, out.VersionId);
   }
 
   async abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
@@ -217,12 +220,18 @@ export class S3ObjectTarget implements ObjectTarget {
     );
   }
 
-  async headObject(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
+  async headObject(
+    key: string,
+    signal?: AbortSignal,
+    options?: VersionOption,
+  ): Promise<ObjectHead | undefined> {
     try {
       const head =
-        (await this.#viaDirect('HeadObject', key, (d) => d.headObject(this.bucket, key, signal))) ??
+        (await this.#viaDirect('HeadObject', key, (d) =>
+          d.headObject(this.bucket, key, signal, options),
+        )) ??
         (await this.#call('HeadObject', key, () =>
-          sdkHeadObject(this.#client, this.bucket, key, signal),
+          sdkHeadObject(this.#client, this.bucket, key, signal, options),
         ));
       return { ...head, etag: normalizeEtag(head.etag) };
     } catch (err) {
@@ -272,12 +281,15 @@ export class S3ObjectTarget implements ObjectTarget {
     return { accessKeyId: creds.accessKeyId, source };
   }
 
-  /** A presigned GET URL for `key`, valid `expiresInSec` seconds (at most 7 days). */
-  async presignGet(key: string, expiresInSec: number): Promise<string> {
+  /**
+   * A presigned GET URL for `key` (of one version: `options.versionId`), valid `expiresInSec`
+   * seconds (at most 7 days).
+   */
+  async presignGet(key: string, expiresInSec: number, options?: VersionOption): Promise<string> {
     return this.#call('PresignGetObject', key, () =>
       presigner().getSignedUrl(
         this.#client,
-        new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }),
+        new s3.GetObjectCommand({ Bucket: this.bucket, Key: key, ...versionParam(options) }),
         {
           expiresIn: Math.max(1, Math.min(604_800, Math.round(expiresInSec))),
         },
@@ -285,11 +297,7 @@ export class S3ObjectTarget implements ObjectTarget {
     );
   }
 
-  async copyObject(
-    sourceKey: string,
-    key: string,
-    signal?: AbortSignal,
-  ): Promise<{ etag: string }> {
+  async copyObject(sourceKey: string, key: string, signal?: AbortSignal): Promise<WriteAnswer> {
     const source = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
     const out = await this.#call('CopyObject', key, () =>
       this.#client.send(
@@ -297,7 +305,7 @@ export class S3ObjectTarget implements ObjectTarget {
         opts(signal),
       ),
     );
-    return { etag: normalizeEtag(out.CopyObjectResult?.ETag) };
+    return writeAnswer(out.CopyObjectResult?.ETag, out.VersionId);
   }
 
   /** Closes the client's sockets. */

@@ -4,17 +4,24 @@
  * the direct path's; failures are the SDK's own, for the caller to classify.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObjectHead, PutObjectInput, UploadPartInput } from '../object-target.js';
+import type {
+  ObjectHead,
+  PutObjectInput,
+  UploadPartInput,
+  VersionOption,
+  WriteAnswer,
+} from '../object-target.js';
 import { s3 } from './aws-sdk.js';
 import { opts, writeParams } from './s3-params.js';
+import { versionIdOf, versionParam, writeAnswer } from './s3-version.js';
 
-/** The ETag of the stored object (as the store sent it, quoted). */
+/** The ETag of the stored object (quotes stripped) and the version it created, if any. */
 export async function sdkPutObject(
   client: S3Client,
   bucket: string,
   input: PutObjectInput,
   signal: AbortSignal | undefined,
-): Promise<string | undefined> {
+): Promise<WriteAnswer> {
   const out = await client.send(
     new s3.PutObjectCommand({
       Bucket: bucket,
@@ -27,7 +34,7 @@ export async function sdkPutObject(
     }),
     opts(signal),
   );
-  return out.ETag;
+  return writeAnswer(out.ETag, out.VersionId);
 }
 
 /** The ETag of the stored part. */
@@ -52,17 +59,19 @@ export async function sdkUploadPart(
   return out.ETag;
 }
 
-/** The object's head; rejects with the SDK's NotFound when it does not exist. */
+/** The object's head (of one version); rejects with the SDK's NotFound when it does not exist. */
 export async function sdkHeadObject(
   client: S3Client,
   bucket: string,
   key: string,
   signal: AbortSignal | undefined,
+  options?: VersionOption,
 ): Promise<ObjectHead> {
   const out = await client.send(
-    new s3.HeadObjectCommand({ Bucket: bucket, Key: key }),
+    new s3.HeadObjectCommand({ Bucket: bucket, Key: key, ...versionParam(options) }),
     opts(signal),
   );
+  const versionId = versionIdOf(out.VersionId);
   return {
     size: out.ContentLength ?? 0,
     etag: out.ETag ?? '',
@@ -72,5 +81,6 @@ export async function sdkHeadObject(
     ...(out.CacheControl === undefined ? {} : { cacheControl: out.CacheControl }),
     ...(out.ContentDisposition === undefined ? {} : { contentDisposition: out.ContentDisposition }),
     ...(out.ContentEncoding === undefined ? {} : { contentEncoding: out.ContentEncoding }),
+    ...(versionId === undefined ? {} : { versionId }),
   };
 }

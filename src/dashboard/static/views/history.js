@@ -1,5 +1,6 @@
 // History: finished uploads, paged, filtered (job, result, text) and sorted on the server, so a
-// journal with 100,000 rows costs one page per request. Each done row has a download link.
+// journal with 100,000 rows costs one page per request. Each done row has a download link (on a
+// versioned bucket, to the version the upload stored, which the row names).
 import { debounce, empty, h, longText, replace } from '../dom.js';
 import { baseName, bytes, count, dirName, duration, fullTime, rate, time } from '../format.js';
 import { busy, pager, showError, toast } from '../ui.js';
@@ -189,6 +190,13 @@ export function createHistory(section, { store, api }) {
           { class: 'mono small key', title: `s3://${r.bucket}/${r.key}` },
           `→ s3://${r.bucket}/${r.key}`,
         ),
+        r.versionId
+          ? h(
+              'span',
+              { class: 'mono small muted version', title: `version ${r.versionId}` },
+              `version ${r.versionId}`,
+            )
+          : undefined,
         r.error ? h('div', { class: 'problem-cause small' }, longText(r.error)) : undefined,
       ),
       h('td', { 'data-label': 'Job' }, r.job || '–'),
@@ -208,13 +216,21 @@ export function createHistory(section, { store, api }) {
     );
   }
 
+  /** The link of a row: by key within its job (the version it stored, if any), else by path. */
+  function linkParams(r) {
+    if (!r.job) return { path: r.sourcePath };
+    return r.versionId
+      ? { key: r.key, job: r.job, versionId: r.versionId }
+      : { key: r.key, job: r.job };
+  }
+
   async function openLink(button, r) {
     // open the tab now, while the click still counts as a user gesture, and point it at the URL
     // once the agent answers (a window.open after an await may be blocked)
     const tab = window.open('', '_blank');
     const res = await busy(
       button,
-      () => api('/link', { params: r.job ? { key: r.key, job: r.job } : { path: r.sourcePath } }),
+      () => api('/link', { params: linkParams(r) }),
       `Link for ${baseName(r.sourcePath)}`,
     );
     if (!res || !res.url) {
