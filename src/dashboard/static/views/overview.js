@@ -1,11 +1,12 @@
 // Overview: file counts, jobs with their pause switches, destination health (cause and fix),
 // throughput over the last minutes, what uploads right now, and the agents sharing the journal.
-import { badge, empty, h, longText, replace, switchButton } from '../dom.js';
-import { ago, count, fullTime, PENDING_STATES } from '../format.js';
+import { empty, h, replace } from '../dom.js';
+import { count } from '../format.js';
 import { renderThroughput } from '../chart.js';
-import { announce, busy, showError, toast } from '../ui.js';
 import { transferList } from './transfer-list.js';
 import { agentsPanel, heldByOthers } from './agents.js';
+import { destRow } from './destination-card.js';
+import { jobRow } from './job-card.js';
 
 export function createOverview(section, { store, api, refresh, refreshFleet }) {
   const tiles = h('div', { class: 'tiles' });
@@ -168,150 +169,5 @@ function tile(label, n, tone, href) {
     { class: `tile tile-${tone}`, href },
     h('span', { class: 'tile-n' }, count(n)),
     h('span', { class: 'tile-label' }, label),
-  );
-}
-
-function healthBadge(health) {
-  if (!health) return badge('unknown', 'muted');
-  return health.healthy ? badge('healthy', 'ok') : badge('unhealthy', 'bad');
-}
-
-function jobRow(j, api, refresh) {
-  const counts = j.counts || {};
-  const pending = PENDING_STATES.reduce((n, s) => n + (counts[s] || 0), 0);
-  const parts = [
-    pending
-      ? `${count(pending)} pending${counts.waiting ? ` (${count(counts.waiting)} waiting)` : ''}`
-      : '',
-    counts.parked ? `${count(counts.parked)} parked` : '',
-    `${count(counts.done || 0)} done`,
-  ].filter(Boolean);
-  const dest = j.destination || {};
-  const toggle = switchButton({
-    checked: !j.paused,
-    label: `Run job ${j.name}`,
-    labelOn: 'Running',
-    labelOff: 'Paused',
-    onToggle: async (run) => {
-      try {
-        const r = await api(run ? '/resume' : '/pause', { method: 'POST', body: { job: j.name } });
-        announce(`Job ${j.name} ${run ? 'resumed' : 'paused'}`);
-        // resumed while all processing is paused: nothing moves yet, and the person must know
-        if (r && r.note) toast(r.note);
-        await refresh();
-      } catch (err) {
-        showError(err, `Could not ${run ? 'resume' : 'pause'} ${j.name}`);
-        throw err;
-      }
-    },
-  });
-  toggle.dataset.job = j.name;
-  // a source directory that is missing (or a file) keeps the job from its files: say so, with the fix
-  const troubled = (j.sources || []).filter((s) => s.problem);
-  return h(
-    'article',
-    { class: ['row-card', j.paused && 'is-paused'], dataset: { job: j.name } },
-    h(
-      'div',
-      { class: 'row-main' },
-      h(
-        'div',
-        { class: 'row-title' },
-        h('strong', {}, j.name),
-        badge(
-          j.mode || 'watch',
-          'muted',
-          j.mode === 'scan' ? 'rescans only' : 'events and rescans',
-        ),
-        healthBadge(j.health),
-        troubled.length > 0
-          ? badge('source problem', 'bad', 'a source directory cannot be served')
-          : undefined,
-        j.paused ? badge('paused', 'warn') : undefined,
-      ),
-      h('div', { class: 'row-sub mono' }, (j.sources || []).map((s) => s.path).join(', ')),
-      troubled.map((s) =>
-        h(
-          'div',
-          { class: 'problem', dataset: { source: s.path } },
-          h('div', { class: 'problem-cause' }, longText(s.problem.cause)),
-          h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), s.problem.hint),
-        ),
-      ),
-      h('div', { class: 'row-sub mono' }, `→ s3://${dest.bucket || '?'}/${dest.prefix || ''}`),
-      h('div', { class: 'row-sub' }, parts.join(' · ')),
-    ),
-    toggle,
-  );
-}
-
-function destRow(d, api, refresh) {
-  const health = d.health || {};
-  const retry = h(
-    'button',
-    {
-      type: 'button',
-      class: 'btn btn-small',
-      title:
-        'Probe the destination again now, and release parked and waiting files for another try',
-      'aria-label': `Retry ${d.name} now`,
-    },
-    'Retry now',
-  );
-  retry.addEventListener('click', () =>
-    busy(
-      retry,
-      async () => {
-        const r = await api('/retry', { method: 'POST', body: {} });
-        const n = r && typeof r.released === 'number' ? r.released : 0;
-        toast(
-          `Destination probed again; ${n} file${n === 1 ? '' : 's'} released for another try.`,
-          'ok',
-        );
-        await refresh();
-      },
-      'Retry',
-    ),
-  );
-  const where = `s3://${d.bucket}/${d.prefix || ''}`;
-  return h(
-    'article',
-    { class: ['row-card', !health.healthy && 'is-bad'], dataset: { destination: d.name } },
-    h(
-      'div',
-      { class: 'row-main' },
-      h('div', { class: 'row-title' }, h('strong', { class: 'mono' }, where), healthBadge(health)),
-      d.endpoint ? h('div', { class: 'row-sub mono' }, d.endpoint) : undefined,
-      health.healthy
-        ? h(
-            'div',
-            { class: 'row-sub', title: fullTime(health.since) },
-            `healthy since ${ago(health.since)}`,
-          )
-        : h(
-            'div',
-            { class: 'problem' },
-            h(
-              'div',
-              { class: 'problem-cause' },
-              health.code ? h('code', {}, health.code) : undefined,
-              ' ',
-              longText(health.cause || 'unhealthy'),
-            ),
-            health.hint
-              ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), health.hint)
-              : undefined,
-            h(
-              'div',
-              { class: 'problem-foot' },
-              h(
-                'span',
-                { class: 'row-sub', title: fullTime(health.since) },
-                `since ${ago(health.since)} · its files wait and go once a probe passes`,
-              ),
-              retry,
-            ),
-          ),
-    ),
   );
 }

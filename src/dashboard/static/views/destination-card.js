@@ -1,0 +1,82 @@
+// A destination's card on the overview: where it is, its health, and while unhealthy the cause,
+// the fix and a button to probe it again now.
+import { badge, h, longText } from '../dom.js';
+import { ago, fullTime } from '../format.js';
+import { busy, toast } from '../ui.js';
+
+/** A health pill: healthy, unhealthy, or unknown before the first probe. */
+export function healthBadge(health) {
+  if (!health) return badge('unknown', 'muted');
+  return health.healthy ? badge('healthy', 'ok') : badge('unhealthy', 'bad');
+}
+
+export function destRow(d, api, refresh) {
+  const health = d.health || {};
+  const retry = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      title:
+        'Probe the destination again now, and release parked and waiting files for another try',
+      'aria-label': `Retry ${d.name} now`,
+    },
+    'Retry now',
+  );
+  retry.addEventListener('click', () =>
+    busy(
+      retry,
+      async () => {
+        const r = await api('/retry', { method: 'POST', body: {} });
+        const n = r && typeof r.released === 'number' ? r.released : 0;
+        toast(
+          `Destination probed again; ${n} file${n === 1 ? '' : 's'} released for another try.`,
+          'ok',
+        );
+        await refresh();
+      },
+      'Retry',
+    ),
+  );
+  const where = `s3://${d.bucket}/${d.prefix || ''}`;
+  return h(
+    'article',
+    { class: ['row-card', !health.healthy && 'is-bad'], dataset: { destination: d.name } },
+    h(
+      'div',
+      { class: 'row-main' },
+      h('div', { class: 'row-title' }, h('strong', { class: 'mono' }, where), healthBadge(health)),
+      d.endpoint ? h('div', { class: 'row-sub mono' }, d.endpoint) : undefined,
+      health.healthy
+        ? h(
+            'div',
+            { class: 'row-sub', title: fullTime(health.since) },
+            `healthy since ${ago(health.since)}`,
+          )
+        : h(
+            'div',
+            { class: 'problem' },
+            h(
+              'div',
+              { class: 'problem-cause' },
+              health.code ? h('code', {}, health.code) : undefined,
+              ' ',
+              longText(health.cause || 'unhealthy'),
+            ),
+            health.hint
+              ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), health.hint)
+              : undefined,
+            h(
+              'div',
+              { class: 'problem-foot' },
+              h(
+                'span',
+                { class: 'row-sub', title: fullTime(health.since) },
+                `since ${ago(health.since)} · its files wait and go once a probe passes`,
+              ),
+              retry,
+            ),
+          ),
+    ),
+  );
+}
