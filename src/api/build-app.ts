@@ -27,6 +27,7 @@ import { installHostGuard, installJsonOnly } from './request-guards.js';
 import { actionRoutes } from './routes/actions.js';
 import { listRoutes } from './routes/lists.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { statsRoutes } from './routes/stats.js';
 import { statusRoutes } from './routes/status.js';
 import { streamRoutes } from './routes/stream.js';
 
@@ -97,7 +98,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     reload: deps.reload,
     ...(deps.webhook === undefined ? {} : { webhook: deps.webhook }),
   });
-  for (const routes of [statusRoutes, listRoutes, actionRoutes]) void app.register(routes(control));
+  for (const routes of [statusRoutes, statsRoutes, listRoutes, actionRoutes])
+    void app.register(routes(control));
   for (const routes of [streamRoutes, metricsRoutes]) void app.register(routes(deps));
   const logins = deps.logins ?? new LoginCodes({ clock: deps.clock });
   void app.register(dashboardLoginRoutes({ token: deps.token, logins }));

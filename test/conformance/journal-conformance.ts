@@ -13,6 +13,7 @@ import { describeEventsAndHistory } from './journal-conformance-events.js';
 import { describeFiles } from './journal-conformance-files.js';
 import { describePauses } from './journal-conformance-pauses.js';
 import { describePipeline } from './journal-conformance-pipeline.js';
+import { describeQueueStats } from './journal-conformance-queue-stats.js';
 import { describeTransitions } from './journal-conformance-transitions.js';
 import { describeSearch } from './journal-conformance-search.js';
 import {
@@ -128,6 +129,7 @@ export function runJournalConformance(name: string, makeStore: MakeJournalStore)
     describePauses(makeStore);
     describePipeline(makeStore);
     describeSearch(makeStore);
+    describeQueueStats(makeStore);
     describeLifecycle(makeStore);
   });
 }
