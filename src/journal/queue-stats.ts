@@ -4,7 +4,6 @@
  * reason (what failed, and how often). Each store answers them in one statement.
  */
 import type { FileRecord } from './file-queue.js';
-import { toFileRecord, type FileRow } from './journal-rows.js';
 
 /** Files and their bytes. */
 export interface FileTotals {
@@ -27,20 +26,4 @@ export interface FailureGroup {
 /** Which failures: the files of one job, or all. */
 export interface FailureQuery {
   readonly job?: string;
-}
-
-/** A row of failureGroups: the newest file of its group, and the group's counts. */
-export interface FailureGroupRow extends FileRow {
-  readonly group_files: number;
-  readonly group_parked: number;
-}
-
-/** The row of a group -> FailureGroup (both stores: their SQL names the columns so). */
-export function toFailureGroup(row: FailureGroupRow): FailureGroup {
-  return {
-    code: row.reason_code ?? '',
-    files: row.group_files,
-    parked: row.group_parked,
-    newest: toFileRecord(row),
-  };
 }

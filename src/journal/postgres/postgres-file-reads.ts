@@ -5,14 +5,13 @@
  */
 import { ALL_FILE_STATES, type FileState } from '../../domain/file-state.js';
 import type { FileRecord } from '../file-queue.js';
-import { toFileRecord, type FileRow } from '../journal-rows.js';
 import {
   toFailureGroup,
-  type FailureGroup,
+  toFileRecord,
   type FailureGroupRow,
-  type FailureQuery,
-  type FileTotals,
-} from '../queue-stats.js';
+  type FileRow,
+} from '../journal-rows.js';
+import type { FailureGroup, FailureQuery, FileTotals } from '../queue-stats.js';
 import type { PgQueryable } from './postgres-connection.js';
 
 /** The SQL of the reads (exported so tests can EXPLAIN them). */

@@ -5,13 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { FileState } from '../../domain/file-state.js';
-import {
-  toFailureGroup,
-  type FailureGroup,
-  type FailureGroupRow,
-  type FailureQuery,
-  type FileTotals,
-} from '../queue-stats.js';
+import { toFailureGroup, type FailureGroupRow } from '../journal-rows.js';
+import type { FailureGroup, FailureQuery, FileTotals } from '../queue-stats.js';
 
 /** The SQL (exported so tests can look at its plan). */
 export const QUEUE_STATS_SQL = {
