@@ -12,28 +12,34 @@ import { createHistory } from './views/history.js';
 import { createEvents } from './views/events.js';
 import { createBackfill } from './views/backfill.js';
 
+/** @typedef {import('../types/dashboard').Store} Store */
+/** @typedef {import('../types/dashboard').View} View */
+
 /**
- * Shared state and a tiny pub/sub: 'core' (status, jobs, destinations), 'fleet' (the agents
- * sharing the journal), 'transfers', 'event'.
+ * Shared state and a tiny pub/sub: 'core' (status, jobs, destinations, stats), 'fleet' (the
+ * agents sharing the journal), 'transfers', 'event'.
+ * @returns {Store}
  */
 function createStore() {
+  /** @type {Map<string, Set<(payload: unknown) => void>>} */
   const listeners = new Map();
   return {
     status: null,
     jobs: [],
     destinations: [],
-    /** GET /agents: { self, shared, leaseMs, items }, null until first loaded. */
     fleet: null,
     transfers: [],
+    stats: null,
     throughput: createThroughput(),
     on(type, fn) {
-      if (!listeners.has(type)) listeners.set(type, new Set());
-      listeners.get(type).add(fn);
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      set.add(/** @type {(payload: unknown) => void} */ (fn));
     },
-    emit(type, payload) {
-      for (const fn of listeners.get(type) || []) {
+    emit(type, ...payload) {
+      for (const fn of listeners.get(type) ?? []) {
         try {
-          fn(payload);
+          fn(payload[0]);
         } catch (err) {
           console.error(err);
         }
@@ -41,8 +47,8 @@ function createStore() {
     },
     /** Files waiting for their first or next try (not parked, not done). */
     pendingCount() {
-      const f = (this.status && this.status.files) || {};
-      return PENDING_STATES.reduce((n, s) => n + (f[s] || 0), 0);
+      const f = this.status?.files ?? {};
+      return PENDING_STATES.reduce((n, s) => n + (f[s] ?? 0), 0);
     },
   };
 }
@@ -51,22 +57,25 @@ const store = createStore();
 
 // ---------- core state ----------
 
+/** @type {Promise<void> | null} */
 let loading = null;
-async function loadCore() {
+function loadCore() {
   loading ??= (async () => {
     try {
-      const [status, jobs, destinations, transfers, fleet] = await Promise.all([
+      const [status, jobs, destinations, transfers, fleet, stats] = await Promise.all([
         api('/status'),
         api('/jobs'),
         api('/destinations'),
         api('/transfers'),
         api('/agents'),
+        api('/stats'),
       ]);
       store.status = status;
-      store.jobs = jobs.items || [];
-      store.destinations = destinations.items || [];
-      store.transfers = transfers.items || [];
+      store.jobs = jobs.items;
+      store.destinations = destinations.items;
+      store.transfers = transfers.items;
       store.fleet = fleet;
+      store.stats = stats;
       banner('');
       store.emit('core');
       store.emit('fleet');
@@ -86,6 +95,7 @@ const refreshSoon = debounce(loadCore, 300);
  * Looks at the agents again (heartbeats and leases run out without any event). A failure is left
  * to loadCore, which asks for them too and says what is wrong.
  */
+/** @type {Promise<void> | null} */
 let fleetLoading = null;
 function loadFleet() {
   fleetLoading ??= api('/agents')
@@ -104,11 +114,41 @@ function loadFleet() {
 
 // ---------- live stream ----------
 
+/**
+ * An element of index.html, which has it.
+ * @template {HTMLElement} [E=HTMLElement]
+ * @param {string} id
+ * @returns {E}
+ */
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no #${id}`);
+  return /** @type {E} */ (el);
+}
+
+/** @type {EventSource | null} */
 let source = null;
+/**
+ * @param {'live' | 'offline'} state
+ * @param {string} text
+ */
 function setConn(state, text) {
-  const el = document.getElementById('conn');
+  const el = byId('conn');
   el.dataset.state = state;
-  el.querySelector('.conn-text').textContent = text;
+  const label = el.querySelector('.conn-text');
+  if (label) label.textContent = text;
+}
+
+/**
+ * The JSON of a stream message (the agent encodes it through the API's schemas).
+ * @template T
+ * @param {MessageEvent<unknown>} msg
+ * @returns {T}
+ */
+function streamData(msg) {
+  /** @type {unknown} */
+  const data = JSON.parse(String(msg.data));
+  return /** @type {T} */ (data);
 }
 
 function connectStream() {
@@ -122,14 +162,16 @@ function connectStream() {
     // EventSource reconnects by itself; a refused token or a stopped agent end up here too
     setConn('offline', 'Reconnecting…');
   });
-  source.addEventListener('transfers', (msg) => {
-    const data = JSON.parse(msg.data);
-    store.transfers = data.items || [];
+  source.addEventListener('transfers', (/** @type {MessageEvent<unknown>} */ msg) => {
+    /** @type {import('../types/api').ApiAnswer<'/transfers', 'GET'>} */
+    const data = streamData(msg);
+    store.transfers = data.items;
     store.throughput.tick(store.transfers);
     store.emit('transfers');
   });
-  source.addEventListener('event', (msg) => {
-    const e = JSON.parse(msg.data);
+  source.addEventListener('event', (/** @type {MessageEvent<unknown>} */ msg) => {
+    /** @type {import('../types/api').EventRecord} */
+    const e = streamData(msg);
     store.emit('event', e);
     refreshSoon();
     if (e.type === 'destination.unhealthy') announce(`Destination unhealthy: ${e.message}`);
@@ -138,16 +180,18 @@ function connectStream() {
 
 // ---------- token prompt ----------
 
+/** @type {import('./api.js').TokenPrompt} */
 function promptForToken(why) {
-  const dialog = document.getElementById('token-dialog');
-  const form = document.getElementById('token-form');
-  const input = document.getElementById('token-input');
-  const error = document.getElementById('token-error');
+  const dialog = /** @type {HTMLDialogElement} */ (byId('token-dialog'));
+  const form = byId('token-form');
+  const input = /** @type {HTMLInputElement} */ (byId('token-input'));
+  const error = byId('token-error');
   error.hidden = why !== 'refused';
   error.textContent = why === 'refused' ? 'That token was refused. Check it and try again.' : '';
   input.value = '';
   setConn('offline', 'Locked');
   return new Promise((resolve) => {
+    /** @param {Event} event */
     const done = (event) => {
       event.preventDefault();
       const token = input.value.trim();
@@ -161,7 +205,13 @@ function promptForToken(why) {
     };
     form.addEventListener('submit', done);
     // Escape must not leave the page without a way back to the prompt
-    dialog.addEventListener('cancel', (event) => event.preventDefault(), { once: true });
+    dialog.addEventListener(
+      'cancel',
+      (event) => {
+        event.preventDefault();
+      },
+      { once: true },
+    );
     if (!dialog.open) dialog.showModal();
     input.focus();
   });
@@ -170,18 +220,18 @@ function promptForToken(why) {
 // ---------- top bar ----------
 
 function setupTopbar() {
-  const global = document.getElementById('global-pause');
-  const label = global.querySelector('.switch-label');
+  const global = /** @type {HTMLButtonElement} */ (byId('global-pause'));
+  const label = /** @type {HTMLElement} */ (global.querySelector('.switch-label'));
   global.setAttribute('aria-label', 'Run all jobs');
   store.on('core', () => {
-    const paused = Boolean(store.status && store.status.paused);
+    const paused = store.status?.paused === true;
     global.setAttribute('aria-checked', paused ? 'false' : 'true');
     if (global.getAttribute('aria-busy') !== 'true') global.disabled = false;
     label.textContent = paused ? 'All jobs paused' : 'All jobs running';
-    document.getElementById('paused-strip').hidden = !paused;
+    byId('paused-strip').hidden = !paused;
   });
-  global.addEventListener('click', () =>
-    busy(
+  global.addEventListener('click', () => {
+    void busy(
       global,
       async () => {
         const pause = global.getAttribute('aria-checked') === 'true';
@@ -192,12 +242,12 @@ function setupTopbar() {
         announce(pause ? 'All jobs paused' : 'All jobs resumed');
       },
       'Switching all jobs',
-    ),
-  );
+    );
+  });
 
-  const reload = document.getElementById('reload-config');
-  reload.addEventListener('click', () =>
-    busy(
+  const reload = /** @type {HTMLButtonElement} */ (byId('reload-config'));
+  reload.addEventListener('click', () => {
+    void busy(
       reload,
       async () => {
         try {
@@ -210,30 +260,40 @@ function setupTopbar() {
         await loadCore();
       },
       'Reloading the configuration',
-    ),
-  );
+    );
+  });
 }
 
 // ---------- counts in the tabs ----------
 
 function setupCounts() {
+  /**
+   * @param {string} name
+   * @param {number} n
+   * @param {string} title
+   */
   const set = (name, n, title) => {
     const el = document.querySelector(`[data-count="${name}"]`);
+    if (!(el instanceof HTMLElement)) return;
     el.hidden = !n;
-    el.textContent = String(n || '');
+    el.textContent = n ? String(n) : '';
     el.title = title;
   };
   store.on('core', () => {
-    const f = (store.status && store.status.files) || {};
-    set('queue', store.pendingCount() + (f.waiting || 0), 'pending and waiting files');
-    set('parked', f.parked || 0, 'parked files (they need a person: see why in Queue)');
+    const f = store.status?.files ?? {};
+    set('queue', store.pendingCount() + (f.waiting ?? 0), 'pending and waiting files');
+    set('parked', f.parked ?? 0, 'parked files (they need a person: see why in Queue)');
   });
-  store.on('transfers', () => set('transfers', store.transfers.length, 'uploading now'));
+  store.on('transfers', () => {
+    set('transfers', store.transfers.length, 'uploading now');
+  });
 }
 
 // ---------- router ----------
 
+/** @type {Map<string, View & { title: string, section: HTMLElement }>} */
 const views = new Map();
+/** @type {string | null} */
 let current = null;
 
 function route() {
@@ -247,10 +307,12 @@ function route() {
     if (!on && v.hide) v.hide();
   }
   for (const a of document.querySelectorAll('.tabs a')) {
+    if (!(a instanceof HTMLElement)) continue;
     if (a.dataset.view === target) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   const view = views.get(target);
+  if (!view) return;
   if (current !== target) {
     current = target;
     document.title = `${view.title} · s3ferry`;
@@ -261,6 +323,7 @@ function route() {
 function main() {
   onUnauthorized(promptForToken);
   const ctx = { store, api, refresh: loadCore, refreshSoon, refreshFleet: loadFleet };
+  /** @type {[string, string, (section: HTMLElement, ctx: import('../types/dashboard').ViewContext) => View][]} */
   const make = [
     ['overview', 'Overview', createOverview],
     ['transfers', 'Transfers', createTransfers],
@@ -270,7 +333,7 @@ function main() {
     ['backfill', 'Backfill', createBackfill],
   ];
   for (const [name, title, create] of make) {
-    const section = document.getElementById(`view-${name}`);
+    const section = byId(`view-${name}`);
     views.set(name, { title, section, ...create(section, ctx) });
   }
   setupTopbar();

@@ -6,17 +6,30 @@ import { bytes, count, fullTime, time } from '../format.js';
 import { announce, busy, showError } from '../ui.js';
 import { stateBadge } from './table.js';
 
+/** @typedef {import('../../types/api').BrowseAnswer} BrowseAnswer */
+/** @typedef {import('../../types/api').BrowseEntry} BrowseEntry */
+
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
 export function createBackfill(section, { store, api, refreshSoon }) {
   let visible = false;
   let job = '';
   let source = '';
-  let listing = null; // the browse answer
-  const selected = new Set(); // absolute paths
+  /** @type {BrowseAnswer | null} the browse answer */
+  let listing = null;
+  /** @type {Set<string>} absolute paths */
+  const selected = new Set();
 
-  const jobSelect = h('select', { id: 'backfill-job', onchange: () => pickJob(jobSelect.value) });
-  const sourceSelect = h('select', {
-    id: 'backfill-source',
-    onchange: () => pickSource(sourceSelect.value),
+  const jobSelect = h('select', { id: 'backfill-job' });
+  jobSelect.addEventListener('change', () => {
+    pickJob(jobSelect.value);
+  });
+  const sourceSelect = h('select', { id: 'backfill-source' });
+  sourceSelect.addEventListener('change', () => {
+    pickSource(sourceSelect.value);
   });
   const sourceField = h('label', { class: 'field' }, h('span', {}, 'Source'), sourceSelect);
   const crumbs = h('nav', { class: 'crumbs', 'aria-label': 'Folder' });
@@ -38,7 +51,13 @@ export function createBackfill(section, { store, api, refreshSoon }) {
 
   const form = h(
     'form',
-    { class: 'backfill-actions', onsubmit: (e) => (e.preventDefault(), void submit()) },
+    {
+      class: 'backfill-actions',
+      onsubmit: (e) => {
+        e.preventDefault();
+        void submit();
+      },
+    },
     h(
       'label',
       { class: 'field field-grow' },
@@ -47,7 +66,9 @@ export function createBackfill(section, { store, api, refreshSoon }) {
     ),
     h('div', { class: 'backfill-go' }, selection, queueBtn),
   );
-  glob.addEventListener('input', () => drawSelection());
+  glob.addEventListener('input', () => {
+    drawSelection();
+  });
 
   replace(
     section,
@@ -88,22 +109,25 @@ export function createBackfill(section, { store, api, refreshSoon }) {
         names.map((n) => h('option', { value: n }, n)),
       );
     }
-    if (!names.includes(job) && names.length > 0) pickJob(names[0]);
+    const first = names[0];
+    if (!names.includes(job) && first !== undefined) pickJob(first);
     else jobSelect.value = job;
   }
 
+  /** @param {string} name */
   function pickJob(name) {
     job = name;
     jobSelect.value = name;
-    const sources = (jobInfo() && jobInfo().sources) || [];
+    const sources = jobInfo()?.sources ?? [];
     replace(
       sourceSelect,
       sources.map((s) => h('option', { value: s.path }, s.path)),
     );
     sourceField.hidden = sources.length < 2;
-    pickSource(sources[0] ? sources[0].path : '');
+    pickSource(sources[0]?.path ?? '');
   }
 
+  /** @param {string} path */
   function pickSource(path) {
     source = path;
     sourceSelect.value = path;
@@ -114,7 +138,11 @@ export function createBackfill(section, { store, api, refreshSoon }) {
 
   const PAGE = 500;
   let seq = 0;
-  /** Lists `rel` under the chosen source; `more` appends the next page of a big directory. */
+  /**
+   * Lists `rel` under the chosen source; `more` appends the next page of a big directory.
+   * @param {string} rel
+   * @param {boolean} [more]
+   */
   async function browse(rel, more = false) {
     if (!job) return;
     const mine = ++seq;
@@ -131,30 +159,46 @@ export function createBackfill(section, { store, api, refreshSoon }) {
         },
       });
       if (mine !== seq) return;
-      listing = more && listing ? { ...r, entries: [...listing.entries, ...(r.entries || [])] } : r;
-      draw();
+      listing = more && listing ? { ...r, entries: [...listing.entries, ...r.entries] } : r;
+      draw(listing);
     } catch (err) {
       if (mine === seq) {
-        replace(body, empty(err.message || String(err)));
+        replace(body, empty(err instanceof Error ? err.message : String(err)));
         showError(err, 'Browsing failed');
       }
     } finally {
       if (mine === seq) body.removeAttribute('aria-busy');
     }
   }
-  const sourceCount = () => ((jobInfo() && jobInfo().sources) || []).length;
+  const sourceCount = () => (jobInfo()?.sources ?? []).length;
 
+  /** @param {...string} parts */
   const join = (...parts) => parts.filter(Boolean).join('/').replace(/\/+/g, '/');
-  const absOf = (entry) => join(listing.root, listing.path, entry.name);
-  const relOf = (entry) => join(listing.path, entry.name);
 
-  function draw() {
-    const parts = String(listing.path || '')
-      .split('/')
-      .filter(Boolean);
+  /** @param {BrowseAnswer} listing */
+  function draw(listing) {
+    /** @param {BrowseEntry} entry */
+    const absOf = (entry) => join(listing.root, listing.path, entry.name);
+    /** @param {BrowseEntry} entry */
+    const relOf = (entry) => join(listing.path, entry.name);
+    /** @param {string} rel */
+    const go = (rel) => {
+      void browse(rel);
+    };
+    const parts = listing.path.split('/').filter(Boolean);
     replace(
       crumbs,
-      h('button', { type: 'button', class: 'crumb', onclick: () => browse('') }, listing.root),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'crumb',
+          onclick: () => {
+            go('');
+          },
+        },
+        listing.root,
+      ),
       parts.map((p, i) => [
         h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/'),
         i === parts.length - 1
@@ -164,25 +208,29 @@ export function createBackfill(section, { store, api, refreshSoon }) {
               {
                 type: 'button',
                 class: 'crumb',
-                onclick: () => browse(parts.slice(0, i + 1).join('/')),
+                onclick: () => {
+                  go(parts.slice(0, i + 1).join('/'));
+                },
               },
               p,
             ),
       ]),
     );
     const moreButton =
-      typeof listing.total === 'number' && listing.total > listing.entries.length
+      listing.total > listing.entries.length
         ? h(
             'button',
             {
               type: 'button',
               class: 'btn btn-small',
-              onclick: () => browse(listing.path || '', true),
+              onclick: () => {
+                void browse(listing.path, true);
+              },
             },
             `Show more (${count(listing.total - listing.entries.length)} not shown)`,
           )
         : undefined;
-    const entries = [...(listing.entries || [])].sort((a, b) =>
+    const entries = [...listing.entries].sort((a, b) =>
       a.type === b.type ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1,
     );
     const files = entries.filter((e) => e.type === 'file');
@@ -203,6 +251,7 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       all.indeterminate = n > 0 && n < files.length;
       drawSelection();
     };
+    /** @type {HTMLInputElement[]} */
     const boxes = [];
     all.addEventListener('change', () => {
       for (const f of files) {
@@ -223,7 +272,13 @@ export function createBackfill(section, { store, api, refreshSoon }) {
             { 'data-label': 'Name', class: 'cell-file' },
             h(
               'button',
-              { type: 'button', class: 'link-button', onclick: () => browse(relOf(e)) },
+              {
+                type: 'button',
+                class: 'link-button',
+                onclick: () => {
+                  go(relOf(e));
+                },
+              },
               h('span', { class: 'folder', 'aria-hidden': 'true' }),
               `${e.name}/`,
             ),
@@ -315,9 +370,9 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       'Backfill',
     );
     if (!r) return;
-    const queued = Array.isArray(r.queued) ? r.queued : null;
-    const nQueued = queued ? queued.length : Number(r.queued) || 0;
-    const skipped = r.skipped || [];
+    const queued = r.queued;
+    const nQueued = queued.length;
+    const skipped = r.skipped;
     replace(
       result,
       h(
@@ -326,11 +381,11 @@ export function createBackfill(section, { store, api, refreshSoon }) {
         h('strong', {}, `Queued ${count(nQueued)} file${nQueued === 1 ? '' : 's'}`),
         skipped.length > 0 ? `, skipped ${count(skipped.length)}` : '',
         '.',
-        queued && queued.length > 0
+        queued.length > 0
           ? h(
               'ul',
               { class: 'plain mono small' },
-              queued.slice(0, 50).map((p) => h('li', {}, typeof p === 'string' ? p : p.path)),
+              queued.slice(0, 50).map((p) => h('li', {}, p.path)),
             )
           : undefined,
         skipped.length > 0
@@ -351,10 +406,12 @@ export function createBackfill(section, { store, api, refreshSoon }) {
     selected.clear();
     glob.value = '';
     refreshSoon();
-    if (listing) await browse(listing.path || '');
+    if (listing) await browse(listing.path);
   }
 
-  store.on('core', () => visible && drawJobs());
+  store.on('core', () => {
+    if (visible) drawJobs();
+  });
 
   return {
     show() {
@@ -362,7 +419,7 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       const before = job;
       drawJobs();
       // states move on while the view is away (queued -> done): list the folder again
-      if (listing && job === before) void browse(listing.path || '');
+      if (listing && job === before) void browse(listing.path);
     },
     hide() {
       visible = false;

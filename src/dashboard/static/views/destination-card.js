@@ -4,14 +4,21 @@ import { badge, h, longText } from '../dom.js';
 import { ago, fullTime } from '../format.js';
 import { busy, toast } from '../ui.js';
 
-/** A health pill: healthy, unhealthy, or unknown before the first probe. */
+/**
+ * A health pill: healthy, unhealthy, or unknown before the first probe.
+ * @param {import('../../types/api').Health | undefined} health
+ */
 export function healthBadge(health) {
   if (!health) return badge('unknown', 'muted');
   return health.healthy ? badge('healthy', 'ok') : badge('unhealthy', 'bad');
 }
 
-export function destRow(d, api, refresh) {
-  const health = d.health || {};
+/**
+ * @param {import('../../types/api').Destination} d
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ */
+export function destRow(d, { api, refresh }) {
+  const health = d.health;
   const retry = h(
     'button',
     {
@@ -23,12 +30,12 @@ export function destRow(d, api, refresh) {
     },
     'Retry now',
   );
-  retry.addEventListener('click', () =>
-    busy(
+  retry.addEventListener('click', () => {
+    void busy(
       retry,
       async () => {
         const r = await api('/retry', { method: 'POST', body: {} });
-        const n = r && typeof r.released === 'number' ? r.released : 0;
+        const n = r.released;
         toast(
           `Destination probed again; ${n} file${n === 1 ? '' : 's'} released for another try.`,
           'ok',
@@ -36,9 +43,9 @@ export function destRow(d, api, refresh) {
         await refresh();
       },
       'Retry',
-    ),
-  );
-  const where = `s3://${d.bucket}/${d.prefix || ''}`;
+    );
+  });
+  const where = `s3://${d.bucket}/${d.prefix}`;
   return h(
     'article',
     { class: ['row-card', !health.healthy && 'is-bad'], dataset: { destination: d.name } },
@@ -61,7 +68,7 @@ export function destRow(d, api, refresh) {
               { class: 'problem-cause' },
               health.code ? h('code', {}, health.code) : undefined,
               ' ',
-              longText(health.cause || 'unhealthy'),
+              longText(health.cause ?? 'unhealthy'),
             ),
             health.hint
               ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), health.hint)

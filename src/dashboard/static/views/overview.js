@@ -1,14 +1,22 @@
-// Overview: file counts, jobs with their pause switches, destination health (cause and fix),
-// throughput over the last minutes, what uploads right now, and the agents sharing the journal.
+// Overview: file counts and the queue's time left, jobs with their pause switches and throughput,
+// destination health (cause and fix), throughput over the last minutes, what uploads right now,
+// and the agents sharing the journal.
 import { empty, h, replace } from '../dom.js';
 import { count } from '../format.js';
 import { renderThroughput } from '../chart.js';
 import { transferList } from './transfer-list.js';
 import { agentsPanel, heldByOthers } from './agents.js';
 import { destRow } from './destination-card.js';
+import { etaText, etaTitle, etaTone, leftText } from './eta.js';
 import { jobRow } from './job-card.js';
 
-export function createOverview(section, { store, api, refresh, refreshFleet }) {
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
+export function createOverview(section, ctx) {
+  const { store, api, refreshFleet } = ctx;
   const tiles = h('div', { class: 'tiles' });
   const jobs = h('div', { class: 'stack', id: 'jobs' });
   const dests = h('div', { class: 'stack', id: 'destinations', 'aria-live': 'polite' });
@@ -39,19 +47,17 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
   );
 
   const drawTiles = () => {
-    const f = (store.status && store.status.files) || {};
+    const f = store.status?.files ?? {};
+    const waiting = f.waiting ?? 0;
+    const parked = f.parked ?? 0;
     replace(
       tiles,
-      tile('Uploading', store.transfers.length, 'info', '#/transfers'),
-      tile('Pending', store.pendingCount(), 'muted', '#/queue?state=pending'),
-      tile(
-        'Waiting',
-        f.waiting || 0,
-        (f.waiting || 0) > 0 ? 'warn' : 'muted',
-        '#/queue?state=waiting',
-      ),
-      tile('Parked', f.parked || 0, (f.parked || 0) > 0 ? 'bad' : 'muted', '#/queue?state=parked'),
-      tile('Done', f.done || 0, 'ok', '#/history'),
+      tile('Uploading', count(store.transfers.length), 'info', '#/transfers'),
+      tile('Pending', count(store.pendingCount()), 'muted', '#/queue?state=pending'),
+      tile('Waiting', count(waiting), waiting > 0 ? 'warn' : 'muted', '#/queue?state=waiting'),
+      tile('Parked', count(parked), parked > 0 ? 'bad' : 'muted', '#/queue?state=parked'),
+      tile('Done', count(f.done ?? 0), 'ok', '#/history'),
+      etaTile(store.stats),
     );
   };
 
@@ -60,9 +66,15 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
       replace(jobs, empty('No jobs are configured.'));
       return;
     }
+    const stats = store.stats;
     replace(
       jobs,
-      store.jobs.map((j) => jobRow(j, api, refresh)),
+      store.jobs.map((j) =>
+        jobRow(j, ctx, {
+          stats: stats?.jobs.find((s) => s.name === j.name),
+          windowMs: stats?.windowMs ?? 60_000,
+        }),
+      ),
     );
   };
 
@@ -73,7 +85,7 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
     }
     replace(
       dests,
-      store.destinations.map((d) => destRow(d, api, refresh)),
+      store.destinations.map((d) => destRow(d, ctx)),
     );
   };
 
@@ -102,7 +114,7 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
       const since = await api('/history', {
         params: { sort: 'finishedAt', order: 'desc', limit: 200 },
       });
-      store.throughput.seed(since.items || []);
+      store.throughput.seed(since.items);
       renderThroughput(chart, store.throughput);
     } catch {
       seeded = false;
@@ -153,6 +165,12 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
   };
 }
 
+/**
+ * @param {string} title
+ * @param {HTMLElement} body
+ * @param {HTMLElement} [aside]
+ * @param {string} [cls]
+ */
 function panel(title, body, aside, cls) {
   const id = `p-${title.toLowerCase().replace(/\W+/g, '-')}`;
   return h(
@@ -163,11 +181,34 @@ function panel(title, body, aside, cls) {
   );
 }
 
-function tile(label, n, tone, href) {
+/**
+ * @param {string} label
+ * @param {string} value
+ * @param {import('../dom.js').Tone} tone
+ * @param {string} href
+ * @param {string} [title]
+ */
+function tile(label, value, tone, href, title) {
   return h(
     'a',
-    { class: `tile tile-${tone}`, href },
-    h('span', { class: 'tile-n' }, count(n)),
+    { class: `tile tile-${tone}`, href, title, dataset: { tile: label.toLowerCase() } },
+    h('span', { class: 'tile-n' }, value),
     h('span', { class: 'tile-label' }, label),
+  );
+}
+
+/**
+ * The queue's time left at the throughput of the last minute (every job that is not paused).
+ * @param {import('../../types/api').Stats | null} stats
+ */
+function etaTile(stats) {
+  if (!stats) return tile('Time left', '…', 'muted', '#/queue');
+  const { eta, left } = stats.total;
+  return tile(
+    'Time left',
+    etaText(eta),
+    etaTone(eta),
+    '#/queue',
+    `${leftText(left)}; ${etaTitle(eta, stats.windowMs)}`,
   );
 }
