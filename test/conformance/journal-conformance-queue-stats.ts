@@ -38,13 +38,13 @@ export function describeQueueStats(make: MakeJournalStore): void {
         await store.enqueue(fileFor({ job: 'a', path: '/1', size: 100 }), 1);
         await store.enqueue(fileFor({ job: 'a', path: '/2', size: 250 }), 1);
         await store.enqueue(fileFor({ job: 'b', path: '/3', size: 7 }), 1);
-        await reach(store, 'done', 5, { job: 'b', path: '/4', size: 1_000_000 });
+        await reach(store, 'done', 5, { job: 'c', path: '/4', size: 1_000_000 });
         assert.deepEqual(await store.sumFilesByJob(['queued', 'waiting', 'uploading']), {
           a: { files: 2, bytes: 350 },
           b: { files: 1, bytes: 7 },
         });
         assert.deepEqual(await store.sumFilesByJob(['done']), {
-          b: { files: 1, bytes: 1_000_000 },
+          c: { files: 1, bytes: 1_000_000 },
         });
         assert.deepEqual(await store.sumFilesByJob([]), {});
       }));
