@@ -34,7 +34,7 @@ export interface QueueStats {
   /** The window of the throughput, ms. */
   readonly windowMs: number;
   readonly jobs: JobThroughputStats[];
-  /** Every job that is not paused. */
+  /** Every job that is not paused (its time left is paused when only paused jobs have files). */
   readonly total: ThroughputStats;
 }
 
@@ -76,7 +76,9 @@ export function queueStats(input: QueueStatsInput): QueueStats {
     bytes: running.reduce((n, j) => n + j.left.bytes, 0),
   };
   const rate = rates.rate();
-  const allPaused = running.length === 0 && jobs.some((j) => j.left.files > 0);
+  // nothing of the running jobs is left, but paused ones have files: the queue waits for a person
+  const withFiles = jobs.filter((j) => j.left.files > 0);
+  const allPaused = withFiles.length > 0 && withFiles.every((j) => j.paused);
   return {
     windowMs: rates.windowMs,
     jobs,

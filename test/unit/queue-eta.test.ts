@@ -171,7 +171,10 @@ describe('queueStats', () => {
   it('every job with files left paused: the total is paused', () => {
     const rates = new JobRates({ clock: new FakeClock() });
     const stats = queueStats({
-      jobs: [{ name: 'a', paused: true }],
+      jobs: [
+        { name: 'a', paused: true },
+        { name: 'b', paused: false },
+      ],
       left: { a: { files: 1, bytes: 1 } },
       transfers: [],
       rates,

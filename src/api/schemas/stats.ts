@@ -50,7 +50,9 @@ export const statsSchema = z.object({
   ),
   total: z
     .object(throughputFields)
-    .describe("every job that is not paused (a paused job's files do not move)"),
+    .describe(
+      "every job that is not paused (a paused job's files do not move); its eta is paused when only paused jobs have files left",
+    ),
 });
 
 /** One group of /failures. */

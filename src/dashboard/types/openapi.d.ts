@@ -1776,7 +1776,7 @@ export interface paths {
                 /** @description the job, or all processing, is paused */
                 paused: boolean;
               }[];
-              /** @description every job that is not paused (a paused job's files do not move) */
+              /** @description every job that is not paused (a paused job's files do not move); its eta is paused when only paused jobs have files left */
               total: {
                 /** @description bytes the store accepted per second, over the window */
                 bytesPerSec: number;
