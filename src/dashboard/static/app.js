@@ -112,6 +112,24 @@ function loadFleet() {
   return fleetLoading;
 }
 
+/**
+ * Looks at the throughput and the time left again while uploads run (the stream's `transfers`
+ * ticks), at most every 2 s; between events nothing else would.
+ */
+let statsAt = 0;
+function loadStatsSoon() {
+  const now = Date.now();
+  if (now - statsAt < 2000 || loading) return;
+  statsAt = now;
+  api('/stats').then(
+    (stats) => {
+      store.stats = stats;
+      store.emit('core');
+    },
+    () => undefined,
+  );
+}
+
 // ---------- live stream ----------
 
 /**
@@ -168,6 +186,7 @@ function connectStream() {
     store.transfers = data.items;
     store.throughput.tick(store.transfers);
     store.emit('transfers');
+    loadStatsSoon();
   });
   source.addEventListener('event', (/** @type {MessageEvent<unknown>} */ msg) => {
     /** @type {import('../types/api').EventRecord} */

@@ -105,12 +105,15 @@ export function leftText(left) {
 
 /**
  * One line: "12 files (1.20 GiB) left · 4.20 MiB/s · 1.5 files/s over the last minute · done in
- * ≈ 3 m", the time left in a span of its own (data-eta: its state).
+ * ≈ 3 m", or "· paused", "· stalled", "· estimating the time left…" instead of its end; the time
+ * left in an element of its own (data-eta: its state).
  * @param {ThroughputStats} s
  * @param {number} windowMs
  */
 export function etaLine(s, windowMs) {
   const moving = s.bytesPerSec > 0 || s.filesPerSec > 0;
+  const state = s.eta.state;
+  const text = state === 'starting' ? 'estimating the time left…' : etaText(s.eta);
   return [
     h('span', { class: 'eta-left' }, leftText(s.left)),
     ' · ',
@@ -119,16 +122,12 @@ export function etaLine(s, windowMs) {
       { class: 'eta-rate' },
       moving ? `${throughputText(s)} over the last ${windowText(windowMs)}` : 'nothing moving',
     ),
-    s.left.files > 0 ? ' · done in ' : undefined,
+    s.left.files > 0 ? (state === 'moving' ? ' · done in ' : ' · ') : undefined,
     s.left.files > 0
       ? h(
           'strong',
-          {
-            class: `eta eta-${s.eta.state}`,
-            dataset: { eta: s.eta.state },
-            title: etaTitle(s.eta, windowMs),
-          },
-          etaText(s.eta),
+          { class: `eta eta-${state}`, dataset: { eta: state }, title: etaTitle(s.eta, windowMs) },
+          text,
         )
       : undefined,
   ];

@@ -1,7 +1,8 @@
 // The queue's failures by cause (GET /api/v1/failures): the parked and waiting files grouped by
-// the code of their reason, each group with how many files it holds, the cause and the fix (of its
-// newest file, which names them for this agent's configuration), that file and when, and a button
-// that releases the whole group for another try (POST /api/v1/retry { code, job? }).
+// the code of their reason, each group with how many files it holds, its newest file and when,
+// the cause and the fix as that file's reason gives them (they name its path and this agent's
+// configuration), and a button that releases the whole group for another try
+// (POST /api/v1/retry { code, job? }).
 import { badge, empty, h, longText, replace } from '../dom.js';
 import { ago, baseName, count, fullTime } from '../format.js';
 import { announce, busy, toast } from '../ui.js';
@@ -82,12 +83,6 @@ export function failureGroups({ api }, { onRetried }) {
             ? badge(`${count(waiting)} waiting`, 'warn', 'tried again by themselves')
             : undefined,
         ),
-        reason
-          ? h('div', { class: 'problem-cause' }, longText(reason.message))
-          : h('div', { class: 'row-sub' }, 'no reason recorded'),
-        reason?.hint
-          ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), reason.hint)
-          : undefined,
         h(
           'div',
           { class: 'row-sub failure-newest' },
@@ -96,6 +91,12 @@ export function failureGroups({ api }, { onRetried }) {
           ` (${f.job}, ${f.state}) `,
           h('span', { title: fullTime(f.updatedAt) }, ago(f.updatedAt)),
         ),
+        reason
+          ? h('div', { class: 'problem-cause' }, longText(reason.message))
+          : h('div', { class: 'row-sub' }, 'no reason recorded'),
+        reason?.hint
+          ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), reason.hint)
+          : undefined,
       ),
       retry,
     );
