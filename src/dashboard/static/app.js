@@ -1,10 +1,10 @@
-// The dashboard's entry point: shared state (status, jobs, destinations, live transfers), the
-// live stream, the hash router (#/overview, #/queue, …), the token prompt and the top bar.
+// The dashboard's entry point: loading the shared state (store.js), the live stream, the hash
+// router (#/overview, #/queue, …), the token prompt and the top bar (topbar.js).
 import { api, ApiError, onUnauthorized, setToken, streamUrl } from './api.js';
-import { createThroughput } from './chart.js';
-import { debounce } from './dom.js';
-import { PENDING_STATES } from './format.js';
-import { announce, banner, busy, showError, toast } from './ui.js';
+import { byId, debounce } from './dom.js';
+import { createStore } from './store.js';
+import { setupCounts, setupTopbar } from './topbar.js';
+import { announce, banner, showError } from './ui.js';
 import { createOverview } from './views/overview.js';
 import { createTransfers } from './views/transfers.js';
 import { createQueue } from './views/queue.js';
@@ -12,46 +12,7 @@ import { createHistory } from './views/history.js';
 import { createEvents } from './views/events.js';
 import { createBackfill } from './views/backfill.js';
 
-/** @typedef {import('../types/dashboard').Store} Store */
 /** @typedef {import('../types/dashboard').View} View */
-
-/**
- * Shared state and a tiny pub/sub: 'core' (status, jobs, destinations, stats), 'fleet' (the
- * agents sharing the journal), 'transfers', 'event'.
- * @returns {Store}
- */
-function createStore() {
-  /** @type {Map<string, Set<(payload: unknown) => void>>} */
-  const listeners = new Map();
-  return {
-    status: null,
-    jobs: [],
-    destinations: [],
-    fleet: null,
-    transfers: [],
-    stats: null,
-    throughput: createThroughput(),
-    on(type, fn) {
-      let set = listeners.get(type);
-      if (!set) listeners.set(type, (set = new Set()));
-      set.add(/** @type {(payload: unknown) => void} */ (fn));
-    },
-    emit(type, ...payload) {
-      for (const fn of listeners.get(type) ?? []) {
-        try {
-          fn(payload[0]);
-        } catch (err) {
-          console.error(err);
-        }
-      }
-    },
-    /** Files waiting for their first or next try (not parked, not done). */
-    pendingCount() {
-      const f = this.status?.files ?? {};
-      return PENDING_STATES.reduce((n, s) => n + (f[s] ?? 0), 0);
-    },
-  };
-}
 
 const store = createStore();
 
@@ -131,18 +92,6 @@ function loadStatsSoon() {
 }
 
 // ---------- live stream ----------
-
-/**
- * An element of index.html, which has it.
- * @template {HTMLElement} [E=HTMLElement]
- * @param {string} id
- * @returns {E}
- */
-function byId(id) {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`index.html has no #${id}`);
-  return /** @type {E} */ (el);
-}
 
 /** @type {EventSource | null} */
 let source = null;
@@ -236,78 +185,6 @@ function promptForToken(why) {
   });
 }
 
-// ---------- top bar ----------
-
-function setupTopbar() {
-  const global = /** @type {HTMLButtonElement} */ (byId('global-pause'));
-  const label = /** @type {HTMLElement} */ (global.querySelector('.switch-label'));
-  global.setAttribute('aria-label', 'Run all jobs');
-  store.on('core', () => {
-    const paused = store.status?.paused === true;
-    global.setAttribute('aria-checked', paused ? 'false' : 'true');
-    if (global.getAttribute('aria-busy') !== 'true') global.disabled = false;
-    label.textContent = paused ? 'All jobs paused' : 'All jobs running';
-    byId('paused-strip').hidden = !paused;
-  });
-  global.addEventListener('click', () => {
-    void busy(
-      global,
-      async () => {
-        const pause = global.getAttribute('aria-checked') === 'true';
-        store.status = {
-          ...(await api(pause ? '/pause' : '/resume', { method: 'POST', body: {} })),
-        };
-        await loadCore();
-        announce(pause ? 'All jobs paused' : 'All jobs resumed');
-      },
-      'Switching all jobs',
-    );
-  });
-
-  const reload = /** @type {HTMLButtonElement} */ (byId('reload-config'));
-  reload.addEventListener('click', () => {
-    void busy(
-      reload,
-      async () => {
-        try {
-          await api('/config/reload', { method: 'POST', body: {} });
-        } catch (err) {
-          showError(err, 'The configuration was not reloaded');
-          return;
-        }
-        toast('Configuration reloaded.', 'ok');
-        await loadCore();
-      },
-      'Reloading the configuration',
-    );
-  });
-}
-
-// ---------- counts in the tabs ----------
-
-function setupCounts() {
-  /**
-   * @param {string} name
-   * @param {number} n
-   * @param {string} title
-   */
-  const set = (name, n, title) => {
-    const el = document.querySelector(`[data-count="${name}"]`);
-    if (!(el instanceof HTMLElement)) return;
-    el.hidden = !n;
-    el.textContent = n ? String(n) : '';
-    el.title = title;
-  };
-  store.on('core', () => {
-    const f = store.status?.files ?? {};
-    set('queue', store.pendingCount() + (f.waiting ?? 0), 'pending and waiting files');
-    set('parked', f.parked ?? 0, 'parked files (they need a person: see why in Queue)');
-  });
-  store.on('transfers', () => {
-    set('transfers', store.transfers.length, 'uploading now');
-  });
-}
-
 // ---------- router ----------
 
 /** @type {Map<string, View & { title: string, section: HTMLElement }>} */
@@ -355,8 +232,8 @@ function main() {
     const section = byId(`view-${name}`);
     views.set(name, { title, section, ...create(section, ctx) });
   }
-  setupTopbar();
-  setupCounts();
+  setupTopbar(store, loadCore);
+  setupCounts(store);
   window.addEventListener('hashchange', route);
   route();
   void loadCore().then(connectStream);

@@ -185,3 +185,15 @@ export function longText(value, max = 240) {
   });
   return h('span', {}, span, ' ', more);
 }
+
+/**
+ * An element of index.html, which has it.
+ * @template {HTMLElement} [E=HTMLElement]
+ * @param {string} id
+ * @returns {E}
+ */
+export function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no #${id}`);
+  return /** @type {E} */ (el);
+}

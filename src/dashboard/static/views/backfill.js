@@ -1,10 +1,10 @@
 // Backfill: pick a job, browse its source directories, tick files (or type a glob), and queue them
 // now — for files the watcher will never report (older than the agent, or a scan job between
 // rescans). The agent applies the job's filters and says what it skipped and why.
-import { badge, empty, h, replace } from '../dom.js';
-import { bytes, count, fullTime, time } from '../format.js';
+import { empty, h, replace } from '../dom.js';
+import { count } from '../format.js';
 import { announce, busy, showError } from '../ui.js';
-import { stateBadge } from './table.js';
+import { backfillNotice, crumbTrail, dirRow, fileRow } from './backfill-rows.js';
 
 /** @typedef {import('../../types/api').BrowseAnswer} BrowseAnswer */
 /** @typedef {import('../../types/api').BrowseEntry} BrowseEntry */
@@ -185,37 +185,7 @@ export function createBackfill(section, { store, api, refreshSoon }) {
     const go = (rel) => {
       void browse(rel);
     };
-    const parts = listing.path.split('/').filter(Boolean);
-    replace(
-      crumbs,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'crumb',
-          onclick: () => {
-            go('');
-          },
-        },
-        listing.root,
-      ),
-      parts.map((p, i) => [
-        h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/'),
-        i === parts.length - 1
-          ? h('span', { class: 'crumb crumb-here', 'aria-current': 'location' }, p)
-          : h(
-              'button',
-              {
-                type: 'button',
-                class: 'crumb',
-                onclick: () => {
-                  go(parts.slice(0, i + 1).join('/'));
-                },
-              },
-              p,
-            ),
-      ]),
-    );
+    replace(crumbs, crumbTrail(listing, go));
     const moreButton =
       listing.total > listing.entries.length
         ? h(
@@ -262,32 +232,10 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       sync();
     });
     const rows = entries.map((e) => {
-      if (e.type === 'dir') {
-        return h(
-          'tr',
-          { class: 'is-dir' },
-          h('td', { class: 'cell-check' }),
-          h(
-            'td',
-            { 'data-label': 'Name', class: 'cell-file' },
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'link-button',
-                onclick: () => {
-                  go(relOf(e));
-                },
-              },
-              h('span', { class: 'folder', 'aria-hidden': 'true' }),
-              `${e.name}/`,
-            ),
-          ),
-          h('td', { 'data-label': 'Size', class: 'num muted' }, ''),
-          h('td', { 'data-label': 'Modified', title: fullTime(e.mtimeMs) }, time(e.mtimeMs)),
-          h('td', { 'data-label': 'State' }),
-        );
-      }
+      if (e.type === 'dir')
+        return dirRow(e, () => {
+          go(relOf(e));
+        });
       const abs = absOf(e);
       const id = `bf-${Math.random().toString(36).slice(2)}`;
       const box = h('input', { type: 'checkbox', id, checked: selected.has(abs) });
@@ -297,25 +245,7 @@ export function createBackfill(section, { store, api, refreshSoon }) {
         else selected.delete(abs);
         sync();
       });
-      return h(
-        'tr',
-        { dataset: { path: abs } },
-        h('td', { class: 'cell-check' }, box),
-        h(
-          'td',
-          { 'data-label': 'Name', class: 'cell-file' },
-          h('label', { for: id, class: 'mono' }, e.name),
-        ),
-        h('td', { 'data-label': 'Size', class: 'num' }, bytes(e.size)),
-        h('td', { 'data-label': 'Modified', title: fullTime(e.mtimeMs) }, time(e.mtimeMs)),
-        h(
-          'td',
-          { 'data-label': 'State' },
-          e.state
-            ? stateBadge(e.state)
-            : badge('not seen', 'muted', 'the agent has no record of this file'),
-        ),
-      );
+      return fileRow(e, abs, box, id);
     });
     replace(
       body,
@@ -370,38 +300,9 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       'Backfill',
     );
     if (!r) return;
-    const queued = r.queued;
-    const nQueued = queued.length;
+    const nQueued = r.queued.length;
     const skipped = r.skipped;
-    replace(
-      result,
-      h(
-        'div',
-        { class: ['notice', nQueued > 0 ? 'notice-ok' : 'notice-warn'] },
-        h('strong', {}, `Queued ${count(nQueued)} file${nQueued === 1 ? '' : 's'}`),
-        skipped.length > 0 ? `, skipped ${count(skipped.length)}` : '',
-        '.',
-        queued.length > 0
-          ? h(
-              'ul',
-              { class: 'plain mono small' },
-              queued.slice(0, 50).map((p) => h('li', {}, p.path)),
-            )
-          : undefined,
-        skipped.length > 0
-          ? h(
-              'ul',
-              { class: 'plain small' },
-              skipped
-                .slice(0, 100)
-                .map((s) => h('li', {}, h('span', { class: 'mono' }, s.path), ': ', s.reason)),
-            )
-          : undefined,
-        nQueued > 0
-          ? h('p', { class: 'small' }, h('a', { href: '#/queue' }, 'See the queue'))
-          : undefined,
-      ),
-    );
+    replace(result, backfillNotice(r));
     announce(`Queued ${nQueued} files, skipped ${skipped.length}`);
     selected.clear();
     glob.value = '';

@@ -2,7 +2,8 @@
 // journal with 100,000 rows costs one page per request. Each done row has a download link.
 import { debounce, empty, h, longText, replace } from '../dom.js';
 import { baseName, bytes, count, dirName, duration, fullTime, rate, time } from '../format.js';
-import { busy, pager, showError, toast } from '../ui.js';
+import { pager, showError } from '../ui.js';
+import { openLink } from './history-link.js';
 import { stateBadge, tableHead } from './table.js';
 
 /** @typedef {import('../../types/api').HistoryRecord} HistoryRecord */
@@ -221,7 +222,7 @@ export function createHistory(section, { store, api }) {
       'Link',
     );
     link.addEventListener('click', () => {
-      void openLink(link, r);
+      void openLink(link, r, api);
     });
     return h(
       'tr',
@@ -256,61 +257,6 @@ export function createHistory(section, { store, api }) {
         'td',
         { 'data-label': 'Link', class: 'cell-action' },
         r.result === 'done' ? link : h('span', { class: 'muted' }, '–'),
-      ),
-    );
-  }
-
-  /**
-   * @param {HTMLButtonElement} button
-   * @param {HistoryRecord} r
-   */
-  async function openLink(button, r) {
-    // open the tab now, while the click still counts as a user gesture, and point it at the URL
-    // once the agent answers (a window.open after an await may be blocked)
-    const tab = window.open('', '_blank');
-    const res = await busy(
-      button,
-      () => api('/link', { params: r.job ? { key: r.key, job: r.job } : { path: r.sourcePath } }),
-      `Link for ${baseName(r.sourcePath)}`,
-    );
-    if (!res) {
-      tab?.close();
-      return;
-    }
-    if (tab) {
-      tab.opener = null;
-      tab.location.href = res.url;
-    }
-    const until = res.expiresAt === null ? '' : ` · valid until ${fullTime(res.expiresAt)}`;
-    toast(
-      `${res.kind === 'public' ? 'Public' : 'Presigned'} link for ${baseName(r.sourcePath)}${until}`,
-      'ok',
-      h(
-        'div',
-        { class: 'toast-actions' },
-        h(
-          'a',
-          { href: res.url, target: '_blank', rel: 'noopener noreferrer', class: 'download-link' },
-          tab ? 'Open again' : 'Open',
-        ),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'btn btn-small btn-quiet',
-            onclick: () => {
-              // undefined outside a secure context (plain HTTP under another name than localhost)
-              if (!('clipboard' in navigator)) return;
-              navigator.clipboard.writeText(res.url).then(
-                () => {
-                  toast('Link copied.', 'ok');
-                },
-                () => undefined,
-              );
-            },
-          },
-          'Copy',
-        ),
       ),
     );
   }
