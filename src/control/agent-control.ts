@@ -206,9 +206,10 @@ export class AgentControl implements ControlService {
 
   /** Each job's recent throughput and what is left of its queue, with the time left: stats.ts. */
   async stats(): Promise<QueueStats> {
-    const [pauses, left] = await Promise.all([
+    const [pauses, left, uploading] = await Promise.all([
       this.deps.agent.pauses(),
       this.deps.journal.sumFilesByJob(LEFT_STATES),
+      this.deps.journal.sumFilesByJob(['uploading']),
     ]);
     return queueStats({
       jobs: this.deps.agent.jobs().map((j) => ({
@@ -216,6 +217,7 @@ export class AgentControl implements ControlService {
         paused: pauses.all || pauses.jobs.includes(j.name),
       })),
       left,
+      uploading,
       transfers: this.deps.transfers.list(),
       rates: this.deps.transfers.rates,
     });

@@ -3,7 +3,9 @@
  * by the agent as the uploads go, never read from the journal) and what is left of its queue
  * (files queued, waiting or uploading, and their bytes less what the running uploads sent), with
  * the time left at that throughput (domain/queue-eta.ts). The total leaves out the paused jobs,
- * whose files do not move until someone resumes them.
+ * whose files do not move until someone resumes them. In a fleet the throughput is this agent's:
+ * while other agents upload a job's files and nothing moves here, its time left is `starting`
+ * (no estimate), never `stalled`.
  */
 import type { JobRates } from '../agent/job-rates.js';
 import type { TransferView } from '../agent/transfer-tracker.js';
@@ -44,6 +46,8 @@ export interface QueueStatsInput {
   readonly jobs: readonly { readonly name: string; readonly paused: boolean }[];
   /** Files and bytes in {@link LEFT_STATES}, per job (the journal's count). */
   readonly left: Readonly<Record<string, FileTotals>>;
+  /** Files uploading, per job, by any agent of the journal (absent: none). */
+  readonly uploading?: Readonly<Record<string, FileTotals>>;
   /** This agent's running uploads (their bytes sent are not left). */
   readonly transfers: readonly TransferView[];
   readonly rates: Pick<JobRates, 'rate' | 'young' | 'windowMs'>;
@@ -53,6 +57,7 @@ export interface QueueStatsInput {
 export function queueStats(input: QueueStatsInput): QueueStats {
   const { rates } = input;
   const young = rates.young();
+  let busyElsewhere = false;
   const jobs = input.jobs.map((j): JobThroughputStats => {
     const total = input.left[j.name] ?? { files: 0, bytes: 0 };
     const sent = input.transfers
@@ -60,7 +65,11 @@ export function queueStats(input: QueueStatsInput): QueueStats {
       .reduce((n, t) => n + t.bytesDone, 0);
     const left = { files: total.files, bytes: Math.max(0, total.bytes - sent) };
     const rate = rates.rate(j.name);
-    const starting = young || rate.beganRecently;
+    // other agents of a fleet upload files of the job: they move, at a speed this agent never sees
+    const mine = input.transfers.filter((t) => t.job === j.name).length;
+    const elsewhere = (input.uploading?.[j.name]?.files ?? 0) > mine;
+    if (elsewhere) busyElsewhere = true;
+    const starting = young || rate.beganRecently || elsewhere;
     return {
       name: j.name,
       paused: j.paused,
@@ -88,7 +97,10 @@ export function queueStats(input: QueueStatsInput): QueueStats {
       left,
       eta: allPaused
         ? { state: 'paused', ms: null }
-        : queueEta(left, rate, { paused: false, starting: young || rate.beganRecently }),
+        : queueEta(left, rate, {
+            paused: false,
+            starting: young || rate.beganRecently || busyElsewhere,
+          }),
     },
   };
 }

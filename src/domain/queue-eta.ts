@@ -19,8 +19,8 @@ export interface Throughput {
 /**
  * empty: nothing is left; moving: an estimate from the recent throughput; paused: the job (or all
  * processing) is paused; starting: nothing moved yet, but an upload began within the window (or
- * the window is younger than its length); stalled: files are left and nothing moved for a whole
- * window.
+ * the window is younger than its length, or other agents upload the files); stalled: files are
+ * left and nothing moved for a whole window.
  */
 export const ETA_STATES = ['empty', 'moving', 'paused', 'starting', 'stalled'] as const;
 export type EtaState = (typeof ETA_STATES)[number];
@@ -35,7 +35,10 @@ export interface QueueEta {
 /** What the rates alone do not say. */
 export interface EtaSituation {
   readonly paused: boolean;
-  /** An upload began within the window, or the window is younger than its length. */
+  /**
+   * An upload began within the window, the window is younger than its length, or other agents
+   * upload the files (their throughput is not this agent's to measure).
+   */
   readonly starting: boolean;
 }
 

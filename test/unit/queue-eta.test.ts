@@ -168,6 +168,22 @@ describe('queueStats', () => {
     assert.equal(stats.total.eta.state, 'moving');
   });
 
+  it('other agents upload the files and nothing moves here: no estimate, but never stalled', () => {
+    const clock = new FakeClock();
+    const rates = new JobRates({ clock, windowMs: 60_000 });
+    clock.time += 120_000; // an agent long started, that moved nothing in the window
+    const input = {
+      jobs: [{ name: 'a', paused: false }],
+      left: { a: { files: 3, bytes: 300 } },
+      transfers: [],
+      rates,
+    };
+    assert.deepEqual(queueStats(input).jobs[0]?.eta, { state: 'stalled', ms: null });
+    const fleet = queueStats({ ...input, uploading: { a: { files: 1, bytes: 100 } } });
+    assert.deepEqual(fleet.jobs[0]?.eta, { state: 'starting', ms: null });
+    assert.deepEqual(fleet.total.eta, { state: 'starting', ms: null });
+  });
+
   it('every job with files left paused: the total is paused', () => {
     const rates = new JobRates({ clock: new FakeClock() });
     const stats = queueStats({

@@ -20,7 +20,7 @@ export const etaSchema = z
     state: z
       .enum(ETA_STATES)
       .describe(
-        'empty: nothing left; moving: ms is the estimate; paused; starting: an upload began within the window but nothing moved yet; stalled: files are left and nothing moved for a whole window',
+        'empty: nothing left; moving: ms is the estimate; paused; starting: nothing moved yet, but an upload began within the window, the agent started less than a window ago, or other agents of the fleet upload the files; stalled: files are left and nothing moved for a whole window',
       ),
     ms: z
       .number()
@@ -32,7 +32,9 @@ export const etaSchema = z
   .describe('when the queue will be done');
 
 const throughputFields = {
-  bytesPerSec: z.number().describe('bytes the store accepted per second, over the window'),
+  bytesPerSec: z
+    .number()
+    .describe("bytes the store accepted per second, over the window (this agent's uploads)"),
   filesPerSec: z.number().describe('files uploaded and verified per second, over the window'),
   left: leftSchema,
   eta: etaSchema,

@@ -1751,14 +1751,14 @@ export interface paths {
           content: {
             'application/json': {
               jobs: {
-                /** @description bytes the store accepted per second, over the window */
+                /** @description bytes the store accepted per second, over the window (this agent's uploads) */
                 bytesPerSec: number;
                 /** @description when the queue will be done */
                 eta: {
                   /** @description time left at the throughput of the window, ms (the longer of bytes/bytesPerSec and files/filesPerSec); null unless moving */
                   ms: number | null;
                   /**
-                   * @description empty: nothing left; moving: ms is the estimate; paused; starting: an upload began within the window but nothing moved yet; stalled: files are left and nothing moved for a whole window
+                   * @description empty: nothing left; moving: ms is the estimate; paused; starting: nothing moved yet, but an upload began within the window, the agent started less than a window ago, or other agents of the fleet upload the files; stalled: files are left and nothing moved for a whole window
                    * @enum {string}
                    */
                   state: 'empty' | 'moving' | 'paused' | 'starting' | 'stalled';
@@ -1778,14 +1778,14 @@ export interface paths {
               }[];
               /** @description every job that is not paused (a paused job's files do not move); its eta is paused when only paused jobs have files left */
               total: {
-                /** @description bytes the store accepted per second, over the window */
+                /** @description bytes the store accepted per second, over the window (this agent's uploads) */
                 bytesPerSec: number;
                 /** @description when the queue will be done */
                 eta: {
                   /** @description time left at the throughput of the window, ms (the longer of bytes/bytesPerSec and files/filesPerSec); null unless moving */
                   ms: number | null;
                   /**
-                   * @description empty: nothing left; moving: ms is the estimate; paused; starting: an upload began within the window but nothing moved yet; stalled: files are left and nothing moved for a whole window
+                   * @description empty: nothing left; moving: ms is the estimate; paused; starting: nothing moved yet, but an upload began within the window, the agent started less than a window ago, or other agents of the fleet upload the files; stalled: files are left and nothing moved for a whole window
                    * @enum {string}
                    */
                   state: 'empty' | 'moving' | 'paused' | 'starting' | 'stalled';

@@ -50,7 +50,7 @@ export function etaTitle(eta, windowMs) {
     case 'paused':
       return 'paused: nothing moves until it is resumed';
     case 'starting':
-      return 'uploads began, but nothing has moved yet';
+      return 'uploads began here or on other agents, but no throughput is measured yet';
     case 'stalled':
       return `files are left, but nothing moved in the last ${window}`;
     case 'empty':
@@ -120,7 +120,11 @@ export function etaLine(s, windowMs) {
     h(
       'span',
       { class: 'eta-rate' },
-      moving ? `${throughputText(s)} over the last ${windowText(windowMs)}` : 'nothing moving',
+      moving
+        ? `${throughputText(s)} over the last ${windowText(windowMs)}`
+        : state === 'starting'
+          ? 'no throughput measured yet'
+          : 'nothing moving',
     ),
     s.left.files > 0 ? (state === 'moving' ? ' · done in ' : ' · ') : undefined,
     s.left.files > 0

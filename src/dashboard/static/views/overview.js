@@ -187,12 +187,13 @@ function panel(title, body, aside, cls) {
  * @param {import('../dom.js').Tone} tone
  * @param {string} href
  * @param {string} [title]
+ * @param {boolean} [text] the value is words (a time, "stalled"), set smaller than a count
  */
-function tile(label, value, tone, href, title) {
+function tile(label, value, tone, href, title, text = false) {
   return h(
     'a',
     { class: `tile tile-${tone}`, href, title, dataset: { tile: label.toLowerCase() } },
-    h('span', { class: 'tile-n' }, value),
+    h('span', { class: ['tile-n', text && 'tile-text'] }, value),
     h('span', { class: 'tile-label' }, label),
   );
 }
@@ -202,7 +203,7 @@ function tile(label, value, tone, href, title) {
  * @param {import('../../types/api').Stats | null} stats
  */
 function etaTile(stats) {
-  if (!stats) return tile('Time left', '…', 'muted', '#/queue');
+  if (!stats) return tile('Time left', '…', 'muted', '#/queue', undefined, true);
   const { eta, left } = stats.total;
   return tile(
     'Time left',
@@ -210,5 +211,6 @@ function etaTile(stats) {
     etaTone(eta),
     '#/queue',
     `${leftText(left)}; ${etaTitle(eta, stats.windowMs)}`,
+    true,
   );
 }
