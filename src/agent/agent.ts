@@ -5,7 +5,7 @@
  */
 import type { AgentConfig } from '../config/agent-config.js';
 import { AppError } from '../errors/app-error.js';
-import type { AgentRecord, Pauses } from '../journal/journal-store.js';
+import type { AgentRecord, Pauses, RetryFilter } from '../journal/journal-store.js';
 import type { JobSource, RootProblem } from '../sources/job-source.js';
 import type { AgentDeps, AgentStatus } from './agent-deps.js';
 import { systemZone } from '../platform/local-zone.js';
@@ -216,12 +216,12 @@ export class Agent {
   }
 
   /**
-   * Releases parked or waiting files (one, or all) for another try, in one guarded statement: a
-   * file claimed meanwhile is left to its holder. Returns how many.
+   * Releases parked or waiting files (one by id, all, or those of a job or a reason's code) for
+   * another try, in one guarded statement: a file claimed meanwhile is left to its holder.
+   * Returns how many.
    */
-  async retry(fileId?: number): Promise<number> {
+  async retry(filter: RetryFilter = {}): Promise<number> {
     const now = this.deps.clock.now();
-    const filter = fileId === undefined ? {} : { fileIds: [fileId] };
     const n = await this.deps.journal.releaseForRetry(filter, now);
     for (const d of this.#destinations.values()) if (!d.health.healthy) await d.check();
     this.#wakeup.wake();

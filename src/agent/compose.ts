@@ -115,6 +115,8 @@ export async function startAgent(
     ...(config.events.webhook === undefined ? {} : { webhook: config.events.webhook }),
   });
   const transfers = new TransferTracker({ clock });
+  // files per second: the uploads this agent finished, as the metrics count them
+  const unsubscribeRates = events.subscribe(transfers.rates.listener());
   // One pool for the process, lent to every destination's transfer service; closed after them.
   const hasher = new Md5WorkerPool({ workers: md5Workers() });
   const agent = new Agent(config, {
@@ -148,6 +150,7 @@ export async function startAgent(
     await agent.close().catch(() => undefined);
     await hasher.close();
     metrics.close();
+    unsubscribeRates();
     await journal.close();
     lock?.release();
     throw err;
@@ -172,6 +175,7 @@ export async function startAgent(
       await agent.close();
       await hasher.close();
       metrics.close();
+      unsubscribeRates();
       await events.close();
       await journal.close();
       lock?.release();

@@ -1,9 +1,11 @@
 /**
  * The uploads running right now, for the API's /transfers and the live stream: bytes done, speed
  * over the last few seconds, and the time left at that speed. Fed by the transfer engine's
- * onProgress (through the FileProcessor); an entry lives exactly as long as its upload.
+ * onProgress (through the FileProcessor); an entry lives exactly as long as its upload. It also feeds
+ * each job's throughput over a longer window (job-rates.ts) with the same bytes.
  */
 import type { Clock } from '../platform/clock.js';
+import { JobRates } from './job-rates.js';
 
 /** How far back the speed looks, ms. */
 export const SPEED_WINDOW_MS = 5_000;
@@ -57,8 +59,19 @@ interface Entry {
 /** Live uploads; see the module comment. */
 export class TransferTracker {
   readonly #entries = new Map<symbol, Entry>();
+  /** Each job's throughput over the last minute, fed by the uploads' progress. */
+  readonly rates: JobRates;
 
-  constructor(private readonly deps: { readonly clock: Clock; readonly windowMs?: number }) {}
+  constructor(
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly windowMs?: number;
+      /** Default: new rates on the same clock. */
+      readonly rates?: JobRates;
+    },
+  ) {
+    this.rates = deps.rates ?? new JobRates({ clock: deps.clock });
+  }
 
   /** Uploads running now. */
   get size(): number {
@@ -71,10 +84,12 @@ export class TransferTracker {
     const now = this.deps.clock.now();
     const entry: Entry = { start, startedAt: now, bytesDone: 0, samples: [{ at: now, bytes: 0 }] };
     this.#entries.set(id, entry);
+    this.rates.began(start.job);
     return {
       progress: (bytes) => {
         if (!this.#entries.has(id)) return;
         entry.bytesDone += bytes;
+        this.rates.moved(start.job, bytes);
         this.#sample(entry);
       },
       restart: () => {

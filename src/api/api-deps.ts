@@ -21,7 +21,7 @@ export interface ApiDeps {
   readonly journal: JournalStore;
   /** Live events (the agent's EventSink). */
   readonly events: { subscribe(listener: EventListener): () => void };
-  readonly transfers: Pick<TransferTracker, 'list' | 'size'>;
+  readonly transfers: Pick<TransferTracker, 'list' | 'size' | 'rates'>;
   /** The event webhook's deliveries, shown by /api/v1/status (undefined without a webhook). */
   readonly webhook?: () => WebhookStats | undefined;
   /** The agent's Prometheus registry, served at /metrics. */

@@ -28,6 +28,7 @@ import { actionRoutes } from './routes/actions.js';
 import { bandwidthRoutes } from './routes/bandwidth.js';
 import { listRoutes } from './routes/lists.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { statsRoutes } from './routes/stats.js';
 import { statusRoutes } from './routes/status.js';
 import { streamRoutes } from './routes/stream.js';
 
@@ -102,7 +103,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     reload: deps.reload,
     ...(deps.webhook === undefined ? {} : { webhook: deps.webhook }),
   });
-  for (const routes of [statusRoutes, listRoutes, actionRoutes, bandwidthRoutes])
+  for (const routes of [statusRoutes, statsRoutes, listRoutes, actionRoutes, bandwidthRoutes])
     void app.register(routes(control));
   for (const routes of [streamRoutes, metricsRoutes]) void app.register(routes(deps));
   const logins = deps.logins ?? new LoginCodes({ clock: deps.clock });

@@ -9,12 +9,14 @@ import type { BackfillRequest, BackfillResult } from '../agent/backfill.js';
 import type { DestinationRuntime } from '../agent/destination-runtime.js';
 import type { ObjectLink } from '../agent/object-link.js';
 import type { BrowseQuery, BrowseResult } from '../agent/source-browser.js';
+import type { JobRates } from '../agent/job-rates.js';
 import type { TransferView } from '../agent/transfer-tracker.js';
 import type { WebhookStats } from '../agent/webhook-sender.js';
 import type { JobConfig } from '../config/agent-config.js';
 import type {
   EventQuery,
   EventRecord,
+  FailureGroup,
   FileState,
   HistoryQuery,
   HistoryRecord,
@@ -33,6 +35,7 @@ import {
 } from './control-rules.js';
 import { eventsFromJournal, queueFromJournal } from './journal-reads.js';
 import { reportFromJournal, type ReportPage, type ReportQuery } from './report.js';
+import { LEFT_STATES, queueStats, type QueueStats } from './queue-stats.js';
 import type {
   AgentStatusView,
   AgentsView,
@@ -53,7 +56,7 @@ import type {
 export interface AgentControlDeps {
   readonly agent: Agent;
   readonly journal: JournalStore;
-  readonly transfers: { list(): TransferView[] };
+  readonly transfers: { list(): TransferView[]; readonly rates: JobRates };
   readonly clock: Clock;
   /** Reads the configuration file again and applies it (as SIGHUP). */
   readonly reload: () => Promise<void>;
@@ -194,9 +197,41 @@ export class AgentControl implements ControlService {
   }
 
   async retry(fileId?: number): Promise<RetryResult> {
-    const released = await this.deps.agent.retry(fileId);
+    const released = await this.deps.agent.retry(fileId === undefined ? {} : { fileIds: [fileId] });
     if (fileId !== undefined && released === 0) await notRetried(this.deps.journal, fileId);
     return { released };
+  }
+
+  /**
+   * Releases the parked and waiting files whose reason has `code` and of `job` (each when given):
+   * the dashboard's retry of a group of failures. Releasing none is no error (they went meanwhile).
+   */
+  async retryGroup(group: { code?: string; job?: string }): Promise<RetryResult> {
+    return { released: await this.deps.agent.retry(group) };
+  }
+
+  /** Parked and waiting files grouped by the code of their reason (of one job when given). */
+  failures(job?: string): Promise<FailureGroup[]> {
+    return this.deps.journal.failureGroups(job === undefined ? {} : { job });
+  }
+
+  /** Each job's recent throughput and what is left of its queue, with the time left: stats.ts. */
+  async stats(): Promise<QueueStats> {
+    const [pauses, left, uploading] = await Promise.all([
+      this.deps.agent.pauses(),
+      this.deps.journal.sumFilesByJob(LEFT_STATES),
+      this.deps.journal.sumFilesByJob(['uploading']),
+    ]);
+    return queueStats({
+      jobs: this.deps.agent.jobs().map((j) => ({
+        name: j.name,
+        paused: pauses.all || pauses.jobs.includes(j.name),
+      })),
+      left,
+      uploading,
+      transfers: this.deps.transfers.list(),
+      rates: this.deps.transfers.rates,
+    });
   }
 
   backfill(job: string, request: BackfillRequest): Promise<BackfillResult> {

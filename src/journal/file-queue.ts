@@ -108,6 +108,8 @@ export interface FinalOptions extends UploadOptions {
 export interface RetryFilter {
   readonly fileIds?: readonly number[];
   readonly job?: string;
+  /** Only files whose reason has this code ('' : files without a reason). */
+  readonly code?: string;
 }
 
 /** What each held transition needs besides the hold and the time. */

@@ -6,6 +6,7 @@ import type { FileState } from '../domain/file-state.js';
 import type { EventRecord, HistoryRecord, HistoryResult } from './event-log.js';
 import type { FileRecord } from './file-queue.js';
 import type { AgentRecord, Pauses } from './fleet.js';
+import type { FailureGroup, FailureQuery, FileTotals } from './queue-stats.js';
 import type { UploadRecord } from './upload-ledger.js';
 
 /** What the history can be sorted by: finish time, size, average speed. */
@@ -92,6 +93,13 @@ export interface JournalQueries {
   countFiles(): Promise<Record<FileState, number>>;
   /** Count of files per state, per job (jobs with no file are absent; every state is present). */
   countFilesByJob(): Promise<Record<string, Record<FileState, number>>>;
+  /** Files in `states` and their bytes, per job (jobs with none are absent). */
+  sumFilesByJob(states: readonly FileState[]): Promise<Record<string, FileTotals>>;
+  /**
+   * Parked and waiting files grouped by the code of their reason, each group with its newest
+   * file; the largest group first (ties: by code).
+   */
+  failureGroups(query?: FailureQuery): Promise<FailureGroup[]>;
   /** The state of each of `paths` the job knows (paths it does not know are absent). */
   fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>>;
   /** Newest first; `beforeId` pages backwards; the filters keep only the events they match. */

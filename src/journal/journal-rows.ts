@@ -9,6 +9,7 @@ import type {
   AgentRecord,
   EventLevel,
   EventRecord,
+  FailureGroup,
   FileRecord,
   FileState,
   HistoryEntry,
@@ -246,4 +247,20 @@ export function reasonValues(
   reason: FileReason | null | undefined,
 ): [string | null, string | null, string | null] {
   return reason == null ? [null, null, null] : [reason.code, reason.message, reason.hint];
+}
+
+/** A row of failureGroups: the newest file of its group, and the group's counts. */
+export interface FailureGroupRow extends FileRow {
+  readonly group_files: number;
+  readonly group_parked: number;
+}
+
+/** The row of a group -> FailureGroup (both stores: their SQL names the columns so). */
+export function toFailureGroup(row: FailureGroupRow): FailureGroup {
+  return {
+    code: row.reason_code ?? '',
+    files: row.group_files,
+    parked: row.group_parked,
+    newest: toFileRecord(row),
+  };
 }

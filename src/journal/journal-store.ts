@@ -89,6 +89,7 @@ export {
   type JournalQueries,
   type Page,
 } from './journal-queries.js';
+export type { FailureGroup, FailureQuery, FileTotals } from './queue-stats.js';
 
 /** The whole journal: every role. All methods reject with an AppError on storage failure. */
 export interface JournalStore extends UploadLedger, FileQueue, Fleet, EventLog, JournalQueries {

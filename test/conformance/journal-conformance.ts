@@ -13,6 +13,7 @@ import { describeEventsAndHistory } from './journal-conformance-events.js';
 import { describeFiles } from './journal-conformance-files.js';
 import { describePauses } from './journal-conformance-pauses.js';
 import { describePipeline } from './journal-conformance-pipeline.js';
+import { describeQueueStats } from './journal-conformance-queue-stats.js';
 import { describeTransitions } from './journal-conformance-transitions.js';
 import { describeSearch } from './journal-conformance-search.js';
 import { describeReceipts } from './journal-conformance-receipts.js';
@@ -130,6 +131,7 @@ export function runJournalConformance(name: string, makeStore: MakeJournalStore)
     describePipeline(makeStore);
     describeSearch(makeStore);
     describeReceipts(makeStore);
+    describeQueueStats(makeStore);
     describeLifecycle(makeStore);
   });
 }

@@ -31,6 +31,8 @@ const GETS = [
   '/api/v1/jobs',
   '/api/v1/destinations',
   '/api/v1/transfers',
+  '/api/v1/stats',
+  '/api/v1/failures',
   '/api/v1/queue',
   '/api/v1/history',
   '/api/v1/events',

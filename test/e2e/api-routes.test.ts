@@ -303,6 +303,8 @@ ${rgwDestination(info, bucket.name, '      prefix: other\n')}`;
       'GET /api/v1/jobs',
       'GET /api/v1/destinations',
       'GET /api/v1/transfers',
+      'GET /api/v1/stats',
+      'GET /api/v1/failures',
       'GET /api/v1/queue',
       'GET /api/v1/history',
       'GET /api/v1/events',

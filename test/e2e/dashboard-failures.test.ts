@@ -5,7 +5,10 @@
  * and reloaded; Retry on the row uploads it), and a missing bucket (created, then Retry now on
  * the destination). A parked file is "parked" there as in the CLI; a skipped file (a changed file
  * under an existing key) shows in Skipped with its reason; a missing source directory shows on its
- * job with the fix. The secret never reaches the page.
+ * job with the fix. The parked and waiting files are grouped by cause (three keys too long, parked;
+ * a file the store answers with 500, through the fault proxy, waiting) with their count, cause,
+ * fix and newest file, and Retry on a group releases all of its files. The secret never reaches
+ * the page.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,6 +23,7 @@ import {
 import type { Locator, Page } from 'playwright-core';
 import { freePort, startAgentProcess, type AgentProcess } from '../support/agent-process.js';
 import { eventually, launchBrowser, type BrowserSession } from '../support/browser.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import {
   createTestBucket,
   makeS3Client,
@@ -37,7 +41,8 @@ describe('dashboard: failures with their cause and fix; reload and retry from th
   let later: { name: string; cleanup(): Promise<void> };
   let tmp: { path: string; cleanup(): Promise<void> };
   let dir: string;
-  const inbox = { creds: '', deep: '', later: '' };
+  const inbox = { creds: '', deep: '', later: '', keys: '', flaky: '' };
+  let proxy: FaultProxy;
   let yaml: string;
   let agent: AgentProcess;
   let browser: BrowserSession;
@@ -71,7 +76,13 @@ describe('dashboard: failures with their cause and fix; reload and retry from th
     await client.send(new DeleteBucketCommand({ Bucket: later.name }));
     tmp = await makeTmpDir('dash-fail');
     dir = join(tmp.path, 'agent');
-    for (const name of ['creds', 'deep', 'later'] as const) {
+    // every PUT of a key with "flaky" in it is answered 500: a transient error, the file waits
+    proxy = await startFaultProxy(info.endpoint);
+    proxy.addRule({
+      match: (r) => r.operation === 'PutObject' && r.key.includes('flaky'),
+      fault: { kind: 'error', status: 500 },
+    });
+    for (const name of ['creds', 'deep', 'later', 'keys', 'flaky'] as const) {
       inbox[name] = join(dir, name);
       await mkdir(inbox[name], { recursive: true });
     }
@@ -109,6 +120,22 @@ jobs:
       bucket: ${bucket.name}
       prefix: lost
       endpoint: ${info.endpoint}
+  - name: keys
+    sources: [${JSON.stringify(inbox.keys)}]
+    settle: 1s
+    key: '{path}'
+    destination:
+      bucket: ${bucket.name}
+      prefix: keys
+      endpoint: ${info.endpoint}
+  - name: flaky
+    sources: [${JSON.stringify(inbox.flaky)}]
+    settle: 1s
+    retryTimeout: 1s
+    destination:
+      bucket: ${bucket.name}
+      prefix: flaky
+      endpoint: ${proxy.url}
 `;
     agent = await startAgentProcess(dir, yaml, info);
     browser = await launchBrowser('dashboard-failures');
@@ -118,6 +145,7 @@ jobs:
   after(async () => {
     await browser.close().catch(() => undefined);
     await agent.stop().catch(() => undefined);
+    await proxy.close();
     await bucket.cleanup();
     await later.cleanup().catch(() => undefined);
     await tmp.cleanup();
@@ -247,6 +275,58 @@ jobs:
     await row.locator('.badge', { hasText: /^skipped$/ }).waitFor();
     assert.match(await row.innerText(), /exists/);
     await browser.screenshot(page, 'skipped');
+    assert.deepEqual(browser.errors(), []);
+  });
+  it('parked and waiting files grouped by cause, with count, cause, fix and newest; Retry on a group releases it', async () => {
+    // three keys over S3's 1,024 bytes ('{path}' under 5 directories of 240 characters)
+    let d = join(inbox.keys, 'x');
+    for (let i = 0; i < 5; i += 1) d = join(d, 'k'.repeat(240));
+    await mkdir(d, { recursive: true });
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await writeFile(join(d, name), name);
+    await writeFile(join(inbox.flaky, 'flaky.txt'), 'the store answers 500');
+
+    await tab('queue');
+    await page.locator('.seg[data-state="parked"]').click();
+    const keys = page.locator('#failure-groups article[data-code="ERR_KEY_INVALID"]');
+    await keys.locator('.failure-count', { hasText: /^3 files$/ }).waitFor();
+    await keys.locator('.badge', { hasText: /^3 parked$/ }).waitFor();
+    const text = await keys.innerText();
+    assert.match(text, /1,024|1024/, 'the cause');
+    assert.match(text, /Fix: /);
+    assert.match(text, /Newest: [abc]\.txt \(keys, parked\)/);
+    const flaky = page.locator('#failure-groups article[data-code="ERR_S3_SERVER"]');
+    await flaky.locator('.failure-count', { hasText: /^1 file$/ }).waitFor();
+    await flaky.locator('.badge', { hasText: /^1 waiting$/ }).waitFor();
+    assert.match(await flaky.innerText(), /Newest: flaky\.txt \(flaky, waiting\)/);
+    assert.match(await page.locator('#failure-groups-note').innerText(), /4 files in 2 groups/);
+    await browser.screenshot(page, 'by-cause');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await browser.screenshot(page, 'by-cause-1280x800');
+
+    await keys.getByRole('button', { name: 'Retry the 3 files of ERR_KEY_INVALID' }).click();
+    await page
+      .locator('.toast', { hasText: '3 files of ERR_KEY_INVALID released for another try.' })
+      .waitFor();
+    // released, each is tried again (its key is still too long) and parked a second time
+    await eventually('the three files tried again', async () => {
+      const r = await agent.api<{ items: { attempts: number }[] }>(
+        'GET',
+        '/api/v1/queue?state=parked&job=keys',
+      );
+      return r.items.length === 3 && r.items.every((f) => f.attempts === 2);
+    });
+    const flakyPuts = proxy.log.filter(
+      (e) => e.operation === 'PutObject' && e.key.includes('flaky'),
+    );
+    assert.ok(flakyPuts.length > 0 && flakyPuts.every((e) => e.status === 500));
+
+    const phone = await browser.open(await agent.dashboardUrl(), 'phone');
+    await phone.evaluate(() => {
+      (globalThis as unknown as { location: { hash: string } }).location.hash =
+        '#/queue?state=parked';
+    });
+    await phone.locator('#failure-groups article[data-code="ERR_KEY_INVALID"]').waitFor();
+    await browser.screenshot(phone, 'by-cause-phone', { fullPage: true });
     assert.deepEqual(browser.errors(), []);
   });
 });

@@ -75,7 +75,8 @@ export function actionRoutes(control: AgentControl): FastifyPluginAsyncZod {
       '/api/v1/retry',
       {
         schema: {
-          summary: 'release one parked or waiting file, or all of them, for another try',
+          summary:
+            'release one parked or waiting file, those of a code or a job, or all of them, for another try',
           body: retryBody,
           response: {
             200: z.object({ released: z.number().int() }),
@@ -85,7 +86,14 @@ export function actionRoutes(control: AgentControl): FastifyPluginAsyncZod {
           },
         },
       },
-      (req) => control.retry(req.body.fileId),
+      (req) => {
+        const { fileId, code, job } = req.body;
+        if (code === undefined && job === undefined) return control.retry(fileId);
+        return control.retryGroup({
+          ...(code === undefined ? {} : { code }),
+          ...(job === undefined ? {} : { job }),
+        });
+      },
     );
     app.get(
       '/api/v1/link',

@@ -117,14 +117,27 @@ export const jobBody = z.strictObject({
   job: jobName('one job; all processing when absent').optional(),
 });
 
-export const retryBody = z.strictObject({
-  fileId: z
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .describe('one file (see /queue); every parked and waiting file when absent'),
-});
+export const retryBody = z
+  .strictObject({
+    fileId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('one file (see /queue); every parked and waiting file when absent'),
+    code: z
+      .string()
+      .max(200)
+      .optional()
+      .describe(
+        "the parked and waiting files whose reason has this code (a group of /failures; '' for none)",
+      ),
+    job: jobName('only the files of this job (with code, or alone)').optional(),
+  })
+  .refine((b) => b.fileId === undefined || (b.code === undefined && b.job === undefined), {
+    message: 'give fileId alone, or code and job',
+    path: ['fileId'],
+  });
 
 /** S3 presigned URLs live at most 7 days. */
 export const MAX_LINK_EXPIRY_MS = 7 * 24 * 3_600_000;

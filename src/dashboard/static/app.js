@@ -1,10 +1,10 @@
-// The dashboard's entry point: shared state (status, jobs, destinations, live transfers), the
-// live stream, the hash router (#/overview, #/queue, …), the token prompt and the top bar.
+// The dashboard's entry point: loading the shared state (store.js), the live stream, the hash
+// router (#/overview, #/queue, …), the token prompt and the top bar (topbar.js).
 import { api, ApiError, onUnauthorized, setToken, streamUrl } from './api.js';
-import { createThroughput } from './chart.js';
-import { debounce } from './dom.js';
-import { PENDING_STATES } from './format.js';
-import { announce, banner, busy, showError, toast } from './ui.js';
+import { byId, debounce } from './dom.js';
+import { createStore } from './store.js';
+import { setupCounts, setupTopbar } from './topbar.js';
+import { announce, banner, showError } from './ui.js';
 import { createOverview } from './views/overview.js';
 import { createTransfers } from './views/transfers.js';
 import { createQueue } from './views/queue.js';
@@ -12,61 +12,31 @@ import { createHistory } from './views/history.js';
 import { createEvents } from './views/events.js';
 import { createBackfill } from './views/backfill.js';
 
-/**
- * Shared state and a tiny pub/sub: 'core' (status, jobs, destinations), 'fleet' (the agents
- * sharing the journal), 'transfers', 'event'.
- */
-function createStore() {
-  const listeners = new Map();
-  return {
-    status: null,
-    jobs: [],
-    destinations: [],
-    /** GET /agents: { self, shared, leaseMs, items }, null until first loaded. */
-    fleet: null,
-    transfers: [],
-    throughput: createThroughput(),
-    on(type, fn) {
-      if (!listeners.has(type)) listeners.set(type, new Set());
-      listeners.get(type).add(fn);
-    },
-    emit(type, payload) {
-      for (const fn of listeners.get(type) || []) {
-        try {
-          fn(payload);
-        } catch (err) {
-          console.error(err);
-        }
-      }
-    },
-    /** Files waiting for their first or next try (not parked, not done). */
-    pendingCount() {
-      const f = (this.status && this.status.files) || {};
-      return PENDING_STATES.reduce((n, s) => n + (f[s] || 0), 0);
-    },
-  };
-}
+/** @typedef {import('../types/dashboard').View} View */
 
 const store = createStore();
 
 // ---------- core state ----------
 
+/** @type {Promise<void> | null} */
 let loading = null;
-async function loadCore() {
+function loadCore() {
   loading ??= (async () => {
     try {
-      const [status, jobs, destinations, transfers, fleet] = await Promise.all([
+      const [status, jobs, destinations, transfers, fleet, stats] = await Promise.all([
         api('/status'),
         api('/jobs'),
         api('/destinations'),
         api('/transfers'),
         api('/agents'),
+        api('/stats'),
       ]);
       store.status = status;
-      store.jobs = jobs.items || [];
-      store.destinations = destinations.items || [];
-      store.transfers = transfers.items || [];
+      store.jobs = jobs.items;
+      store.destinations = destinations.items;
+      store.transfers = transfers.items;
       store.fleet = fleet;
+      store.stats = stats;
       banner('');
       store.emit('core');
       store.emit('fleet');
@@ -86,6 +56,7 @@ const refreshSoon = debounce(loadCore, 300);
  * Looks at the agents again (heartbeats and leases run out without any event). A failure is left
  * to loadCore, which asks for them too and says what is wrong.
  */
+/** @type {Promise<void> | null} */
 let fleetLoading = null;
 function loadFleet() {
   fleetLoading ??= api('/agents')
@@ -102,13 +73,49 @@ function loadFleet() {
   return fleetLoading;
 }
 
+/**
+ * Looks at the throughput and the time left again while uploads run (the stream's `transfers`
+ * ticks), at most every 2 s; between events nothing else would.
+ */
+let statsAt = 0;
+function loadStatsSoon() {
+  const now = Date.now();
+  if (now - statsAt < 2000 || loading) return;
+  statsAt = now;
+  api('/stats').then(
+    (stats) => {
+      store.stats = stats;
+      store.emit('core');
+    },
+    () => undefined,
+  );
+}
+
 // ---------- live stream ----------
 
+/** @type {EventSource | null} */
 let source = null;
+/**
+ * @param {'live' | 'offline'} state
+ * @param {string} text
+ */
 function setConn(state, text) {
-  const el = document.getElementById('conn');
+  const el = byId('conn');
   el.dataset.state = state;
-  el.querySelector('.conn-text').textContent = text;
+  const label = el.querySelector('.conn-text');
+  if (label) label.textContent = text;
+}
+
+/**
+ * The JSON of a stream message (the agent encodes it through the API's schemas).
+ * @template T
+ * @param {MessageEvent<unknown>} msg
+ * @returns {T}
+ */
+function streamData(msg) {
+  /** @type {unknown} */
+  const data = JSON.parse(String(msg.data));
+  return /** @type {T} */ (data);
 }
 
 function connectStream() {
@@ -122,14 +129,17 @@ function connectStream() {
     // EventSource reconnects by itself; a refused token or a stopped agent end up here too
     setConn('offline', 'Reconnecting…');
   });
-  source.addEventListener('transfers', (msg) => {
-    const data = JSON.parse(msg.data);
-    store.transfers = data.items || [];
+  source.addEventListener('transfers', (/** @type {MessageEvent<unknown>} */ msg) => {
+    /** @type {import('../types/api').ApiAnswer<'/transfers', 'GET'>} */
+    const data = streamData(msg);
+    store.transfers = data.items;
     store.throughput.tick(store.transfers);
     store.emit('transfers');
+    loadStatsSoon();
   });
-  source.addEventListener('event', (msg) => {
-    const e = JSON.parse(msg.data);
+  source.addEventListener('event', (/** @type {MessageEvent<unknown>} */ msg) => {
+    /** @type {import('../types/api').EventRecord} */
+    const e = streamData(msg);
     store.emit('event', e);
     refreshSoon();
     if (e.type === 'destination.unhealthy') announce(`Destination unhealthy: ${e.message}`);
@@ -138,16 +148,18 @@ function connectStream() {
 
 // ---------- token prompt ----------
 
+/** @type {import('./api.js').TokenPrompt} */
 function promptForToken(why) {
-  const dialog = document.getElementById('token-dialog');
-  const form = document.getElementById('token-form');
-  const input = document.getElementById('token-input');
-  const error = document.getElementById('token-error');
+  const dialog = /** @type {HTMLDialogElement} */ (byId('token-dialog'));
+  const form = byId('token-form');
+  const input = /** @type {HTMLInputElement} */ (byId('token-input'));
+  const error = byId('token-error');
   error.hidden = why !== 'refused';
   error.textContent = why === 'refused' ? 'That token was refused. Check it and try again.' : '';
   input.value = '';
   setConn('offline', 'Locked');
   return new Promise((resolve) => {
+    /** @param {Event} event */
     const done = (event) => {
       event.preventDefault();
       const token = input.value.trim();
@@ -161,79 +173,23 @@ function promptForToken(why) {
     };
     form.addEventListener('submit', done);
     // Escape must not leave the page without a way back to the prompt
-    dialog.addEventListener('cancel', (event) => event.preventDefault(), { once: true });
+    dialog.addEventListener(
+      'cancel',
+      (event) => {
+        event.preventDefault();
+      },
+      { once: true },
+    );
     if (!dialog.open) dialog.showModal();
     input.focus();
   });
 }
 
-// ---------- top bar ----------
-
-function setupTopbar() {
-  const global = document.getElementById('global-pause');
-  const label = global.querySelector('.switch-label');
-  global.setAttribute('aria-label', 'Run all jobs');
-  store.on('core', () => {
-    const paused = Boolean(store.status && store.status.paused);
-    global.setAttribute('aria-checked', paused ? 'false' : 'true');
-    if (global.getAttribute('aria-busy') !== 'true') global.disabled = false;
-    label.textContent = paused ? 'All jobs paused' : 'All jobs running';
-    document.getElementById('paused-strip').hidden = !paused;
-  });
-  global.addEventListener('click', () =>
-    busy(
-      global,
-      async () => {
-        const pause = global.getAttribute('aria-checked') === 'true';
-        store.status = {
-          ...(await api(pause ? '/pause' : '/resume', { method: 'POST', body: {} })),
-        };
-        await loadCore();
-        announce(pause ? 'All jobs paused' : 'All jobs resumed');
-      },
-      'Switching all jobs',
-    ),
-  );
-
-  const reload = document.getElementById('reload-config');
-  reload.addEventListener('click', () =>
-    busy(
-      reload,
-      async () => {
-        try {
-          await api('/config/reload', { method: 'POST', body: {} });
-        } catch (err) {
-          showError(err, 'The configuration was not reloaded');
-          return;
-        }
-        toast('Configuration reloaded.', 'ok');
-        await loadCore();
-      },
-      'Reloading the configuration',
-    ),
-  );
-}
-
-// ---------- counts in the tabs ----------
-
-function setupCounts() {
-  const set = (name, n, title) => {
-    const el = document.querySelector(`[data-count="${name}"]`);
-    el.hidden = !n;
-    el.textContent = String(n || '');
-    el.title = title;
-  };
-  store.on('core', () => {
-    const f = (store.status && store.status.files) || {};
-    set('queue', store.pendingCount() + (f.waiting || 0), 'pending and waiting files');
-    set('parked', f.parked || 0, 'parked files (they need a person: see why in Queue)');
-  });
-  store.on('transfers', () => set('transfers', store.transfers.length, 'uploading now'));
-}
-
 // ---------- router ----------
 
+/** @type {Map<string, View & { title: string, section: HTMLElement }>} */
 const views = new Map();
+/** @type {string | null} */
 let current = null;
 
 function route() {
@@ -247,10 +203,12 @@ function route() {
     if (!on && v.hide) v.hide();
   }
   for (const a of document.querySelectorAll('.tabs a')) {
+    if (!(a instanceof HTMLElement)) continue;
     if (a.dataset.view === target) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   const view = views.get(target);
+  if (!view) return;
   if (current !== target) {
     current = target;
     document.title = `${view.title} · s3ferry`;
@@ -261,6 +219,7 @@ function route() {
 function main() {
   onUnauthorized(promptForToken);
   const ctx = { store, api, refresh: loadCore, refreshSoon, refreshFleet: loadFleet };
+  /** @type {[string, string, (section: HTMLElement, ctx: import('../types/dashboard').ViewContext) => View][]} */
   const make = [
     ['overview', 'Overview', createOverview],
     ['transfers', 'Transfers', createTransfers],
@@ -270,11 +229,11 @@ function main() {
     ['backfill', 'Backfill', createBackfill],
   ];
   for (const [name, title, create] of make) {
-    const section = document.getElementById(`view-${name}`);
+    const section = byId(`view-${name}`);
     views.set(name, { title, section, ...create(section, ctx) });
   }
-  setupTopbar();
-  setupCounts();
+  setupTopbar(store, loadCore);
+  setupCounts(store);
   window.addEventListener('hashchange', route);
   route();
   void loadCore().then(connectStream);

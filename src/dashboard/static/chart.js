@@ -8,33 +8,45 @@ const WINDOW_S = 300;
 const W = 600;
 const H = 140;
 
+/** @typedef {Pick<import('../types/api').HistoryRecord, 'startedAt' | 'finishedAt' | 'size' | 'result'>} SeedRow */
+
+/** The samples of the chart (the store keeps one). */
 export function createThroughput() {
-  /** second (epoch s) -> bytes per second */
+  /** @type {Map<number, number>} second (epoch s) -> bytes per second */
   const samples = new Map();
   let openedAt = Math.floor(Date.now() / 1000);
   let lastTick = 0;
 
+  /** @param {number} nowS */
   const prune = (nowS) => {
     for (const s of samples.keys()) if (s <= nowS - WINDOW_S) samples.delete(s);
   };
 
   return {
-    /** A `transfers` tick: items with bytesPerSec. */
+    /**
+     * A `transfers` tick: items with bytesPerSec.
+     * @param {readonly { bytesPerSec: number }[]} items
+     * @param {number} [atMs]
+     */
     tick(items, atMs = Date.now()) {
       const s = Math.floor(atMs / 1000);
-      const total = (items || []).reduce((sum, t) => sum + (Number(t.bytesPerSec) || 0), 0);
+      const total = items.reduce((sum, t) => sum + (t.bytesPerSec || 0), 0);
       samples.set(s, total);
       lastTick = s;
       prune(s);
     },
-    /** History rows (startedAt, finishedAt, size) that ended before the page opened. */
+    /**
+     * History rows (startedAt, finishedAt, size) that ended before the page opened.
+     * @param {readonly SeedRow[]} rows
+     * @param {number} [nowMs]
+     */
     seed(rows, nowMs = Date.now()) {
       openedAt = Math.floor(nowMs / 1000);
-      for (const r of rows || []) {
+      for (const r of rows) {
         const start = Math.floor(r.startedAt / 1000);
         const end = Math.max(start, Math.floor(r.finishedAt / 1000));
         if (end < openedAt - WINDOW_S || r.result !== 'done') continue;
-        const perS = (r.size || 0) / (end - start + 1);
+        const perS = r.size / (end - start + 1);
         for (
           let s = Math.max(start, openedAt - WINDOW_S);
           s <= Math.min(end, openedAt - 1);
@@ -44,15 +56,22 @@ export function createThroughput() {
         }
       }
     },
-    /** The series for the window ending now: seconds without a sample are 0. */
+    /**
+     * The series for the window ending now: seconds without a sample are 0.
+     * @param {number} [nowMs]
+     */
     series(nowMs = Date.now()) {
       const now = Math.floor(nowMs / 1000);
       prune(now);
+      /** @type {number[]} */
       const out = [];
       for (let s = now - WINDOW_S + 1; s <= now; s += 1) out.push(samples.get(s) || 0);
       return out;
     },
-    /** The latest speed, 0 when no tick came in the last 3 s. */
+    /**
+     * The latest speed, 0 when no tick came in the last 3 s.
+     * @param {number} [nowMs]
+     */
     current(nowMs = Date.now()) {
       const now = Math.floor(nowMs / 1000);
       return now - lastTick <= 3 ? samples.get(lastTick) || 0 : 0;
@@ -64,7 +83,10 @@ const NICE = [
   1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 40, 50, 64, 80, 100, 128, 200, 256, 400, 500, 512, 800, 1024,
 ];
 
-/** A round axis maximum at or above v bytes/s, in binary units (e.g. 4 MiB/s, 20 MiB/s). */
+/**
+ * A round axis maximum at or above v bytes/s, in binary units (e.g. 4 MiB/s, 20 MiB/s).
+ * @param {number} v
+ */
 function niceMax(v) {
   if (v <= 0) return 1024 * 1024;
   const unit = 1024 ** Math.floor(Math.log(v) / Math.log(1024));
@@ -72,14 +94,20 @@ function niceMax(v) {
   return (NICE.find((m) => m >= n) ?? 1024) * unit;
 }
 
-/** Draws the chart into `box` (replacing what was there). */
+/**
+ * Draws the chart into `box` (replacing what was there).
+ * @param {HTMLElement} box
+ * @param {ReturnType<typeof createThroughput>} tp
+ */
 export function renderThroughput(box, tp) {
   const data = tp.series();
   const peak = Math.max(...data);
   const nonZero = data.filter((v) => v > 0);
   const avg = data.reduce((a, b) => a + b, 0) / data.length;
   const max = niceMax(peak);
+  /** @param {number} i */
   const x = (i) => (i / (data.length - 1)) * W;
+  /** @param {number} v */
   const y = (v) => H - (v / max) * (H - 4);
   let line = '';
   data.forEach((v, i) => {
@@ -128,6 +156,10 @@ export function renderThroughput(box, tp) {
   );
 }
 
+/**
+ * @param {string} label
+ * @param {string} value
+ */
 function stat(label, value) {
   return h(
     'div',

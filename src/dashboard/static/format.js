@@ -3,7 +3,10 @@
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 const numberFormat = new Intl.NumberFormat();
 
-/** 1536 -> "1.5 KiB". */
+/**
+ * 1536 -> "1.5 KiB".
+ * @param {number | null | undefined} n
+ */
 export function bytes(n) {
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return '–';
   let i = 0;
@@ -16,18 +19,27 @@ export function bytes(n) {
   return `${v.toFixed(digits)} ${UNITS[i]}`;
 }
 
-/** Bytes per second -> "4.00 MiB/s". */
+/**
+ * Bytes per second -> "4.00 MiB/s".
+ * @param {number | null | undefined} n
+ */
 export function rate(n) {
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return '–';
   return `${bytes(n)}/s`;
 }
 
-/** 1234567 -> "1,234,567". */
+/**
+ * 1234567 -> "1,234,567".
+ * @param {number | null | undefined} n
+ */
 export function count(n) {
   return typeof n === 'number' && Number.isFinite(n) ? numberFormat.format(n) : '–';
 }
 
-/** ms -> "3 h 05 m", "2 m 10 s", "12 s", "0.4 s". */
+/**
+ * ms -> "3 h 05 m", "2 m 10 s", "12 s", "0.4 s".
+ * @param {number | null | undefined} ms
+ */
 export function duration(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '–';
   if (ms < 100) return '< 0.1 s';
@@ -41,9 +53,13 @@ export function duration(ms) {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** @param {number} n */
 const pad = (n) => String(n).padStart(2, '0');
 
-/** ms since the epoch -> "14:03:07" today, "Mar 4, 14:03" this year, else "2023-03-04 14:03". */
+/**
+ * ms since the epoch -> "14:03:07" today, "Mar 4, 14:03" this year, else "2023-03-04 14:03".
+ * @param {number | null | undefined} ms
+ */
 export function time(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
   const d = new Date(ms);
@@ -57,7 +73,10 @@ export function time(ms) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`;
 }
 
-/** The full local time, for title attributes. */
+/**
+ * The full local time, for title attributes.
+ * @param {number | null | undefined} ms
+ */
 export function fullTime(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
   return new Date(ms).toLocaleString(undefined, {
@@ -66,7 +85,11 @@ export function fullTime(ms) {
   });
 }
 
-/** ms since the epoch -> "just now", "3 min ago", "2 h ago", else the time. */
+/**
+ * ms since the epoch -> "just now", "3 min ago", "2 h ago", else the time.
+ * @param {number | null | undefined} ms
+ * @param {number} [now]
+ */
 export function ago(ms, now = Date.now()) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
   const s = Math.round((now - ms) / 1000);
@@ -81,6 +104,8 @@ export function ago(ms, now = Date.now()) {
  * ms since the epoch -> "just now", "3 s ago", "59 s ago", then as {@link ago}: to the second,
  * for heartbeats, where 4 s against a lease of 3 s matters. A time ahead of this browser's clock
  * (the agent's clock runs ahead) reads "just now".
+ * @param {number | null | undefined} ms
+ * @param {number} [now]
  */
 export function agoExact(ms, now = Date.now()) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
@@ -90,16 +115,22 @@ export function agoExact(ms, now = Date.now()) {
   return ago(ms, now);
 }
 
-/** The last segment of a path. */
+/**
+ * The last segment of a path.
+ * @param {string | null | undefined} p
+ */
 export function baseName(p) {
-  const s = String(p || '');
+  const s = p ?? '';
   const i = s.lastIndexOf('/');
   return i >= 0 ? s.slice(i + 1) : s;
 }
 
-/** The directory part of a path, with its trailing slash ('' for a bare name). */
+/**
+ * The directory part of a path, with its trailing slash ('' for a bare name).
+ * @param {string | null | undefined} p
+ */
 export function dirName(p) {
-  const s = String(p || '');
+  const s = p ?? '';
   const i = s.lastIndexOf('/');
   return i >= 0 ? s.slice(0, i + 1) : '';
 }
@@ -108,19 +139,20 @@ export function dirName(p) {
  * The one "pending" set (src/domain/file-state.ts PENDING_STATES; a unit test keeps the two
  * equal): files on their way that need nobody. Parked files need a person and are shown apart.
  */
+/** @type {readonly import('../types/api').FileRecord['state'][]} */
 export const PENDING_STATES = ['settling', 'queued', 'waiting', 'uploading', 'verifying'];
 
 /**
  * A FileRecord's reason, `{ code, message, hint }` as the API gives it (or null), with '' for the
  * parts that are not there. Only failures carry an `ERR_…` code worth showing; other codes name a
  * note (released, changed, …) and are not a problem.
+ * @param {import('../types/api').FileReason | null | undefined} reason
  */
 export function reasonParts(reason) {
-  if (!reason || typeof reason !== 'object') return { code: '', message: '', hint: '' };
-  const code = String(reason.code || '');
+  if (!reason) return { code: '', message: '', hint: '' };
   return {
-    code: code.startsWith('ERR_') ? code : '',
-    message: String(reason.message || ''),
-    hint: String(reason.hint || ''),
+    code: reason.code.startsWith('ERR_') ? reason.code : '',
+    message: reason.message,
+    hint: reason.hint ?? '',
   };
 }

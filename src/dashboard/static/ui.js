@@ -1,9 +1,13 @@
 // Shared pieces: toasts, screen-reader announcements, the error banner, the pager, and buttons
 // that show they are busy.
 import { h, replace } from './dom.js';
+import { ApiError } from './api.js';
 import { count } from './format.js';
 
-/** Says `text` to screen readers (the visually hidden aria-live region). */
+/**
+ * Says `text` to screen readers (the visually hidden aria-live region).
+ * @param {string} text
+ */
 export function announce(text) {
   const el = document.getElementById('announcer');
   if (!el) return;
@@ -14,7 +18,12 @@ export function announce(text) {
   });
 }
 
-/** A short message at the bottom of the screen (also read out: the region is aria-live). */
+/**
+ * A short message at the bottom of the screen (also read out: the region is aria-live).
+ * @param {string} text
+ * @param {import('./dom.js').Tone} [tone]
+ * @param {Node} [extra]
+ */
 export function toast(text, tone = 'info', extra) {
   const box = document.getElementById('toasts');
   if (!box) return;
@@ -25,21 +34,32 @@ export function toast(text, tone = 'info', extra) {
     h('div', { class: 'toast-body' }, text, extra),
     close,
   );
-  const remove = () => el.remove();
+  const remove = () => {
+    el.remove();
+  };
   close.addEventListener('click', remove);
   box.append(el);
   while (box.children.length > 4) box.firstElementChild?.remove();
   setTimeout(remove, tone === 'bad' ? 12_000 : 6_000);
 }
 
-/** Shows an ApiError (or any error) as a toast with its hint. */
+/**
+ * Shows an ApiError (or any error) as a toast with its hint.
+ * @param {unknown} err
+ * @param {string} [what]
+ */
 export function showError(err, what) {
-  const message = err && err.message ? err.message : String(err);
-  const hint = err && err.hint ? h('div', { class: 'toast-hint' }, err.hint) : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const hint =
+    err instanceof ApiError && err.hint ? h('div', { class: 'toast-hint' }, err.hint) : undefined;
   toast(what ? `${what}: ${message}` : message, 'bad', hint);
 }
 
-/** The banner at the top of the page (e.g. the agent cannot be reached); '' hides it. */
+/**
+ * The banner at the top of the page (e.g. the agent cannot be reached); '' hides it.
+ * @param {string} text
+ * @param {string} [hint]
+ */
 export function banner(text, hint) {
   const el = document.getElementById('banner');
   if (!el) return;
@@ -55,6 +75,11 @@ export function banner(text, hint) {
 /**
  * Runs `action` with the button disabled and marked busy; errors become a toast.
  * Resolves to the action's result, or undefined when it failed.
+ * @template T
+ * @param {HTMLButtonElement} button
+ * @param {() => Promise<T>} action
+ * @param {string} [what]
+ * @returns {Promise<T | undefined>}
  */
 export async function busy(button, action, what) {
   button.disabled = true;
@@ -73,9 +98,17 @@ export async function busy(button, action, what) {
 /**
  * A pager for offset paging: « ‹ "51–100 of 100,000" › ». `onPage(offset)` is called on clicks.
  * update({ offset, limit, total, shown }) redraws it.
+ * @param {{ label: string, onPage: (offset: number) => void }} options
  */
 export function pager({ label, onPage }) {
+  /** @typedef {{ offset: number, limit: number, total: number, shown: number }} PagerState */
+  /** @type {PagerState} */
   let state = { offset: 0, limit: 50, total: 0, shown: 0 };
+  /**
+   * @param {string} text
+   * @param {string} aria
+   * @param {() => number} to
+   */
   const mk = (text, aria, to) =>
     h(
       'button',
@@ -84,7 +117,9 @@ export function pager({ label, onPage }) {
         class: 'btn btn-quiet btn-icon',
         'aria-label': aria,
         title: aria,
-        onclick: () => onPage(to()),
+        onclick: () => {
+          onPage(to());
+        },
       },
       text,
     );
@@ -104,6 +139,7 @@ export function pager({ label, onPage }) {
     next,
     last,
   );
+  /** @param {Partial<PagerState>} s */
   const update = (s) => {
     state = { ...state, ...s };
     const { offset, limit, total, shown } = state;

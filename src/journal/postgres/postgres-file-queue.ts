@@ -135,7 +135,8 @@ export const QUEUE_SQL = {
   releaseForRetry: `UPDATE files SET state = 'queued', reason_code = NULL, reason_message = NULL,
       reason_hint = NULL, not_before = NULL, updated_at = $1, ready_at = $1
     WHERE state IN ('parked', 'waiting') AND ($2::bigint[] IS NULL OR id = ANY ($2::bigint[]))
-      AND ($3::text IS NULL OR job = $3::text)`,
+      AND ($3::text IS NULL OR job = $3::text)
+      AND ($4::text IS NULL OR coalesce(reason_code, '') = $4::text)`,
   getFile: `SELECT * FROM files WHERE id = $1`,
 } as const;
 
@@ -264,12 +265,13 @@ export function createPostgresFileQueue(
       input?.event === undefined && input?.history === undefined && input?.upload === undefined
         ? transition(db, name, hold, now, input, retried)
         : pool.transaction((q) => transition(q, name, hold, now, input, retried)),
-    releaseForRetry: async ({ fileIds, job }, now) =>
+    releaseForRetry: async ({ fileIds, job, code }, now) =>
       (
         await db.query(QUEUE_SQL.releaseForRetry, [
           now,
           fileIds === undefined ? null : [...fileIds],
           job ?? null,
+          code ?? null,
         ])
       ).rowCount ?? 0,
   };

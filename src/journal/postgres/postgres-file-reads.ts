@@ -1,10 +1,17 @@
 /**
  * The reads of the PostgreSQL journal's files: one by id, lists by state, counts, the states of
- * given paths (the paged lists: postgres-search.ts).
+ * given paths, files and bytes per job, the failures grouped by code (queue-stats.ts; the paged
+ * lists: postgres-search.ts).
  */
 import { ALL_FILE_STATES, type FileState } from '../../domain/file-state.js';
 import type { FileRecord } from '../file-queue.js';
-import { toFileRecord, type FileRow } from '../journal-rows.js';
+import {
+  toFailureGroup,
+  toFileRecord,
+  type FailureGroupRow,
+  type FileRow,
+} from '../journal-rows.js';
+import type { FailureGroup, FailureQuery, FileTotals } from '../queue-stats.js';
 import type { PgQueryable } from './postgres-connection.js';
 
 /** The SQL of the reads (exported so tests can EXPLAIN them). */
@@ -16,6 +23,15 @@ export const FILE_READ_SQL = {
   countFiles: `SELECT state, count(*) AS n FROM files GROUP BY state`,
   countFilesByJob: `SELECT job, state, count(*) AS n FROM files GROUP BY job, state`,
   fileStates: `SELECT path, state FROM files WHERE job = $1 AND path = ANY ($2::text[])`,
+  sumFilesByJob: `SELECT job, count(*)::int AS files, coalesce(sum(size), 0)::bigint AS bytes
+    FROM files WHERE state = ANY ($1::text[]) GROUP BY job`,
+  failureGroups: `SELECT * FROM (
+      SELECT f.*, (count(*) OVER g)::int AS group_files,
+        (sum(CASE WHEN state = 'parked' THEN 1 ELSE 0 END) OVER g)::int AS group_parked,
+        row_number() OVER (g ORDER BY updated_at DESC, id DESC) AS group_rank
+      FROM files f WHERE state IN ('parked', 'waiting') AND ($1::text IS NULL OR job = $1)
+      WINDOW g AS (PARTITION BY coalesce(reason_code, ''))
+    ) grouped WHERE group_rank = 1 ORDER BY group_files DESC, coalesce(reason_code, '')`,
 } as const;
 
 /** File reads on one database. */
@@ -29,6 +45,8 @@ export interface PostgresFileReads {
   countByState(): Promise<Record<FileState, number>>;
   countByJob(): Promise<Record<string, Record<FileState, number>>>;
   states(job: string, paths: readonly string[]): Promise<Record<string, FileState>>;
+  sumByJob(states: readonly FileState[]): Promise<Record<string, FileTotals>>;
+  failureGroups(query: FailureQuery): Promise<FailureGroup[]>;
 }
 
 /** Every state with a count of 0. */
@@ -72,6 +90,19 @@ export function createPostgresFileReads(db: PgQueryable): PostgresFileReads {
         [job, [...paths]],
       );
       return Object.fromEntries(rows.map((r) => [r.path, r.state]));
+    },
+    sumByJob: async (states) => {
+      const { rows } = await db.query<{ job: string; files: number; bytes: number }>(
+        FILE_READ_SQL.sumFilesByJob,
+        [[...states]],
+      );
+      return Object.fromEntries(rows.map(({ job, files, bytes }) => [job, { files, bytes }]));
+    },
+    failureGroups: async (query) => {
+      const { rows } = await db.query<FailureGroupRow>(FILE_READ_SQL.failureGroups, [
+        query.job ?? null,
+      ]);
+      return rows.map(toFailureGroup);
     },
   };
 }

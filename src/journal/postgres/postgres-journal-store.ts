@@ -12,7 +12,10 @@ import type {
   Enqueued,
   EventFilter,
   EventQuery,
+  FailureGroup,
+  FailureQuery,
   FileQuery,
+  FileTotals,
   FileRecord,
   FileToQueue,
   FinalOptions,
@@ -256,6 +259,14 @@ export class PostgresJournalStore extends PostgresJournalCore implements Journal
 
   countFilesByJob(): Promise<Record<string, Record<FileState, number>>> {
     return this.run('countFilesByJob', () => this.reads.countByJob());
+  }
+
+  sumFilesByJob(states: readonly FileState[]): Promise<Record<string, FileTotals>> {
+    return this.run('sumFilesByJob', () => this.reads.sumByJob(states));
+  }
+
+  failureGroups(query: FailureQuery = {}): Promise<FailureGroup[]> {
+    return this.run('failureGroups', () => this.reads.failureGroups(query));
   }
 
   fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>> {

@@ -75,7 +75,8 @@ const RELEASE_FOR_RETRY = `UPDATE files SET state = 'queued', reason_code = NULL
     reason_message = NULL, reason_hint = NULL, not_before = NULL, updated_at = @now, ready_at = @now
   WHERE state IN ('parked', 'waiting')
     AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
-    AND (@job IS NULL OR job = @job)`;
+    AND (@job IS NULL OR job = @job)
+    AND (@code IS NULL OR coalesce(reason_code, '') = @code)`;
 
 /** The plan columns' parameters of insertFile and requeueFile (all null without a plan). */
 export function planParams(plan: FilePlan | undefined): Record<string, string | number | null> {
@@ -271,11 +272,12 @@ export function createFileQueue(
     claim,
     savePlan: (hold, plan) => savePlanTx.immediate(hold, plan),
     transition: (name, hold, now, input) => transitionTx.immediate(name, hold, now, input),
-    releaseForRetry: ({ fileIds, job }, now) =>
+    releaseForRetry: ({ fileIds, job, code }, now) =>
       retryStmt.run({
         now,
         ids: fileIds === undefined ? null : JSON.stringify(fileIds),
         job: job ?? null,
+        code: code ?? null,
       }).changes,
   };
 }

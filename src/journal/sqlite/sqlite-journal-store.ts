@@ -20,7 +20,10 @@ import type {
   EventFilter,
   EventQuery,
   EventRecord,
+  FailureGroup,
+  FailureQuery,
   FileQuery,
+  FileTotals,
   FileRecord,
   FileToQueue,
   FinalOptions,
@@ -46,6 +49,7 @@ import {
   toPartRecord,
   toUploadRecord,
 } from '../journal-rows.js';
+import { createSqliteQueueStats } from './sqlite-queue-stats.js';
 import { SqliteJournalCore, count, type SqliteJournalStoreDeps } from './sqlite-journal-core.js';
 
 export {
@@ -64,6 +68,7 @@ const zeroCounts = (): Record<FileState, number> =>
 export class SqliteJournalStore extends SqliteJournalCore implements JournalStore {
   /** One agent owns a SQLite journal (the agent lock enforces it). */
   readonly shared = false;
+  readonly #stats = createSqliteQueueStats(this.db);
 
   /** Opens (creating and migrating as needed) the journal at `deps.path`. Rejects with an AppError. */
   static open(deps: SqliteJournalStoreDeps): Promise<SqliteJournalStore> {
@@ -286,6 +291,14 @@ export class SqliteJournalStore extends SqliteJournalCore implements JournalStor
       }
       return byJob;
     });
+  }
+
+  sumFilesByJob(states: readonly FileState[]): Promise<Record<string, FileTotals>> {
+    return this.read('sumFilesByJob', () => this.#stats.sumFilesByJob(states));
+  }
+
+  failureGroups(query: FailureQuery = {}): Promise<FailureGroup[]> {
+    return this.read('failureGroups', () => this.#stats.failureGroups(query));
   }
 
   fileStates(job: string, paths: readonly string[]): Promise<Record<string, FileState>> {

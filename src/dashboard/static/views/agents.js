@@ -7,13 +7,20 @@ import { ago, agoExact, count, duration, fullTime } from '../format.js';
 import { announce } from '../ui.js';
 import { tableHead } from './table.js';
 
+/** @typedef {import('../../types/api').Fleet} Fleet */
+/** @typedef {import('../../types/api').AgentItem} AgentItem */
+
 const SILENT_TITLE = 'no heartbeat within the lease: its files are taken over by other agents';
 
-/** "host · pid 123" from an agent record, or from an id ("hostname:pid:random") alone. */
+/**
+ * "host · pid 123" from an agent record, or from an id ("hostname:pid:random") alone.
+ * @param {AgentItem | undefined} agent
+ * @param {string | null} [id]
+ */
 function agentName(agent, id) {
   if (agent) return `${agent.hostname} · pid ${agent.pid}`;
-  const m = /^(.*):(\d+):[^:]*$/.exec(String(id || ''));
-  return m ? `${m[1]} · pid ${m[2]}` : String(id || '?');
+  const m = /^(.*):(\d+):[^:]*$/.exec(id ?? '');
+  return m ? `${m[1] ?? ''} · pid ${m[2] ?? ''}` : id || '?';
 }
 
 /** The "this agent" marker. */
@@ -21,15 +28,17 @@ function selfBadge() {
   return badge('this agent', 'muted', 'the agent serving this dashboard');
 }
 
+/** @param {AgentItem} agent */
 function stateBadge(agent) {
   return agent.alive ? badge('alive', 'ok') : badge('silent', 'bad', SILENT_TITLE);
 }
 
-/** How many files the other agents of the fleet hold (their uploads are not this agent's). */
+/**
+ * How many files the other agents of the fleet hold (their uploads are not this agent's).
+ * @param {Fleet | null} fleet
+ */
 export function heldByOthers(fleet) {
-  return ((fleet && fleet.items) || [])
-    .filter((a) => !a.self)
-    .reduce((n, a) => n + (Number(a.holding) || 0), 0);
+  return (fleet?.items ?? []).filter((a) => !a.self).reduce((n, a) => n + a.holding, 0);
 }
 
 /**
@@ -40,30 +49,37 @@ export function heldByOthers(fleet) {
 export function agentsPanel() {
   const body = h('div', { class: 'table-wrap', id: 'agents' });
   const note = h('span', { class: 'muted small', id: 'agents-note' });
+  /** @type {Map<string, boolean>} */
   const wasAlive = new Map();
   return {
     body,
     note,
+    /** @param {Fleet | null} fleet */
     draw(fleet) {
       drawAgents(body, fleet);
       note.textContent = fleetNote(fleet);
-      for (const a of (fleet && fleet.items) || []) {
+      for (const a of fleet?.items ?? []) {
         const before = wasAlive.get(a.id);
         if (before !== undefined && before !== a.alive)
           announce(`Agent ${agentName(a)} ${a.alive ? 'is back' : 'is silent'}`);
         wasAlive.set(a.id, a.alive);
       }
     },
-    tick: () => tickAgents(body),
+    tick: () => {
+      tickAgents(body);
+    },
   };
 }
 
-/** The Agents panel's aside: what the journal is and how long a lease holds. */
+/**
+ * The Agents panel's aside: what the journal is and how long a lease holds.
+ * @param {Fleet | null} fleet
+ */
 function fleetNote(fleet) {
   if (!fleet) return '';
   if (!fleet.shared) return 'this agent alone: its journal is SQLite (a fleet shares PostgreSQL)';
-  const n = (fleet.items || []).length;
-  const silent = (fleet.items || []).filter((a) => !a.alive).length;
+  const n = fleet.items.length;
+  const silent = fleet.items.filter((a) => !a.alive).length;
   return [
     `${count(n)} agent${n === 1 ? '' : 's'} on a shared journal`,
     silent ? `${count(silent)} silent` : '',
@@ -76,9 +92,11 @@ function fleetNote(fleet) {
 /**
  * Draws the agents into `el`: this agent first, then the others as the API orders them (most
  * recent heartbeat first, so silent ones sink). Times carry data-at, for {@link tickAgents}.
+ * @param {HTMLElement} el
+ * @param {Fleet | null} fleet
  */
 function drawAgents(el, fleet) {
-  const items = fleet ? [...(fleet.items || [])] : [];
+  const items = fleet ? [...fleet.items] : [];
   if (items.length === 0) {
     replace(el, empty(fleet ? 'No agent has sent a heartbeat yet.' : 'Loading the agents…'));
     return;
@@ -99,6 +117,7 @@ function drawAgents(el, fleet) {
   );
 }
 
+/** @param {AgentItem} a */
 function agentRow(a) {
   return h(
     'tr',
@@ -107,8 +126,8 @@ function agentRow(a) {
       dataset: {
         agentId: a.id,
         pid: String(a.pid),
-        self: String(Boolean(a.self)),
-        alive: String(Boolean(a.alive)),
+        self: String(a.self),
+        alive: String(a.alive),
       },
     },
     h(
@@ -142,9 +161,13 @@ function agentRow(a) {
   );
 }
 
-/** Moves the relative times in `el` on (between two looks at the API). */
+/**
+ * Moves the relative times in `el` on (between two looks at the API).
+ * @param {HTMLElement} el
+ */
 function tickAgents(el) {
   for (const span of el.querySelectorAll('span[data-at]')) {
+    if (!(span instanceof HTMLElement)) continue;
     const at = Number(span.dataset.at);
     span.textContent = span.dataset.format === 'exact' ? agoExact(at) : ago(at);
   }
@@ -153,12 +176,14 @@ function tickAgents(el) {
 /**
  * The queue's "Held by" cell for a file: "this agent", another agent's host and pid (silent when
  * it missed its lease), or a dash when nobody holds it.
+ * @param {Fleet | null} fleet
+ * @param {import('../../types/api').FileRecord} f
  */
 export function holderCell(fleet, f) {
   const held = f.owner && (f.state === 'uploading' || f.state === 'verifying');
   if (!held) return h('span', { class: 'muted' }, '–');
   if (fleet && f.owner === fleet.self) return selfBadge();
-  const agent = fleet && (fleet.items || []).find((a) => a.id === f.owner);
+  const agent = fleet?.items.find((a) => a.id === f.owner);
   const until = f.leaseUntil ? `; its lease runs to ${fullTime(f.leaseUntil)}` : '';
   return h(
     'span',

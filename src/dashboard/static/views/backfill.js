@@ -1,22 +1,35 @@
 // Backfill: pick a job, browse its source directories, tick files (or type a glob), and queue them
 // now — for files the watcher will never report (older than the agent, or a scan job between
 // rescans). The agent applies the job's filters and says what it skipped and why.
-import { badge, empty, h, replace } from '../dom.js';
-import { bytes, count, fullTime, time } from '../format.js';
+import { empty, h, replace } from '../dom.js';
+import { count } from '../format.js';
 import { announce, busy, showError } from '../ui.js';
-import { stateBadge } from './table.js';
+import { backfillNotice, crumbTrail, dirRow, fileRow } from './backfill-rows.js';
 
+/** @typedef {import('../../types/api').BrowseAnswer} BrowseAnswer */
+/** @typedef {import('../../types/api').BrowseEntry} BrowseEntry */
+
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
 export function createBackfill(section, { store, api, refreshSoon }) {
   let visible = false;
   let job = '';
   let source = '';
-  let listing = null; // the browse answer
-  const selected = new Set(); // absolute paths
+  /** @type {BrowseAnswer | null} the browse answer */
+  let listing = null;
+  /** @type {Set<string>} absolute paths */
+  const selected = new Set();
 
-  const jobSelect = h('select', { id: 'backfill-job', onchange: () => pickJob(jobSelect.value) });
-  const sourceSelect = h('select', {
-    id: 'backfill-source',
-    onchange: () => pickSource(sourceSelect.value),
+  const jobSelect = h('select', { id: 'backfill-job' });
+  jobSelect.addEventListener('change', () => {
+    pickJob(jobSelect.value);
+  });
+  const sourceSelect = h('select', { id: 'backfill-source' });
+  sourceSelect.addEventListener('change', () => {
+    pickSource(sourceSelect.value);
   });
   const sourceField = h('label', { class: 'field' }, h('span', {}, 'Source'), sourceSelect);
   const crumbs = h('nav', { class: 'crumbs', 'aria-label': 'Folder' });
@@ -38,7 +51,13 @@ export function createBackfill(section, { store, api, refreshSoon }) {
 
   const form = h(
     'form',
-    { class: 'backfill-actions', onsubmit: (e) => (e.preventDefault(), void submit()) },
+    {
+      class: 'backfill-actions',
+      onsubmit: (e) => {
+        e.preventDefault();
+        void submit();
+      },
+    },
     h(
       'label',
       { class: 'field field-grow' },
@@ -47,7 +66,9 @@ export function createBackfill(section, { store, api, refreshSoon }) {
     ),
     h('div', { class: 'backfill-go' }, selection, queueBtn),
   );
-  glob.addEventListener('input', () => drawSelection());
+  glob.addEventListener('input', () => {
+    drawSelection();
+  });
 
   replace(
     section,
@@ -88,22 +109,25 @@ export function createBackfill(section, { store, api, refreshSoon }) {
         names.map((n) => h('option', { value: n }, n)),
       );
     }
-    if (!names.includes(job) && names.length > 0) pickJob(names[0]);
+    const first = names[0];
+    if (!names.includes(job) && first !== undefined) pickJob(first);
     else jobSelect.value = job;
   }
 
+  /** @param {string} name */
   function pickJob(name) {
     job = name;
     jobSelect.value = name;
-    const sources = (jobInfo() && jobInfo().sources) || [];
+    const sources = jobInfo()?.sources ?? [];
     replace(
       sourceSelect,
       sources.map((s) => h('option', { value: s.path }, s.path)),
     );
     sourceField.hidden = sources.length < 2;
-    pickSource(sources[0] ? sources[0].path : '');
+    pickSource(sources[0]?.path ?? '');
   }
 
+  /** @param {string} path */
   function pickSource(path) {
     source = path;
     sourceSelect.value = path;
@@ -114,7 +138,11 @@ export function createBackfill(section, { store, api, refreshSoon }) {
 
   const PAGE = 500;
   let seq = 0;
-  /** Lists `rel` under the chosen source; `more` appends the next page of a big directory. */
+  /**
+   * Lists `rel` under the chosen source; `more` appends the next page of a big directory.
+   * @param {string} rel
+   * @param {boolean} [more]
+   */
   async function browse(rel, more = false) {
     if (!job) return;
     const mine = ++seq;
@@ -131,58 +159,48 @@ export function createBackfill(section, { store, api, refreshSoon }) {
         },
       });
       if (mine !== seq) return;
-      listing = more && listing ? { ...r, entries: [...listing.entries, ...(r.entries || [])] } : r;
-      draw();
+      listing = more && listing ? { ...r, entries: [...listing.entries, ...r.entries] } : r;
+      draw(listing);
     } catch (err) {
       if (mine === seq) {
-        replace(body, empty(err.message || String(err)));
+        replace(body, empty(err instanceof Error ? err.message : String(err)));
         showError(err, 'Browsing failed');
       }
     } finally {
       if (mine === seq) body.removeAttribute('aria-busy');
     }
   }
-  const sourceCount = () => ((jobInfo() && jobInfo().sources) || []).length;
+  const sourceCount = () => (jobInfo()?.sources ?? []).length;
 
+  /** @param {...string} parts */
   const join = (...parts) => parts.filter(Boolean).join('/').replace(/\/+/g, '/');
-  const absOf = (entry) => join(listing.root, listing.path, entry.name);
-  const relOf = (entry) => join(listing.path, entry.name);
 
-  function draw() {
-    const parts = String(listing.path || '')
-      .split('/')
-      .filter(Boolean);
-    replace(
-      crumbs,
-      h('button', { type: 'button', class: 'crumb', onclick: () => browse('') }, listing.root),
-      parts.map((p, i) => [
-        h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/'),
-        i === parts.length - 1
-          ? h('span', { class: 'crumb crumb-here', 'aria-current': 'location' }, p)
-          : h(
-              'button',
-              {
-                type: 'button',
-                class: 'crumb',
-                onclick: () => browse(parts.slice(0, i + 1).join('/')),
-              },
-              p,
-            ),
-      ]),
-    );
+  /** @param {BrowseAnswer} listing */
+  function draw(listing) {
+    /** @param {BrowseEntry} entry */
+    const absOf = (entry) => join(listing.root, listing.path, entry.name);
+    /** @param {BrowseEntry} entry */
+    const relOf = (entry) => join(listing.path, entry.name);
+    /** @param {string} rel */
+    const go = (rel) => {
+      void browse(rel);
+    };
+    replace(crumbs, crumbTrail(listing, go));
     const moreButton =
-      typeof listing.total === 'number' && listing.total > listing.entries.length
+      listing.total > listing.entries.length
         ? h(
             'button',
             {
               type: 'button',
               class: 'btn btn-small',
-              onclick: () => browse(listing.path || '', true),
+              onclick: () => {
+                void browse(listing.path, true);
+              },
             },
             `Show more (${count(listing.total - listing.entries.length)} not shown)`,
           )
         : undefined;
-    const entries = [...(listing.entries || [])].sort((a, b) =>
+    const entries = [...listing.entries].sort((a, b) =>
       a.type === b.type ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1,
     );
     const files = entries.filter((e) => e.type === 'file');
@@ -203,6 +221,7 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       all.indeterminate = n > 0 && n < files.length;
       drawSelection();
     };
+    /** @type {HTMLInputElement[]} */
     const boxes = [];
     all.addEventListener('change', () => {
       for (const f of files) {
@@ -213,26 +232,10 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       sync();
     });
     const rows = entries.map((e) => {
-      if (e.type === 'dir') {
-        return h(
-          'tr',
-          { class: 'is-dir' },
-          h('td', { class: 'cell-check' }),
-          h(
-            'td',
-            { 'data-label': 'Name', class: 'cell-file' },
-            h(
-              'button',
-              { type: 'button', class: 'link-button', onclick: () => browse(relOf(e)) },
-              h('span', { class: 'folder', 'aria-hidden': 'true' }),
-              `${e.name}/`,
-            ),
-          ),
-          h('td', { 'data-label': 'Size', class: 'num muted' }, ''),
-          h('td', { 'data-label': 'Modified', title: fullTime(e.mtimeMs) }, time(e.mtimeMs)),
-          h('td', { 'data-label': 'State' }),
-        );
-      }
+      if (e.type === 'dir')
+        return dirRow(e, () => {
+          go(relOf(e));
+        });
       const abs = absOf(e);
       const id = `bf-${Math.random().toString(36).slice(2)}`;
       const box = h('input', { type: 'checkbox', id, checked: selected.has(abs) });
@@ -242,25 +245,7 @@ export function createBackfill(section, { store, api, refreshSoon }) {
         else selected.delete(abs);
         sync();
       });
-      return h(
-        'tr',
-        { dataset: { path: abs } },
-        h('td', { class: 'cell-check' }, box),
-        h(
-          'td',
-          { 'data-label': 'Name', class: 'cell-file' },
-          h('label', { for: id, class: 'mono' }, e.name),
-        ),
-        h('td', { 'data-label': 'Size', class: 'num' }, bytes(e.size)),
-        h('td', { 'data-label': 'Modified', title: fullTime(e.mtimeMs) }, time(e.mtimeMs)),
-        h(
-          'td',
-          { 'data-label': 'State' },
-          e.state
-            ? stateBadge(e.state)
-            : badge('not seen', 'muted', 'the agent has no record of this file'),
-        ),
-      );
+      return fileRow(e, abs, box, id);
     });
     replace(
       body,
@@ -315,46 +300,19 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       'Backfill',
     );
     if (!r) return;
-    const queued = Array.isArray(r.queued) ? r.queued : null;
-    const nQueued = queued ? queued.length : Number(r.queued) || 0;
-    const skipped = r.skipped || [];
-    replace(
-      result,
-      h(
-        'div',
-        { class: ['notice', nQueued > 0 ? 'notice-ok' : 'notice-warn'] },
-        h('strong', {}, `Queued ${count(nQueued)} file${nQueued === 1 ? '' : 's'}`),
-        skipped.length > 0 ? `, skipped ${count(skipped.length)}` : '',
-        '.',
-        queued && queued.length > 0
-          ? h(
-              'ul',
-              { class: 'plain mono small' },
-              queued.slice(0, 50).map((p) => h('li', {}, typeof p === 'string' ? p : p.path)),
-            )
-          : undefined,
-        skipped.length > 0
-          ? h(
-              'ul',
-              { class: 'plain small' },
-              skipped
-                .slice(0, 100)
-                .map((s) => h('li', {}, h('span', { class: 'mono' }, s.path), ': ', s.reason)),
-            )
-          : undefined,
-        nQueued > 0
-          ? h('p', { class: 'small' }, h('a', { href: '#/queue' }, 'See the queue'))
-          : undefined,
-      ),
-    );
+    const nQueued = r.queued.length;
+    const skipped = r.skipped;
+    replace(result, backfillNotice(r));
     announce(`Queued ${nQueued} files, skipped ${skipped.length}`);
     selected.clear();
     glob.value = '';
     refreshSoon();
-    if (listing) await browse(listing.path || '');
+    if (listing) await browse(listing.path);
   }
 
-  store.on('core', () => visible && drawJobs());
+  store.on('core', () => {
+    if (visible) drawJobs();
+  });
 
   return {
     show() {
@@ -362,7 +320,7 @@ export function createBackfill(section, { store, api, refreshSoon }) {
       const before = job;
       drawJobs();
       // states move on while the view is away (queued -> done): list the folder again
-      if (listing && job === before) void browse(listing.path || '');
+      if (listing && job === before) void browse(listing.path);
     },
     hide() {
       visible = false;

@@ -2,9 +2,12 @@
 // while new events arrive). The first page follows the stream live.
 import { badge, debounce, empty, h, longText, replace } from '../dom.js';
 import { count, fullTime, time } from '../format.js';
-import { pager, showError } from '../ui.js';
+import { showError } from '../ui.js';
 
 const LIMIT = 50;
+/** @typedef {import('../../types/api').EventRecord} EventRecord */
+
+/** @type {Readonly<Record<EventRecord['level'], import('../dom.js').Tone>>} */
 const TONE = { info: 'info', warn: 'warn', error: 'bad' };
 const KNOWN_TYPES = [
   'agent.started',
@@ -26,13 +29,20 @@ const KNOWN_TYPES = [
   'upload.failed',
 ];
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
 export function createEvents(section, { store, api }) {
   let visible = false;
   let type = '';
-  /** `before` ids of the pages above the current one; [] = the newest page. */
+  /** @type {number[]} `before` ids of the pages above the current one; [] = the newest page. */
   let stack = [];
   let before = 0;
+  /** @type {EventRecord[]} */
   let items = [];
+  /** @type {number | undefined} */
   let total;
 
   const types = new Set(KNOWN_TYPES);
@@ -59,7 +69,13 @@ export function createEvents(section, { store, api }) {
   });
   const newer = h(
     'button',
-    { type: 'button', class: 'btn btn-quiet', onclick: () => go(stack.pop() ?? 0) },
+    {
+      type: 'button',
+      class: 'btn btn-quiet',
+      onclick: () => {
+        go(stack.pop() ?? 0);
+      },
+    },
     '‹ Newer',
   );
   const older = h('button', { type: 'button', class: 'btn btn-quiet' }, 'Older ›');
@@ -72,7 +88,14 @@ export function createEvents(section, { store, api }) {
   });
   const newest = h(
     'button',
-    { type: 'button', class: 'btn btn-quiet', onclick: () => ((stack = []), go(0)) },
+    {
+      type: 'button',
+      class: 'btn btn-quiet',
+      onclick: () => {
+        stack = [];
+        go(0);
+      },
+    },
     '« Newest',
   );
 
@@ -92,6 +115,7 @@ export function createEvents(section, { store, api }) {
     ),
   );
 
+  /** @param {number} b */
   function go(b) {
     before = b;
     void load();
@@ -105,8 +129,8 @@ export function createEvents(section, { store, api }) {
         params: { limit: LIMIT, before: before || undefined, type },
       });
       if (mine !== seq) return;
-      items = r.items || [];
-      total = typeof r.total === 'number' ? r.total : undefined;
+      items = r.items;
+      total = r.total;
       draw();
     } catch (err) {
       if (mine === seq) showError(err, 'Loading events failed');
@@ -125,7 +149,7 @@ export function createEvents(section, { store, api }) {
       list,
       items.length === 0
         ? h('li', {}, empty(type ? `No ${type} events.` : 'No events yet.'))
-        : items.map(eventItem),
+        : items.map((e) => eventItem(e)),
     );
     const first = stack.length === 0;
     newest.disabled = newer.disabled = first;
@@ -156,8 +180,9 @@ export function createEvents(section, { store, api }) {
   };
 }
 
+/** @param {EventRecord} e */
 function eventItem(e) {
-  const tone = TONE[e.level] || 'muted';
+  const tone = TONE[e.level];
   return h(
     'li',
     { class: `event event-${tone}`, dataset: { id: String(e.id), type: e.type } },

@@ -3,25 +3,42 @@
 // versioned bucket, to the version the upload stored, which the row names).
 import { debounce, empty, h, longText, replace } from '../dom.js';
 import { baseName, bytes, count, dirName, duration, fullTime, rate, time } from '../format.js';
-import { busy, pager, showError, toast } from '../ui.js';
+import { pager, showError } from '../ui.js';
+import { openLink } from './history-link.js';
 import { stateBadge, tableHead } from './table.js';
+
+/** @typedef {import('../../types/api').HistoryRecord} HistoryRecord */
+/**
+ * The query of the page shown.
+ * @typedef {{ job: string, result: string, q: string, sort: 'finishedAt' | 'size' | 'speed',
+ *   order: 'asc' | 'desc', limit: number, offset: number }} HistoryQuery
+ */
 
 const RESULTS = ['done', 'failed', 'skipped', 'cancelled'];
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
 export function createHistory(section, { store, api }) {
+  /** @type {HistoryQuery} */
   const q = { job: '', result: '', q: '', sort: 'finishedAt', order: 'desc', limit: 50, offset: 0 };
   let visible = false;
 
-  const jobSelect = h('select', {
-    id: 'history-job',
-    onchange: () => set({ job: jobSelect.value }),
+  const jobSelect = h('select', { id: 'history-job' });
+  jobSelect.addEventListener('change', () => {
+    set({ job: jobSelect.value });
   });
   const resultSelect = h(
     'select',
-    { id: 'history-result', onchange: () => set({ result: resultSelect.value }) },
+    { id: 'history-result' },
     h('option', { value: '' }, 'Any result'),
     RESULTS.map((r) => h('option', { value: r }, r)),
   );
+  resultSelect.addEventListener('change', () => {
+    set({ result: resultSelect.value });
+  });
   const search = h('input', {
     type: 'search',
     id: 'history-q',
@@ -29,21 +46,31 @@ export function createHistory(section, { store, api }) {
     autocomplete: 'off',
     spellcheck: 'false',
   });
-  const searchSoon = debounce(() => set({ q: search.value.trim() }), 300);
+  const searchSoon = debounce(() => {
+    set({ q: search.value.trim() });
+  }, 300);
   search.addEventListener('input', searchSoon);
   search.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') set({ q: search.value.trim() });
   });
   const sizeSelect = h(
     'select',
-    { id: 'history-limit', onchange: () => set({ limit: Number(sizeSelect.value) }) },
+    { id: 'history-limit' },
     [25, 50, 100, 200].map((n) =>
       h('option', { value: String(n), selected: n === q.limit }, `${n} rows`),
     ),
   );
+  sizeSelect.addEventListener('change', () => {
+    set({ limit: Number(sizeSelect.value) });
+  });
   const summary = h('p', { class: 'muted', id: 'history-total', 'aria-live': 'polite' });
   const body = h('div', { class: 'table-wrap' });
-  const pages = pager({ label: 'History pages', onPage: (offset) => set({ offset }, false) });
+  const pages = pager({
+    label: 'History pages',
+    onPage: (offset) => {
+      set({ offset }, false);
+    },
+  });
 
   replace(
     section,
@@ -54,7 +81,9 @@ export function createHistory(section, { store, api }) {
         class: 'toolbar',
         role: 'search',
         'aria-label': 'Filter history',
-        onsubmit: (e) => e.preventDefault(),
+        onsubmit: (e) => {
+          e.preventDefault();
+        },
       },
       h('label', { class: 'field field-grow' }, h('span', {}, 'Search'), search),
       h('label', { class: 'field' }, h('span', {}, 'Job'), jobSelect),
@@ -64,13 +93,18 @@ export function createHistory(section, { store, api }) {
     h('section', { class: 'panel panel-flush' }, body, pages.el),
   );
 
-  /** Changes the query; any change but the page itself goes back to the first page. */
+  /**
+   * Changes the query; any change but the page itself goes back to the first page.
+   * @param {Partial<HistoryQuery>} change
+   * @param {boolean} [resetOffset]
+   */
   function set(change, resetOffset = true) {
     Object.assign(q, change);
     if (resetOffset) q.offset = 0;
     void load();
   }
 
+  /** @param {HistoryQuery['sort']} sort */
   const sortBy = (sort) => {
     const order = q.sort === sort ? (q.order === 'desc' ? 'asc' : 'desc') : 'desc';
     set({ sort, order });
@@ -89,6 +123,7 @@ export function createHistory(section, { store, api }) {
   };
 
   let seq = 0;
+  /** @type {AbortController | null} */
   let controller = null;
   async function load() {
     drawJobs();
@@ -110,21 +145,24 @@ export function createHistory(section, { store, api }) {
         signal: controller.signal,
       });
       if (mine !== seq) return;
-      const items = r.items || [];
-      const total = typeof r.total === 'number' ? r.total : items.length;
+      const items = r.items;
+      const total = r.total;
       const filtered = q.job || q.result || q.q;
       summary.textContent = `${count(total)} ${filtered ? 'matching ' : ''}upload${total === 1 ? '' : 's'}`;
       draw(items);
       pages.update({ offset: q.offset, limit: q.limit, total, shown: items.length });
     } catch (err) {
-      if (err && err.name === 'AbortError') return;
+      if (err instanceof Error && err.name === 'AbortError') return;
       if (mine === seq) showError(err, 'Loading the history failed');
     } finally {
       if (mine === seq) body.removeAttribute('aria-busy');
     }
   }
-  const loadSoon = debounce(() => visible && load(), 800);
+  const loadSoon = debounce(() => {
+    if (visible) void load();
+  }, 800);
 
+  /** @param {HistoryRecord[]} items */
   function draw(items) {
     if (items.length === 0) {
       replace(
@@ -133,13 +171,21 @@ export function createHistory(section, { store, api }) {
       );
       return;
     }
+    /**
+     * @param {string} label
+     * @param {HistoryQuery['sort']} sort
+     * @param {string} [cls]
+     * @returns {import('./table.js').SortColumn}
+     */
     const sortable = (label, sort, cls) => ({
       label,
       sort,
       current: q.sort,
       order: q.order,
-      onSort: sortBy,
-      class: cls,
+      onSort: (s) => {
+        sortBy(/** @type {HistoryQuery['sort']} */ (s));
+      },
+      ...(cls === undefined ? {} : { class: cls }),
     });
     replace(
       body,
@@ -156,11 +202,16 @@ export function createHistory(section, { store, api }) {
           'Took',
           'Link',
         ]),
-        h('tbody', {}, items.map(row)),
+        h(
+          'tbody',
+          {},
+          items.map((r) => row(r)),
+        ),
       ),
     );
   }
 
+  /** @param {HistoryRecord} r */
   function row(r) {
     const link = h(
       'button',
@@ -171,7 +222,9 @@ export function createHistory(section, { store, api }) {
       },
       'Link',
     );
-    link.addEventListener('click', () => openLink(link, r));
+    link.addEventListener('click', () => {
+      void openLink(link, r, api);
+    });
     return h(
       'tr',
       { dataset: { id: String(r.id), path: r.sourcePath } },
@@ -199,7 +252,7 @@ export function createHistory(section, { store, api }) {
           : undefined,
         r.error ? h('div', { class: 'problem-cause small' }, longText(r.error)) : undefined,
       ),
-      h('td', { 'data-label': 'Job' }, r.job || '–'),
+      h('td', { 'data-label': 'Job' }, r.job ?? '–'),
       h('td', { 'data-label': 'Result' }, stateBadge(r.result)),
       h('td', { 'data-label': 'Size', class: 'num' }, bytes(r.size)),
       h('td', { 'data-label': 'Speed', class: 'num' }, rate(r.avgBytesPerSec)),
@@ -216,63 +269,9 @@ export function createHistory(section, { store, api }) {
     );
   }
 
-  /** The link of a row: by key within its job (the version it stored, if any), else by path. */
-  function linkParams(r) {
-    if (!r.job) return { path: r.sourcePath };
-    return r.versionId
-      ? { key: r.key, job: r.job, versionId: r.versionId }
-      : { key: r.key, job: r.job };
-  }
-
-  async function openLink(button, r) {
-    // open the tab now, while the click still counts as a user gesture, and point it at the URL
-    // once the agent answers (a window.open after an await may be blocked)
-    const tab = window.open('', '_blank');
-    const res = await busy(
-      button,
-      () => api('/link', { params: linkParams(r) }),
-      `Link for ${baseName(r.sourcePath)}`,
-    );
-    if (!res || !res.url) {
-      tab?.close();
-      return;
-    }
-    if (tab) {
-      tab.opener = null;
-      tab.location.href = res.url;
-    }
-    const until = res.expiresAt
-      ? ` · valid until ${fullTime(typeof res.expiresAt === 'number' ? res.expiresAt : Date.parse(res.expiresAt))}`
-      : '';
-    toast(
-      `${res.kind === 'public' ? 'Public' : 'Presigned'} link for ${baseName(r.sourcePath)}${until}`,
-      'ok',
-      h(
-        'div',
-        { class: 'toast-actions' },
-        h(
-          'a',
-          { href: res.url, target: '_blank', rel: 'noopener noreferrer', class: 'download-link' },
-          tab ? 'Open again' : 'Open',
-        ),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'btn btn-small btn-quiet',
-            onclick: () =>
-              navigator.clipboard?.writeText(res.url).then(
-                () => toast('Link copied.', 'ok'),
-                () => undefined,
-              ),
-          },
-          'Copy',
-        ),
-      ),
-    );
-  }
-
-  store.on('core', () => visible && drawJobs());
+  store.on('core', () => {
+    if (visible) drawJobs();
+  });
   store.on('event', (e) => {
     // new rows appear on the first page of the default view; other pages stay put while read
     if (

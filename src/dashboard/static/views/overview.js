@@ -1,13 +1,22 @@
-// Overview: file counts, jobs with their pause switches, destination health (cause and fix),
-// throughput over the last minutes, what uploads right now, and the agents sharing the journal.
-import { badge, empty, h, longText, replace, switchButton } from '../dom.js';
-import { ago, count, fullTime, PENDING_STATES, rate, time } from '../format.js';
+// Overview: file counts and the queue's time left, jobs with their pause switches and throughput,
+// destination health (cause and fix), throughput over the last minutes, what uploads right now,
+// and the agents sharing the journal.
+import { empty, h, replace } from '../dom.js';
+import { count } from '../format.js';
 import { renderThroughput } from '../chart.js';
-import { announce, busy, showError, toast } from '../ui.js';
 import { transferList } from './transfer-list.js';
 import { agentsPanel, heldByOthers } from './agents.js';
+import { destRow, limitText } from './destination-card.js';
+import { etaText, etaTitle, etaTone, leftText } from './eta.js';
+import { jobRow } from './job-card.js';
 
-export function createOverview(section, { store, api, refresh, refreshFleet }) {
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
+export function createOverview(section, ctx) {
+  const { store, api, refreshFleet } = ctx;
   const tiles = h('div', { class: 'tiles' });
   const jobs = h('div', { class: 'stack', id: 'jobs' });
   const dests = h('div', { class: 'stack', id: 'destinations', 'aria-live': 'polite' });
@@ -40,19 +49,17 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
   );
 
   const drawTiles = () => {
-    const f = (store.status && store.status.files) || {};
+    const f = store.status?.files ?? {};
+    const waiting = f.waiting ?? 0;
+    const parked = f.parked ?? 0;
     replace(
       tiles,
-      tile('Uploading', store.transfers.length, 'info', '#/transfers'),
-      tile('Pending', store.pendingCount(), 'muted', '#/queue?state=pending'),
-      tile(
-        'Waiting',
-        f.waiting || 0,
-        (f.waiting || 0) > 0 ? 'warn' : 'muted',
-        '#/queue?state=waiting',
-      ),
-      tile('Parked', f.parked || 0, (f.parked || 0) > 0 ? 'bad' : 'muted', '#/queue?state=parked'),
-      tile('Done', f.done || 0, 'ok', '#/history'),
+      tile('Uploading', count(store.transfers.length), 'info', '#/transfers'),
+      tile('Pending', count(store.pendingCount()), 'muted', '#/queue?state=pending'),
+      tile('Waiting', count(waiting), waiting > 0 ? 'warn' : 'muted', '#/queue?state=waiting'),
+      tile('Parked', count(parked), parked > 0 ? 'bad' : 'muted', '#/queue?state=parked'),
+      tile('Done', count(f.done ?? 0), 'ok', '#/history'),
+      etaTile(store.stats),
     );
   };
 
@@ -61,15 +68,21 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
       replace(jobs, empty('No jobs are configured.'));
       return;
     }
+    const stats = store.stats;
     replace(
       jobs,
-      store.jobs.map((j) => jobRow(j, api, refresh)),
+      store.jobs.map((j) =>
+        jobRow(j, ctx, {
+          stats: stats?.jobs.find((s) => s.name === j.name),
+          windowMs: stats?.windowMs ?? 60_000,
+        }),
+      ),
     );
   };
 
   const drawDests = () => {
-    const limits = (store.status && store.status.bwlimit) || { destinations: [] };
-    const all = limits.agent && limitText(limits.agent);
+    const limits = store.status?.bwlimit;
+    const all = limits ? limitText(limits.agent) : '';
     agentLimit.textContent = all ? `All destinations: ${all}` : '';
     if (store.destinations.length === 0) {
       replace(dests, empty('No destinations.'));
@@ -80,9 +93,8 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
       store.destinations.map((d) =>
         destRow(
           d,
-          api,
-          refresh,
-          limits.destinations.find((l) => l.destination === d.name),
+          ctx,
+          limits?.destinations.find((l) => l.destination === d.name),
         ),
       ),
     );
@@ -113,7 +125,7 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
       const since = await api('/history', {
         params: { sort: 'finishedAt', order: 'desc', limit: 200 },
       });
-      store.throughput.seed(since.items || []);
+      store.throughput.seed(since.items);
       renderThroughput(chart, store.throughput);
     } catch {
       seeded = false;
@@ -164,6 +176,12 @@ export function createOverview(section, { store, api, refresh, refreshFleet }) {
   };
 }
 
+/**
+ * @param {string} title
+ * @param {HTMLElement} body
+ * @param {HTMLElement} [aside]
+ * @param {string} [cls]
+ */
 function panel(title, body, aside, cls) {
   const id = `p-${title.toLowerCase().replace(/\W+/g, '-')}`;
   return h(
@@ -174,177 +192,36 @@ function panel(title, body, aside, cls) {
   );
 }
 
-function tile(label, n, tone, href) {
+/**
+ * @param {string} label
+ * @param {string} value
+ * @param {import('../dom.js').Tone} tone
+ * @param {string} href
+ * @param {string} [title]
+ * @param {boolean} [text] the value is words (a time, "stalled"), set smaller than a count
+ */
+function tile(label, value, tone, href, title, text = false) {
   return h(
     'a',
-    { class: `tile tile-${tone}`, href },
-    h('span', { class: 'tile-n' }, count(n)),
+    { class: `tile tile-${tone}`, href, title, dataset: { tile: label.toLowerCase() } },
+    h('span', { class: ['tile-n', text && 'tile-text'] }, value),
     h('span', { class: 'tile-label' }, label),
   );
 }
 
-function healthBadge(health) {
-  if (!health) return badge('unknown', 'muted');
-  return health.healthy ? badge('healthy', 'ok') : badge('unhealthy', 'bad');
-}
-
-function jobRow(j, api, refresh) {
-  const counts = j.counts || {};
-  const pending = PENDING_STATES.reduce((n, s) => n + (counts[s] || 0), 0);
-  const parts = [
-    pending
-      ? `${count(pending)} pending${counts.waiting ? ` (${count(counts.waiting)} waiting)` : ''}`
-      : '',
-    counts.parked ? `${count(counts.parked)} parked` : '',
-    `${count(counts.done || 0)} done`,
-  ].filter(Boolean);
-  const dest = j.destination || {};
-  const toggle = switchButton({
-    checked: !j.paused,
-    label: `Run job ${j.name}`,
-    labelOn: 'Running',
-    labelOff: 'Paused',
-    onToggle: async (run) => {
-      try {
-        const r = await api(run ? '/resume' : '/pause', { method: 'POST', body: { job: j.name } });
-        announce(`Job ${j.name} ${run ? 'resumed' : 'paused'}`);
-        // resumed while all processing is paused: nothing moves yet, and the person must know
-        if (r && r.note) toast(r.note);
-        await refresh();
-      } catch (err) {
-        showError(err, `Could not ${run ? 'resume' : 'pause'} ${j.name}`);
-        throw err;
-      }
-    },
-  });
-  toggle.dataset.job = j.name;
-  // a source directory that is missing (or a file) keeps the job from its files: say so, with the fix
-  const troubled = (j.sources || []).filter((s) => s.problem);
-  return h(
-    'article',
-    { class: ['row-card', j.paused && 'is-paused'], dataset: { job: j.name } },
-    h(
-      'div',
-      { class: 'row-main' },
-      h(
-        'div',
-        { class: 'row-title' },
-        h('strong', {}, j.name),
-        badge(
-          j.mode || 'watch',
-          'muted',
-          j.mode === 'scan' ? 'rescans only' : 'events and rescans',
-        ),
-        healthBadge(j.health),
-        troubled.length > 0
-          ? badge('source problem', 'bad', 'a source directory cannot be served')
-          : undefined,
-        j.paused ? badge('paused', 'warn') : undefined,
-      ),
-      h('div', { class: 'row-sub mono' }, (j.sources || []).map((s) => s.path).join(', ')),
-      troubled.map((s) =>
-        h(
-          'div',
-          { class: 'problem', dataset: { source: s.path } },
-          h('div', { class: 'problem-cause' }, longText(s.problem.cause)),
-          h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), s.problem.hint),
-        ),
-      ),
-      h('div', { class: 'row-sub mono' }, `→ s3://${dest.bucket || '?'}/${dest.prefix || ''}`),
-      h('div', { class: 'row-sub' }, parts.join(' · ')),
-    ),
-    toggle,
-  );
-}
-
 /**
- * A bandwidth limit as a line ("4.00 MiB/s (override) until 18:00, then no limit"), or '' when
- * none is configured or set.
+ * The queue's time left at the throughput of the last minute (every job that is not paused).
+ * @param {import('../../types/api').Stats | null} stats
  */
-function limitText(l) {
-  if (l.timetable === null && l.source !== 'override') return '';
-  const now = l.bytesPerSec === null ? 'no limit' : rate(l.bytesPerSec);
-  const whose = l.source === 'override' ? ' (override)' : '';
-  const next = l.next
-    ? ` until ${time(l.next.at)}, then ${l.next.bytesPerSec === null ? 'no limit' : rate(l.next.bytesPerSec)}`
-    : '';
-  return `${now}${whose}${next}`;
-}
-
-function destRow(d, api, refresh, limit) {
-  const health = d.health || {};
-  const retry = h(
-    'button',
-    {
-      type: 'button',
-      class: 'btn btn-small',
-      title:
-        'Probe the destination again now, and release parked and waiting files for another try',
-      'aria-label': `Retry ${d.name} now`,
-    },
-    'Retry now',
-  );
-  retry.addEventListener('click', () =>
-    busy(
-      retry,
-      async () => {
-        const r = await api('/retry', { method: 'POST', body: {} });
-        const n = r && typeof r.released === 'number' ? r.released : 0;
-        toast(
-          `Destination probed again; ${n} file${n === 1 ? '' : 's'} released for another try.`,
-          'ok',
-        );
-        await refresh();
-      },
-      'Retry',
-    ),
-  );
-  const where = `s3://${d.bucket}/${d.prefix || ''}`;
-  return h(
-    'article',
-    { class: ['row-card', !health.healthy && 'is-bad'], dataset: { destination: d.name } },
-    h(
-      'div',
-      { class: 'row-main' },
-      h('div', { class: 'row-title' }, h('strong', { class: 'mono' }, where), healthBadge(health)),
-      d.endpoint ? h('div', { class: 'row-sub mono' }, d.endpoint) : undefined,
-      limit && limitText(limit)
-        ? h(
-            'div',
-            { class: 'row-sub', dataset: { bwlimit: '' }, title: limit.timetable || '' },
-            `Bandwidth limit: ${limitText(limit)}`,
-          )
-        : undefined,
-      health.healthy
-        ? h(
-            'div',
-            { class: 'row-sub', title: fullTime(health.since) },
-            `healthy since ${ago(health.since)}`,
-          )
-        : h(
-            'div',
-            { class: 'problem' },
-            h(
-              'div',
-              { class: 'problem-cause' },
-              health.code ? h('code', {}, health.code) : undefined,
-              ' ',
-              longText(health.cause || 'unhealthy'),
-            ),
-            health.hint
-              ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), health.hint)
-              : undefined,
-            h(
-              'div',
-              { class: 'problem-foot' },
-              h(
-                'span',
-                { class: 'row-sub', title: fullTime(health.since) },
-                `since ${ago(health.since)} · its files wait and go once a probe passes`,
-              ),
-              retry,
-            ),
-          ),
-    ),
+function etaTile(stats) {
+  if (!stats) return tile('Time left', '…', 'muted', '#/queue', undefined, true);
+  const { eta, left } = stats.total;
+  return tile(
+    'Time left',
+    etaText(eta),
+    etaTone(eta),
+    '#/queue',
+    `${leftText(left)}; ${etaTitle(eta, stats.windowMs)}`,
+    true,
   );
 }

@@ -1,22 +1,21 @@
-// Queue: pending files (with the agent holding each one that uploads), files waiting for their
-// destination or a retry, parked files with their cause and the fix (Retry one, or Retry all),
-// and skipped files (not sent on purpose: the key holds an object the overwrite policy keeps,
-// or the content is in the store already) with the reason. Paged on the server.
-import { debounce, empty, h, longText, replace } from '../dom.js';
-import {
-  ago,
-  baseName,
-  bytes,
-  count,
-  dirName,
-  fullTime,
-  PENDING_STATES,
-  reasonParts,
-} from '../format.js';
+// Queue: what is left and when it will be done (at the throughput of the last minute), pending
+// files (with the agent holding each one that uploads), files waiting for their destination or a
+// retry, parked files with their cause and the fix (Retry one, a group of one cause, or all), the
+// parked and waiting files grouped by cause, and skipped files (not sent on purpose: the key holds
+// an object the overwrite policy keeps, or the content is in the store already) with the reason.
+// Paged on the server.
+import { debounce, empty, h, replace } from '../dom.js';
+import { count, PENDING_STATES } from '../format.js';
 import { announce, busy, pager, showError, toast } from '../ui.js';
-import { stateBadge, tableHead } from './table.js';
-import { holderCell } from './agents.js';
+import { tableHead } from './table.js';
+import { etaLine } from './eta.js';
+import { failureGroups } from './failure-groups.js';
+import { fileRow } from './queue-row.js';
 
+/** @typedef {import('../../types/api').FileRecord} FileRecord */
+/** @typedef {'pending' | 'waiting' | 'parked' | 'skipped'} Section */
+
+/** @type {readonly { state: Section, label: string, files: readonly string[] }[]} */
 const TABS = [
   {
     state: 'pending',
@@ -29,7 +28,14 @@ const TABS = [
 ];
 const LIMIT = 50;
 
-export function createQueue(section, { store, api, refresh, refreshFleet }) {
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
+export function createQueue(section, ctx) {
+  const { store, api, refresh, refreshFleet } = ctx;
+  /** @type {Section} */
   let state = 'pending';
   let job = '';
   let offset = 0;
@@ -52,26 +58,34 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       h('span', { class: 'seg-n' }),
     ),
   );
-  const jobSelect = h('select', {
-    id: 'queue-job',
-    onchange: () => ((job = jobSelect.value), (offset = 0), void load()),
+  const jobSelect = h('select', { id: 'queue-job' });
+  jobSelect.addEventListener('change', () => {
+    job = jobSelect.value;
+    offset = 0;
+    void load();
   });
   const retryAll = h('button', { type: 'button', class: 'btn', id: 'retry-all' }, 'Retry all');
-  retryAll.addEventListener('click', () =>
-    busy(
+  retryAll.addEventListener('click', () => {
+    void busy(
       retryAll,
       async () => {
         const r = await api('/retry', { method: 'POST', body: {} });
-        const n = r && typeof r.released === 'number' ? r.released : 0;
+        const n = r.released;
         toast(`${count(n)} file${n === 1 ? '' : 's'} released for another try.`, 'ok');
         announce(`${n} files released for another try`);
         await refresh();
         await load();
       },
       'Retry all',
-    ),
-  );
+    );
+  });
   const body = h('div', { class: 'table-wrap' });
+  const eta = h('p', { class: 'queue-eta', id: 'queue-eta' });
+  const reloadAll = async () => {
+    await refresh();
+    await load();
+  };
+  const groups = failureGroups(ctx, { onRetried: reloadAll });
   const pages = pager({
     label: 'Queue pages',
     onPage: (o) => {
@@ -88,6 +102,7 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       h('h1', { id: 'h-queue' }, 'Queue'),
       h('div', { class: 'seg-group', role: 'group', 'aria-label': 'Which files' }, tabButtons),
     ),
+    eta,
     h(
       'div',
       { class: 'toolbar' },
@@ -95,16 +110,31 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       h('span', { class: 'spacer' }),
       retryAll,
     ),
+    groups.el,
     h('section', { class: 'panel panel-flush' }, body, pages.el),
   );
 
+  /** What is left (of the job chosen, or of every job not paused) and when it will be done. */
+  const drawEta = () => {
+    const stats = store.stats;
+    const s = stats && (job ? stats.jobs.find((j) => j.name === job) : stats.total);
+    if (!stats || !s) {
+      replace(eta);
+      return;
+    }
+    replace(eta, etaLine(s, stats.windowMs));
+  };
+
   const drawTabs = () => {
-    const f = (store.status && store.status.files) || {};
+    /** @type {Partial<Record<string, number>>} */
+    const f = store.status?.files ?? {};
     for (const [i, t] of TABS.entries()) {
       const btn = tabButtons[i];
+      if (!btn) continue;
       btn.setAttribute('aria-pressed', t.state === state ? 'true' : 'false');
-      const n = t.files.reduce((s, k) => s + (f[k] || 0), 0);
-      btn.querySelector('.seg-n').textContent = count(n);
+      const n = t.files.reduce((s, k) => s + (f[k] ?? 0), 0);
+      const label = btn.querySelector('.seg-n');
+      if (label) label.textContent = count(n);
       btn.classList.toggle('seg-bad', t.state === 'parked' && n > 0);
     }
     const names = store.jobs.map((j) => j.name);
@@ -118,6 +148,8 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       jobSelect.value = names.includes(job) ? job : '';
     }
     retryAll.hidden = state === 'pending' || state === 'skipped';
+    groups.el.hidden = state === 'pending' || state === 'skipped';
+    drawEta();
   };
 
   let seq = 0;
@@ -129,13 +161,15 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       const [r] = await Promise.all([
         api('/queue', { params: { state, job, limit: LIMIT, offset } }),
         state === 'pending' ? refreshFleet() : undefined,
+        groups.el.hidden ? undefined : groups.load(job),
       ]);
       if (mine !== seq) return;
-      const items = r.items || [];
-      const total = typeof r.total === 'number' ? r.total : items.length;
+      const items = r.items;
+      const total = r.total;
       if (items.length === 0 && offset > 0 && total > 0) {
         offset = Math.max(0, Math.floor((total - 1) / LIMIT) * LIMIT);
-        return load();
+        await load();
+        return;
       }
       draw(items);
       pages.update({ offset, limit: LIMIT, total, shown: items.length });
@@ -144,8 +178,11 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       if (mine === seq) showError(err, 'Loading the queue failed');
     }
   };
-  const loadSoon = debounce(() => visible && load(), 400);
+  const loadSoon = debounce(() => {
+    if (visible) void load();
+  }, 400);
 
+  /** @param {FileRecord[]} items */
   const draw = (items) => {
     if (items.length === 0) {
       const text =
@@ -179,97 +216,18 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
         h(
           'tbody',
           {},
-          items.map((f) => row(f, showAction)),
+          items.map((f) => fileRow(f, { section: state, showAction, ctx, onRetried: reloadAll })),
         ),
       ),
     );
   };
 
-  const row = (f, showAction) => {
-    // the reason comes as { code, message, hint }
-    const parsed = reasonParts(f.reason);
-    // a skipped file's reason is no failure, but its code says which kind (exists, duplicate)
-    const code = parsed.code || (f.state === 'skipped' && f.reason ? String(f.reason.code) : '');
-    const job = store.jobs.find((j) => j.name === f.job);
-    const held =
-      job && job.health && !job.health.healthy && f.state !== 'parked' ? job.health : null;
-    // a pending file of an unhealthy destination waits for it: say so, with the destination's cause
-    const paused =
-      f.state === 'queued' && ((store.status && store.status.paused) || (job && job.paused));
-    const cause =
-      parsed.message ||
-      (held ? `waits for its destination: ${held.cause}` : '') ||
-      (paused ? `held: ${job && job.paused ? `job ${f.job}` : 'all processing'} is paused` : '');
-    const problem = Boolean(parsed.code || held);
-    const hint = parsed.hint || (held && !parsed.message ? held.hint : '');
-    const retry = h(
-      'button',
-      { type: 'button', class: 'btn btn-small', 'aria-label': `Retry ${baseName(f.path)}` },
-      'Retry',
-    );
-    retry.addEventListener('click', () =>
-      busy(
-        retry,
-        async () => {
-          const r = await api('/retry', { method: 'POST', body: { fileId: f.id } });
-          const n = r && typeof r.released === 'number' ? r.released : 0;
-          toast(
-            n > 0
-              ? `${baseName(f.path)} released for another try.`
-              : `${baseName(f.path)} was not waiting any more.`,
-            'ok',
-          );
-          announce(`${baseName(f.path)} released for another try`);
-          await refresh();
-          await load();
-        },
-        `Retry ${baseName(f.path)}`,
-      ),
-    );
-    const next =
-      f.state === 'waiting' && f.notBefore
-        ? f.notBefore > Date.now()
-          ? `next try ${inFuture(f.notBefore)}`
-          : 'next try soon'
-        : '';
-    return h(
-      'tr',
-      { dataset: { fileId: String(f.id), path: f.path } },
-      h(
-        'td',
-        { 'data-label': 'File', class: 'cell-file' },
-        h('strong', { class: 'mono', title: f.path }, baseName(f.path)),
-        h('span', { class: 'muted mono path-dir' }, dirName(f.path)),
-      ),
-      h('td', { 'data-label': 'Job' }, f.job),
-      h('td', { 'data-label': 'Size', class: 'num' }, bytes(f.size)),
-      h('td', { 'data-label': 'State' }, stateBadge(f.state)),
-      state === 'pending'
-        ? h('td', { 'data-label': 'Held by', class: 'cell-holder' }, holderCell(store.fleet, f))
-        : undefined,
-      h(
-        'td',
-        { 'data-label': state === 'pending' ? 'Note' : 'Why', class: 'cell-why' },
-        cause
-          ? h(
-              'div',
-              { class: problem ? 'problem-cause' : 'note' },
-              code ? h('code', {}, code) : undefined,
-              code ? ' ' : undefined,
-              longText(cause),
-            )
-          : h('span', { class: 'muted' }, '–'),
-        hint ? h('div', { class: 'problem-hint' }, h('span', {}, 'Fix: '), hint) : undefined,
-        next ? h('div', { class: 'muted small' }, next) : undefined,
-      ),
-      h('td', { 'data-label': 'Tries', class: 'num' }, count(f.attempts)),
-      h('td', { 'data-label': 'Updated', title: fullTime(f.updatedAt) }, ago(f.updatedAt)),
-      showAction ? h('td', { 'data-label': 'Action', class: 'cell-action' }, retry) : undefined,
-    );
-  };
-
-  store.on('core', () => visible && drawTabs());
-  store.on('event', () => loadSoon());
+  store.on('core', () => {
+    if (visible) drawTabs();
+  });
+  store.on('event', () => {
+    loadSoon();
+  });
   // states change without events too (settled, claimed): look again now and then while shown
   setInterval(() => {
     if (visible && document.visibilityState === 'visible') void load();
@@ -278,8 +236,8 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
   return {
     show(params) {
       visible = true;
-      const s = params && params.get('state');
-      if (s && TABS.some((t) => t.state === s)) {
+      const s = TABS.find((t) => t.state === params.get('state'))?.state;
+      if (s) {
         if (s !== state) offset = 0;
         state = s;
       }
@@ -289,11 +247,4 @@ export function createQueue(section, { store, api, refresh, refreshFleet }) {
       visible = false;
     },
   };
-}
-
-function inFuture(ms) {
-  const s = Math.round((ms - Date.now()) / 1000);
-  if (s < 60) return `in ${s} s`;
-  if (s < 3600) return `in ${Math.round(s / 60)} min`;
-  return `at ${new Date(ms).toLocaleTimeString()}`;
 }

@@ -1,6 +1,13 @@
 // Table pieces shared by the views: the header row (optionally sortable) and state badges.
 import { badge, h } from '../dom.js';
 
+/**
+ * A sortable column: its label, its sort key, the current sort and order, and what a click does.
+ * @typedef {{ label: string, sort: string, current: string, order: 'asc' | 'desc',
+ *   onSort: (sort: string) => void, class?: string }} SortColumn
+ */
+
+/** @type {Readonly<Record<string, import('../dom.js').Tone>>} */
 const TONES = {
   settling: 'muted',
   queued: 'muted',
@@ -17,11 +24,12 @@ const TONES = {
 /**
  * A file state or history result as a coloured pill, under its own name: a parked file is
  * "parked" here as in the CLI and the API (a history result "failed" is another thing).
+ * @param {string} state
  */
 export function stateBadge(state) {
   return badge(
     state,
-    TONES[state] || 'muted',
+    TONES[state] ?? 'muted',
     state === 'parked' ? 'parked until retried' : undefined,
   );
 }
@@ -29,6 +37,7 @@ export function stateBadge(state) {
 /**
  * A <thead>. Columns are strings, null (skipped), or { label, sort, current, order, onSort } for a
  * sortable column (a button in the header with aria-sort on the cell).
+ * @param {readonly (string | null | undefined | SortColumn)[]} columns
  */
 export function tableHead(columns) {
   return h(
@@ -52,7 +61,13 @@ export function tableHead(columns) {
             },
             h(
               'button',
-              { type: 'button', class: 'th-sort', onclick: () => c.onSort(c.sort) },
+              {
+                type: 'button',
+                class: 'th-sort',
+                onclick: () => {
+                  c.onSort(c.sort);
+                },
+              },
               c.label,
               h('span', { class: 'th-arrow', 'aria-hidden': 'true' }, arrow),
             ),

@@ -2,7 +2,13 @@
 import { h } from '../dom.js';
 import { baseName, bytes, dirName, duration, rate } from '../format.js';
 
-/** One card per transfer; `limit` keeps the first n (the overview's short list). */
+/** @typedef {import('../../types/api').Transfer} Transfer */
+
+/**
+ * One card per transfer; `limit` keeps the first n (the overview's short list).
+ * @param {readonly Transfer[]} items
+ * @param {{ limit?: number }} [options]
+ */
 export function transferList(items, { limit } = {}) {
   const shown = limit ? items.slice(0, limit) : items;
   const list = h(
@@ -22,9 +28,10 @@ export function transferList(items, { limit } = {}) {
   return list;
 }
 
+/** @param {Transfer} t */
 function transferCard(t) {
-  const size = Number(t.size) || 0;
-  const done = Math.min(size, Number(t.bytesDone) || 0);
+  const size = t.size;
+  const done = Math.min(size, t.bytesDone);
   const pct = size > 0 ? Math.floor((done / size) * 100) : 0;
   const fill = h('div', { class: 'progress-fill' });
   fill.style.width = `${size > 0 ? (done / size) * 100 : 0}%`;
@@ -61,11 +68,7 @@ function transferCard(t) {
       { class: 'transfer-meta' },
       h('span', {}, `${bytes(done)} of ${bytes(size)}`),
       h('span', {}, rate(t.bytesPerSec)),
-      h(
-        'span',
-        {},
-        t.etaMs === null || t.etaMs === undefined ? 'ETA –' : `ETA ${duration(t.etaMs)}`,
-      ),
+      h('span', {}, t.etaMs === null ? 'ETA –' : `ETA ${duration(t.etaMs)}`),
       h('span', { class: 'muted' }, `${t.job} → ${t.key}`),
     ),
   );

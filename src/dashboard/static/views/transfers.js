@@ -3,6 +3,11 @@ import { empty, h, replace } from '../dom.js';
 import { rate } from '../format.js';
 import { transferList } from './transfer-list.js';
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('../../types/dashboard').ViewContext} ctx
+ * @returns {import('../../types/dashboard').View}
+ */
 export function createTransfers(section, { store, api }) {
   const summary = h('p', { class: 'muted', 'aria-live': 'polite' });
   const body = h('div', { id: 'transfers-list' });
@@ -16,7 +21,7 @@ export function createTransfers(section, { store, api }) {
   let lastCount = -1;
   const draw = () => {
     const items = store.transfers;
-    const total = items.reduce((n, t) => n + (Number(t.bytesPerSec) || 0), 0);
+    const total = items.reduce((n, t) => n + t.bytesPerSec, 0);
     if (items.length !== lastCount) {
       summary.textContent =
         items.length === 0
@@ -43,7 +48,7 @@ export function createTransfers(section, { store, api }) {
       // the stream only ticks while something uploads: ask once so a stale list is not shown
       void api('/transfers').then(
         (t) => {
-          store.transfers = t.items || [];
+          store.transfers = t.items;
           store.emit('transfers');
         },
         () => undefined,
