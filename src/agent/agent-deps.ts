@@ -4,6 +4,7 @@ import type { Clock } from '../platform/clock.js';
 import type { FileMoves, FileSystem } from '../transfer/file-system.js';
 import type { Md5Hasher } from '../transfer/transfer-types.js';
 import type { WatcherFactory } from '../sources/watcher.js';
+import type { ProbedCapabilities } from './destination-capabilities.js';
 import type { DestinationRuntime } from './destination-runtime.js';
 import type { BuildTarget } from './job-builder.js';
 import type { EventSink } from './event-sink.js';
@@ -40,6 +41,8 @@ export interface AgentStatus {
     paused: boolean;
     destination: string;
     health: DestinationRuntime['health'];
+    /** What its destination's store accepts, as last probed; absent before the first answer. */
+    capabilities?: ProbedCapabilities;
   }[];
   readonly files: Record<FileState, number>;
   readonly inFlight: number;

@@ -8,6 +8,7 @@ import type {
   TransferView,
   WebhookStats,
 } from '../control/control-service.js';
+import { describeCapabilities } from '../domain/capabilities.js';
 import { formatBytes, formatDuration } from '../domain/duration.js';
 import type { FileReason, FileRecord } from '../journal/journal-store.js';
 
@@ -40,6 +41,9 @@ function jobLines(j: JobStatus): string[] {
   const health = h.healthy ? 'healthy' : `UNHEALTHY: ${h.cause}\n  fix: ${h.hint}`;
   return [
     `job ${j.name}${j.paused ? ' (paused)' : ''} -> ${j.destination}: ${health}`,
+    ...(j.capabilities === undefined
+      ? []
+      : [`  store accepts: ${describeCapabilities(j.capabilities.capabilities)}`]),
     ...j.sources.flatMap((s) =>
       s.problem === undefined
         ? []
@@ -74,6 +78,10 @@ export function journalStatusText(s: JournalStatusView): string {
     ...(s.paused ? ['processing: PAUSED (`s3ferry resume` switches it back on)'] : []),
     ...s.jobs.map((j) => `job ${j.name}${j.paused ? ' (paused)' : ''}`),
     `files: ${countsLine(s.files)}`,
+    ...(s.capabilities ?? []).map(
+      (c) =>
+        `s3://${c.bucket}${c.endpoint === '' ? '' : ` at ${c.endpoint}`} accepts: ${describeCapabilities(c.capabilities)} (probed ${new Date(c.probedAt).toISOString()})`,
+    ),
   ].join('\n');
 }
 

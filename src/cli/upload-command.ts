@@ -28,6 +28,7 @@ import { endOutputQuietly, exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { uploadBatch } from './upload-batch.js';
 import { filterSpecs, PathFilters } from './upload-filters.js';
+import { lockedCapabilities } from './lock-options.js';
 import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
 import { planUpload, totalBytes, type UploadPlan } from './upload-plan.js';
 import { stdinKey, stdinLimits, STDIN_NAME, uploadStdin } from './upload-stdin.js';
@@ -252,9 +253,21 @@ async function openService(
       { clock: systemClock, random: jitter },
       controller.signal,
     );
+  // retention asked for: the bucket must keep it, and what the store accepts is followed
+  const capabilities =
+    config.objectLock === undefined || (plan !== undefined && plan.send.length === 0)
+      ? undefined
+      : await lockedCapabilities(
+          target,
+          common.url.prefix,
+          config.objectLock,
+          systemClock,
+          controller.signal,
+        );
   const service = new TransferService(
     {
       target,
+      ...(capabilities === undefined ? {} : { capabilities }),
       ledger: journal,
       fs: nodeFileSystem,
       clock: systemClock,

@@ -13,6 +13,7 @@ import {
 import { CANNED_ACLS, HEADER_VALUE, HEADER_VALUE_RULE } from '../domain/object-headers.js';
 import type { DestinationConfig } from './agent-config.js';
 import { caBundleProblem } from './connection-env.js';
+import { destinationLockFields } from './retention-schema.js';
 import { GIB, MIB, duration, httpUrl, integer, NAME_PATTERN, size, text } from './schema-values.js';
 
 const MAX_TAGS = 10;
@@ -161,6 +162,7 @@ const fields = {
     .describe(
       'Content-Encoding of every object, e.g. gzip for files already compressed so (the bytes are sent as they are); none when absent.',
     ),
+  ...destinationLockFields,
   acl: z
     .enum(CANNED_ACLS)
     .exactOptional()

@@ -193,8 +193,9 @@ export async function completeAndVerify(
   const after = await deps.fs.stat(req.path);
   if (!sameFile(after, st)) throw run.changed('replaced or modified before Complete');
   let answered: string | undefined;
+  let versionId: string | undefined;
   try {
-    ({ etag: answered } = await run.retry('CompleteMultipartUpload', () => {
+    ({ etag: answered, versionId } = await run.retry('CompleteMultipartUpload', () => {
       req.beforePublish?.();
       return deps.target.completeMultipartUpload(
         req.key,
@@ -208,7 +209,7 @@ export async function completeAndVerify(
     if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, upload))) throw err;
   }
   await run.ledger.markCompleted(upload.id, answered || null);
-  return verifyCompleted(run, st, upload, parts, answered);
+  return verifyCompleted(run, st, upload, parts, answered, versionId);
 }
 
 /** True when the object at our key was written by this journal intent. */
@@ -220,7 +221,10 @@ export async function isOurObject(run: UploadRun, upload: UploadRecord): Promise
 /**
  * Verifies a completed upload against the journal's parts and records the outcome. `answered` is
  * Complete's ETag when this run sent it; without it (found completed after a restart) HeadObject
- * decides.
+ * decides. Once verified (never on another writer's object), the upload's retention and legal
+ * hold are set on the version Complete answered (the key's current one when found completed):
+ * Ceph RGW does not keep those of CreateMultipartUpload's headers; the upload is recorded
+ * verified only once they hold.
  */
 export async function verifyCompleted(
   run: UploadRun,
@@ -228,6 +232,7 @@ export async function verifyCompleted(
   upload: UploadRecord,
   parts?: readonly PartRecord[],
   answered?: string,
+  versionId?: string,
 ): Promise<Verification> {
   const { deps } = run;
   const list = parts ?? (await run.ledger.listParts(upload.id));
@@ -242,6 +247,7 @@ export async function verifyCompleted(
     run.write,
     () => run.head(),
   );
+  await run.applyObjectLock(versionId);
   await run.ledger.finishUpload(upload.id, {
     state: 'verified',
     finishedAt: deps.clock.now(),

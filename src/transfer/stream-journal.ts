@@ -46,7 +46,7 @@ export async function close(
 export async function verified(
   run: UploadRun,
   record: UploadRecord,
-  what: { size: number; md5s: readonly string[]; answered: string },
+  what: { size: number; md5s: readonly string[]; answered: string; versionId?: string | undefined },
   startedAt: number,
 ): Promise<UploadResult> {
   const { deps, req } = run;
@@ -57,6 +57,8 @@ export async function verified(
     run.write,
     () => run.head(),
   );
+  // retention and legal hold as multipart-upload.ts verifyCompleted sets them
+  if (multipart) await run.applyObjectLock(what.versionId);
   const finishedAt = deps.clock.now();
   await run.ledger.finishUpload(record.id, { state: 'verified', finishedAt, etag });
   await run.emit('upload.finished', 'info', `uploaded ${req.path} to ${run.where}`, {

@@ -138,10 +138,10 @@ async function multipartStream(
     const body = pending;
     pending = undefined; // sendAll owns it now
     const { sent, size } = await sendAll(run, chunker, uploadId, body, partSize);
-    const answered = await complete(run, record, uploadId, sent);
+    const { etag: answered, versionId } = await complete(run, record, uploadId, sent);
     await run.ledger.markCompleted(record.id, answered || null);
     const md5s = sent.map((p) => p.md5);
-    return await verified(run, record, { size, md5s, answered }, startedAt);
+    return await verified(run, record, { size, md5s, answered, versionId }, startedAt);
   } catch (err) {
     if (pending !== undefined) release(run, pending);
     if (uploadId !== undefined) await abort(run, uploadId);
@@ -261,17 +261,18 @@ async function complete(
   record: UploadRecord,
   uploadId: string,
   sent: Sent,
-): Promise<string> {
+): Promise<{ etag: string; versionId?: string }> {
   const parts = sent.map((p, i) => ({ partNumber: i + 1, etag: p.etag }));
+  let answer: { etag: string; versionId?: string };
   try {
-    const { etag } = await run.retry('CompleteMultipartUpload', () =>
+    answer = await run.retry('CompleteMultipartUpload', () =>
       run.deps.target.completeMultipartUpload(run.req.key, uploadId, parts, run.signal),
     );
-    return etag;
   } catch (err) {
     if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, record))) throw err;
-    return '';
+    answer = { etag: '' };
   }
+  return answer;
 }
 
 /** Aborts a failed stream upload (it cannot resume); best effort, cleanup finds what is left. */

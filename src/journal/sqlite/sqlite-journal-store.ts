@@ -46,6 +46,8 @@ import {
   toPartRecord,
   toUploadRecord,
 } from '../journal-rows.js';
+import type { CapabilityRecord } from '../capability-log.js';
+import { createCapabilities, type SqliteCapabilities } from './sqlite-capabilities.js';
 import { SqliteJournalCore, count, type SqliteJournalStoreDeps } from './sqlite-journal-core.js';
 
 export {
@@ -64,6 +66,7 @@ const zeroCounts = (): Record<FileState, number> =>
 export class SqliteJournalStore extends SqliteJournalCore implements JournalStore {
   /** One agent owns a SQLite journal (the agent lock enforces it). */
   readonly shared = false;
+  readonly #capabilities: SqliteCapabilities = createCapabilities(this.db);
 
   /** Opens (creating and migrating as needed) the journal at `deps.path`. Rejects with an AppError. */
   static open(deps: SqliteJournalStoreDeps): Promise<SqliteJournalStore> {
@@ -239,6 +242,16 @@ export class SqliteJournalStore extends SqliteJournalCore implements JournalStor
 
   pauses(): Promise<Pauses> {
     return this.read('pauses', () => this.members.pauses());
+  }
+
+  saveCapabilities(record: CapabilityRecord): Promise<void> {
+    return this.run('saveCapabilities', () => {
+      this.#capabilities.save(record);
+    });
+  }
+
+  listCapabilities(): Promise<CapabilityRecord[]> {
+    return this.read('listCapabilities', () => this.#capabilities.list());
   }
 
   getFile(id: number): Promise<FileRecord | undefined> {

@@ -282,6 +282,7 @@ function destRow(d, api, refresh) {
       { class: 'row-main' },
       h('div', { class: 'row-title' }, h('strong', { class: 'mono' }, where), healthBadge(health)),
       d.endpoint ? h('div', { class: 'row-sub mono' }, d.endpoint) : undefined,
+      capabilityLine(d.capabilities),
       health.healthy
         ? h(
             'div',
@@ -313,5 +314,30 @@ function destRow(d, api, refresh) {
             ),
           ),
     ),
+  );
+}
+
+// What the store accepts, as its capability probe last found (GET /api/v1/destinations).
+const CAPABILITY_NAMES = [
+  ['conditionalPut', 'conditional PUT'],
+  ['tagging', 'tags'],
+  ['objectLock', 'Object Lock'],
+  ['versioning', 'versioning'],
+  ['checksumCrc32', 'CRC32'],
+  ['md5Etags', 'MD5 ETags'],
+];
+
+function capabilityLine(probed) {
+  if (!probed || !probed.capabilities) return undefined;
+  const c = probed.capabilities;
+  const text = CAPABILITY_NAMES.map(([k, name]) => `${c[k] ? '✓' : '✗'} ${name}`).join(' · ');
+  return h(
+    'div',
+    {
+      class: 'row-sub small',
+      dataset: { capabilities: '' },
+      title: `what the store accepts, probed ${fullTime(probed.probedAt)}`,
+    },
+    text,
   );
 }
