@@ -162,7 +162,6 @@ const fields = {
     .describe(
       'Content-Encoding of every object, e.g. gzip for files already compressed so (the bytes are sent as they are); none when absent.',
     ),
-  ...destinationLockFields,
   acl: z
     .enum(CANNED_ACLS)
     .exactOptional()
@@ -208,6 +207,7 @@ const fields = {
     .refine((url) => url.includes('{key}'), { error: 'a public URL template must contain {key}' })
     .exactOptional()
     .describe('Public URL template for links, e.g. https://cdn.example.com/{key}.'),
+  ...destinationLockFields,
 };
 
 type DestinationInput = Partial<Record<keyof DestinationConfig, unknown>>;

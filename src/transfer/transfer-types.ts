@@ -106,7 +106,7 @@ export interface CapabilitySource {
    * Probes again (callers at the same time share one probe) and resolves the new answer; `why`
    * says what the store refused. Rejects as the probe does.
    */
-  reprobe(why: string, signal?: AbortSignal): Promise<EndpointCapabilities>;
+  reprobe(why: string): Promise<EndpointCapabilities>;
 }
 
 /** MD5 of request bodies (their Content-MD5 and the journal's part MD5). */

@@ -136,23 +136,24 @@ export class UploadRun {
 
   /**
    * The store refused `sent` (400 or 501): when it lacks something the write asks for, the write
-   * without it, to be sent again; undefined when the refusal stands. The store is probed again
-   * (once per upload) rather than guessed at; without a probe, only a refused condition is
-   * dropped. Throws ERR_S3_NO_OBJECT_LOCK when the bucket has lost its Object Lock.
+   * without it, to be sent again; undefined when the refusal stands. The answer the write was
+   * sent under is not guessed at: where a newer probe already says what the store lacks, it is
+   * followed; else the store is probed again (once per upload). Without a probe, only a refused
+   * condition is dropped. Throws ERR_S3_NO_OBJECT_LOCK when the bucket has lost its Object Lock.
    */
   async refit<T extends FittableWrite>(err: unknown, sent: T): Promise<T | undefined> {
     if (!isAppError(err, 'ERR_S3_BAD_REQUEST')) return undefined;
     const source = this.deps.capabilities;
+    const { bucket } = this.deps.target;
     if (source === undefined) {
       if (sent.ifNoneMatch !== true || err.details.s3Code !== 'NotImplemented') return undefined;
       this.deps.conditionalPut = false;
       return { ...sent, ifNoneMatch: false };
     }
-    const caps = this.#reprobed
-      ? source.current()
-      : await source.reprobe(`${this.where}: ${err.message}`, this.signal);
+    const known = fitWrite(sent, source.current(), bucket);
+    if (known !== sent || this.#reprobed) return known === sent ? undefined : known;
     this.#reprobed = true;
-    const fitted = fitWrite(sent, caps, this.deps.target.bucket);
+    const fitted = fitWrite(sent, await source.reprobe(`${this.where}: ${err.message}`), bucket);
     return fitted === sent ? undefined : fitted;
   }
 
