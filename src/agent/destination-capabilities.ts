@@ -18,6 +18,13 @@ import type { Clock } from '../platform/clock.js';
 import type { CapabilitySource } from '../transfer/transfer-types.js';
 import type { EventSink } from './event-sink.js';
 
+/**
+ * After a re-probe that found nothing changed, further refusals are answered from it for this
+ * long, ms: a store that refuses writes for a reason no capability explains costs one probe per
+ * this time, not one per file.
+ */
+export const REPROBE_QUIET_MS = 5 * 60_000;
+
 /** The last answer and when it came. */
 export interface ProbedCapabilities {
   readonly capabilities: EndpointCapabilities;
@@ -45,6 +52,8 @@ export interface DestinationCapabilitiesDeps {
 export class DestinationCapabilities implements CapabilitySource {
   #last: ProbedCapabilities | undefined;
   #probing: Promise<EndpointCapabilities> | undefined;
+  /** Until then a re-probe answers the last answer (see {@link REPROBE_QUIET_MS}). */
+  #quietUntil = 0;
 
   constructor(private readonly deps: DestinationCapabilitiesDeps) {}
 
@@ -66,7 +75,9 @@ export class DestinationCapabilities implements CapabilitySource {
   }
 
   async reprobe(why: string): Promise<EndpointCapabilities> {
+    const last = this.#last?.capabilities;
     const joining = this.#probing !== undefined;
+    if (!joining && last !== undefined && this.deps.clock.now() < this.#quietUntil) return last;
     if (!joining)
       await this.deps.events.emit(
         'destination.reprobe',
@@ -75,6 +86,9 @@ export class DestinationCapabilities implements CapabilitySource {
         { data: { destination: this.deps.name, why } },
       );
     const caps = await this.probe();
+    if (!joining)
+      this.#quietUntil =
+        capabilityChanges(last, caps).length === 0 ? this.deps.clock.now() + REPROBE_QUIET_MS : 0;
     await this.deps.onAnswer(caps);
     return caps;
   }

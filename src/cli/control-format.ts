@@ -35,20 +35,23 @@ function webhookLine(w: WebhookStats): string {
   return `webhook ${w.url}: ${w.delivered} delivered, ${sum(w.failures)} failed attempt(s), ${sum(w.dropped)} dropped, ${w.pending} pending${last}`;
 }
 
-/** A job's lines: its destination's health, then each source directory with a problem. */
+/**
+ * A job's lines: its destination's health, each source directory with a problem, then what the
+ * destination's store accepts.
+ */
 function jobLines(j: JobStatus): string[] {
   const h = j.health;
   const health = h.healthy ? 'healthy' : `UNHEALTHY: ${h.cause}\n  fix: ${h.hint}`;
   return [
     `job ${j.name}${j.paused ? ' (paused)' : ''} -> ${j.destination}: ${health}`,
-    ...(j.capabilities === undefined
-      ? []
-      : [`  store accepts: ${describeCapabilities(j.capabilities.capabilities)}`]),
     ...j.sources.flatMap((s) =>
       s.problem === undefined
         ? []
         : [`  SOURCE PROBLEM: ${s.problem.cause}`, `  fix: ${s.problem.hint}`],
     ),
+    ...(j.capabilities === undefined
+      ? []
+      : [`  store accepts: ${describeCapabilities(j.capabilities.capabilities)}`]),
   ];
 }
 

@@ -151,7 +151,8 @@ export class UploadRun {
       return { ...sent, ifNoneMatch: false };
     }
     const known = fitWrite(sent, source.current(), bucket);
-    if (known !== sent || this.#reprobed) return known === sent ? undefined : known;
+    if (known !== sent || this.#reprobed || !asksProbed(sent))
+      return known === sent ? undefined : known;
     this.#reprobed = true;
     const fitted = fitWrite(sent, await source.reprobe(`${this.where}: ${err.message}`), bucket);
     return fitted === sent ? undefined : fitted;
@@ -245,6 +246,13 @@ export class UploadRun {
       },
     );
   }
+}
+
+/** True when a write asks for something the capability probe answers for (tags, condition, lock). */
+function asksProbed(write: FittableWrite): boolean {
+  return (
+    write.tagging !== undefined || write.ifNoneMatch === true || write.objectLock !== undefined
+  );
 }
 
 /** Hex MD5 of a buffer. */
