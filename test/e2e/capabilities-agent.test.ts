@@ -136,6 +136,76 @@ jobs:
 }
 
 describe('the agent follows what its store accepts', () => {
+  it('a destination is healthy only once its probe has answered: until then its files wait', async () => {
+    const server = await rgwServer();
+    const bucket = await createTestBucket(server, 'caps-wait');
+    const tmp = await makeTmpDir('caps-wait');
+    const proxy = await startFaultProxy(server.endpoint);
+    try {
+      // the probe's first PUT is refused (503) at the start and at two checks after it
+      proxy.addRule({
+        match: (r) => r.operation === 'PutObject' && isProbeKey(r.key),
+        fault: { kind: 'error', status: 503 },
+        times: 3,
+      });
+      const dir = join(tmp.path, 'agent');
+      const inbox = join(dir, 'inbox');
+      await mkdir(inbox, { recursive: true });
+      await writeFile(join(inbox, 'early.bin'), randomBytes(100));
+      const agent = await startAgentProcess(
+        dir,
+        `api:
+  port: ${await freePort()}
+probeInterval: 1s
+jobs:
+  - name: early
+    sources: [${JSON.stringify(inbox)}]
+    settle: 300ms
+    destination:
+      bucket: ${bucket.name}
+      endpoint: ${proxy.url}
+`,
+        server,
+      );
+      let health: { type: string; data?: { code?: string } }[];
+      try {
+        await waitFor('early.bin done', async () => {
+          const s = await agent.api<Status>('GET', '/api/v1/status');
+          return s.files.done === 1;
+        });
+        health = (
+          await agent.api<{ items: { type: string; data?: { code?: string } }[] }>(
+            'GET',
+            '/api/v1/events?limit=200',
+          )
+        ).items
+          .filter((e) => e.type.startsWith('destination.'))
+          .reverse();
+      } finally {
+        await agent.stop();
+      }
+      assert.deepEqual(
+        health.map((e) => [e.type, e.data?.code]),
+        [
+          ['destination.unhealthy', 'ERR_S3_THROTTLED'],
+          ['destination.capabilities', undefined],
+          ['destination.healthy', undefined],
+        ],
+      );
+      assert.equal(proxy.faultCounts().error, 3);
+      const answered = proxy.log.filter((e) => isProbeKey(e.key) && e.operation === 'DeleteObject');
+      const lastProbe = Math.max(...answered.map((e) => e.endedAt ?? Infinity));
+      const files = proxy.log.filter((e) => e.key !== '' && !isProbeKey(e.key));
+      assert.ok(files.length > 0);
+      for (const e of files)
+        assert.ok(e.startedAt >= lastProbe, `${e.operation} ${e.key} before the probe answered`);
+    } finally {
+      await proxy.close();
+      await bucket.cleanup();
+      await tmp.cleanup();
+    }
+  });
+
   it('Ceph RGW: a conditional PUT and the tags', async () => {
     await runAgainst(await rgwServer(), 'caps-rgw', {
       conditionalPut: true,
