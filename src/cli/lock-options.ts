@@ -1,7 +1,7 @@
 /**
  * `--retention MODE:DURATION` and `--legal-hold` of `s3ferry upload` and `doctor` (write-once
- * retention, domain/retention.ts), and the check that the bucket can keep them: the capability
- * probe (domain/capabilities.ts), run once before the first file where they are asked for.
+ * retention, domain/retention.ts), and the capability probe (domain/capabilities.ts) that
+ * `upload` runs once before the first file where they or `--if-none-match` are asked for.
  */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
@@ -52,22 +52,27 @@ export function lockRuleOf(opts: LockOptions): ObjectLockRule | undefined {
 }
 
 /**
- * Probes what the store accepts (on a scratch key under `prefix`) and refuses a bucket without
- * Object Lock (ERR_S3_NO_OBJECT_LOCK); the answer then serves the run's transfer service, and is
+ * Probes what the store accepts (on a scratch key under `prefix`), once `probe` (the caller's
+ * retries around it) answers, and refuses a bucket without Object Lock where `rule` asks for it
+ * (ERR_S3_NO_OBJECT_LOCK). The answer then serves the run's transfer service (the never-overwrite
+ * guard where the store does not keep If-None-Match: Ceph RGW on a versioned bucket), and is
  * asked again when the store refuses a write.
  */
-export async function lockedCapabilities(
+export async function probedCapabilities(
   target: Pick<ObjectTarget, 'probeCapabilities' | 'bucket'>,
   prefix: string,
-  rule: ObjectLockRule,
+  rule: ObjectLockRule | undefined,
   clock: Clock,
-  signal: AbortSignal,
+  retried: <T>(operation: string, fn: () => Promise<T>) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<CapabilitySource> {
-  const probe = async (): Promise<EndpointCapabilities> =>
-    (await target.probeCapabilities(probeKey(prefix, randomUUID()), clock.now(), signal))
-      .capabilities;
+  const probe = (): Promise<EndpointCapabilities> =>
+    retried('capability probe', async () => {
+      const key = probeKey(prefix, randomUUID());
+      return (await target.probeCapabilities(key, clock.now(), signal)).capabilities;
+    });
   let caps = await probe();
-  if (!caps.objectLock) throw noObjectLock(target.bucket, rule);
+  if (rule !== undefined && !caps.objectLock) throw noObjectLock(target.bucket, rule);
   return {
     current: () => caps,
     reprobe: async () => (caps = await probe()),

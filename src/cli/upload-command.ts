@@ -28,7 +28,7 @@ import { endOutputQuietly, exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { uploadBatch } from './upload-batch.js';
 import { filterSpecs, PathFilters } from './upload-filters.js';
-import { lockedCapabilities } from './lock-options.js';
+import { probedCapabilities } from './lock-options.js';
 import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
 import { planUpload, totalBytes, type UploadPlan } from './upload-plan.js';
 import { stdinKey, stdinLimits, STDIN_NAME, uploadStdin } from './upload-stdin.js';
@@ -253,15 +253,25 @@ async function openService(
       { clock: systemClock, random: jitter },
       controller.signal,
     );
-  // retention asked for: the bucket must keep it, and what the store accepts is followed
+  // retention or never-overwrite asked for: what the store accepts is probed and followed (the
+  // bucket must keep the retention; If-None-Match is not kept by every store)
+  const probed = config.objectLock !== undefined || run.opts.ifNoneMatch === true;
   const capabilities =
-    config.objectLock === undefined || (plan !== undefined && plan.send.length === 0)
+    !probed || (plan !== undefined && plan.send.length === 0)
       ? undefined
-      : await lockedCapabilities(
+      : await probedCapabilities(
           target,
           common.url.prefix,
           config.objectLock,
           systemClock,
+          (operation, fn) =>
+            withRetry(
+              operation,
+              fn,
+              { ...config.retry, retryUnreachable: false },
+              { clock: systemClock, random: jitter },
+              controller.signal,
+            ),
           controller.signal,
         );
   const service = new TransferService(

@@ -141,7 +141,7 @@ describe('write-once retention (Object Lock) on Ceph RGW', () => {
     }
   });
 
-  it('s3ferry upload --retention --legal-hold: kept on a bucket with Object Lock; refused with the cause on one without', async () => {
+  it('s3ferry upload --retention --legal-hold: kept on a bucket with Object Lock; refused with the cause on one without; --if-none-match holds on the versioned bucket', async () => {
     const dir = join(tmp.path, testId('cli'));
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'a.bin'), randomBytes(1000));
@@ -165,6 +165,33 @@ describe('write-once retention (Object Lock) on Ceph RGW', () => {
     const lock = await lockOf(client, locked.name, 'cli/a.bin');
     assertRetained(lock, from, Date.now(), 'cli/a.bin');
     assert.equal(lock.legalHold, 'ON');
+
+    // --if-none-match on this versioned bucket: RGW would store a second version under the
+    // condition; the probe finds that, and the key taken by another writer is looked at: a skip
+    await client.send(
+      new PutObjectCommand({ Bucket: locked.name, Key: 'inm/a.bin', Body: 'theirs\n' }),
+    );
+    const inm = await runCli(
+      [
+        'upload',
+        join(dir, 'a.bin'),
+        '--to',
+        `s3://${locked.name}/inm/`,
+        '--endpoint-url',
+        info.endpoint,
+        '--journal',
+        join(dir, 'inm.db'),
+        '--if-none-match',
+        '--json',
+      ],
+      cliEnv(info),
+    );
+    assert.equal(inm.code, 0, inm.stderr + inm.stdout);
+    assert.deepEqual(
+      inm.events.filter((e) => e.type === 'file.skipped').map((e) => e.reason),
+      ['exists'],
+    );
+    assert.equal((await listVersions(client, locked.name, 'inm/a.bin')).length, 1);
 
     const refused = await runCli(args(plain.name, 'refused'), cliEnv(info));
     assert.equal(refused.code, 3, refused.stderr + refused.stdout);
