@@ -198,8 +198,8 @@ describe('write-once retention (Object Lock) on Ceph RGW', () => {
     const error = refused.events.find((e) => e.type === 'error') as
       { code?: string; message?: string; hint?: string } | undefined;
     assert.equal(error?.code, 'ERR_S3_NO_OBJECT_LOCK', refused.stdout);
-    assert.match(String(error?.message), new RegExp(`"${plain.name}" has no Object Lock`));
-    assert.match(String(error?.hint), /create the bucket with Object Lock enabled/);
+    assert.match(String(error.message), new RegExp(`"${plain.name}" has no Object Lock`));
+    assert.match(String(error.hint), /create the bucket with Object Lock enabled/);
     assert.deepEqual(await listAllObjects(client, plain.name), [], 'nothing was written');
   });
 
@@ -235,7 +235,7 @@ describe('write-once retention (Object Lock) on Ceph RGW', () => {
     const check = kept.events.find((e) => e.name === 'capabilities');
     assert.equal(check?.ok, true);
     assert.match(
-      String(check?.detail),
+      String(check.detail),
       /Object Lock keeps governance retention for 1d, legal hold/,
     );
     assert.deepEqual(await listAllObjects(client, plain.name), [], 'doctor left nothing');
@@ -356,8 +356,8 @@ jobs:
       const caps = status.jobs.map((j) => j.capabilities?.capabilities);
       assert.deepEqual(caps[0], caps[1], 'one destination, one answer');
       assert.equal(caps[0]?.objectLock, true);
-      assert.equal(caps[0]?.versioning, true);
-      assert.equal(caps[0]?.conditionalPut, false, 'RGW does not keep If-None-Match here');
+      assert.equal(caps[0].versioning, true);
+      assert.equal(caps[0].conditionalPut, false, 'RGW does not keep If-None-Match here');
     } finally {
       await agent.stop();
     }

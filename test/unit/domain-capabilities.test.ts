@@ -105,10 +105,10 @@ describe('retention rules', () => {
       's3ferry.yaml',
     );
     assert.deepEqual(config.jobs[0]?.destination.retention, { mode: 'compliance', for: 30 * DAY });
-    assert.equal(config.jobs[0]?.destination.legalHold, true);
-    assert.equal(config.jobs[0]?.retention, undefined);
+    assert.equal(config.jobs[0].destination.legalHold, true);
+    assert.equal(config.jobs[0].retention, undefined);
     assert.deepEqual(config.jobs[1]?.retention, { mode: 'governance', for: 2 * 3_600_000 });
-    assert.equal(config.jobs[1]?.legalHold, false);
+    assert.equal(config.jobs[1].legalHold, false);
     assert.throws(
       () =>
         parseConfig(
