@@ -186,10 +186,16 @@ export class DestinationRuntime {
     }
   }
 
-  /** The checks of health: the bucket, then the capability probe and what the jobs need of it. */
+  /**
+   * The checks of health: the bucket, then the capability probe and what the jobs need of it.
+   * Once the store has answered, a destination held for another cause (keys, endpoint) is checked
+   * with the bucket alone: its capabilities are probed again only for a cause that is theirs.
+   */
   async #probeOnce(): Promise<void> {
     await this.target.probe(this.#stop.signal);
-    this.#checkNeeds(await this.capabilities.probe());
+    const known = this.capabilities.current();
+    const theirs = !this.#health.healthy && this.#health.code === 'ERR_S3_NO_OBJECT_LOCK';
+    this.#checkNeeds(known === undefined || theirs ? await this.capabilities.probe() : known);
   }
 
   get health(): DestinationHealth {
