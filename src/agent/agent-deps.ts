@@ -6,6 +6,7 @@ import type { FileMoves, FileSystem } from '../transfer/file-system.js';
 import type { Md5Hasher } from '../transfer/transfer-types.js';
 import type { WatcherFactory } from '../sources/watcher.js';
 import type { BandwidthView } from './bandwidth-control.js';
+import type { ProbedCapabilities } from './destination-capabilities.js';
 import type { DestinationRuntime } from './destination-runtime.js';
 import type { BuildTarget } from './job-builder.js';
 import type { EventSink } from './event-sink.js';
@@ -44,6 +45,8 @@ export interface AgentStatus {
     paused: boolean;
     destination: string;
     health: DestinationRuntime['health'];
+    /** What its destination's store accepts, as last probed; absent before the first answer. */
+    capabilities?: ProbedCapabilities;
   }[];
   readonly files: Record<FileState, number>;
   readonly inFlight: number;

@@ -264,12 +264,16 @@ export class Agent {
     const pauses = await this.#pauses.read();
     return {
       paused: pauses.all,
-      jobs: [...this.#jobs.values()].map((j) => ({
-        name: j.name,
-        paused: pauses.jobs.includes(j.name),
-        destination: j.destination.name,
-        health: j.destination.health,
-      })),
+      jobs: [...this.#jobs.values()].map((j) => {
+        const capabilities = j.destination.capabilities.last;
+        return {
+          name: j.name,
+          paused: pauses.jobs.includes(j.name),
+          destination: j.destination.name,
+          health: j.destination.health,
+          ...(capabilities === undefined ? {} : { capabilities }),
+        };
+      }),
       files: await this.deps.journal.countFiles(),
       inFlight: this.#loop.inFlight,
       bandwidth: this.bandwidth.view(),

@@ -8,6 +8,7 @@
  */
 import { AppError } from '../errors/app-error.js';
 import { REASON_CODES, type FilePlan } from '../domain/file-state.js';
+import { objectLockAt } from '../domain/retention.js';
 import {
   heldLedger,
   type FileRecord,
@@ -74,6 +75,8 @@ export async function executeUpload(
         // Taken over from a holder that stopped: it may have sent this version already.
         lookFirst: file.reason?.code === REASON_CODES.holdExpired,
         resume: job.config.resume,
+        // the job's retention and legal hold (its own, else its destination's), or none
+        objectLock: job.objectLock ?? { legalHold: false },
         ...(job.config.retryTimeout === undefined ? {} : { retryTimeout: job.config.retryTimeout }),
         job: job.name,
         observer: {
@@ -123,7 +126,8 @@ export async function executeCopy(
   }
   const startedAt = deps.clock.now();
   guard.check();
-  const { etag, versionId } = await target.copyObject(dup.key, key, guard.signal);
+  const lock = objectLockAt(s.job.objectLock, startedAt);
+  const { etag, versionId } = await target.copyObject(dup.key, key, guard.signal, lock);
   const finishedAt = deps.clock.now();
   return { etag: etag || null, versionId: versionId ?? null, startedAt, finishedAt };
 }

@@ -5,16 +5,21 @@
 import { relative, sep } from 'node:path';
 import type { JobConfig } from '../config/agent-config.js';
 import { compileFilter, type FileFilter } from '../domain/file-filter.js';
-import type { DestinationRuntime } from './destination-runtime.js';
+import type { ObjectLockRule } from '../domain/retention.js';
+import { lockRule, type DestinationRuntime } from './destination-runtime.js';
 
 export class JobRuntime {
   readonly filter: FileFilter;
+  /** Retention and legal hold of its objects: its own, else its destination's. */
+  readonly objectLock: ObjectLockRule | undefined;
 
   constructor(
     readonly config: JobConfig,
     readonly destination: DestinationRuntime,
   ) {
     this.filter = compileFilter(config);
+    this.objectLock = lockRule(config, config.destination);
+    if (this.objectLock !== undefined) destination.requireObjectLock(this.objectLock);
   }
 
   get name(): string {

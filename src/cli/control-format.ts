@@ -8,6 +8,7 @@ import type {
   TransferView,
   WebhookStats,
 } from '../control/control-service.js';
+import { describeCapabilities } from '../domain/capabilities.js';
 import { formatBytes, formatDuration } from '../domain/duration.js';
 import { bandwidthLines } from './bandwidth-format.js';
 import type { FileReason, FileRecord } from '../journal/journal-store.js';
@@ -35,7 +36,10 @@ function webhookLine(w: WebhookStats): string {
   return `webhook ${w.url}: ${w.delivered} delivered, ${sum(w.failures)} failed attempt(s), ${sum(w.dropped)} dropped, ${w.pending} pending${last}`;
 }
 
-/** A job's lines: its destination's health, then each source directory with a problem. */
+/**
+ * A job's lines: its destination's health, each source directory with a problem, then what the
+ * destination's store accepts.
+ */
 function jobLines(j: JobStatus): string[] {
   const h = j.health;
   const health = h.healthy ? 'healthy' : `UNHEALTHY: ${h.cause}\n  fix: ${h.hint}`;
@@ -46,6 +50,9 @@ function jobLines(j: JobStatus): string[] {
         ? []
         : [`  SOURCE PROBLEM: ${s.problem.cause}`, `  fix: ${s.problem.hint}`],
     ),
+    ...(j.capabilities === undefined
+      ? []
+      : [`  store accepts: ${describeCapabilities(j.capabilities.capabilities)}`]),
   ];
 }
 
@@ -76,6 +83,10 @@ export function journalStatusText(s: JournalStatusView): string {
     ...(s.paused ? ['processing: PAUSED (`s3ferry resume` switches it back on)'] : []),
     ...s.jobs.map((j) => `job ${j.name}${j.paused ? ' (paused)' : ''}`),
     `files: ${countsLine(s.files)}`,
+    ...(s.capabilities ?? []).map(
+      (c) =>
+        `s3://${c.bucket}${c.endpoint === '' ? '' : ` at ${c.endpoint}`} accepts: ${describeCapabilities(c.capabilities)} (probed ${new Date(c.probedAt).toISOString()})`,
+    ),
   ].join('\n');
 }
 

@@ -1,11 +1,17 @@
 /**
  * `s3ferry doctor --to s3://BUCKET ...`: checks, in order, the settings, the credentials, the
- * endpoint, the bucket, and write permission (single and multipart), and prints each result with
- * the cause and the fix when it fails. Exit code: that of the first failure.
+ * endpoint, the bucket, write permission (single and multipart), and what the store accepts (the
+ * capability probe: conditional PUT, tags, Object Lock, versioning, CRC32 checksums, MD5 ETags),
+ * with Object Lock required under --retention or --legal-hold, and prints each result with the
+ * cause and the fix when it fails. Exit code: that of the first failure.
  */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
+import { describeCapabilities, probeKey } from '../domain/capabilities.js';
 import { md5HexToBase64 } from '../domain/etag.js';
+import { describeLockRule } from '../domain/retention.js';
+import { systemClock } from '../platform/clock.js';
+import { noObjectLock } from '../transfer/capability-fit.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import { md5Hex } from '../transfer/upload-run.js';
 import {
@@ -14,6 +20,7 @@ import {
   parseCommon,
   type CommonOptions,
 } from './common-options.js';
+import { addLockOptions, lockRuleOf, type LockOptions } from './lock-options.js';
 import { endOutputQuietly, reportError } from './output.js';
 
 interface Check {
@@ -24,20 +31,26 @@ interface Check {
 }
 
 export function registerDoctor(program: Command): void {
-  addCommonOptions(
-    program
-      .command('doctor')
-      .description('check credentials, endpoint, bucket and write permission'),
-  ).action(async (opts: CommonOptions) => {
+  addLockOptions(
+    addCommonOptions(
+      program
+        .command('doctor')
+        .description(
+          'check credentials, endpoint, bucket, write permission and what the store accepts',
+        ),
+    ),
+  ).action(async (opts: CommonOptions & LockOptions) => {
     process.exitCode = await runDoctor(opts);
   });
 }
 
-export async function runDoctor(opts: CommonOptions): Promise<number> {
+export async function runDoctor(opts: CommonOptions & LockOptions): Promise<number> {
   endOutputQuietly(); // `doctor | head -1`: the checks go on and the probe object is removed
   let settings;
+  let rule;
   try {
     settings = parseCommon(opts);
+    rule = lockRuleOf(opts);
   } catch (err) {
     return reportError(err, opts.json === true);
   }
@@ -105,13 +118,30 @@ export async function runDoctor(opts: CommonOptions): Promise<number> {
             await target.abortMultipartUpload(probeKey, id);
           }
         },
-      ));
+      )) &&
+      (await step('capabilities', '', async () => {
+        const scratch = capabilityKey(settings.url.prefix);
+        const { capabilities, leftover } = await target.probeCapabilities(
+          scratch,
+          systemClock.now(),
+        );
+        const accepted = `the store accepts ${describeCapabilities(capabilities)}`;
+        if (rule !== undefined && !capabilities.objectLock)
+          throw noObjectLock(settings.url.bucket, rule);
+        const lock = rule === undefined ? '' : `; Object Lock keeps ${describeLockRule(rule)}`;
+        return `${accepted}${lock}${leftover === undefined ? '' : ` (${leftover})`}`;
+      }));
     const failed = checks.find((c) => !c.ok);
     if (!settings.json) process.stdout.write(ok ? 'everything s3ferry needs works\n' : '');
     return failed?.error?.exitCode ?? 0;
   } finally {
     target.destroy();
   }
+}
+
+/** The capability probe's scratch key (not the write check's: each is removed by its own). */
+function capabilityKey(prefix: string): string {
+  return probeKey(prefix, randomUUID());
 }
 
 function maskKey(creds: { accessKeyId: string; source: string }): string {

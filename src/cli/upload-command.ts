@@ -28,6 +28,7 @@ import { endOutputQuietly, exitCodeFor, reportError } from './output.js';
 import { ProgressReporter, type OutputMode } from './progress-reporter.js';
 import { uploadBatch } from './upload-batch.js';
 import { filterSpecs, PathFilters } from './upload-filters.js';
+import { probedCapabilities } from './lock-options.js';
 import { addUploadOptions, transferConfig, type UploadOptions } from './upload-options.js';
 import { planUpload, totalBytes, type UploadPlan } from './upload-plan.js';
 import { stdinKey, stdinLimits, STDIN_NAME, uploadStdin } from './upload-stdin.js';
@@ -252,9 +253,31 @@ async function openService(
       { clock: systemClock, random: jitter },
       controller.signal,
     );
+  // retention or never-overwrite asked for: what the store accepts is probed and followed (the
+  // bucket must keep the retention; If-None-Match is not kept by every store)
+  const probed = config.objectLock !== undefined || run.opts.ifNoneMatch === true;
+  const capabilities =
+    !probed || (plan !== undefined && plan.send.length === 0)
+      ? undefined
+      : await probedCapabilities(
+          target,
+          common.url.prefix,
+          config.objectLock,
+          systemClock,
+          (operation, fn) =>
+            withRetry(
+              operation,
+              fn,
+              { ...config.retry, retryUnreachable: false },
+              { clock: systemClock, random: jitter },
+              controller.signal,
+            ),
+          controller.signal,
+        );
   const service = new TransferService(
     {
       target,
+      ...(capabilities === undefined ? {} : { capabilities }),
       ledger: journal,
       fs: nodeFileSystem,
       clock: systemClock,

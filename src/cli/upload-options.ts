@@ -17,10 +17,11 @@ import {
   sizeOption,
   type CommonOptions,
 } from './common-options.js';
+import { addLockOptions, lockRuleOf, type LockOptions } from './lock-options.js';
 import { filterOption, type FilterSpec } from './upload-filters.js';
 
 /** The upload command's options as commander gives them. */
-export interface UploadOptions extends CommonOptions {
+export interface UploadOptions extends CommonOptions, LockOptions {
   partSize: string;
   multipartThreshold: string;
   concurrency: string;
@@ -95,7 +96,7 @@ function transferFlags(cmd: Command): Command {
 
 /** What every object is written with. */
 function objectFlags(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--storage-class <class>', 'e.g. STANDARD_IA, GLACIER_IR')
     .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
     .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms')
@@ -109,6 +110,7 @@ function objectFlags(cmd: Command): Command {
       'Content-Encoding, e.g. gzip (the bytes are sent as they are)',
     )
     .addOption(new Option('--acl <acl>', 'canned ACL of every object').choices(CANNED_ACLS));
+  return addLockOptions(cmd);
 }
 
 /** Which files go, and what is shown. */
@@ -150,6 +152,7 @@ export function transferConfig(opts: UploadOptions): TransferConfig {
     opts.bwlimit === undefined
       ? undefined
       : sizeOption('--bwlimit', opts.bwlimit.replace(/\/s$/i, ''));
+  const objectLock = lockRuleOf(opts);
   return {
     partSize: sizeOption('--part-size', opts.partSize),
     multipartThreshold: Math.max(
@@ -167,6 +170,7 @@ export function transferConfig(opts: UploadOptions): TransferConfig {
     verify: opts.verify === 'head' ? 'head' : 'etag',
     write: writeOptions(opts), // refuses bad --metadata/--tag
     ...(opts.contentType === undefined ? {} : { contentType: opts.contentType }),
+    ...(objectLock === undefined ? {} : { objectLock }),
   };
 }
 

@@ -6,6 +6,7 @@
 
 import type { BandwidthTimetable } from '../domain/bandwidth-timetable.js';
 import type { CannedAcl } from '../domain/object-headers.js';
+import type { RetentionRule } from '../domain/retention.js';
 
 /** Where a job's objects go and how. Secrets (keys, tokens) live only here. */
 export interface DestinationConfig {
@@ -36,6 +37,10 @@ export interface DestinationConfig {
   readonly contentEncoding?: string;
   /** Canned ACL of every object. */
   readonly acl?: CannedAcl;
+  /** Write-once retention of every object (the bucket needs Object Lock). */
+  readonly retention?: RetentionRule;
+  /** A legal hold on every object (the bucket needs Object Lock). */
+  readonly legalHold: boolean;
   readonly partSize: number;
   readonly multipartThreshold: number;
   /** Requests in flight for this destination. */
@@ -106,6 +111,10 @@ export interface JobConfig {
   readonly markerSuffix?: string;
   readonly filters: FilterConfig;
   readonly overwrite: 'never' | 'if-changed' | 'always' | 'version-suffix';
+  /** Retention of this job's objects, instead of its destination's. */
+  readonly retention?: RetentionRule;
+  /** Legal hold on this job's objects, instead of its destination's setting. */
+  readonly legalHold?: boolean;
   readonly dedupe: {
     readonly enabled: boolean;
     readonly by: 'sha256' | 'md5';

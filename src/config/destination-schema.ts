@@ -13,6 +13,7 @@ import {
 import { CANNED_ACLS, HEADER_VALUE, HEADER_VALUE_RULE } from '../domain/object-headers.js';
 import type { DestinationConfig } from './agent-config.js';
 import { caBundleProblem } from './connection-env.js';
+import { destinationLockFields } from './retention-schema.js';
 import {
   GIB,
   MIB,
@@ -218,6 +219,7 @@ const fields = {
     .refine((url) => url.includes('{key}'), { error: 'a public URL template must contain {key}' })
     .exactOptional()
     .describe('Public URL template for links, e.g. https://cdn.example.com/{key}.'),
+  ...destinationLockFields,
 };
 
 type DestinationInput = Partial<Record<keyof DestinationConfig, unknown>>;

@@ -8,6 +8,7 @@ import { checkGlob } from '../domain/glob.js';
 import { checkKeyTemplate } from '../domain/key-template.js';
 import type { DestinationConfig, JobConfig } from './agent-config.js';
 import { jobDestinationSchema } from './destination-schema.js';
+import { jobLockFields } from './retention-schema.js';
 import { checkNameGlob, duration, glob, name, regex, size, text } from './schema-values.js';
 
 /** Temporary names never taken unless `ignore` says otherwise. */
@@ -182,6 +183,7 @@ export const jobSchema = z
       .enum(['never', 'if-changed', 'always', 'version-suffix'])
       .default('never')
       .describe('When the key exists: never, if-changed (size/sha256), always, version-suffix.'),
+    ...jobLockFields,
     dedupe: dedupe.prefault({}).describe('Content deduplication.'),
     after: after.prefault({}).describe('What happens to the source file after upload.'),
     retryTimeout: duration()

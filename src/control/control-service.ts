@@ -17,12 +17,14 @@ import type {
   BandwidthLimitView,
   BandwidthView,
 } from '../agent/bandwidth-control.js';
+import type { ProbedCapabilities } from '../agent/destination-capabilities.js';
 import type { DestinationHealth } from '../agent/destination-runtime.js';
 import type { ObjectLink } from '../agent/object-link.js';
 import type { TransferView } from '../agent/transfer-tracker.js';
 import type { WebhookStats } from '../agent/webhook-sender.js';
 import type {
   AgentRecord,
+  CapabilityRecord,
   EventQuery,
   EventRecord,
   FileRecord,
@@ -81,6 +83,8 @@ export interface JobStatus {
   readonly destination: string;
   readonly health: DestinationHealth;
   readonly sources: SourceStatus[];
+  /** What the destination's store accepts, as last probed; absent before the first answer. */
+  readonly capabilities?: ProbedCapabilities;
 }
 
 /** The status of a running agent. */
@@ -109,6 +113,8 @@ export interface JournalStatusView {
   /** The configured jobs (when a configuration was found), else the jobs the journal knows. */
   readonly jobs: { readonly name: string; readonly paused: boolean }[];
   readonly files: Record<FileState, number>;
+  /** What each bucket's store accepts, as an agent's probe last found it (the journal's). */
+  readonly capabilities?: readonly CapabilityRecord[];
 }
 
 export type StatusView = AgentStatusView | JournalStatusView;

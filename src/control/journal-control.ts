@@ -97,10 +97,11 @@ export class JournalControl implements ControlService {
   }
 
   async status(): Promise<JournalStatusView> {
-    const [files, pauses, names] = await Promise.all([
+    const [files, pauses, names, capabilities] = await Promise.all([
       this.deps.journal.countFiles(),
       this.deps.journal.pauses(),
       this.#jobNames(),
+      this.deps.journal.listCapabilities(),
     ]);
     return {
       running: false,
@@ -109,6 +110,7 @@ export class JournalControl implements ControlService {
       paused: pauses.all,
       jobs: names.map((name) => ({ name, paused: pauses.jobs.includes(name) })),
       files,
+      ...(capabilities.length === 0 ? {} : { capabilities }),
     };
   }
 

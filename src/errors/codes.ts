@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   ERR_S3_CLOCK_SKEW: f(),
   ERR_S3_NO_CREDENTIALS: f(),
   ERR_S3_TLS_UNTRUSTED: f(),
+  // retention or a legal hold is configured and the bucket has no Object Lock
+  ERR_S3_NO_OBJECT_LOCK: f(),
   // transient
   ERR_S3_THROTTLED: t(EXIT.retriesExhausted),
   ERR_S3_SERVER: t(EXIT.retriesExhausted),

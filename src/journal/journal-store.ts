@@ -9,10 +9,12 @@
  * - {@link FileQueue} (file-queue.ts): the queue and the named, hold-guarded file transitions;
  * - {@link Fleet} (fleet.ts): agents, leases, heartbeats, pause switches;
  * - {@link EventLog} (event-log.ts): events and history;
- * - {@link JournalQueries} (journal-queries.ts): the read side for the API and the CLI.
+ * - {@link JournalQueries} (journal-queries.ts): the read side for the API and the CLI;
+ * - {@link CapabilityLog} (capability-log.ts): what each destination's store accepts.
  * A consumer takes only the role it needs; a store implements them all: {@link JournalStore}.
  * This module re-exports every type of the roles, so it stays the one import of the journal.
  */
+import type { CapabilityLog } from './capability-log.js';
 import type { EventLog } from './event-log.js';
 import type { FileQueue } from './file-queue.js';
 import type { Fleet } from './fleet.js';
@@ -78,6 +80,7 @@ export {
   type PauseScope,
   type Pauses,
 } from './fleet.js';
+export type { CapabilityLog, CapabilityRecord } from './capability-log.js';
 export {
   HISTORY_SORTS,
   filtersEvents,
@@ -92,7 +95,8 @@ export {
 export type { FailureGroup, FailureQuery, FileTotals } from './queue-stats.js';
 
 /** The whole journal: every role. All methods reject with an AppError on storage failure. */
-export interface JournalStore extends UploadLedger, FileQueue, Fleet, EventLog, JournalQueries {
+export interface JournalStore
+  extends UploadLedger, FileQueue, Fleet, EventLog, JournalQueries, CapabilityLog {
   /** Flushes and closes. Idempotent. */
   close(): Promise<void>;
 }

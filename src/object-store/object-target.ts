@@ -3,7 +3,9 @@
  * the engine sees these operations and AppErrors classified in one table (target/s3/classify.ts).
  * Every call takes an AbortSignal; an aborted call rejects with ERR_CANCELLED.
  */
+import type { EndpointCapabilities } from '../domain/capabilities.js';
 import type { CannedAcl } from '../domain/object-headers.js';
+import type { ObjectLockSettings } from '../domain/retention.js';
 
 /** Object metadata (x-amz-meta-*), lower-case keys. */
 export type Metadata = Readonly<Record<string, string>>;
@@ -22,6 +24,8 @@ export interface WriteOptions {
   readonly contentEncoding?: string;
   /** Canned ACL (x-amz-acl). */
   readonly acl?: CannedAcl;
+  /** Retention and legal hold (x-amz-object-lock-*): the bucket must have Object Lock. */
+  readonly objectLock?: ObjectLockSettings;
 }
 
 /**
@@ -111,13 +115,26 @@ export interface ObjectTarget {
   uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }>;
   /** All parts, following pagination. Rejects ERR_S3_UPLOAD_GONE when the upload no longer exists. */
   listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<RemotePart[]>;
-  /** Parts must be in ascending order. Returns the ETag S3 gave ('' where the store gives none). */
+  /**
+   * Parts must be in ascending order. Returns the ETag S3 gave ('' where the store gives none) and
+   * the version id of a versioned bucket.
+   */
   completeMultipartUpload(
     key: string,
     uploadId: string,
     parts: readonly { partNumber: number; etag: string }[],
     signal?: AbortSignal,
   ): Promise<WriteAnswer>;
+  /**
+   * Sets retention and legal hold on an object written already (PutObjectRetention,
+   * PutObjectLegalHold): on `versionId` when given, else on the key's current version.
+   */
+  setObjectLock(
+    key: string,
+    versionId: string | undefined,
+    lock: ObjectLockSettings,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Idempotent: an upload already gone is not an error. */
   abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void>;
   /** In-progress multipart uploads under `prefix`, following pagination. */
@@ -130,7 +147,34 @@ export interface ObjectTarget {
   ): Promise<ObjectHead | undefined>;
   /** A cheap request that fails with the destination-level cause when the bucket is unusable. */
   probe(signal?: AbortSignal): Promise<void>;
+  /**
+   * What the store accepts (domain/capabilities.ts), found with a few requests on `scratchKey`,
+   * which is removed afterwards (`leftover` says why when it could not be). `now` (ms): what a
+   * scratch object's own retention counts from, on a bucket that retains new objects by default.
+   * Rejects with the destination-level cause when the bucket is unusable.
+   */
+  probeCapabilities(
+    scratchKey: string,
+    now: number,
+    signal?: AbortSignal,
+  ): Promise<CapabilityProbeResult>;
   deleteObject(key: string, signal?: AbortSignal): Promise<void>;
-  /** Server-side copy of `sourceKey` (same bucket) to `key`, keeping its metadata. Returns the new ETag. */
-  copyObject(sourceKey: string, key: string, signal?: AbortSignal): Promise<WriteAnswer>;
+  /**
+   * Server-side copy of `sourceKey` (same bucket) to `key`, keeping its metadata, with the
+   * retention and legal hold given. Returns the new ETag (and
+   * version id).
+   */
+  copyObject(
+    sourceKey: string,
+    key: string,
+    signal?: AbortSignal,
+    objectLock?: ObjectLockSettings,
+  ): Promise<WriteAnswer>;
+}
+
+/** What {@link ObjectTarget.probeCapabilities} found. */
+export interface CapabilityProbeResult {
+  readonly capabilities: EndpointCapabilities;
+  /** Why a scratch object stayed in the bucket, when one did. */
+  readonly leftover?: string;
 }

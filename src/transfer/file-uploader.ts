@@ -189,10 +189,20 @@ async function create(run: UploadRun, st: FileStat, plan: UploadPlan): Promise<A
     ...run.write,
     metadata: { ...run.write.metadata, [INTENT_METADATA_KEY]: String(intent.id) },
   };
-  const uploadId = await run.retry('CreateMultipartUpload', () => {
-    calls += 1;
-    return deps.target.createMultipartUpload(run.req.key, write, run.signal);
-  });
+  const send = (w: typeof write): Promise<string> =>
+    run.retry('CreateMultipartUpload', () => {
+      calls += 1;
+      return deps.target.createMultipartUpload(run.req.key, w, run.signal);
+    });
+  let uploadId: string;
+  try {
+    uploadId = await send(write);
+  } catch (err) {
+    // refused for something the store turns out to lack (tags): sent again without it
+    const refit = await run.refit(err, write);
+    if (refit === undefined) throw err;
+    uploadId = await send(refit);
+  }
   await run.ledger.recordUploadId(intent.id, uploadId);
   // A retried Create may have created an upload whose answer was lost: abort such orphans now.
   if (calls > 1) await abortUnjournaled(run, intent);

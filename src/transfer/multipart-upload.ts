@@ -221,7 +221,10 @@ export async function isOurObject(run: UploadRun, upload: UploadRecord): Promise
 /**
  * Verifies a completed upload against the journal's parts and records the outcome. `answer` is
  * Complete's when this run sent it; without it (found completed after a restart) HeadObject
- * decides. The version id is the answer's, else the HeadObject's.
+ * decides. The version id is the answer's, else the HeadObject's. Once verified (never on another
+ * writer's object), the upload's retention and legal hold are set on that version (the key's
+ * current one where the store gives none): Ceph RGW does not keep those of
+ * CreateMultipartUpload's headers; the upload is recorded verified only once they hold.
  */
 export async function verifyCompleted(
   run: UploadRun,
@@ -245,6 +248,7 @@ export async function verifyCompleted(
   );
   const versionId = answer?.versionId ?? verified.versionId;
   const version = versionId === undefined ? {} : { versionId };
+  await run.applyObjectLock(versionId);
   await run.ledger.finishUpload(upload.id, {
     state: 'verified',
     finishedAt: deps.clock.now(),

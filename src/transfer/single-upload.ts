@@ -155,10 +155,14 @@ async function readWhole(run: UploadRun, st: FileStat, body: Buffer): Promise<vo
 
 /**
  * PutObject under the request's overwrite rule. Without `ifNoneMatch`, a plain PUT. With it, the
- * PUT is conditional (If-None-Match: *), and a key found taken is looked at (HeadObject): an
+ * PUT is conditional (If-None-Match: *) where the store keeps the condition (its probed
+ * capabilities, domain/capabilities.ts), and a key found taken is looked at (HeadObject): an
  * object an earlier upload of this same unchanged file wrote is not another writer's, so it is
- * taken as this upload when it holds these bytes, else replaced. A store that refuses the
- * condition (501 NotImplemented) gets a HeadObject and a plain PUT instead, from then on.
+ * taken as this upload when it holds these bytes, else replaced. Where the store does not keep
+ * the condition (Swift's s3api refuses it; Ceph RGW ignores it on a versioned bucket, where it
+ * would store a second version over another writer's object), the key is looked at first and the
+ * PUT is plain. A store that refuses a write it was found to accept is probed again
+ * (UploadRun.refit), and the write sent again without what it lacks.
  */
 async function guardedPut(
   run: UploadRun,
@@ -167,19 +171,19 @@ async function guardedPut(
   st: FileStat,
   md5: string,
 ): Promise<WriteAnswer> {
-  if (run.req.ifNoneMatch !== true) return put(run, input, token);
-  if (run.deps.conditionalPut) {
+  let plain = input;
+  if (run.req.ifNoneMatch !== true) return putFitting(run, plain, token);
+  if (run.conditionalPut) {
     try {
-      return await put(run, { ...input, ifNoneMatch: true }, token);
+      return await putFitting(run, { ...input, ifNoneMatch: true }, token);
     } catch (err) {
-      const refused =
-        isAppError(err, 'ERR_S3_BAD_REQUEST') && err.details.s3Code === 'NotImplemented';
-      if (!refused && !isAppError(err, 'ERR_S3_PRECONDITION_FAILED')) throw err;
-      if (refused) run.deps.conditionalPut = false;
+      if (!(err instanceof ConditionDropped) && !isAppError(err, 'ERR_S3_PRECONDITION_FAILED'))
+        throw err;
+      if (err instanceof ConditionDropped) plain = err.write;
     }
   }
   const head = await run.head();
-  if (head === undefined) return put(run, input, token);
+  if (head === undefined) return putFitting(run, plain, token);
   if (!(await writtenFromSource(head, run.ledger, run.req.path, st))) {
     throw new AppError(
       'ERR_S3_PRECONDITION_FAILED',
@@ -191,7 +195,34 @@ async function guardedPut(
     run.progress(st.size, st.size); // its bytes are there already: nothing more to send
     return found(head);
   }
-  return put(run, input, token);
+  return putFitting(run, plain, token);
+}
+
+/** A conditional PUT the store refused, whose condition it turned out not to keep. */
+class ConditionDropped extends Error {
+  constructor(readonly write: PutObjectInput) {
+    super('the store does not keep If-None-Match');
+  }
+}
+
+/**
+ * {@link put}, sent once more without what the store turns out to lack when it refuses it
+ * (UploadRun.refit); a dropped condition is the caller's (ConditionDropped): it looks first.
+ */
+async function putFitting(
+  run: UploadRun,
+  input: PutObjectInput,
+  token: string,
+): Promise<WriteAnswer> {
+  try {
+    return await put(run, input, token);
+  } catch (err) {
+    const refit = await run.refit(err, input);
+    if (refit === undefined) throw err;
+    if (input.ifNoneMatch === true && refit.ifNoneMatch !== true)
+      throw new ConditionDropped({ ...refit, ifNoneMatch: false });
+    return put(run, refit, token);
+  }
 }
 
 /**

@@ -62,6 +62,8 @@ export async function verified(
   const { etag, by } = verification;
   const versionId = what.answer.versionId ?? verification.versionId;
   const version = versionId === undefined ? {} : { versionId };
+  // retention and legal hold as multipart-upload.ts verifyCompleted sets them
+  if (multipart) await run.applyObjectLock(versionId);
   const finishedAt = deps.clock.now();
   await run.ledger.finishUpload(record.id, { state: 'verified', finishedAt, etag, ...version });
   await run.emit('upload.finished', 'info', `uploaded ${req.path} to ${run.where}`, {

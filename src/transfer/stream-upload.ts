@@ -264,14 +264,16 @@ async function complete(
   sent: Sent,
 ): Promise<WriteAnswer> {
   const parts = sent.map((p, i) => ({ partNumber: i + 1, etag: p.etag }));
+  let answer: WriteAnswer;
   try {
-    return await run.retry('CompleteMultipartUpload', () =>
+    answer = await run.retry('CompleteMultipartUpload', () =>
       run.deps.target.completeMultipartUpload(run.req.key, uploadId, parts, run.signal),
     );
   } catch (err) {
     if (!isAppError(err, 'ERR_S3_UPLOAD_GONE') || !(await isOurObject(run, record))) throw err;
-    return { etag: '' };
+    answer = { etag: '' };
   }
+  return answer;
 }
 
 /** Aborts a failed stream upload (it cannot resume); best effort, cleanup finds what is left. */

@@ -10,6 +10,7 @@
  */
 import mime from 'mime-types';
 import { choosePartSize, MAX_SINGLE_PUT } from '../domain/part-size.js';
+import { objectLockAt, type ObjectLockRule } from '../domain/retention.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import type {
   MultipartUploadInfo,
@@ -19,6 +20,7 @@ import type {
 import { abortScope, type AbortScope } from './abort-scope.js';
 import { BandwidthLimiter, chainThrottles } from './bandwidth-limiter.js';
 import { BufferPool } from './buffer-pool.js';
+import { fitWrite, noObjectLock } from './capability-fit.js';
 import { uploadFile } from './file-uploader.js';
 import { uploadOwner, type UploadOwner } from './ownership.js';
 import { Semaphore } from './semaphore.js';
@@ -51,6 +53,8 @@ export class TransferService {
   readonly #config: TransferConfig;
   readonly #inFlight = new Set<Promise<unknown>>();
   #state: 'new' | 'running' | 'closed' = 'new';
+  /** The store was found to refuse tags: said once. */
+  #tagsDropped = false;
 
   constructor(deps: TransferServiceDeps, config: TransferConfig) {
     choosePartSize(0, config.partSize); // refuses a part size S3 cannot take before any work
@@ -67,19 +71,37 @@ export class TransferService {
           : [new BandwidthLimiter({ clock: deps.clock, bytesPerSec: config.bwlimit })]),
         ...(deps.throttles ?? []),
       ]),
-      verifier: new Verifier(config.verify, (etag) => {
-        const event = {
-          at: deps.clock.now(),
-          type: 'destination.verify-head',
-          level: 'warn' as const,
-          message: `${where} answers ETags that are not MD5s of the content (e.g. "${etag}"): every object is verified with HeadObject from now on`,
-          data: { bucket: deps.target.bucket, etag },
-        };
-        deps.observer?.onEvent?.(event);
-        void deps.publish(event).catch(() => undefined);
-      }),
+      verifier: new Verifier(
+        config.verify,
+        (etag) => {
+          this.#warn(
+            'destination.verify-head',
+            `${where} answers ETags that are not MD5s of the content (e.g. "${etag}"): every object is verified with HeadObject from now on`,
+            { etag },
+          );
+          // the probe had found MD5 ETags: ask it again rather than guess
+          if (deps.capabilities?.current()?.md5Etags === true)
+            void deps.capabilities
+              .reprobe(`${where} answered the ETag "${etag}"`)
+              .catch(() => undefined);
+        },
+        () => deps.capabilities?.current(),
+      ),
       conditionalPut: true,
     };
+  }
+
+  /** Records a warning about the destination and tells the observer. */
+  #warn(type: string, message: string, data: Record<string, unknown>): void {
+    const event = {
+      at: this.#deps.clock.now(),
+      type,
+      level: 'warn' as const,
+      message,
+      data: { bucket: this.#deps.target.bucket, ...data },
+    };
+    this.#deps.observer?.onEvent?.(event);
+    void this.#deps.publish(event).catch(() => undefined);
   }
 
   get target(): ObjectTarget {
@@ -119,7 +141,7 @@ export class TransferService {
     // Every part worker holds at most one abort listener at a time; twice that leaves room for a
     // request whose listener goes only when its socket closes, after its answer was taken.
     const scope = abortScope(signal, 2 * settings.partConcurrency + 2);
-    const write = this.#write(req.path, req.metadata);
+    const write = this.#write(req.path, req.metadata, settings.objectLock);
     const running = uploadFile(
       () => new UploadRun(this.#deps, settings, req, write, scope.signal),
       (size) => this.plan(size),
@@ -140,7 +162,7 @@ export class TransferService {
       this.#deps,
       settings,
       { ...req, path: req.name },
-      this.#write(req.key, req.metadata),
+      this.#write(req.key, req.metadata, settings.objectLock),
       scope.signal,
     );
     const running = streamUpload(run, new StreamChunker(req.source), this.#config.partSize).catch(
@@ -174,13 +196,37 @@ export class TransferService {
     }
   }
 
-  /** The write options of an object named `name` (its type from the extension). */
-  #write(name: string, metadata: UploadRequest['metadata']): WriteOptions {
-    return {
+  /**
+   * The write options of an object named `name` (its type from the extension), its retention
+   * from now, as the store's probed capabilities allow them (capability-fit.ts: tags left out
+   * where refused, said once; ERR_S3_NO_OBJECT_LOCK where retention cannot be kept).
+   */
+  #write(
+    name: string,
+    metadata: UploadRequest['metadata'],
+    lockRule: ObjectLockRule | undefined,
+  ): WriteOptions {
+    const objectLock = objectLockAt(lockRule, this.#deps.clock.now());
+    const write: WriteOptions = {
       ...this.#config.write,
       contentType: this.#config.contentType ?? (mime.lookup(name) || 'application/octet-stream'),
       metadata: { ...this.#config.write.metadata, ...metadata },
+      ...(objectLock === undefined ? {} : { objectLock }),
     };
+    const { bucket } = this.#deps.target;
+    const caps = this.#deps.capabilities?.current();
+    if (objectLock !== undefined && caps?.objectLock === false)
+      throw noObjectLock(bucket, lockRule);
+    const fitted = fitWrite(write, caps, bucket);
+    if (fitted.tagging === undefined && write.tagging !== undefined && !this.#tagsDropped) {
+      this.#tagsDropped = true;
+      this.#warn(
+        'destination.tags-dropped',
+        `s3://${bucket} does not accept object tags: objects go without the configured tags`,
+        { tagging: write.tagging },
+      );
+    }
+    return fitted;
   }
 
   /** Awaits an upload, known to close() while it runs. */
@@ -194,8 +240,9 @@ export class TransferService {
     }
   }
 
-  #settings(req: Pick<UploadRequest, 'retryTimeout' | 'resume'>): TransferSettings {
+  #settings(req: Pick<UploadRequest, 'retryTimeout' | 'resume' | 'objectLock'>): TransferSettings {
     const { retry } = this.#config;
+    const objectLock = req.objectLock ?? this.#config.objectLock;
     return {
       partConcurrency: this.#config.concurrency,
       resume: req.resume ?? this.#config.resume,
@@ -204,6 +251,7 @@ export class TransferService {
           ? retry
           : { ...retry, maxElapsedMs: Math.min(retry.maxElapsedMs, req.retryTimeout) },
       maxChangedRestarts: MAX_CHANGED_RESTARTS,
+      ...(objectLock === undefined ? {} : { objectLock }),
     };
   }
 

@@ -1,5 +1,7 @@
 /** Configuration, dependencies, requests and results of the transfer engine. */
 import type { BackoffPolicy } from '../domain/backoff.js';
+import type { EndpointCapabilities } from '../domain/capabilities.js';
+import type { ObjectLockRule } from '../domain/retention.js';
 import type {
   JournalStore,
   NewEvent,
@@ -70,6 +72,8 @@ export interface TransferConfig {
   readonly write: Omit<WriteOptions, 'contentType'>;
   /** Content type of every object; from the file extension when absent. */
   readonly contentType?: string;
+  /** Retention and legal hold of every object (a request may have its own); none when absent. */
+  readonly objectLock?: ObjectLockRule;
 }
 
 /** How one file is sent: decided by the caller (and kept with the file), or by the service. */
@@ -87,6 +91,23 @@ export interface TransferSettings {
   readonly retry: RetryPolicy;
   /** How many times a file that changes during its upload is started afresh before giving up. */
   readonly maxChangedRestarts: number;
+  /** The retention and legal hold of the object (the request's, else the service's). */
+  readonly objectLock?: ObjectLockRule;
+}
+
+/**
+ * What a destination's store accepts, as its last probe found (agent/destination-capabilities.ts).
+ * The engine follows it instead of guessing; a store that refuses something the answer says it
+ * accepts is probed again.
+ */
+export interface CapabilitySource {
+  /** The last answer; undefined before the first (the engine then assumes what S3 does). */
+  current(): EndpointCapabilities | undefined;
+  /**
+   * Probes again (callers at the same time share one probe) and resolves the new answer; `why`
+   * says what the store refused. Rejects as the probe does.
+   */
+  reprobe(why: string): Promise<EndpointCapabilities>;
 }
 
 /** MD5 of request bodies (their Content-MD5 and the journal's part MD5). */
@@ -131,6 +152,8 @@ export interface TransferServiceDeps {
    * agent's: the destination's timetable, and the limit over all its destinations).
    */
   readonly throttles?: readonly Throttle[];
+  /** What the store accepts, where it was probed (the agent); S3's rules when absent. */
+  readonly capabilities?: CapabilitySource;
 }
 
 /** One file to one key. */
@@ -175,6 +198,8 @@ export interface UploadRequest {
   readonly lookFirst?: boolean;
   /** Resume an interrupted multipart upload of this file (the service's setting when absent). */
   readonly resume?: boolean;
+  /** Retention and legal hold of this object (the job's), instead of the service's. */
+  readonly objectLock?: ObjectLockRule;
   /**
    * The caller records a single-part upload with its own outcome (UploadResult.record, written in
    * the same journal transaction as the file's): the service then writes nothing to the journal for

@@ -1,10 +1,12 @@
 /** The state of one file's upload while it runs: its dependencies, counters and helpers. */
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors/app-error.js';
+import { objectLockAt } from '../domain/retention.js';
+import { AppError, isAppError } from '../errors/app-error.js';
 import type { Destination, EventLevel, SourceIdentity } from '../journal/journal-store.js';
 import type { ObjectHead, WriteOptions } from '../object-store/object-target.js';
 import type { Throttle } from './bandwidth-limiter.js';
 import type { BufferPool } from './buffer-pool.js';
+import { fitWrite, type FittableWrite } from './capability-fit.js';
 import type { FileStat } from './file-system.js';
 import { withRetry } from './retry.js';
 import type { Semaphore } from './semaphore.js';
@@ -30,7 +32,10 @@ export interface RunDeps extends TransferServiceDeps {
   /** The service's own limit (config.bwlimit) and the ones lent to it (deps.throttles), in turn. */
   readonly limiter: Throttle | undefined;
   readonly verifier: Verifier;
-  /** The store refused a conditional PUT (501): the key is checked with HeadObject instead. */
+  /**
+   * Without a capability probe (deps.capabilities): the store refused a conditional PUT (501), so
+   * the key is checked with HeadObject instead.
+   */
   conditionalPut: boolean;
 }
 
@@ -46,6 +51,8 @@ export class UploadRun {
   kept: { partsOnServer: number; partCount: number } | undefined;
   /** The journal of this upload: the request's own, else the service's. */
   readonly ledger: UploadLedger;
+  /** This upload made the store be probed again already (once per upload is enough). */
+  #reprobed = false;
 
   constructor(
     readonly deps: RunDeps,
@@ -120,6 +127,48 @@ export class UploadRun {
         },
       },
       this.signal,
+    );
+  }
+
+  /** True when a PUT's `If-None-Match: *` keeps a taken key (the probe's answer, else S3's rule). */
+  get conditionalPut(): boolean {
+    return this.deps.capabilities?.current()?.conditionalPut ?? this.deps.conditionalPut;
+  }
+
+  /**
+   * The store refused `sent` (400 or 501): when it lacks something the write asks for, the write
+   * without it, to be sent again; undefined when the refusal stands. The answer the write was
+   * sent under is not guessed at: where a newer probe already says what the store lacks, it is
+   * followed; else the store is probed again (once per upload). Without a probe, only a refused
+   * condition is dropped. Throws ERR_S3_NO_OBJECT_LOCK when the bucket has lost its Object Lock.
+   */
+  async refit<T extends FittableWrite>(err: unknown, sent: T): Promise<T | undefined> {
+    if (!isAppError(err, 'ERR_S3_BAD_REQUEST')) return undefined;
+    const source = this.deps.capabilities;
+    const { bucket } = this.deps.target;
+    if (source === undefined) {
+      if (sent.ifNoneMatch !== true || err.details.s3Code !== 'NotImplemented') return undefined;
+      this.deps.conditionalPut = false;
+      return { ...sent, ifNoneMatch: false };
+    }
+    const known = fitWrite(sent, source.current(), bucket);
+    if (known !== sent || this.#reprobed || !asksProbed(sent))
+      return known === sent ? undefined : known;
+    this.#reprobed = true;
+    const fitted = fitWrite(sent, await source.reprobe(`${this.where}: ${err.message}`), bucket);
+    return fitted === sent ? undefined : fitted;
+  }
+
+  /**
+   * Sets the upload's retention and legal hold on the object it completed (`versionId`, else the
+   * key's current version): stores may not keep them from CreateMultipartUpload's headers
+   * (object-store/s3/s3-object-lock.ts). Nothing when the upload asks for neither.
+   */
+  async applyObjectLock(versionId: string | undefined): Promise<void> {
+    const lock = objectLockAt(this.settings.objectLock, this.deps.clock.now());
+    if (lock === undefined) return;
+    await this.retry('PutObjectRetention', () =>
+      this.deps.target.setObjectLock(this.req.key, versionId, lock, this.signal),
     );
   }
 
@@ -198,6 +247,13 @@ export class UploadRun {
       },
     );
   }
+}
+
+/** True when a write asks for something the capability probe answers for (tags, condition, lock). */
+function asksProbed(write: FittableWrite): boolean {
+  return (
+    write.tagging !== undefined || write.ifNoneMatch === true || write.objectLock !== undefined
+  );
 }
 
 /** Hex MD5 of a buffer. */

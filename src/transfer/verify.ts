@@ -12,10 +12,12 @@
  *   of the content, and from then on (in memory, for this destination) every object is verified
  *   with HeadObject, by size and by the journal intent in its metadata;
  * - ETags that are not MD5-based by configuration: SSE-KMS (and SSE-C, which s3ferry does not send);
+ * - a store whose ETags the capability probe found not to be MD5s (domain/capabilities.ts);
  * - `verify: head` in the destination's configuration.
  */
 import { AppError } from '../errors/app-error.js';
 import type { PartRecord, UploadMode } from '../journal/journal-store.js';
+import type { EndpointCapabilities } from '../domain/capabilities.js';
 import type { ObjectHead, WriteOptions } from '../object-store/object-target.js';
 import { multipartEtag } from '../domain/etag.js';
 import { objectIntent, objectSource } from './ownership.js';
@@ -66,11 +68,13 @@ export class Verifier {
     private readonly mode: VerifyMode,
     /** Told once, when the store is found to give ETags that are not MD5s of the content. */
     private readonly onOpaqueEtags: (etag: string) => void = () => undefined,
+    /** The store's probed capabilities, where it was probed. */
+    private readonly capabilities: () => EndpointCapabilities | undefined = () => undefined,
   ) {}
 
   /** True once this destination is known to need HeadObject for every object. */
   get opaqueEtags(): boolean {
-    return this.#opaqueEtags;
+    return this.#opaqueEtags || this.capabilities()?.md5Etags === false;
   }
 
   /** Verifies `obj`; `head` sends the HeadObject when one is needed. Throws ERR_VERIFY_FAILED. */
@@ -80,7 +84,7 @@ export class Verifier {
     head: () => Promise<ObjectHead | undefined>,
   ): Promise<Verification> {
     // With SSE-KMS the ETag is not an MD5 of the content: size and intent are all we can compare.
-    const opaque = this.#opaqueEtags || write.sse?.mode === 'aws:kms';
+    const opaque = this.opaqueEtags || write.sse?.mode === 'aws:kms';
     if (this.mode === 'etag' && !opaque && obj.answered === obj.expected)
       return { etag: obj.answered, by: 'etag' };
     const found = await head();

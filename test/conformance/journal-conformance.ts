@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JournalStore } from '../../src/journal/journal-store.js';
+import { describeCapabilities } from './journal-conformance-capabilities.js';
 import { describeEventsAndHistory } from './journal-conformance-events.js';
 import { describeFiles } from './journal-conformance-files.js';
 import { describePauses } from './journal-conformance-pauses.js';
@@ -128,6 +129,7 @@ export function runJournalConformance(name: string, makeStore: MakeJournalStore)
     describeFiles(makeStore);
     describeTransitions(makeStore);
     describePauses(makeStore);
+    describeCapabilities(makeStore);
     describePipeline(makeStore);
     describeSearch(makeStore);
     describeReceipts(makeStore);

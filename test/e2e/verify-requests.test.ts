@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { freePort, startAgentProcess, waitFor } from '../support/agent-process.js';
 import { cliEnv, objectDigest, runCli, type CliResult } from '../support/cli.js';
 import { startFaultProxy, type FaultProxy, type S3Operation } from '../support/fault-proxy.js';
+import { isProbeKey } from '../../src/domain/capabilities.js';
 import { S3Fixture } from '../support/s3-fixture.js';
 import { testId } from '../support/tmp.js';
 import { deliveryProblems, writeSampleFiles } from '../support/torture/delivery.js';
@@ -38,14 +39,26 @@ function smallFiles(n: number): Record<string, number> {
   return Object.fromEntries(Array.from({ length: n }, (_, i) => [`f-${i}.bin`, 4096]));
 }
 
-/** The operations the proxy saw on each object key under `prefix`, in order. */
+/**
+ * The operations the proxy saw on each object key under `prefix`, in order; the capability probe's
+ * scratch key (the agent's, at its start) is counted apart: {@link probeRequests}.
+ */
 function requestsByKey(proxy: FaultProxy, prefix: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const e of proxy.log) {
-    if (!e.key.startsWith(prefix)) continue;
+    if (!e.key.startsWith(prefix) || isProbeKey(e.key)) continue;
     out.set(e.key, [...(out.get(e.key) ?? []), e.operation]);
   }
   return out;
+}
+
+/** The requests of the capability probes under `prefix`: method, scratch or bucket, status. */
+function probeRequests(proxy: FaultProxy, prefix: string): string[] {
+  return proxy.log
+    .filter((e) =>
+      e.key === '' ? e.operation !== 'HeadBucket' : isProbeKey(e.key) && e.key.startsWith(prefix),
+    )
+    .map((e) => `${e.operation} ${e.status}`);
 }
 
 describe('requests per object', () => {
@@ -129,6 +142,13 @@ jobs:
     const seen = requestsByKey(proxy, prefix);
     assert.equal(seen.size, SMALL_FILES);
     for (const [key, ops] of seen) assert.deepEqual(ops, ['PutObject'], key);
+    // once per agent start, not per file: what the store accepts (a scratch key, removed)
+    assert.deepEqual(probeRequests(proxy, prefix), [
+      'ListObjects 404', // GetObjectLockConfiguration (a bucket GET): none
+      'PutObject 200',
+      'PutObject 412',
+      'DeleteObject 204',
+    ]);
     assert.deepEqual(await deliveryProblems(fx.client, fx.bucket.name, prefix, inbox), []);
   });
 

@@ -32,6 +32,8 @@ export interface RequestInfo {
   readonly uploadId: string | undefined;
   /** Content-Length of the request body (0 when absent). */
   readonly contentLength: number;
+  /** The request carries If-None-Match (a conditional PUT). */
+  readonly conditional: boolean;
 }
 
 /** mulberry32: small, fast, seedable; good enough to pick faults reproducibly. */
@@ -91,6 +93,7 @@ export function describeRequest(req: http.IncomingMessage): RequestInfo {
     partNumber: part === null ? undefined : Number(part),
     uploadId: url.searchParams.get('uploadId') ?? undefined,
     contentLength: Number(req.headers['content-length'] ?? 0) || 0,
+    conditional: req.headers['if-none-match'] !== undefined,
   };
 }
 

@@ -46,6 +46,7 @@ describe('config defaults', () => {
             checksumMode: 'auto',
             metadata: {},
             tags: {},
+            legalHold: false,
             partSize: 8 * MIB,
             multipartThreshold: 8 * MIB,
             concurrency: 16,

@@ -98,7 +98,7 @@ describe('config validation: one problem, exact path', () => {
       'jobs[0].setle: unknown option (did you mean settle?)',
     ]);
     assert.deepEqual(jobProblems({ destination: { bucket: 'b', colour: 'red' } }), [
-      'jobs[0].destination.colour: unknown option (known: bucket, prefix, endpoint, region, forcePathStyle, profile, accessKeyId, secretAccessKey, sessionToken, proxy, noProxy, caBundle, checksumMode, storageClass, sse, kmsKeyId, metadata, tags, cacheControl, contentDisposition, contentEncoding, acl, partSize, multipartThreshold, concurrency, partBuffers, verify, requestTimeout, bwlimit, linkExpiry, publicUrl)',
+      'jobs[0].destination.colour: unknown option (known: bucket, prefix, endpoint, region, forcePathStyle, profile, accessKeyId, secretAccessKey, sessionToken, proxy, noProxy, caBundle, checksumMode, storageClass, sse, kmsKeyId, metadata, tags, cacheControl, contentDisposition, contentEncoding, acl, partSize, multipartThreshold, concurrency, partBuffers, verify, requestTimeout, bwlimit, linkExpiry, publicUrl, retention, legalHold)',
     ]);
   });
 

@@ -117,7 +117,14 @@ export function statusRoutes(control: AgentControl): FastifyPluginAsyncZod {
         },
       },
       () => ({
-        items: control.destinations().map((d) => ({ ...destinationRef(d), health: d.health })),
+        items: control.destinations().map((d) => {
+          const capabilities = d.capabilities.last;
+          return {
+            ...destinationRef(d),
+            health: d.health,
+            ...(capabilities === undefined ? {} : { capabilities }),
+          };
+        }),
       }),
     );
     return Promise.resolve();

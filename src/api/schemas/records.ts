@@ -25,6 +25,23 @@ export const healthSchema = z.object({
   hint: z.string().optional(),
 });
 
+/** What a destination's store accepts, as its capability probe last found (domain/capabilities.ts). */
+export const capabilitiesSchema = z
+  .object({
+    capabilities: z.object({
+      conditionalPut: z
+        .boolean()
+        .describe('a PUT with If-None-Match: * refuses a taken key (the never-overwrite guard)'),
+      tagging: z.boolean().describe('object tags are accepted'),
+      objectLock: z.boolean().describe('the bucket has Object Lock (retention, legal holds)'),
+      versioning: z.boolean().describe('the bucket keeps versions'),
+      checksumCrc32: z.boolean().describe('x-amz-checksum-crc32 is accepted and checked'),
+      md5Etags: z.boolean().describe('ETags are MD5s of the content'),
+    }),
+    probedAt: ms('when the probe answered'),
+  })
+  .describe('what the store accepts, as last probed; absent before the first answer');
+
 /** Why a file is where it is: an error code (docs/errors.md) or a note code, cause and fix. */
 export const reasonSchema = z.object({
   code: z
@@ -217,6 +234,7 @@ export const statusSchema = z.object({
       destination: z.string(),
       health: healthSchema,
       sources: z.array(sourceSchema),
+      capabilities: capabilitiesSchema.optional(),
     }),
   ),
   files: stateCounts,
@@ -251,4 +269,7 @@ export const jobSchema = z.object({
 });
 
 /** One destination with its health. */
-export const destinationSchema = destinationRefSchema.extend({ health: healthSchema });
+export const destinationSchema = destinationRefSchema.extend({
+  health: healthSchema,
+  capabilities: capabilitiesSchema.optional(),
+});

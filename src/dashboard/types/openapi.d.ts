@@ -780,6 +780,25 @@ export interface paths {
             'application/json': {
               items: {
                 bucket: string;
+                /** @description what the store accepts, as last probed; absent before the first answer */
+                capabilities?: {
+                  capabilities: {
+                    /** @description x-amz-checksum-crc32 is accepted and checked */
+                    checksumCrc32: boolean;
+                    /** @description a PUT with If-None-Match: * refuses a taken key (the never-overwrite guard) */
+                    conditionalPut: boolean;
+                    /** @description ETags are MD5s of the content */
+                    md5Etags: boolean;
+                    /** @description the bucket has Object Lock (retention, legal holds) */
+                    objectLock: boolean;
+                    /** @description object tags are accepted */
+                    tagging: boolean;
+                    /** @description the bucket keeps versions */
+                    versioning: boolean;
+                  };
+                  /** @description when the probe answered, ms since the epoch */
+                  probedAt: number;
+                };
                 endpoint?: string;
                 health: {
                   cause?: string;
@@ -1535,6 +1554,25 @@ export interface paths {
               /** @description files being processed now */
               inFlight: number;
               jobs: {
+                /** @description what the store accepts, as last probed; absent before the first answer */
+                capabilities?: {
+                  capabilities: {
+                    /** @description x-amz-checksum-crc32 is accepted and checked */
+                    checksumCrc32: boolean;
+                    /** @description a PUT with If-None-Match: * refuses a taken key (the never-overwrite guard) */
+                    conditionalPut: boolean;
+                    /** @description ETags are MD5s of the content */
+                    md5Etags: boolean;
+                    /** @description the bucket has Object Lock (retention, legal holds) */
+                    objectLock: boolean;
+                    /** @description object tags are accepted */
+                    tagging: boolean;
+                    /** @description the bucket keeps versions */
+                    versioning: boolean;
+                  };
+                  /** @description when the probe answered, ms since the epoch */
+                  probedAt: number;
+                };
                 destination: string;
                 health: {
                   cause?: string;
@@ -2002,6 +2040,25 @@ export interface paths {
               /** @description files being processed now */
               inFlight: number;
               jobs: {
+                /** @description what the store accepts, as last probed; absent before the first answer */
+                capabilities?: {
+                  capabilities: {
+                    /** @description x-amz-checksum-crc32 is accepted and checked */
+                    checksumCrc32: boolean;
+                    /** @description a PUT with If-None-Match: * refuses a taken key (the never-overwrite guard) */
+                    conditionalPut: boolean;
+                    /** @description ETags are MD5s of the content */
+                    md5Etags: boolean;
+                    /** @description the bucket has Object Lock (retention, legal holds) */
+                    objectLock: boolean;
+                    /** @description object tags are accepted */
+                    tagging: boolean;
+                    /** @description the bucket keeps versions */
+                    versioning: boolean;
+                  };
+                  /** @description when the probe answered, ms since the epoch */
+                  probedAt: number;
+                };
                 destination: string;
                 health: {
                   cause?: string;
@@ -2464,6 +2521,25 @@ export interface paths {
               /** @description files being processed now */
               inFlight: number;
               jobs: {
+                /** @description what the store accepts, as last probed; absent before the first answer */
+                capabilities?: {
+                  capabilities: {
+                    /** @description x-amz-checksum-crc32 is accepted and checked */
+                    checksumCrc32: boolean;
+                    /** @description a PUT with If-None-Match: * refuses a taken key (the never-overwrite guard) */
+                    conditionalPut: boolean;
+                    /** @description ETags are MD5s of the content */
+                    md5Etags: boolean;
+                    /** @description the bucket has Object Lock (retention, legal holds) */
+                    objectLock: boolean;
+                    /** @description object tags are accepted */
+                    tagging: boolean;
+                    /** @description the bucket keeps versions */
+                    versioning: boolean;
+                  };
+                  /** @description when the probe answered, ms since the epoch */
+                  probedAt: number;
+                };
                 destination: string;
                 health: {
                   cause?: string;

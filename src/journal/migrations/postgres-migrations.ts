@@ -209,6 +209,24 @@ ALTER TABLE history ADD COLUMN version_id TEXT;
 ALTER TABLE uploads ADD COLUMN version_id TEXT;
 `;
 
+// What each destination's store accepts, as the agent's capability probe last found it (as
+// SQLite's migration 11).
+const V6_CAPABILITIES = `
+CREATE TABLE capabilities (
+  endpoint        TEXT    NOT NULL,
+  bucket          TEXT    NOT NULL,
+  probed_at       BIGINT  NOT NULL,
+  agent           TEXT    NOT NULL,
+  conditional_put BOOLEAN NOT NULL,
+  tagging         BOOLEAN NOT NULL,
+  object_lock     BOOLEAN NOT NULL,
+  versioning      BOOLEAN NOT NULL,
+  checksum_crc32  BOOLEAN NOT NULL,
+  md5_etags       BOOLEAN NOT NULL,
+  PRIMARY KEY (endpoint, bucket)
+);
+`;
+
 /** Every migration of the PostgreSQL journal, oldest first. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
@@ -216,4 +234,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'files-by-role', sql: V3_FILES_BY_ROLE },
   { version: 4, name: 'agent-api', sql: V4_AGENT_API },
   { version: 5, name: 'version-ids', sql: V5_VERSION_IDS },
+  { version: 6, name: 'capabilities', sql: V6_CAPABILITIES },
 ];

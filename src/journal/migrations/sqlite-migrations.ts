@@ -228,6 +228,24 @@ ALTER TABLE history ADD COLUMN version_id TEXT;
 ALTER TABLE uploads ADD COLUMN version_id TEXT;
 `;
 
+// What each destination's store accepts, as the agent's capability probe last found it
+// (journal/capability-log.ts): one row per endpoint and bucket.
+const V11_CAPABILITIES = `
+CREATE TABLE capabilities (
+  endpoint        TEXT    NOT NULL,
+  bucket          TEXT    NOT NULL,
+  probed_at       INTEGER NOT NULL,
+  agent           TEXT    NOT NULL,
+  conditional_put INTEGER NOT NULL,
+  tagging         INTEGER NOT NULL,
+  object_lock     INTEGER NOT NULL,
+  versioning      INTEGER NOT NULL,
+  checksum_crc32  INTEGER NOT NULL,
+  md5_etags       INTEGER NOT NULL,
+  PRIMARY KEY (endpoint, bucket)
+);
+`;
+
 /** Every migration of the SQLite journal, oldest first. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: V1_INITIAL },
@@ -240,4 +258,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'files-by-role', sql: V8_FILES_BY_ROLE },
   { version: 9, name: 'agent-api', sql: V9_AGENT_API },
   { version: 10, name: 'version-ids', sql: V10_VERSION_IDS },
+  { version: 11, name: 'capabilities', sql: V11_CAPABILITIES },
 ];

@@ -34,7 +34,9 @@ import type {
   Transitioned,
   UploadRecord,
 } from '../journal-store.js';
+import type { CapabilityRecord } from '../capability-log.js';
 import { filtersEvents } from '../journal-queries.js';
+import { createPostgresCapabilities, type PostgresCapabilities } from './postgres-capabilities.js';
 import { POSTGRES_MIGRATIONS } from '../migrations/postgres-migrations.js';
 import { createPostgresPool } from './postgres-connection.js';
 import {
@@ -61,6 +63,8 @@ type AnyInput = Partial<HeldTransitionInput['defer'] & FinalOptions> | undefined
 
 /** The PostgreSQL {@link JournalStore}. Use {@link PostgresJournalStore.open} to get one. */
 export class PostgresJournalStore extends PostgresJournalCore implements JournalStore {
+  readonly #capabilities: PostgresCapabilities = createPostgresCapabilities(this.pool.db);
+
   /**
    * Connects, checks that the database is an s3ferry journal (or empty) and migrates it. Rejects
    * with an AppError: ERR_CONFIG_INVALID (bad options or URL), ERR_JOURNAL_UNAVAILABLE (no server
@@ -231,6 +235,14 @@ export class PostgresJournalStore extends PostgresJournalCore implements Journal
 
   pauses(): Promise<Pauses> {
     return this.run('pauses', () => this.members.pauses());
+  }
+
+  saveCapabilities(record: CapabilityRecord): Promise<void> {
+    return this.run('saveCapabilities', () => this.#capabilities.save(record));
+  }
+
+  listCapabilities(): Promise<CapabilityRecord[]> {
+    return this.run('listCapabilities', () => this.#capabilities.list());
   }
 
   getFile(id: number): Promise<FileRecord | undefined> {

@@ -50,6 +50,8 @@ import {
   toUploadRecord,
 } from '../journal-rows.js';
 import { createSqliteQueueStats } from './sqlite-queue-stats.js';
+import type { CapabilityRecord } from '../capability-log.js';
+import { createCapabilities, type SqliteCapabilities } from './sqlite-capabilities.js';
 import { SqliteJournalCore, count, type SqliteJournalStoreDeps } from './sqlite-journal-core.js';
 
 export {
@@ -69,6 +71,7 @@ export class SqliteJournalStore extends SqliteJournalCore implements JournalStor
   /** One agent owns a SQLite journal (the agent lock enforces it). */
   readonly shared = false;
   readonly #stats = createSqliteQueueStats(this.db);
+  readonly #capabilities: SqliteCapabilities = createCapabilities(this.db);
 
   /** Opens (creating and migrating as needed) the journal at `deps.path`. Rejects with an AppError. */
   static open(deps: SqliteJournalStoreDeps): Promise<SqliteJournalStore> {
@@ -244,6 +247,16 @@ export class SqliteJournalStore extends SqliteJournalCore implements JournalStor
 
   pauses(): Promise<Pauses> {
     return this.read('pauses', () => this.members.pauses());
+  }
+
+  saveCapabilities(record: CapabilityRecord): Promise<void> {
+    return this.run('saveCapabilities', () => {
+      this.#capabilities.save(record);
+    });
+  }
+
+  listCapabilities(): Promise<CapabilityRecord[]> {
+    return this.read('listCapabilities', () => this.#capabilities.list());
   }
 
   getFile(id: number): Promise<FileRecord | undefined> {

@@ -110,5 +110,14 @@ export function writeHeaders(o: WriteOptions): Record<string, string> {
   if (o.contentDisposition !== undefined) h['content-disposition'] = o.contentDisposition;
   if (o.contentEncoding !== undefined) h['content-encoding'] = o.contentEncoding;
   if (o.acl !== undefined) h['x-amz-acl'] = o.acl;
+  const retention = o.objectLock?.retention;
+  if (retention !== undefined) {
+    h['x-amz-object-lock-mode'] = retention.mode;
+    // ISO 8601 to the second, as the SDK writes it
+    h['x-amz-object-lock-retain-until-date'] = retention.retainUntil
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+  }
+  if (o.objectLock?.legalHold === true) h['x-amz-object-lock-legal-hold'] = 'ON';
   return h;
 }

@@ -6,7 +6,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { normalizeEtag } from '../../domain/etag.js';
 import { redactUrl } from '../../domain/redact-url.js';
 import { AppError, isAppError } from '../../errors/app-error.js';
+import type { ObjectLockSettings } from '../../domain/retention.js';
 import type {
+  CapabilityProbeResult,
   MultipartUploadInfo,
   ObjectHead,
   ObjectTarget,
@@ -21,8 +23,10 @@ import { CLI_SETTINGS, type SettingNames } from '../setting-names.js';
 import { presigner, s3 } from './aws-sdk.js';
 import { classifyS3Error, type RequestContext } from './classify.js';
 import type { S3DirectRequests } from './s3-direct.js';
+import { probeS3Capabilities } from './s3-capabilities.js';
+import { setS3ObjectLock } from './s3-object-lock.js';
 import { listAllMultipartUploads, listAllParts } from './s3-listing.js';
-import { opts, writeParams } from './s3-params.js';
+import { lockParams, opts, writeParams } from './s3-params.js';
 import { sdkHeadObject, sdkPutObject, sdkUploadPart } from './s3-sdk-requests.js';
 import { versionParam, writeAnswer } from './s3-version.js';
 
@@ -175,6 +179,18 @@ export class S3ObjectTarget implements ObjectTarget {
     return writeAnswer(out.ETag, out.VersionId);
   }
 
+  /** Retention and legal hold after the write (s3-object-lock.ts says why). */
+  setObjectLock(
+    key: string,
+    versionId: string | undefined,
+    lock: ObjectLockSettings,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const call = (operation: string, run: () => Promise<unknown>) =>
+      this.#call(operation, key, run);
+    return setS3ObjectLock(this.#client, this.bucket, { key, versionId, lock }, call, signal);
+  }
+
   async abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.#uploadCall('AbortMultipartUpload', key, () =>
@@ -265,6 +281,21 @@ export class S3ObjectTarget implements ObjectTarget {
     }
   }
 
+  probeCapabilities(
+    scratchKey: string,
+    now: number,
+    signal?: AbortSignal,
+  ): Promise<CapabilityProbeResult> {
+    return probeS3Capabilities(
+      this.#client,
+      this.bucket,
+      scratchKey,
+      (operation, key, run) => this.#call(operation, key, run),
+      now,
+      signal,
+    );
+  }
+
   /**
    * Resolves the credentials the client will sign with (the standard chain or explicit keys).
    * Only the access key ID leaves this method, never the secret.
@@ -297,11 +328,21 @@ export class S3ObjectTarget implements ObjectTarget {
     );
   }
 
-  async copyObject(sourceKey: string, key: string, signal?: AbortSignal): Promise<WriteAnswer> {
+  async copyObject(
+    sourceKey: string,
+    key: string,
+    signal?: AbortSignal,
+    objectLock?: ObjectLockSettings,
+  ): Promise<WriteAnswer> {
     const source = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
     const out = await this.#call('CopyObject', key, () =>
       this.#client.send(
-        new s3.CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: source }),
+        new s3.CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          CopySource: source,
+          ...lockParams(objectLock),
+        }),
         opts(signal),
       ),
     );

@@ -1,5 +1,12 @@
 /** The SDK command parameters s3-object-target.ts builds in more than one place. */
-import type { ObjectCannedACL, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import type {
+  ObjectCannedACL,
+  ObjectLockLegalHoldStatus,
+  ObjectLockMode,
+  ServerSideEncryption,
+  StorageClass,
+} from '@aws-sdk/client-s3';
+import type { ObjectLockSettings } from '../../domain/retention.js';
 import type { WriteOptions } from '../object-target.js';
 
 /** SDK call options: exactOptionalPropertyTypes forbids passing `abortSignal: undefined`. */
@@ -19,8 +26,12 @@ export function writeParams(options: WriteOptions): {
   ContentDisposition?: string;
   ContentEncoding?: string;
   ACL?: ObjectCannedACL;
+  ObjectLockMode?: ObjectLockMode;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: ObjectLockLegalHoldStatus;
 } {
   return {
+    ...lockParams(options.objectLock),
     ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
     ...(options.contentDisposition === undefined
       ? {}
@@ -35,5 +46,22 @@ export function writeParams(options: WriteOptions): {
     ...(options.sse === undefined ? {} : { ServerSideEncryption: options.sse.mode }),
     ...(options.sse?.kmsKeyId === undefined ? {} : { SSEKMSKeyId: options.sse.kmsKeyId }),
     ...(options.tagging === undefined ? {} : { Tagging: options.tagging }),
+  };
+}
+
+/** Retention and legal hold of a write (x-amz-object-lock-*). */
+export function lockParams(lock: ObjectLockSettings | undefined): {
+  ObjectLockMode?: ObjectLockMode;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: ObjectLockLegalHoldStatus;
+} {
+  return {
+    ...(lock?.retention === undefined
+      ? {}
+      : {
+          ObjectLockMode: lock.retention.mode,
+          ObjectLockRetainUntilDate: lock.retention.retainUntil,
+        }),
+    ...(lock?.legalHold === true ? { ObjectLockLegalHoldStatus: 'ON' } : {}),
   };
 }

@@ -70,6 +70,7 @@ export function destRow(d, { api, refresh }, limit) {
       { class: 'row-main' },
       h('div', { class: 'row-title' }, h('strong', { class: 'mono' }, where), healthBadge(health)),
       d.endpoint ? h('div', { class: 'row-sub mono' }, d.endpoint) : undefined,
+      capabilityLine(d.capabilities),
       limit && limitText(limit)
         ? h(
             'div',
@@ -108,5 +109,34 @@ export function destRow(d, { api, refresh }, limit) {
             ),
           ),
     ),
+  );
+}
+
+/** What the store accepts, as its capability probe last found (GET /api/v1/destinations). */
+const CAPABILITY_NAMES = /** @type {const} */ ([
+  ['conditionalPut', 'conditional PUT'],
+  ['tagging', 'tags'],
+  ['objectLock', 'Object Lock'],
+  ['versioning', 'versioning'],
+  ['checksumCrc32', 'CRC32'],
+  ['md5Etags', 'MD5 ETags'],
+]);
+
+/**
+ * One line of ✓ and ✗ per capability, or nothing before the first probe.
+ * @param {import('../../types/api').Destination['capabilities']} probed
+ */
+function capabilityLine(probed) {
+  if (!probed) return undefined;
+  const c = probed.capabilities;
+  const text = CAPABILITY_NAMES.map(([k, name]) => `${c[k] ? '✓' : '✗'} ${name}`).join(' · ');
+  return h(
+    'div',
+    {
+      class: 'row-sub small',
+      dataset: { capabilities: '' },
+      title: `what the store accepts, probed ${fullTime(probed.probedAt)}`,
+    },
+    text,
   );
 }
