@@ -234,10 +234,7 @@ describe('write-once retention (Object Lock) on Ceph RGW', () => {
     assert.equal(kept.code, 0, kept.stdout + kept.stderr);
     const check = kept.events.find((e) => e.name === 'capabilities');
     assert.equal(check?.ok, true);
-    assert.match(
-      String(check.detail),
-      /Object Lock keeps governance retention for 1d, legal hold/,
-    );
+    assert.match(String(check.detail), /Object Lock keeps governance retention for 1d, legal hold/);
     assert.deepEqual(await listAllObjects(client, plain.name), [], 'doctor left nothing');
     // (doctor's own write check deletes its object by key: on this versioned bucket that leaves
     // the version and a delete marker, until the PUT's version id is known to it)
