@@ -14,7 +14,7 @@ import { BandwidthControl } from './bandwidth-control.js';
 import { BusyFiles } from './busy-files.js';
 import type { DestinationRuntime } from './destination-runtime.js';
 import { FileProcessor } from './file-processor.js';
-import { FleetMember } from './fleet-member.js';
+import { agentInfo, FleetMember } from './fleet-member.js';
 import { ManifestWriter, manifestJobOf } from './manifest-writer.js';
 import { Intake } from './intake.js';
 import { buildJobs, destinationName } from './job-builder.js';
@@ -55,16 +55,8 @@ export class Agent {
     this.bandwidth = new BandwidthControl({ ...deps, zone: deps.zone ?? systemZone });
     this.#manifests = new ManifestWriter(deps);
     this.#member = new FleetMember({
-      journal: deps.journal,
-      clock: deps.clock,
-      events: deps.events,
-      info: {
-        id: deps.owner,
-        hostname: deps.hostname,
-        pid: process.pid,
-        startedAt: deps.clock.now(),
-        version: deps.version ?? '0.0.0',
-      },
+      ...deps,
+      info: agentInfo(deps),
       leaseMs: config.lease,
       onBeat: () => {
         this.#intake.rescanMissed(this.#stop.signal.aborted);

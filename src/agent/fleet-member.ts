@@ -28,6 +28,22 @@ export interface FleetMemberDeps {
   readonly onBeat?: () => void;
 }
 
+/** How this agent shows in the fleet list: its id, host, process, start and version. */
+export function agentInfo(deps: {
+  readonly owner: string;
+  readonly hostname: string;
+  readonly clock: Clock;
+  readonly version?: string | undefined;
+}): AgentInfo {
+  return {
+    id: deps.owner,
+    hostname: deps.hostname,
+    pid: process.pid,
+    startedAt: deps.clock.now(),
+    version: deps.version ?? '0.0.0',
+  };
+}
+
 /** Why a file's work was stopped when its lease was lost (never retried: kind 'cancelled'). */
 export function leaseLost(path: string, agentId: string): AppError {
   return new AppError(

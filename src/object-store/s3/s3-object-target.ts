@@ -19,16 +19,23 @@ import type {
   WriteAnswer,
   WriteOptions,
 } from '../object-target.js';
-import { CLI_SETTINGS, type SettingNames } from '../setting-names.js';
+import type { SettingNames } from '../setting-names.js';
 import { presigner, s3 } from './aws-sdk.js';
 import { classifyS3Error, type RequestContext } from './classify.js';
 import type { S3DirectRequests } from './s3-direct.js';
-import { probeS3Capabilities } from './s3-capabilities.js';
+import { probeS3Capabilities, type ClassifiedCall } from './s3-capabilities.js';
+import { checkBucket, signingKeys } from './s3-access.js';
 import { setS3ObjectLock } from './s3-object-lock.js';
 import { listAllMultipartUploads, listAllParts } from './s3-listing.js';
-import { lockParams, opts, writeParams } from './s3-params.js';
+import { opts } from './s3-params.js';
 import { sdkHeadObject, sdkPutObject, sdkUploadPart } from './s3-sdk-requests.js';
-import { versionParam, writeAnswer } from './s3-version.js';
+import {
+  asUploadGone,
+  sdkCompleteMultipartUpload,
+  sdkCopyObject,
+  sdkCreateMultipartUpload,
+} from './s3-sdk-writes.js';
+import { versionParam } from './s3-version.js';
 
 /** Dependencies of {@link S3ObjectTarget}. */
 export interface S3ObjectTargetDeps {
@@ -71,6 +78,9 @@ export class S3ObjectTarget implements ObjectTarget {
     this.#region = deps.region;
     this.description = `s3://${deps.bucket}${this.endpoint ? ` at ${this.endpoint}` : ''}`;
   }
+
+  /** {@link S3ObjectTarget.#call} for the helpers of other modules. */
+  readonly #classified: ClassifiedCall = (operation, key, run) => this.#call(operation, key, run);
 
   async #call<T>(operation: string, key: string | undefined, run: () => Promise<T>): Promise<T> {
     try {
@@ -115,17 +125,10 @@ export class S3ObjectTarget implements ObjectTarget {
     options: WriteOptions,
     signal?: AbortSignal,
   ): Promise<string> {
-    const out = await this.#call('CreateMultipartUpload', key, () =>
-      this.#client.send(
-        new s3.CreateMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          ...writeParams(options),
-        }),
-        opts(signal),
-      ),
+    const uploadId = await this.#call('CreateMultipartUpload', key, () =>
+      sdkCreateMultipartUpload(this.#client, this.bucket, key, options, signal),
     );
-    if (out.UploadId === undefined || out.UploadId === '') {
+    if (uploadId === undefined) {
       throw new AppError(
         'ERR_S3_BAD_REQUEST',
         `${this.description} returned no UploadId for ${key}`,
@@ -134,7 +137,7 @@ export class S3ObjectTarget implements ObjectTarget {
         },
       );
     }
-    return out.UploadId;
+    return uploadId;
   }
 
   async uploadPart(input: UploadPartInput, signal?: AbortSignal): Promise<{ etag: string }> {
@@ -163,20 +166,14 @@ export class S3ObjectTarget implements ObjectTarget {
     parts: readonly { partNumber: number; etag: string }[],
     signal?: AbortSignal,
   ): Promise<WriteAnswer> {
-    const out = await this.#uploadCall('CompleteMultipartUpload', key, () =>
-      this.#client.send(
-        new s3.CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: {
-            Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })),
-          },
-        }),
-        opts(signal),
+    return this.#uploadCall('CompleteMultipartUpload', key, () =>
+      sdkCompleteMultipartUpload(
+        this.#client,
+        { bucket: this.bucket, key, uploadId },
+        parts,
+        signal,
       ),
     );
-    return writeAnswer(out.ETag, out.VersionId);
   }
 
   /** Retention and legal hold after the write (s3-object-lock.ts says why). */
@@ -204,25 +201,12 @@ export class S3ObjectTarget implements ObjectTarget {
     }
   }
 
-  /** Calls on an existing upload: RGW answers 404 NoSuchKey for one already gone, AWS NoSuchUpload. */
+  /** Calls on an existing upload: one already gone fails with ERR_S3_UPLOAD_GONE. */
   async #uploadCall<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
     try {
       return await this.#call(operation, key, run);
     } catch (err) {
-      if (
-        isAppError(err, 'ERR_S3_NOT_FOUND') ||
-        (isAppError(err) && err.details.s3Code === 'NoSuchKey')
-      ) {
-        throw new AppError(
-          'ERR_S3_UPLOAD_GONE',
-          `the multipart upload of s3://${this.bucket}/${key} no longer exists`,
-          {
-            hint: 'it was completed or aborted elsewhere; s3ferry starts the file afresh',
-            cause: err,
-          },
-        );
-      }
-      throw err;
+      throw asUploadGone(err, this.bucket, key);
     }
   }
 
@@ -256,29 +240,9 @@ export class S3ObjectTarget implements ObjectTarget {
     }
   }
 
-  async probe(signal?: AbortSignal): Promise<void> {
-    try {
-      await this.#call('HeadBucket', undefined, () =>
-        this.#client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }), opts(signal)),
-      );
-    } catch (err) {
-      // HEAD answers have no body: a 403/404 says little. Ask again with a request whose error
-      // body names the cause (InvalidAccessKeyId, SignatureDoesNotMatch, NoSuchBucket, …).
-      if (!isAppError(err, 'ERR_S3_ACCESS_DENIED', 'ERR_S3_NOT_FOUND')) throw err;
-      await this.#call('ListObjectsV2', undefined, () =>
-        this.#client.send(
-          new s3.ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }),
-          opts(signal),
-        ),
-      );
-      if (isAppError(err, 'ERR_S3_NOT_FOUND')) {
-        throw new AppError(
-          'ERR_S3_NO_SUCH_BUCKET',
-          `the bucket "${this.bucket}" does not exist at ${this.endpoint || 'AWS S3'}`,
-          { hint: `create the bucket, or correct ${(this.#settings ?? CLI_SETTINGS).bucket}` },
-        );
-      }
-    }
+  probe(signal?: AbortSignal): Promise<void> {
+    const where = { bucket: this.bucket, endpoint: this.endpoint, settings: this.#settings };
+    return checkBucket(this.#client, where, this.#classified, signal);
   }
 
   probeCapabilities(
@@ -290,26 +254,15 @@ export class S3ObjectTarget implements ObjectTarget {
       this.#client,
       this.bucket,
       scratchKey,
-      (operation, key, run) => this.#call(operation, key, run),
+      this.#classified,
       now,
       signal,
     );
   }
 
-  /**
-   * Resolves the credentials the client will sign with (the standard chain or explicit keys).
-   * Only the access key ID leaves this method, never the secret.
-   */
-  async credentials(): Promise<{ accessKeyId: string; source: string }> {
-    const creds = await this.#call('ResolveCredentials', undefined, () =>
-      this.#client.config.credentials(),
-    );
-    const tracked = Object.keys((creds as { $source?: Record<string, string> }).$source ?? {});
-    const source =
-      tracked.length > 0
-        ? tracked.join(', ').toLowerCase().replace(/_/g, ' ')
-        : 'the AWS credential chain';
-    return { accessKeyId: creds.accessKeyId, source };
+  /** The keys the client signs with: the access key ID and where it came from, never the secret. */
+  credentials(): Promise<{ accessKeyId: string; source: string }> {
+    return signingKeys(this.#client, this.#classified);
   }
 
   /**
@@ -334,19 +287,9 @@ export class S3ObjectTarget implements ObjectTarget {
     signal?: AbortSignal,
     objectLock?: ObjectLockSettings,
   ): Promise<WriteAnswer> {
-    const source = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
-    const out = await this.#call('CopyObject', key, () =>
-      this.#client.send(
-        new s3.CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          CopySource: source,
-          ...lockParams(objectLock),
-        }),
-        opts(signal),
-      ),
+    return this.#call('CopyObject', key, () =>
+      sdkCopyObject(this.#client, { bucket: this.bucket, sourceKey, key }, objectLock, signal),
     );
-    return writeAnswer(out.CopyObjectResult?.ETag, out.VersionId);
   }
 
   /** Closes the client's sockets. */
