@@ -9,6 +9,7 @@
  * that session. The promise checked: per crash, the waste is at most the requests that were in
  * flight when it struck (at most `concurrency` of them, each at most a part size).
  */
+import { isProbeKey } from '../../../src/domain/capabilities.js';
 import type { ProxyLogEntry } from '../fault-proxy.js';
 
 export interface CrashCost {
@@ -32,8 +33,9 @@ export interface Accounting {
   readonly crashesMidUpload: number;
 }
 
+/** A request carrying a file's bytes (the capability probe's scratch objects are not files). */
 const isData = (e: ProxyLogEntry): boolean =>
-  e.operation === 'PutObject' || e.operation === 'UploadPart';
+  (e.operation === 'PutObject' || e.operation === 'UploadPart') && !isProbeKey(e.key);
 
 const useful = (e: ProxyLogEntry): boolean =>
   e.delivered && e.status !== undefined && e.status >= 200 && e.status < 300;

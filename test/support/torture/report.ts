@@ -48,7 +48,7 @@ export function formatReport(r: TortureReport): string {
     `s3ferry crash torture, seed ${r.seed}: ${broken.length === 0 ? 'PASSED' : 'FAILED'}`,
     `kills:         ${r.kills} SIGKILLs (${r.killsDuringStartup} during start-up; ${a.crashesMidUpload} cut uploads in flight)`,
     `files:         ${r.files} (${k.small} small, ${k.large} large, ${k.slow} written slowly, ${k.renamed} renamed into place), ${mib(r.bytes)}`,
-    `objects:       ${v.objects}; ${v.files - v.wrong.length}/${v.files} with the file's sha256; ${v.extra.length} extra; ${v.incompleteUploads} incomplete multipart uploads`,
+    `objects:       ${v.objects}; ${v.files - v.wrong.length}/${v.files} with the file's sha256; ${v.extra.length} extra; ${v.incompleteUploads} incomplete multipart uploads; ${v.probeLeftovers.length} scratch object(s) of probes cut by a kill`,
     `journal:       ${Object.entries(v.journalStates)
       .map(([s, n]) => `${n} ${s}`)
       .join(', ')}`,

@@ -3,6 +3,7 @@
  * every source file has exactly one object, whose bytes hash to the file's sha256; no other
  * object; no incomplete multipart upload; the journal says done for every file.
  */
+import { isProbeKey } from '../../../src/domain/capabilities.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,11 +13,17 @@ import { listAllMultipartUploads, listAllObjects } from '../s3-server.js';
 
 export interface Verdict {
   readonly files: number;
+  /** Objects in the bucket, the probes' scratch objects left out. */
   readonly objects: number;
   /** Files whose object is missing or differs, with why. */
   readonly wrong: readonly string[];
   /** Objects no file accounts for. */
   readonly extra: readonly string[];
+  /**
+   * Scratch objects of capability probes a kill cut short (PREFIX.s3ferry-probe-ID, 57 bytes
+   * each): not a file's, never published as one; shown in the report, not a broken promise.
+   */
+  readonly probeLeftovers: readonly string[];
   readonly incompleteUploads: number;
   /** Files of the journal per state. */
   readonly journalStates: Readonly<Record<string, number>>;
@@ -73,7 +80,9 @@ export async function verifyEndState(o: {
       return local === remote.sha256 ? undefined : `${f}: sha256 ${remote.sha256} != ${local}`;
     })
   ).filter((w): w is string => w !== undefined);
-  const extra = objects.map((obj) => obj.key).filter((k) => !wanted.has(k));
+  const others = objects.map((obj) => obj.key).filter((k) => !wanted.has(k));
+  const extra = others.filter((k) => !isProbeKey(k));
+  const probeLeftovers = others.filter(isProbeKey);
   const incomplete = await listAllMultipartUploads(o.client, o.bucket);
 
   const store = await SqliteJournalStore.open({ path: o.journal });
@@ -85,9 +94,10 @@ export async function verifyEndState(o: {
     const notDone = files.filter((f) => !done.has(join(o.inbox, f)));
     return {
       files: files.length,
-      objects: objects.length,
+      objects: objects.length - probeLeftovers.length,
       wrong,
       extra,
+      probeLeftovers,
       incompleteUploads: incomplete.length,
       journalStates: Object.fromEntries(Object.entries(journalStates).filter(([, n]) => n > 0)),
       notDone,
