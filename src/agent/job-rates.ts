@@ -67,9 +67,16 @@ export class JobRates {
     for (const m of this.#touch(job, now)) m.files.add(now, 1);
   }
 
-  /** The throughput of `job` (zero for a job that never moved), or of all jobs. */
-  rate(job?: string): JobRate {
-    const now = this.deps.clock.now();
+  /** The clock's time, for several rates read at one instant. */
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /**
+   * The throughput of `job` (zero for a job that never moved), or of all jobs, at `now` (read
+   * several at one instant: a meter's rate falls as its window ages).
+   */
+  rate(job?: string, now = this.deps.clock.now()): JobRate {
     const m = job === undefined ? this.#all : this.#jobs.get(job);
     // before its first activity a meter does not exist: nothing moved
     if (m === undefined) return { bytesPerSec: 0, filesPerSec: 0, beganRecently: false };
@@ -81,8 +88,8 @@ export class JobRates {
   }
 
   /** True while the window is younger than its length (the agent just started). */
-  young(): boolean {
-    return this.deps.clock.now() - this.#since < this.windowMs;
+  young(now = this.deps.clock.now()): boolean {
+    return now - this.#since < this.windowMs;
   }
 
   /** Counts the files of `file.done` events (of uploads this agent made: their data has a mode). */

@@ -50,13 +50,15 @@ export interface QueueStatsInput {
   readonly uploading?: Readonly<Record<string, FileTotals>>;
   /** This agent's running uploads (their bytes sent are not left). */
   readonly transfers: readonly TransferView[];
-  readonly rates: Pick<JobRates, 'rate' | 'young' | 'windowMs'>;
+  readonly rates: Pick<JobRates, 'now' | 'rate' | 'young' | 'windowMs'>;
 }
 
 /** See the module comment. */
 export function queueStats(input: QueueStatsInput): QueueStats {
   const { rates } = input;
-  const young = rates.young();
+  // every rate at one instant: the total is then at least each job's
+  const now = rates.now();
+  const young = rates.young(now);
   let busyElsewhere = false;
   const jobs = input.jobs.map((j): JobThroughputStats => {
     const total = input.left[j.name] ?? { files: 0, bytes: 0 };
@@ -64,7 +66,7 @@ export function queueStats(input: QueueStatsInput): QueueStats {
       .filter((t) => t.job === j.name)
       .reduce((n, t) => n + t.bytesDone, 0);
     const left = { files: total.files, bytes: Math.max(0, total.bytes - sent) };
-    const rate = rates.rate(j.name);
+    const rate = rates.rate(j.name, now);
     // other agents of a fleet upload files of the job: they move, at a speed this agent never sees
     const mine = input.transfers.filter((t) => t.job === j.name).length;
     const elsewhere = (input.uploading?.[j.name]?.files ?? 0) > mine;
@@ -84,7 +86,7 @@ export function queueStats(input: QueueStatsInput): QueueStats {
     files: running.reduce((n, j) => n + j.left.files, 0),
     bytes: running.reduce((n, j) => n + j.left.bytes, 0),
   };
-  const rate = rates.rate();
+  const rate = rates.rate(undefined, now);
   // nothing of the running jobs is left, but paused ones have files: the queue waits for a person
   const withFiles = jobs.filter((j) => j.left.files > 0);
   const allPaused = withFiles.length > 0 && withFiles.every((j) => j.paused);
